@@ -1,0 +1,1 @@
+"""The command line: scans and reports over the same Qt-free core as the tray app."""

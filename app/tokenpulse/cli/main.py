@@ -1,0 +1,191 @@
+"""`tokenpulse` entry point: argument parsing and dispatch (the tray app when no command is given)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tokenpulse import __version__
+
+EXIT_OK, EXIT_USAGE, EXIT_STORE = 0, 2, 3
+REPORTS = ("daily", "weekly", "monthly", "sessions", "projects")
+
+
+class UsageError(Exception):
+    """Bad arguments: printed as one line, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tokenpulse",
+        description="Track the tokens your AI coding agents spend, by type. With no command, start the tray app.")
+    parser.add_argument("--version", action="version", version=f"tokenpulse {__version__}")
+    parser.add_argument("--data-dir", help="keep the store and settings in this folder (like TOKENPULSE_HOME)")
+    parser.add_argument("--no-tray", action="store_true", help="app: show the summary as a window, no tray icon")
+    parser.add_argument("--background", action="store_true", help="app: start without showing any window")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    scan = commands.add_parser("scan", help="read new log lines into the store and print a summary")
+    _add_source(scan)
+    scan.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    for name in REPORTS:
+        rep = commands.add_parser(name, help=f"{name} report (runs an incremental scan first)")
+        rep.add_argument("--since", help="first local day included (YYYY-MM-DD or YYYYMMDD)")
+        rep.add_argument("--until", help="last local day included (YYYY-MM-DD or YYYYMMDD)")
+        rep.add_argument("--tz", help="IANA time zone for days (default: the local zone)")
+        _add_source(rep)
+        rep.add_argument("--json", action="store_true", help="print rows as JSON")
+        rep.add_argument("--no-scan", action="store_true", help="report the store as it is, without scanning")
+    return parser
+
+
+def _add_source(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--source", action="append", metavar="NAME",
+                     help="only this agent (claude-code, codex); repeat or comma-separate for several")
+
+
+def _sources(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    names = [n.strip() for v in values for n in v.split(",") if n.strip()]
+    from tokenpulse.sources.registry import select
+
+    try:
+        select(names)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    return names
+
+
+def _zone(name: str | None, default: str | None) -> ZoneInfo:
+    chosen = name or default
+    if chosen:
+        try:
+            return ZoneInfo(chosen)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise UsageError(f"unknown time zone {chosen!r} (use an IANA name such as Europe/Paris)") from exc
+    return _local_zone()
+
+
+def _local_zone() -> ZoneInfo:
+    import os
+
+    key = os.environ.get("TZ")
+    if key:
+        try:
+            return ZoneInfo(key.lstrip(":"))
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    try:
+        link = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in link:
+            return ZoneInfo(link.split("zoneinfo/", 1)[1])
+    except (OSError, ZoneInfoNotFoundError, ValueError):
+        pass
+    return ZoneInfo("UTC")
+
+
+def _day(text: str | None, flag: str) -> str | None:
+    if text is None:
+        return None
+    for fmt in ("%Y-%m-%d", "%Y%m%d"):
+        try:
+            return datetime.strptime(text, fmt).strftime("%Y-%m-%d")
+        except ValueError:
+            continue
+    raise UsageError(f"{flag} {text!r} is not a date (use YYYY-MM-DD)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except UsageError as exc:
+        print(f"tokenpulse: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("tokenpulse: interrupted; what was committed stays counted", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from tokenpulse.config.paths import resolve
+    from tokenpulse.config.settings import SettingsError
+    from tokenpulse.store.db import StoreError
+
+    paths = resolve(args.data_dir)
+    if args.command is None:
+        from tokenpulse.gui.app import run_app
+
+        return run_app(paths, no_tray=args.no_tray, background=args.background)
+    try:
+        from tokenpulse.workspace import Workspace
+
+        workspace = Workspace(paths, sources=_sources(args.source))
+    except (StoreError, SettingsError) as exc:
+        print(f"tokenpulse: {exc}", file=sys.stderr)
+        return EXIT_STORE
+    try:
+        if args.command == "scan":
+            return _scan(workspace, args.json)
+        return _report(workspace, args)
+    finally:
+        workspace.close()
+
+
+def _scan(workspace: object, as_json: bool) -> int:
+    from tokenpulse.cli.progress import ProgressBar
+    from tokenpulse.workspace import Workspace
+
+    assert isinstance(workspace, Workspace)
+    bar = ProgressBar()
+    if not workspace.lock.acquire(0):
+        print("tokenpulse: another tokenpulse is scanning; waiting for it to finish…", file=sys.stderr)
+    else:
+        workspace.lock.release()
+    summary = workspace.scan(progress=bar)
+    bar.finish()
+    assert summary is not None
+    print(json.dumps(summary.to_dict(), indent=2) if as_json else "\n".join(summary.lines()))
+    return EXIT_OK
+
+
+def _report(workspace: object, args: argparse.Namespace) -> int:
+    from tokenpulse.cli import reports
+    from tokenpulse.store.localtime import day_start_ms, next_day
+    from tokenpulse.store.queries import Filter
+    from tokenpulse.workspace import Workspace
+
+    assert isinstance(workspace, Workspace)
+    tz = _zone(args.tz, workspace.settings.timezone)
+    since, until = _day(args.since, "--since"), _day(args.until, "--until")
+    if since and until and since > until:
+        raise UsageError(f"--since {since} is after --until {until}")
+    if not args.no_scan:
+        from tokenpulse.cli.progress import ProgressBar
+
+        bar = ProgressBar()
+        summary = workspace.scan(progress=bar, wait=30.0)
+        bar.finish()
+        if summary is None:
+            print("tokenpulse: another tokenpulse is scanning; showing the store as it is", file=sys.stderr)
+        elif summary.problems and not args.json:
+            print(f"tokenpulse: {len(summary.problems)} problem(s) while scanning; run `tokenpulse scan` for"
+                  " details", file=sys.stderr)
+    flt = Filter(since_ms=day_start_ms(since, tz) if since else None,
+                 until_ms=day_start_ms(next_day(until), tz) if until else None,
+                 sources=[s.name for s in workspace.sources])
+    conn = workspace.conn
+    if args.command in ("daily", "weekly", "monthly"):
+        period = {"daily": "day", "weekly": "week", "monthly": "month"}[args.command]
+        print(reports.period_report(conn, period, tz, flt, args.json))
+    elif args.command == "sessions":
+        print(reports.sessions_report(conn, tz, flt, args.json))
+    else:
+        print(reports.projects_report(conn, flt, args.json))
+    return EXIT_OK

@@ -1,0 +1,85 @@
+"""The report commands (daily, weekly, monthly, sessions, projects) as JSON or aligned tables."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from tokenpulse.cli.table import count, money, render
+from tokenpulse.store import queries
+from tokenpulse.store.queries import Filter, Totals
+
+_TOKEN_HEADERS = ["Calls", "Input", "Cache write", "Cache read", "Output", "Cost"]
+_PERIOD_KEY = {"day": "date", "week": "week", "month": "month"}
+
+
+def _token_cells(t: Totals) -> list[str]:
+    return [count(t.calls), count(t.input_tokens), count(t.cache_write_tokens), count(t.cache_read_tokens),
+            count(t.output_tokens), money(t.cost_usd)]
+
+
+def _sum(items: Sequence[Totals]) -> Totals:
+    costs = [t.cost_usd for t in items if t.cost_usd is not None]
+    return Totals(sum(t.calls for t in items), sum(t.input_tokens for t in items),
+                  sum(t.cache_write_tokens for t in items), sum(t.cache_read_tokens for t in items),
+                  sum(t.output_tokens for t in items), sum(t.reasoning_tokens for t in items),
+                  sum(costs) if costs else None, sum(t.unpriced_calls for t in items))
+
+
+def _unpriced_note(conn: sqlite3.Connection, flt: Filter) -> str:
+    models = queries.unpriced_models(conn, flt)
+    if not models:
+        return ""
+    return (f"\nCost unknown for {', '.join(models)}: no price is known offline; totals leave them out"
+            " (add a price override in settings.toml).")
+
+
+def period_report(conn: sqlite3.Connection, period: str, tz: ZoneInfo, flt: Filter, as_json: bool) -> str:
+    rows = queries.by_period(conn, period, tz, flt)
+    key = _PERIOD_KEY[period]
+    if as_json:
+        return json.dumps([{key: p, "source": s, "model": m, **t.as_dict()} for p, s, m, t in rows], indent=2)
+    if not rows:
+        return "No usage recorded in this range."
+    table = [[p, s, m, *_token_cells(t)] for p, s, m, t in rows]
+    footer = ["Total", "", "", *_token_cells(_sum([t for *_, t in rows]))]
+    head = [key.capitalize(), "Source", "Model", *_TOKEN_HEADERS]
+    return render(head, table, [False] * 3 + [True] * 6, footer) + _unpriced_note(conn, flt)
+
+
+def _local(ts_ms: int, tz: ZoneInfo) -> str:
+    return datetime.fromtimestamp(ts_ms / 1000, tz=timezone.utc).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def sessions_report(conn: sqlite3.Connection, tz: ZoneInfo, flt: Filter, as_json: bool) -> str:
+    rows = queries.sessions(conn, flt)
+    if as_json:
+        return json.dumps([{
+            "source": r.source, "session": r.session_key, "parent_session": r.parent_key, "project": r.project,
+            "git_branch": r.git_branch, "first_call": _local(r.first_ms, tz), "last_call": _local(r.last_ms, tz),
+            "models": r.models.split(",") if r.models else [], **r.totals.as_dict()} for r in rows], indent=2)
+    if not rows:
+        return "No usage recorded in this range."
+    table = [[_local(r.last_ms, tz), r.source, _short(r.session_key, 24), _short(r.project or "", 40),
+              *_token_cells(r.totals)] for r in rows]
+    footer = ["Total", "", "", "", *_token_cells(_sum([r.totals for r in rows]))]
+    head = ["Last call", "Source", "Session", "Project", *_TOKEN_HEADERS]
+    return render(head, table, [False] * 4 + [True] * 6, footer) + _unpriced_note(conn, flt)
+
+
+def projects_report(conn: sqlite3.Connection, flt: Filter, as_json: bool) -> str:
+    rows = queries.projects(conn, flt)
+    if as_json:
+        return json.dumps([{"project": p or None, **t.as_dict()} for p, t in rows], indent=2)
+    if not rows:
+        return "No usage recorded in this range."
+    table = [[_short(p or "(unknown)", 60), *_token_cells(t)] for p, t in rows]
+    footer = ["Total", *_token_cells(_sum([t for _, t in rows]))]
+    return render(["Project", *_TOKEN_HEADERS], table, [False] + [True] * 6, footer) + _unpriced_note(conn, flt)
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else "…" + text[-(width - 1):]

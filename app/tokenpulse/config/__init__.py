@@ -1,0 +1,1 @@
+"""Where tokenpulse keeps its files, and the user's typed settings."""

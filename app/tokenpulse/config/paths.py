@@ -1,0 +1,51 @@
+"""The data and config folders: platform defaults, or one folder given by TOKENPULSE_HOME / --data-dir."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from tokenpulse.store.db import DB_NAME
+
+APP_NAME = "tokenpulse"
+
+
+@dataclass(frozen=True, slots=True)
+class AppPaths:
+    data_dir: Path
+    config_dir: Path
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / DB_NAME
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config_dir / "settings.toml"
+
+    @property
+    def scan_lock(self) -> Path:
+        return self.data_dir / "scan.lock"
+
+    @property
+    def instance_lock(self) -> Path:
+        return self.data_dir / "app.lock"
+
+    @property
+    def backups_dir(self) -> Path:
+        return self.data_dir / "backups"
+
+
+def resolve(data_dir: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> AppPaths:
+    """`data_dir` (the CLI flag) wins, then TOKENPULSE_HOME, then the platform's user folders."""
+    env = os.environ if env is None else env
+    chosen = data_dir or env.get("TOKENPULSE_HOME")
+    if chosen:
+        home = Path(chosen).expanduser()
+        return AppPaths(data_dir=home, config_dir=home)
+    import platformdirs
+
+    return AppPaths(data_dir=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+                    config_dir=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)))

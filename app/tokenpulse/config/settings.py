@@ -1,0 +1,99 @@
+"""The user's preferences as typed, frozen data, read from and written to one TOML file (this module only)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class PriceOverride:
+    """USD per million tokens; cache prices default to the input price when omitted."""
+
+    input: float
+    output: float
+    cache_read: float | None = None
+    cache_write_5m: float | None = None
+    cache_write_1h: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reminders:
+    fresh_chat: bool = True
+    context_threshold: int = 100_000  # T
+    growth_factor: float = 4.0  # G: context must also reach G x the chat's first context
+    min_calls: int = 8
+    recap_allowance: int = 5_000  # R
+    cache_expiry: bool = True
+    quiet_start: str | None = None  # "22:00"
+    quiet_end: str | None = None  # "08:00"
+    daily_budget_usd: float | None = None
+    weekly_budget_usd: float | None = None
+    monthly_budget_usd: float | None = None
+    daily_output_goal: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    timezone: str | None = None  # IANA name; None = the system's local zone
+    # per source name: folders that replace the source's default roots (empty = defaults)
+    source_roots: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    price_overrides: dict[str, PriceOverride] = field(default_factory=dict)
+    reminders: Reminders = field(default_factory=Reminders)
+    start_at_login: bool = False
+    schema_version: int = SCHEMA_VERSION
+
+
+class SettingsError(ValueError):
+    """The settings file exists but cannot be used; the message names the file and the problem."""
+
+
+def load(path: Path) -> Settings:
+    """The settings in `path`, or the defaults when it does not exist."""
+    if not path.exists():
+        return Settings()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return from_dict(data)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, TypeError, ValueError) as exc:
+        raise SettingsError(f"{path}: {exc}") from exc
+
+
+def from_dict(data: dict[str, Any]) -> Settings:
+    reminders = Reminders(**data.get("reminders", {}))
+    overrides = {str(k): PriceOverride(**v) for k, v in data.get("price_overrides", {}).items()}
+    roots = {str(k): tuple(str(p) for p in v) for k, v in data.get("source_roots", {}).items()}
+    return Settings(timezone=data.get("timezone") or None, source_roots=roots, price_overrides=overrides,
+                    reminders=reminders, start_at_login=bool(data.get("start_at_login", False)),
+                    schema_version=int(data.get("schema_version", SCHEMA_VERSION)))
+
+
+def to_dict(settings: Settings) -> dict[str, Any]:
+    data = asdict(settings)
+    data["source_roots"] = {k: list(v) for k, v in settings.source_roots.items()}
+    # TOML has no null: unset optional values are simply left out
+    return _drop_none(data)
+
+
+def save(settings: Settings, path: Path) -> None:
+    import tomli_w
+
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text(tomli_w.dumps(to_dict(settings)), encoding="utf-8")
+    tmp.chmod(0o600)
+    tmp.replace(path)
+
+
+def with_changes(settings: Settings, **changes: Any) -> Settings:
+    return replace(settings, **changes)
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    return value

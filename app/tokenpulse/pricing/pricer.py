@@ -1,0 +1,60 @@
+"""Cost per call: user overrides first, then cached genai-prices rates per (model, UTC day)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Protocol
+
+from tokenpulse.pricing.rates import Rates
+from tokenpulse.usage import ApiCall
+
+
+class RateCache(Protocol):
+    def cached_rates(self, model: str, day: str) -> tuple[bool, str | None]: ...
+
+    def save_rates(self, model: str, day: str, rates: str | None) -> None: ...
+
+
+def utc_day(ts_ms: int) -> str:
+    return datetime.fromtimestamp(ts_ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d")
+
+
+class Pricer:
+    """Prices calls offline. A model with no known price costs None (shown as unknown), never 0."""
+
+    def __init__(self, cache: RateCache | None = None, overrides: Mapping[str, Rates] | None = None,
+                 lookup: Callable[[str, str], Rates | None] | None = None) -> None:
+        self._cache = cache
+        self._overrides = dict(overrides or {})
+        self._memo: dict[tuple[str, str], Rates | None] = {}
+        self._lookup = lookup
+
+    def rates(self, model: str, day: str) -> Rates | None:
+        if model in self._overrides:
+            return self._overrides[model]
+        key = (model, day)
+        if key in self._memo:
+            return self._memo[key]
+        rates = self._load(model, day)
+        self._memo[key] = rates
+        return rates
+
+    def cost(self, call: ApiCall) -> float | None:
+        rates = self.rates(call.model, utc_day(call.ts_ms))
+        return None if rates is None else rates.cost(call)
+
+    def _load(self, model: str, day: str) -> Rates | None:
+        if self._cache is not None:
+            found, text = self._cache.cached_rates(model, day)
+            if found:
+                return Rates.from_json(text) if text else None
+        lookup = self._lookup
+        if lookup is None:
+            from tokenpulse.pricing.catalog import lookup as catalog_lookup
+
+            lookup = catalog_lookup
+        rates = lookup(model, day) if model != "unknown" else None
+        if self._cache is not None:
+            self._cache.save_rates(model, day, rates.to_json() if rates else None)
+        return rates

@@ -1,0 +1,59 @@
+"""Per-token rates of one model and the cost of a call under them (pure; tiers by the call's total input)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from tokenpulse.usage import ApiCall
+
+# A rate is a base price per million tokens plus tiers (start, price): above `start` input tokens the
+# whole request moves to the tier price, as Anthropic, OpenAI and Google bill long contexts.
+Rate = tuple[float, tuple[tuple[int, float], ...]]
+KINDS = ("input", "cache_write_5m", "cache_write_1h", "cache_read", "output")
+
+
+@dataclass(frozen=True, slots=True)
+class Rates:
+    input: Rate
+    cache_write_5m: Rate
+    cache_write_1h: Rate
+    cache_read: Rate
+    output: Rate
+
+    def cost(self, call: ApiCall) -> float:
+        context = call.context
+        return (_apply(self.input, call.input, context) + _apply(self.cache_write_5m, call.cache_write_5m, context)
+                + _apply(self.cache_write_1h, call.cache_write_1h, context)
+                + _apply(self.cache_read, call.cache_read, context) + _apply(self.output, call.output, context))
+
+    def cache_read_per_token(self) -> float:
+        return self.cache_read[0] / 1e6
+
+    def to_json(self) -> str:
+        return json.dumps({k: [getattr(self, k)[0], [list(t) for t in getattr(self, k)[1]]] for k in KINDS})
+
+    @classmethod
+    def from_json(cls, text: str) -> Rates:
+        data = json.loads(text)
+        return cls(**{k: (float(data[k][0]), tuple((int(s), float(p)) for s, p in data[k][1])) for k in KINDS})
+
+    @classmethod
+    def flat(cls, input: float, output: float, cache_read: float | None = None,
+             cache_write_5m: float | None = None, cache_write_1h: float | None = None) -> Rates:
+        """Rates without tiers, in USD per million tokens; missing cache prices fall back to input's."""
+        cw5 = input if cache_write_5m is None else cache_write_5m
+        return cls(input=(input, ()), output=(output, ()),
+                   cache_read=(input if cache_read is None else cache_read, ()),
+                   cache_write_5m=(cw5, ()), cache_write_1h=(cw5 if cache_write_1h is None else cache_write_1h, ()))
+
+
+def _apply(rate: Rate, count: int, context: int) -> float:
+    if not count:
+        return 0.0
+    price = rate[0]
+    for start, tier_price in reversed(rate[1]):
+        if context > start:
+            price = tier_price
+            break
+    return price * count / 1e6

@@ -1,0 +1,1 @@
+"""Agent log sources: one module per agent, each turning its log lines into ApiCall records."""

@@ -1,0 +1,211 @@
+"""Codex rollout lines to ApiCall records: cumulative token_count snapshots become per-call increments.
+
+The counting rules (re-emits, resets, stale snapshots, fork replays) are documented in README.md here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from tokenpulse.sources.fields import call_key, parse_iso_ms
+from tokenpulse.usage import ApiCall, valid_count
+
+SOURCE = "codex"
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+_NEEDLES = (b'"token_count"', b'"turn_context"', b'"session_meta"')
+# A drop of the cumulative total smaller than this share is an out-of-order stale snapshot, not a reset.
+_STALE_SHARE = 0.02
+
+# (input incl. cached, cached, output incl. reasoning, reasoning, cache_write)
+Usage5 = tuple[int, int, int, int, int]
+
+
+class _Payload(msgspec.Struct):
+    type: Any = None
+    info: Any = None
+    model: Any = None
+    cwd: Any = None
+    id: Any = None
+    forked_from_id: Any = None
+    parent_thread_id: Any = None
+    source: Any = None
+    timestamp: Any = None
+
+
+class _Line(msgspec.Struct):
+    timestamp: Any = None
+    type: Any = None
+    payload: _Payload | None = None
+
+
+_DECODER = msgspec.json.Decoder(_Line)
+
+
+def _usage(raw: object) -> Usage5 | None | bool:
+    """A usage object as a tuple; None when absent or empty, False when present but invalid."""
+    if not isinstance(raw, dict) or not raw:
+        return None
+    values = []
+    for name in ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens",
+                 "cache_write_input_tokens"):
+        value = raw.get(name)
+        if value is None and name == "cached_input_tokens":
+            value = raw.get("cache_read_input_tokens")  # an alias some builds and parsers use
+        if value is None:
+            values.append(0)
+        elif valid_count(value):
+            values.append(value)
+        else:
+            return False
+    return (values[0], values[1], values[2], values[3], values[4])
+
+
+def _parent_of(payload: _Payload) -> str | None:
+    for candidate in (payload.forked_from_id, payload.parent_thread_id):
+        if isinstance(candidate, str) and candidate:
+            return candidate
+    source = payload.source
+    if isinstance(source, dict):
+        spawn = (source.get("subagent") or {}) if isinstance(source.get("subagent"), dict) else {}
+        thread_spawn = spawn.get("thread_spawn")
+        if isinstance(thread_spawn, dict) and isinstance(thread_spawn.get("parent_thread_id"), str):
+            return thread_spawn["parent_thread_id"]
+    return None
+
+
+class CodexLineParser:
+    """Per-file state machine over token_count events (see README.md for each rule and its source)."""
+
+    def __init__(self, path: Path, state: Mapping[str, Any] | None) -> None:
+        self.skipped: Counter[str] = Counter()
+        self.usage_records = 0
+        self.reemits = 0
+        st = dict(state or {})
+        prev = st.get("prev_total")
+        self._prev: Usage5 | None = tuple(prev) if isinstance(prev, list) and len(prev) == 5 else None  # type: ignore[assignment]
+        self._model: str | None = st.get("model")
+        self._session: str = st.get("session") or _session_from_name(path)
+        self._parent: str | None = st.get("parent")
+        self._cwd: str | None = st.get("cwd")
+        self._meta_seen: bool = bool(st.get("meta_seen"))
+        self._fork_start_ms: int | None = st.get("fork_start_ms")
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "prev_total": list(self._prev) if self._prev is not None else None,
+            "model": self._model, "session": self._session, "parent": self._parent, "cwd": self._cwd,
+            "meta_seen": self._meta_seen, "fork_start_ms": self._fork_start_ms,
+        }
+
+    def feed(self, line: bytes) -> ApiCall | None:
+        if not any(needle in line for needle in _NEEDLES):
+            stripped = line.strip()
+            if stripped and not (stripped[:1] == b"{" and stripped[-1:] == b"}"):
+                self.skipped["torn or malformed JSON line"] += 1
+            return None
+        try:
+            rec = _DECODER.decode(line)
+        except msgspec.ValidationError:
+            self.skipped["record of an unexpected shape"] += 1
+            return None
+        except msgspec.DecodeError:
+            self.skipped["torn or malformed JSON line"] += 1
+            return None
+        payload = rec.payload
+        if payload is None:
+            return None
+        if rec.type == "turn_context":
+            if isinstance(payload.model, str) and payload.model:
+                self._model = payload.model
+            if isinstance(payload.cwd, str) and payload.cwd:
+                self._cwd = payload.cwd
+        elif rec.type == "session_meta":
+            self._on_meta(payload, rec.timestamp)
+        elif rec.type == "event_msg" and payload.type == "token_count":
+            return self._on_token_count(payload, rec.timestamp)
+        return None
+
+    def _on_meta(self, payload: _Payload, line_ts: object) -> None:
+        if self._meta_seen:
+            return  # later metas in one file are replayed parents or in-file review sub-agents
+        self._meta_seen = True
+        if isinstance(payload.id, str) and payload.id:
+            self._session = payload.id
+        if isinstance(payload.cwd, str) and payload.cwd:
+            self._cwd = payload.cwd
+        self._parent = _parent_of(payload)
+        if self._parent is not None:
+            # A fork or spawned sub-agent replays its parent's history first, stamped before it began.
+            self._fork_start_ms = parse_iso_ms(payload.timestamp) or parse_iso_ms(line_ts)
+
+    def _on_token_count(self, payload: _Payload, line_ts: object) -> ApiCall | None:
+        info = payload.info
+        if not isinstance(info, dict):
+            return None  # rate-limit-only event
+        total = _usage(info.get("total_token_usage"))
+        last = _usage(info.get("last_token_usage"))
+        if total is False or last is False:
+            self.skipped["invalid token counts"] += 1
+            return None
+        if total is None and last is None:
+            return None
+        self.usage_records += 1
+        increment = self._increment(total, last)
+        if increment is None:
+            return None
+        ts_ms = parse_iso_ms(line_ts)
+        if ts_ms is None:
+            self.skipped["missing or invalid timestamp"] += 1
+            return None
+        if self._fork_start_ms is not None and ts_ms < self._fork_start_ms:
+            self.skipped["replayed parent history (fork or sub-agent)"] += 1
+            return None
+        model = next((m for m in (info.get("model"), payload.model, self._model) if isinstance(m, str) and m),
+                     "unknown")
+        inp, cached, out, reasoning, cache_write = increment
+        cached = min(cached, inp)
+        cache_write = min(cache_write, inp - cached)
+        identity = total if total is not None else ("last",) + increment
+        return ApiCall(
+            source=SOURCE, dedupe_key=call_key(SOURCE, ts_ms, *identity), session_key=self._session,
+            ts_ms=ts_ms, model=model, input=inp - cached - cache_write, cache_write_5m=cache_write,
+            cache_read=cached, output=out, reasoning=min(reasoning, out), project=self._cwd,
+            parent_session_key=self._parent,
+        )
+
+    def _increment(self, total: Usage5 | None, last: Usage5 | None) -> Usage5 | None:
+        prev = self._prev
+        if total is None:
+            increment = last
+        elif prev is None:
+            # a resumed or forked file can start with an inherited total: count only its last call
+            increment = last if last is not None else total
+        elif total == prev:
+            self.reemits += 1
+            return None
+        elif all(t >= p for t, p in zip(total, prev)):
+            increment = tuple(t - p for t, p in zip(total, prev))  # type: ignore[assignment]
+        else:
+            drop = (prev[0] + prev[2]) - (total[0] + total[2])
+            last_size = (last[0] + last[2]) if last is not None else 0
+            if 0 < drop <= max(_STALE_SHARE * (prev[0] + prev[2]), 2 * last_size):
+                self.skipped["stale out-of-order snapshot"] += 1
+                return None
+            increment = last if last is not None else total  # a reset: compaction or a new process
+        assert increment is not None
+        if not any(increment):
+            return None  # zero totals after compaction: keep the old baseline
+        if total is not None:
+            self._prev = total
+        return increment
+
+
+def _session_from_name(path: Path) -> str:
+    match = _UUID.search(path.stem)
+    return match.group(0) if match else path.stem

@@ -1,0 +1,194 @@
+"""The write side of the store: calls, their sessions and the file cursor, committed together."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tokenpulse.usage import ApiCall
+
+_UPSERT_CALL = """
+INSERT INTO api_call (dedupe_key, source, session_id, ts_ms, model, input, cache_write_5m, cache_write_1h,
+                      cache_read, output, reasoning, cost_usd, message_hash, is_sidechain)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (dedupe_key) DO UPDATE SET
+    model = excluded.model, input = excluded.input, cache_write_5m = excluded.cache_write_5m,
+    cache_write_1h = excluded.cache_write_1h, cache_read = excluded.cache_read, output = excluded.output,
+    reasoning = excluded.reasoning, cost_usd = excluded.cost_usd
+WHERE (excluded.output, excluded.input + excluded.cache_write_5m + excluded.cache_write_1h + excluded.cache_read)
+    > (api_call.output, api_call.input + api_call.cache_write_5m + api_call.cache_write_1h + api_call.cache_read)
+"""
+
+_UPSERT_SESSION = """
+INSERT INTO chat_session (source, session_key, parent_key, project, git_branch, first_ms, last_ms, models)
+VALUES (?, ?, ?, ?, ?, ?, ?, '')
+ON CONFLICT (source, session_key) DO UPDATE SET
+    parent_key = coalesce(chat_session.parent_key, excluded.parent_key),
+    project = coalesce(chat_session.project, excluded.project),
+    git_branch = coalesce(excluded.git_branch, chat_session.git_branch),
+    first_ms = min(chat_session.first_ms, excluded.first_ms),
+    last_ms = max(chat_session.last_ms, excluded.last_ms)
+RETURNING id, models
+"""
+
+_UPSERT_FILE = """
+INSERT INTO source_file (source, path, device, inode, size, mtime_ns, offset, tail_hash, parser_state,
+                         lines_skipped, missing, updated_ms)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
+ON CONFLICT (path) DO UPDATE SET
+    source = excluded.source, device = excluded.device, inode = excluded.inode, size = excluded.size,
+    mtime_ns = excluded.mtime_ns, offset = excluded.offset, tail_hash = excluded.tail_hash,
+    parser_state = excluded.parser_state, lines_skipped = excluded.lines_skipped, missing = 0,
+    updated_ms = excluded.updated_ms
+"""
+
+
+@dataclass(slots=True)
+class Cursor:
+    """Where reading of one file stopped, and what the file looked like then."""
+
+    source: str
+    path: str
+    device: int = 0
+    inode: int = 0
+    size: int = 0
+    mtime_ns: int = 0
+    offset: int = 0
+    tail_hash: bytes | None = None
+    parser_state: dict[str, Any] | None = None
+    lines_skipped: int = 0
+    missing: bool = False
+
+
+@dataclass(slots=True)
+class WriteResult:
+    new: int = 0
+    updated: int = 0
+    replays_dropped: int = 0
+    sessions: set[int] = field(default_factory=set)
+
+
+def _winner(a: ApiCall, b: ApiCall) -> ApiCall:
+    """Of two records of one call, the one with the larger output (ties: the larger input side)."""
+    return b if (b.output, b.context) > (a.output, a.context) else a
+
+
+class Ledger:
+    """Owns every write to the store. One Ledger per writer thread or process."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._has_sidechains: bool | None = None
+
+    def cursors(self) -> dict[str, Cursor]:
+        rows = self.conn.execute(
+            "SELECT source, path, device, inode, size, mtime_ns, offset, tail_hash, parser_state, lines_skipped,"
+            " missing FROM source_file")
+        return {r[1]: Cursor(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7],
+                             json.loads(r[8]) if r[8] else None, r[9], bool(r[10])) for r in rows}
+
+    def commit_file(self, cursor: Cursor, calls: Iterable[ApiCall], now_ms: int) -> WriteResult:
+        """Store a file's new calls and advance its cursor in one transaction."""
+        merged: dict[bytes, ApiCall] = {}
+        for call in calls:
+            seen = merged.get(call.dedupe_key)
+            merged[call.dedupe_key] = call if seen is None else _winner(seen, call)
+        result = WriteResult()
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            batch = self._drop_sidechain_replays(list(merged.values()), result)
+            if batch:
+                session_ids = self._upsert_sessions(batch)
+                result.sessions.update(session_ids.values())
+                existing = self._existing_keys([c.dedupe_key for c in batch])
+                before = conn.total_changes
+                conn.executemany(_UPSERT_CALL, [
+                    (c.dedupe_key, c.source, session_ids[c.session_key], c.ts_ms, c.model, c.input,
+                     c.cache_write_5m, c.cache_write_1h, c.cache_read, c.output, c.reasoning, c.cost_usd,
+                     c.message_hash, int(c.is_sidechain)) for c in batch])
+                result.new = len(batch) - len(existing)
+                result.updated = conn.total_changes - before - result.new
+            conn.execute(_UPSERT_FILE, (
+                cursor.source, cursor.path, cursor.device, cursor.inode, cursor.size, cursor.mtime_ns,
+                cursor.offset, cursor.tail_hash,
+                json.dumps(cursor.parser_state) if cursor.parser_state else None, cursor.lines_skipped, now_ms))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return result
+
+    def mark_missing(self, paths: Iterable[str]) -> None:
+        """Files the agent deleted: their cursors are kept (flagged) and their calls stay counted."""
+        with self.conn:
+            self.conn.executemany("UPDATE source_file SET missing = 1 WHERE path = ?", [(p,) for p in paths])
+
+    def cached_rates(self, model: str, day: str) -> tuple[bool, str | None]:
+        row = self.conn.execute("SELECT rates FROM model_price WHERE model = ? AND day = ?", (model, day)).fetchone()
+        return (row is not None, row[0] if row else None)
+
+    def save_rates(self, model: str, day: str, rates: str | None) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO model_price (model, day, rates) VALUES (?, ?, ?)",
+                          (model, day, rates))
+
+    def _existing_keys(self, keys: list[bytes]) -> set[bytes]:
+        found: set[bytes] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self.conn.execute(
+                f"SELECT dedupe_key FROM api_call WHERE dedupe_key IN ({marks})", chunk))
+        return found
+
+    def _upsert_sessions(self, batch: list[ApiCall]) -> dict[str, int]:
+        spans: dict[str, list[Any]] = {}
+        for c in batch:
+            span = spans.get(c.session_key)
+            if span is None:
+                spans[c.session_key] = [c, c.ts_ms, c.ts_ms, [c.model]]
+            else:
+                span[1] = min(span[1], c.ts_ms)
+                span[2] = max(span[2], c.ts_ms)
+                if c.model not in span[3]:
+                    span[3].append(c.model)
+        ids: dict[str, int] = {}
+        for key, (first, lo, hi, models) in spans.items():
+            row = self.conn.execute(_UPSERT_SESSION, (first.source, key, first.parent_session_key, first.project,
+                                                      first.git_branch, lo, hi)).fetchone()
+            ids[key] = row[0]
+            known = row[1].split(",") if row[1] else []
+            added = [m for m in sorted(models) if m not in known]
+            if added:
+                self.conn.execute("UPDATE chat_session SET models = ? WHERE id = ?", (",".join(known + added), row[0]))
+        return ids
+
+    def _drop_sidechain_replays(self, batch: list[ApiCall], result: WriteResult) -> list[ApiCall]:
+        """A sidechain copy of a main-chat message under another request id is a replay, not a call."""
+        main = {c.message_hash: c.dedupe_key for c in batch if not c.is_sidechain and c.message_hash is not None}
+        kept = []
+        for c in batch:
+            if c.is_sidechain and c.message_hash is not None:
+                in_batch = main.get(c.message_hash)
+                if (in_batch is not None and in_batch != c.dedupe_key) or self.conn.execute(
+                        "SELECT 1 FROM api_call WHERE message_hash = ? AND is_sidechain = 0 AND dedupe_key <> ?"
+                        " LIMIT 1", (c.message_hash, c.dedupe_key)).fetchone():
+                    result.replays_dropped += 1
+                    continue
+                self._has_sidechains = True
+            kept.append(c)
+        if main and self._sidechains_stored():
+            cur = self.conn.executemany(
+                "DELETE FROM api_call WHERE message_hash = ? AND is_sidechain = 1 AND dedupe_key <> ?",
+                list(main.items()))
+            result.replays_dropped += max(cur.rowcount, 0)
+        return kept
+
+    def _sidechains_stored(self) -> bool:
+        if self._has_sidechains is None:
+            self._has_sidechains = self.conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM api_call WHERE is_sidechain = 1)").fetchone()[0] == 1
+        return self._has_sidechains

@@ -1,0 +1,1 @@
+"""Alembic revisions, one per released schema version."""

@@ -1,0 +1,76 @@
+"""The schema, declared with SQLModel. Alembic migrations create it; hot paths use the same names in SQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+
+class SourceFile(SQLModel, table=True):
+    """A log file and how far it has been read: the cursor advances with its calls, in one transaction."""
+
+    __tablename__ = "source_file"
+    id: int | None = Field(default=None, primary_key=True)
+    source: str
+    path: str = Field(unique=True)
+    device: int = 0
+    inode: int = 0
+    size: int = 0
+    mtime_ns: int = 0
+    offset: int = 0  # byte offset just after the last complete line read
+    tail_hash: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    parser_state: str | None = None  # JSON; per-file state of cumulative formats (Codex)
+    lines_skipped: int = 0
+    missing: bool = False  # the agent deleted or moved it; its calls stay counted
+    updated_ms: int = 0
+
+
+class ChatSession(SQLModel, table=True):
+    """A chat (session) of one agent; sub-agent chats name their parent."""
+
+    __tablename__ = "chat_session"
+    __table_args__ = (UniqueConstraint("source", "session_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    source: str
+    session_key: str
+    parent_key: str | None = None
+    project: str | None = None
+    git_branch: str | None = None
+    first_ms: int = 0
+    last_ms: int = 0
+    models: str = ""  # comma-separated, in order of first use
+
+
+class ApiCallRow(SQLModel, table=True):
+    """One counted API call. `dedupe_key` is unique: a call seen twice is stored once."""
+
+    __tablename__ = "api_call"
+    __table_args__ = (
+        Index("ix_api_call_ts", "ts_ms"),
+        Index("ix_api_call_session_ts", "session_id", "ts_ms"),
+        Index("ix_api_call_message_hash", "message_hash", sqlite_where=text("message_hash IS NOT NULL")),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False, unique=True))
+    source: str
+    session_id: int = Field(foreign_key="chat_session.id")
+    ts_ms: int
+    model: str
+    input: int = 0
+    cache_write_5m: int = 0
+    cache_write_1h: int = 0
+    cache_read: int = 0
+    output: int = 0
+    reasoning: int = 0
+    cost_usd: float | None = None  # None: no known price for the model, never 0
+    message_hash: int | None = None
+    is_sidechain: bool = False
+
+
+class ModelPrice(SQLModel, table=True):
+    """Cached per-token rates of a model on a day (JSON), so routine scans need not load the price list."""
+
+    __tablename__ = "model_price"
+    model: str = Field(primary_key=True)
+    day: str = Field(primary_key=True)
+    rates: str | None = None  # None: the model has no known price

@@ -1,0 +1,66 @@
+"""The Qt-free composition root: paths, settings, store, sources, pricer and scanner, built once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from tokenpulse.clock import Clock, SystemClock
+from tokenpulse.config import settings as settings_io
+from tokenpulse.config.paths import AppPaths
+from tokenpulse.config.settings import Settings
+from tokenpulse.ingest.lock import ScanLock
+from tokenpulse.ingest.scanner import Progress, Scanner
+from tokenpulse.ingest.summary import ScanSummary
+from tokenpulse.pricing.pricer import Pricer
+from tokenpulse.pricing.rates import Rates
+from tokenpulse.sources import registry
+from tokenpulse.store.db import connect
+from tokenpulse.store.ledger import Ledger
+
+
+def effective_env(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
+    """The environment as the sources see it: roots chosen in settings replace the defaults."""
+    merged = dict(env)
+    by_name = {s.name: s for s in registry.all_sources()}
+    for name, roots in settings.source_roots.items():
+        if roots and name in by_name:
+            merged[by_name[name].env_var] = ",".join(roots)
+    return merged
+
+
+def price_overrides(settings: Settings) -> dict[str, Rates]:
+    return {model: Rates.flat(o.input, o.output, o.cache_read, o.cache_write_5m, o.cache_write_1h)
+            for model, o in settings.price_overrides.items()}
+
+
+class Workspace:
+    """Everything the CLI and the app share. Not thread-safe: the app gives it to its one ingest worker."""
+
+    def __init__(self, paths: AppPaths, *, env: Mapping[str, str] | None = None, home: Path | None = None,
+                 clock: Clock | None = None, sources: Sequence[str] | None = None,
+                 settings: Settings | None = None) -> None:
+        self.paths = paths
+        self.clock = clock or SystemClock()
+        self.settings = settings if settings is not None else settings_io.load(paths.settings_file)
+        self.env = effective_env(self.settings, os.environ if env is None else env)
+        self.home = home
+        self.conn = connect(paths.database)
+        self.ledger = Ledger(self.conn)
+        self.pricer = Pricer(self.ledger, price_overrides(self.settings))
+        self.sources = registry.select(sources)
+        self.scanner = Scanner(self.ledger, self.sources, self.pricer, self.clock, env=self.env, home=home)
+        self.lock = ScanLock(paths.scan_lock)
+
+    def scan(self, progress: Progress | None = None, wait: float = float("inf")) -> ScanSummary | None:
+        """An incremental scan under the cross-process lock; None if another scanner kept it past `wait`."""
+        if not self.lock.acquire(wait):
+            return None
+        try:
+            return self.scanner.scan(progress)
+        finally:
+            self.lock.release()
+
+    def close(self) -> None:
+        self.conn.close()
