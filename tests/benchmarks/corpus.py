@@ -12,10 +12,11 @@ import random
 import string
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 # ---------------------------------------------------------------------------------------------
 # Constants
@@ -26,8 +27,8 @@ DAY_MS = 86_400_000
 EPOCH = datetime(1970, 1, 1)
 CLAUDE_SHARE = 0.85  # fraction of bytes written as Claude Code logs; the rest is Codex
 RESUME_RATE = 0.03
-AVG_CLAUDE_CALL_BYTES = 20_000  # measured: bytes written per Claude API call incl. tool results
-AVG_CODEX_CALL_BYTES = 14_000
+AVG_CLAUDE_CALL_BYTES = 22_000  # measured: bytes per Claude API call incl. tool results and sub-agents
+AVG_CODEX_CALL_BYTES = 13_000  # measured: bytes per Codex model call
 
 CLAUDE_MAIN_MODELS = (
     ("claude-sonnet-4-5-20250929", 0.58),
@@ -58,13 +59,13 @@ _dumps: Callable[[Any], str] = json.JSONEncoder(
 # ---------------------------------------------------------------------------------------------
 
 def _uuid4(rng: random.Random) -> str:
-    h = "%032x" % rng.getrandbits(128)
+    h = f"{rng.getrandbits(128):032x}"
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
 def _uuid7(rng: random.Random, ms: int) -> str:
     # Codex thread ids are UUIDv7: the first 48 bits are the creation time in ms.
-    h = "%012x" % ms + "%020x" % rng.getrandbits(80)
+    h = f"{ms:012x}{rng.getrandbits(80):020x}"
     return f"{h[:8]}-{h[8:12]}-7{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
 
 
@@ -99,6 +100,13 @@ def _clear_midnight(rng: random.Random, ms: int, need_ms: int = 120_000) -> int:
     if into_day > DAY_MS - need_ms:
         return ms - into_day + DAY_MS + rng.randint(300, 20_000)
     return ms
+
+
+def _think_time(rng: random.Random) -> int:
+    """Pause between user prompts; about a fifth outlast the 5-minute cache TTL (median 12 min)."""
+    if rng.random() < 0.25:
+        return int(rng.lognormvariate(13.5, 1.0))
+    return rng.randint(5_000, 240_000)
 
 
 def _slug(cwd: str) -> str:
@@ -153,6 +161,10 @@ _PROSE_TEMPLATES = (
     "Could you also make the {w} view show {w2} per day? Thanks!",
     "Found it: `{b}` was reading the {w} twice, so totals were {n}% too high.",
 )
+
+
+_TODO_ACK = ("Todos have been modified successfully. Ensure that you continue to use the todo list "
+             "to track your progress. Please proceed with the current tasks if applicable")
 
 
 def _fill(rng: random.Random, template: str) -> str:
@@ -234,12 +246,13 @@ class Ledger:
         row["reasoning_tokens"] += reasoning
 
     def report(self, total_bytes: int, files: int) -> dict[str, Any]:
-        by_day = [{"date": d, "source": s, "model": m, **v} for (d, s, m), v in sorted(self.rows.items())]
-        totals = {k: sum(r[k] for r in by_day) for k in ("calls",) + TOKEN_KEYS}
+        by_day: list[dict[str, Any]] = [{"date": d, "source": s, "model": m, **v}
+                                        for (d, s, m), v in sorted(self.rows.items())]
+        totals = {k: sum(v[k] for v in self.rows.values()) for k in ("calls",) + TOKEN_KEYS}
         return {"by_day": by_day, "totals": totals, "bytes": total_bytes, "files": files}
 
     @classmethod
-    def from_report(cls, report: dict[str, Any]) -> "Ledger":
+    def from_report(cls, report: dict[str, Any]) -> Ledger:
         ledger = cls()
         for r in report["by_day"]:
             ledger.rows[(r["date"], r["source"], r["model"])] = {
@@ -267,7 +280,7 @@ class Corpus:
         self.t_end = self.t0 + days * DAY_MS
         self.days = days
 
-    def open(self, path: Path, kind: str) -> "LineFile":
+    def open(self, path: Path, kind: str) -> LineFile:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.files += 1
         return LineFile(self, path, kind)
@@ -304,7 +317,8 @@ class LineFile:
 
     def __init__(self, corpus: Corpus, path: Path, kind: str) -> None:
         self.corpus, self.path, self.kind = corpus, path, kind
-        self.fh = open(path, "wb", buffering=1 << 20)
+        # Kept open across many emit() calls; closed by close() when the session ends.
+        self.fh = open(path, "wb", buffering=1 << 20)  # noqa: SIM115
         self.capture: list[bytes] | None = None
 
     def emit(self, obj: dict[str, Any], replayable: bool = False) -> None:
@@ -495,27 +509,36 @@ class ClaudeSession:
         return blocks[-4:]
 
     def _tool_use(self) -> dict[str, Any]:
-        rng, pool = self.rng, self.pool
+        rng = self.rng
         tools = self.TOOLS if self.subagents_left > 0 and self.subagent_layout else self.TOOLS[:-1]
         name = rng.choices([t for t, _ in tools], weights=[w for _, w in tools])[0]
-        path = f"{self.project.cwd}/src/{rng.choice(_IDENTS)}_{rng.randint(1, 99)}.py"
-        inputs: dict[str, Any] = {
-            "Read": lambda: {"file_path": path},
-            "Bash": lambda: {"command": f"pytest -q tests/{rng.choice(_IDENTS)} -k \"{rng.choice(_WORDS)}\"",
-                             "description": "Run the affected tests"},
-            "Edit": lambda: {"file_path": path, "old_string": pool.snippet(rng, rng.randint(80, 1500)),
-                             "new_string": pool.snippet(rng, rng.randint(80, 1500))},
-            "Grep": lambda: {"pattern": rf"def {rng.choice(_IDENTS)}\(", "path": self.project.cwd,
-                             "output_mode": "files_with_matches"},
-            "Glob": lambda: {"pattern": "**/*.py"},
-            "Write": lambda: {"file_path": path, "content": pool.snippet(rng, rng.randint(1500, 9000))},
-            "TodoWrite": lambda: {"todos": [{"content": pool.words(rng, 50).strip(), "status": s,
-                                             "activeForm": "Working"} for s in ("completed", "in_progress", "pending")]},
-            "Task": lambda: {"description": "Explore the codebase", "prompt": pool.words(rng, rng.randint(200, 1500)),
-                             "subagent_type": rng.choice(("Explore", "general-purpose"))},
-        }
         return {"type": "tool_use", "id": "toolu_01" + _b62(rng, 22), "name": name,
-                "input": inputs[name]()}
+                "input": self._tool_input(name)}
+
+    def _tool_input(self, name: str) -> dict[str, Any]:
+        rng, pool, cwd = self.rng, self.pool, self.project.cwd
+        path = f"{cwd}/src/{rng.choice(_IDENTS)}_{rng.randint(1, 99)}.py"
+        if name == "Read":
+            return {"file_path": path}
+        if name == "Bash":
+            return {"command": f'pytest -q tests/{rng.choice(_IDENTS)} -k "{rng.choice(_WORDS)}"',
+                    "description": "Run the affected tests"}
+        if name == "Edit":
+            return {"file_path": path, "old_string": pool.snippet(rng, rng.randint(80, 1500)),
+                    "new_string": pool.snippet(rng, rng.randint(80, 1500))}
+        if name == "Grep":
+            return {"pattern": rf"def {rng.choice(_IDENTS)}\(", "path": cwd,
+                    "output_mode": "files_with_matches"}
+        if name == "Glob":
+            return {"pattern": "**/*.py"}
+        if name == "Write":
+            return {"file_path": path, "content": pool.snippet(rng, rng.randint(1500, 9000))}
+        if name == "TodoWrite":
+            todos = [{"content": pool.words(rng, 50).strip(), "status": status, "activeForm": "Working"}
+                     for status in ("completed", "in_progress", "pending")]
+            return {"todos": todos}
+        return {"description": "Explore the codebase", "prompt": pool.words(rng, rng.randint(200, 1500)),
+                "subagent_type": rng.choice(("Explore", "general-purpose"))}
 
     def api_call(self, final: bool) -> list[dict[str, Any]]:
         """One API response: 1-4 streaming lines sharing message.id/requestId; returns tool_uses."""
@@ -527,7 +550,7 @@ class ClaudeSession:
         outs = sorted(rng.randint(1, call.output_tokens - 1) for _ in blocks[1:]) + [call.output_tokens]
         msg_id, req_id = "msg_01" + _b62(rng, 22), "req_011C" + _b62(rng, 20)
         stop = "tool_use" if blocks[-1]["type"] == "tool_use" else "end_turn"
-        for i, (block, out) in enumerate(zip(blocks, outs)):
+        for i, (block, out) in enumerate(zip(blocks, outs, strict=True)):
             last = i == len(blocks) - 1
             message = {"id": msg_id, "type": "message", "role": "assistant", "model": self.model,
                        "content": [block], "stop_reason": stop if last and rng.random() < 0.5 else None,
@@ -542,7 +565,6 @@ class ClaudeSession:
         return [b for b in blocks if b["type"] == "tool_use"]
 
     def tool_result(self, tool_use: dict[str, Any]) -> None:
-        rng, pool = self.rng, self.pool
         self._tick(30, 4000)
         content, extra = self._tool_output(tool_use)
         result: dict[str, Any] = {"tool_use_id": tool_use["id"], "type": "tool_result", "content": content}
@@ -578,11 +600,13 @@ class ClaudeSession:
                     f"on a snippet of the edited file:\n" + pool.numbered_text(*pool.code_span(rng, 600)),
                     {"filePath": inp["file_path"], "oldString": inp["old_string"],
                      "newString": inp["new_string"], "originalFile": original,
-                     "structuredPatch": [{"oldStart": 10, "oldLines": 3, "newStart": 10, "newLines": 4,
-                                          "lines": ["-" + inp["old_string"][:80], "+" + inp["new_string"][:80]]}],
+                     "structuredPatch": [{
+                         "oldStart": 10, "oldLines": 3, "newStart": 10, "newLines": 4,
+                         "lines": ["-" + inp["old_string"][:80], "+" + inp["new_string"][:80]]}],
                      "userModified": False, "replaceAll": False})
         if name in ("Grep", "Glob"):
-            files = [f"{self.project.cwd}/src/{rng.choice(_IDENTS)}_{i}.py" for i in range(rng.randint(1, 60))]
+            files = [f"{self.project.cwd}/src/{rng.choice(_IDENTS)}_{i}.py"
+                     for i in range(rng.randint(1, 60))]
             return "\n".join(files), {"mode": "files_with_matches", "filenames": files,
                                       "numFiles": len(files), "durationMs": rng.randint(5, 900)}
         if name == "Write":
@@ -590,16 +614,14 @@ class ClaudeSession:
                     {"type": "create", "filePath": inp["file_path"], "content": inp["content"],
                      "structuredPatch": []})
         if name == "TodoWrite":
-            return ("Todos have been modified successfully. Ensure that you continue to use the todo list "
-                    "to track your progress. Please proceed with the current tasks if applicable",
-                    {"oldTodos": [], "newTodos": inp["todos"]})
+            return (_TODO_ACK, {"oldTodos": [], "newTodos": inp["todos"]})
         return self._run_subagent(inp)
 
     def _run_subagent(self, inp: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         """Task tool: write a sub-agent transcript under <session>/subagents/ and return its report."""
         rng = self.rng
         self.subagents_left -= 1
-        agent_id = "a" + "%016x" % rng.getrandbits(64)
+        agent_id = f"a{rng.getrandbits(64):016x}"  # 17 hex chars like Claude Code 2.1.x
         folder = self.file.path.with_suffix("") / "subagents"
         self.c.write_small(folder / f"agent-{agent_id}.meta.json", _dumps(
             {"agentType": inp["subagent_type"], "description": inp["description"]}), "claude")
@@ -613,7 +635,8 @@ class ClaudeSession:
         report = sub.final_text
         usage = claude_usage(sub.last_call, sub.last_call.output_tokens, self.rich) if sub.last_call else {}
         text = [{"type": "text", "text": report},
-                {"type": "text", "text": f"agentId: {agent_id} (use SendMessage with to: '{agent_id}' to continue this agent)"}]
+                {"type": "text", "text": f"agentId: {agent_id} (use SendMessage with to: '{agent_id}' "
+                                         "to continue this agent)"}]
         extra = {"status": "completed", "prompt": inp["prompt"], "agentId": agent_id,
                  "content": text[:1], "totalDurationMs": self.now - started,
                  "totalTokens": sum(usage.get(k, 0) for k in ("input_tokens", "cache_creation_input_tokens",
@@ -629,6 +652,9 @@ class ClaudeSession:
     def turn(self) -> None:
         """A user prompt followed by tool-using calls and a final text answer."""
         rng = self.rng
+        if self.agent_id is None and rng.random() < 0.02:
+            # /model switch: later calls bill the new model and its cache starts cold
+            self.model, self.context = _weighted(rng, CLAUDE_MAIN_MODELS), 0
         self.user_prompt()
         self._tick(1500, 20_000)
         if rng.random() < 0.01:
@@ -664,9 +690,7 @@ class ClaudeSession:
             self.summary_lines()
         while self._budget_left():
             self.turn()
-            # Think time between prompts; a quarter exceed the 5-minute cache TTL.
-            gap = int(rng.lognormvariate(11.0, 1.3)) if rng.random() < 0.25 else rng.randint(5_000, 240_000)
-            self.now += gap
+            self.now += _think_time(rng)
         self.file.close()
 
     def run_agent(self, prompt: str) -> None:
@@ -711,7 +735,8 @@ def _generate_claude(c: Corpus, n_projects: int) -> None:
             old = prev[0]
             project, model = old.project, old.model
             version = (old.version, old.subagent_layout, old.rich)
-            start = old.now + rng.randint(60_000, 36 * 3_600_000)
+            start = max(old.now + 60_000, min(old.now + rng.randint(60_000, 36 * 3_600_000),
+                                              c.t_end - 3 * 3_600_000))
         calls = min(cap, int(math.exp(rng.uniform(math.log(5), math.log(200)))))
         sid = _uuid4(rng)
         path = c.out / "claude" / "projects" / _slug(project.cwd) / f"{sid}.jsonl"
@@ -719,7 +744,8 @@ def _generate_claude(c: Corpus, n_projects: int) -> None:
         if prev is not None:
             _replay_into(s, *prev)
         # Decide now whether the next session resumes this one, so only its lines are kept.
-        resumable = rng.random() < RESUME_RATE and start < c.t_end - 3 * DAY_MS
+        # A fixed cadence (sessions 2, 35, 68, ...) keeps the rate at 3 % even for small corpora.
+        resumable = int((i + 32) * RESUME_RATE) > int((i + 31) * RESUME_RATE) and start < c.t_end - 3 * DAY_MS
         s.file.capture = [] if resumable else None
         s.run_main(with_summary=rng.random() < 0.15 and prev is None)
         prev = (s, s.file.capture) if resumable and s.file.capture else None
@@ -727,9 +753,15 @@ def _generate_claude(c: Corpus, n_projects: int) -> None:
 
 
 def _replay_into(s: ClaudeSession, old: ClaudeSession, replay: list[bytes]) -> None:
-    """claude --resume: the new file starts with the old session's lines verbatim."""
+    """claude --resume: the new file starts with the old session's lines verbatim.
+
+    Half the copies carry the new sessionId (so per-session dedupe is not enough); ids,
+    usage and timestamps are always the original ones.
+    """
+    rewrite = s.rng.random() < 0.5
+    old_sid, new_sid = f'"sessionId":"{old.session_id}"'.encode(), f'"sessionId":"{s.session_id}"'.encode()
     for data in replay:
-        s.file.raw(data)
+        s.file.raw(data.replace(old_sid, new_sid) if rewrite else data)
     s.parent_uuid = old.parent_uuid
     s.context, s.pending, s.last_call_ms = old.context, old.pending, old.last_call_ms
     s.ttl_1h = old.ttl_1h
@@ -783,9 +815,11 @@ class CodexSession:
             "id": self.thread_id, "timestamp": _iso(self.now), "cwd": self.cwd,
             "originator": "codex_cli_rs", "cli_version": rng.choice(CODEX_VERSIONS),
             "instructions": None, "source": "cli", "model_provider": "openai",
-            "git": {"commit_hash": "%040x" % rng.getrandbits(160), "branch": "main"}})
-        env = (f"<environment_context>\n  <cwd>{self.cwd}</cwd>\n  <approval_policy>on-request</approval_policy>\n"
-               "  <sandbox_mode>workspace-write</sandbox_mode>\n  <network_access>restricted</network_access>\n"
+            "git": {"commit_hash": f"{rng.getrandbits(160):040x}", "branch": "main"}})
+        env = (f"<environment_context>\n  <cwd>{self.cwd}</cwd>\n"
+               "  <approval_policy>on-request</approval_policy>\n"
+               "  <sandbox_mode>workspace-write</sandbox_mode>\n"
+               "  <network_access>restricted</network_access>\n"
                "  <shell>zsh</shell>\n</environment_context>")
         self._emit("response_item", {"type": "message", "role": "user",
                                      "content": [{"type": "input_text", "text": env}]})
@@ -864,7 +898,7 @@ class CodexSession:
         out = min(12_000, max(10, int(rng.lognormvariate(5.0, 1.1))))
         reasoning = min(out, rng.randrange(0, out + 1, 64) if rng.random() < 0.6 else 0)
         last = [inp, cached, out, reasoning]
-        self.total = [t + x for t, x in zip(self.total, last)]
+        self.total = [t + x for t, x in zip(self.total, last, strict=True)]
         info = {"total_token_usage": _codex_usage(*self.total), "last_token_usage": _codex_usage(*last),
                 "model_context_window": 258400}
         self.rate[0] = min(100.0, self.rate[0] + rng.uniform(0, 0.3))
@@ -901,7 +935,7 @@ class CodexSession:
                     break
             if rng.random() < 0.05:  # /model switch between turns (attribution is per turn)
                 self.model = rng.choice(CODEX_MODELS)
-            self.now += int(rng.lognormvariate(11.0, 1.3)) if rng.random() < 0.25 else rng.randint(5_000, 240_000)
+            self.now += _think_time(rng)
         self.file.close()
 
 
@@ -922,7 +956,7 @@ def _generate_codex(c: Corpus, n_projects: int) -> None:
 # ---------------------------------------------------------------------------------------------
 
 def generate(out_dir: Path, size_mb: float, seed: int = 42, start: date = date(2026, 1, 1),
-             days: int = 60) -> dict:
+             days: int = 60) -> dict[str, Any]:
     """Write a corpus of about `size_mb` MB (10^6 bytes) under out_dir; return expected totals.
 
     Layout: out_dir/claude/projects/... (CLAUDE_CONFIG_DIR) and out_dir/codex/sessions/...
@@ -957,7 +991,7 @@ def _tail_lines(path: Path, max_bytes: int = 1 << 20) -> list[dict[str, Any]]:
     return out
 
 
-def append_turn(out_dir: Path, seed: int = 7) -> dict:
+def append_turn(out_dir: Path, seed: int = 7) -> dict[str, Any]:
     """Append one complete API call (a user prompt + 2-4 streaming assistant lines of one
     message) to one existing main Claude session file; return that call's token counts.
 
@@ -975,12 +1009,13 @@ def append_turn(out_dir: Path, seed: int = 7) -> dict:
     usages = [d for d in tail if d.get("type") == "assistant" and isinstance(d.get("message"), dict)]
     prev = usages[-1] if usages else None
     now = _clear_midnight(rng, _parse_iso(last["timestamp"]) + rng.randint(30_000, 120_000), 300_000)
-    env = {k: last[k] for k in ("isSidechain", "userType", "cwd", "sessionId", "version", "gitBranch")
-           if k in last}
+    env_keys = ("isSidechain", "userType", "cwd", "sessionId", "version", "gitBranch")
+    env: dict[str, Any] = {k: last[k] for k in env_keys if k in last}
     env["isSidechain"] = False
     model = prev["message"]["model"] if prev else CLAUDE_MAIN_MODELS[0][0]
     pu = prev["message"]["usage"] if prev else {}
-    context = sum(pu.get(k, 0) for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"))
+    context = sum(pu.get(k, 0) for k in
+                  ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"))
     new_part = rng.randint(200, 6000) + pu.get("output_tokens", 0)
     c1h = new_part if pu.get("cache_creation", {}).get("ephemeral_1h_input_tokens", 0) else 0
     call = ClaudeCall(rng.randint(1, 20), new_part - c1h, c1h, context, rng.randint(40, 2500))
@@ -989,7 +1024,7 @@ def append_turn(out_dir: Path, seed: int = 7) -> dict:
     parent = last.get("uuid")
     prompt_uuid = _uuid4(rng)
     lines.append({"parentUuid": parent, **env, "type": "user",
-                  "message": {"role": "user", "content": "Please also add a regression test for this — thanks!"},
+                  "message": {"role": "user", "content": "Please also add a regression test — thanks!"},
                   "uuid": prompt_uuid, "timestamp": _iso(now)})
     parent = prompt_uuid
     msg_id, req_id = "msg_01" + _b62(rng, 22), "req_011C" + _b62(rng, 20)

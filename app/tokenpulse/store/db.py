@@ -19,7 +19,9 @@ class StoreError(RuntimeError):
 def connect(path: Path, *, migrate: bool = True) -> sqlite3.Connection:
     """A connection to the ledger at `path`, created or upgraded to the current schema when needed."""
     _ensure_private_dir(path.parent)
-    if migrate and _revision(path) != HEAD_REVISION:
+    if migrate and not path.exists():
+        _create(path)
+    elif migrate and _revision(path) != HEAD_REVISION:
         _upgrade(path)
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
@@ -47,6 +49,28 @@ def _revision(path: Path) -> str | None:
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"the store at {path} is damaged ({exc})") from exc
     return row[0] if row else None
+
+
+def _create(path: Path) -> None:
+    """A new store straight at the head schema: the DDL alembic would produce, without importing it.
+
+    `schema.sql` is generated from a migrated database (`python -m tokenpulse.store.migrate --dump`); a
+    test checks it still equals what the migrations build.
+    """
+    ddl = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
+    tmp = path.with_name(path.name + ".new")
+    tmp.unlink(missing_ok=True)
+    old_umask = os.umask(0o077)
+    try:
+        conn = sqlite3.connect(tmp)
+        try:
+            conn.executescript(f"BEGIN;{ddl}\nINSERT INTO alembic_version VALUES ('{HEAD_REVISION}');COMMIT;")
+        finally:
+            conn.close()
+    finally:
+        os.umask(old_umask)
+    os.chmod(tmp, 0o600)
+    tmp.replace(path)  # atomic: a crash never leaves a half-built store under the real name
 
 
 def _upgrade(path: Path) -> None:

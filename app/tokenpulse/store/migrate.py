@@ -45,3 +45,29 @@ def script_head() -> str:
     head = ScriptDirectory.from_config(_config(Path("unused.sqlite3"))).get_current_head()
     assert head is not None
     return head
+
+
+def head_schema_sql(db_path: Path) -> str:
+    """The DDL of a database migrated to head, in creation order (the content of schema.sql)."""
+    import sqlite3
+
+    upgrade_to_head(db_path)
+    conn = sqlite3.connect(db_path)
+    try:
+        rows = conn.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'"
+                            " ORDER BY rowid").fetchall()
+    finally:
+        conn.close()
+    return "".join(f"{sql};\n" for (sql,) in rows)
+
+
+if __name__ == "__main__":
+    import sys
+    import tempfile
+
+    if sys.argv[1:] != ["--dump"]:
+        raise SystemExit("usage: python -m tokenpulse.store.migrate --dump  (rewrites schema.sql)")
+    with tempfile.TemporaryDirectory() as tmp:
+        sql = head_schema_sql(Path(tmp) / "head.sqlite3")
+    Path(__file__).with_name("schema.sql").write_text(sql, encoding="utf-8")
+    print("schema.sql rewritten")
