@@ -52,15 +52,26 @@ class Workspace:
         self.sources = registry.select(sources)
         self.scanner = Scanner(self.ledger, self.sources, self.pricer, self.clock, env=self.env, home=home)
         self.lock = ScanLock(paths.scan_lock)
+        from tokenpulse.insights.hooks import at_startup
+
+        at_startup(self.conn, self.pricer, self.settings)
 
     def scan(self, progress: Progress | None = None, wait: float = float("inf")) -> ScanSummary | None:
         """An incremental scan under the cross-process lock; None if another scanner kept it past `wait`."""
         if not self.lock.acquire(wait):
             return None
         try:
-            return self.scanner.scan(progress)
+            summary = self.scanner.scan(progress)
+            self.after_ingest(summary)
+            return summary
         finally:
             self.lock.release()
+
+    def after_ingest(self, summary: ScanSummary) -> None:
+        """Keep per-chat waste figures current for the chats a scan touched."""
+        from tokenpulse.insights.hooks import after_scan
+
+        after_scan(self.conn, summary.sessions_touched, self.pricer, self.settings)
 
     def close(self) -> None:
         self.conn.close()

@@ -8,7 +8,8 @@ from typing import TextIO
 
 
 class ProgressBar:
-    def __init__(self, stream: TextIO = sys.stderr, min_interval: float = 0.1) -> None:
+    def __init__(self, stream: TextIO | None = None, min_interval: float = 0.1) -> None:
+        stream = sys.stderr if stream is None else stream  # the current stderr, not the one at import
         self.stream = stream
         self.enabled = stream.isatty()
         self._last = 0.0

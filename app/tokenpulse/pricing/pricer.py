@@ -16,6 +16,9 @@ class RateCache(Protocol):
     def save_rates(self, model: str, day: str, rates: str | None) -> None: ...
 
 
+_DAY_MS = 86_400_000
+
+
 def utc_day(ts_ms: int) -> str:
     return datetime.fromtimestamp(ts_ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d")
 
@@ -29,6 +32,7 @@ class Pricer:
         self._overrides = dict(overrides or {})
         self._memo: dict[tuple[str, str], Rates | None] = {}
         self._lookup = lookup
+        self._days: dict[int, str] = {}
 
     def rates(self, model: str, day: str) -> Rates | None:
         if model in self._overrides:
@@ -41,7 +45,11 @@ class Pricer:
         return rates
 
     def cost(self, call: ApiCall) -> float | None:
-        rates = self.rates(call.model, utc_day(call.ts_ms))
+        day_no = call.ts_ms // _DAY_MS
+        day = self._days.get(day_no)
+        if day is None:
+            day = self._days[day_no] = utc_day(call.ts_ms)
+        rates = self.rates(call.model, day)
         return None if rates is None else rates.cost(call)
 
     def _load(self, model: str, day: str) -> Rates | None:

@@ -74,7 +74,7 @@ def _create(path: Path) -> None:
 
 
 def _upgrade(path: Path) -> None:
-    from tokenpulse.store.migrate import upgrade_to_head
+    from tokenpulse.store.migrate import MigrationError, upgrade_to_head
 
     if path.exists():
         # fold the WAL into the main file so the pre-migration copy is complete
@@ -86,6 +86,8 @@ def _upgrade(path: Path) -> None:
     old_umask = os.umask(0o077)
     try:
         upgrade_to_head(path)
+    except MigrationError as exc:
+        raise StoreError(str(exc).splitlines()[0]) from exc
     finally:
         os.umask(old_umask)
     os.chmod(path, 0o600)

@@ -61,3 +61,25 @@ CREATE TABLE model_price (
 	rates VARCHAR, 
 	PRIMARY KEY (model, day)
 );
+CREATE TABLE chat_stats (
+	session_id INTEGER NOT NULL, 
+	parent_id INTEGER, 
+	calls INTEGER NOT NULL, 
+	first_context INTEGER NOT NULL, 
+	peak_context INTEGER NOT NULL, 
+	last_context INTEGER NOT NULL, 
+	context_tokens INTEGER NOT NULL, 
+	waste_tokens INTEGER NOT NULL, 
+	waste_cost_usd FLOAT, 
+	cost_usd FLOAT, 
+	waste_share FLOAT, 
+	family_cost_usd FLOAT, 
+	family_waste_cost_usd FLOAT, 
+	wrote_1h_cache BOOLEAN NOT NULL, 
+	recap_allowance INTEGER NOT NULL, 
+	last_ms INTEGER NOT NULL, 
+	PRIMARY KEY (session_id), 
+	FOREIGN KEY(session_id) REFERENCES chat_session (id), 
+	FOREIGN KEY(parent_id) REFERENCES chat_session (id)
+);
+CREATE INDEX ix_chat_stats_parent ON chat_stats (parent_id) WHERE parent_id IS NOT NULL;

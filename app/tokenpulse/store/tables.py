@@ -74,3 +74,26 @@ class ModelPrice(SQLModel, table=True):
     model: str = Field(primary_key=True)
     day: str = Field(primary_key=True)
     rates: str | None = None  # None: the model has no known price
+
+
+class ChatStats(SQLModel, table=True):
+    """Per-chat waste figures, recomputed from the chat's calls when a scan touches it (insights.chat_stats)."""
+
+    __tablename__ = "chat_stats"
+    __table_args__ = (Index("ix_chat_stats_parent", "parent_id", sqlite_where=text("parent_id IS NOT NULL")),)
+    session_id: int = Field(primary_key=True, foreign_key="chat_session.id")
+    parent_id: int | None = Field(default=None, foreign_key="chat_session.id")  # sub-agent chats: the parent
+    calls: int = 0
+    first_context: int = 0  # F, the fresh floor
+    peak_context: int = 0
+    last_context: int = 0
+    context_tokens: int = 0  # everything the model read over the chat
+    waste_tokens: int = 0
+    waste_cost_usd: float | None = None  # None: no wasteful call has a known cache-read price
+    cost_usd: float | None = None  # None: no call of the chat has a known price
+    waste_share: float | None = None  # waste cost / cost of this chat alone
+    family_cost_usd: float | None = None  # this chat plus its sub-agent chats
+    family_waste_cost_usd: float | None = None
+    wrote_1h_cache: bool = False  # decides the cache lifetime: 1 h instead of 5 min
+    recap_allowance: int = 0  # the R the figures were computed with; a settings change makes them stale
+    last_ms: int = 0

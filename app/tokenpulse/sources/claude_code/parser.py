@@ -103,6 +103,9 @@ class ClaudeLineParser:
         except msgspec.DecodeError:
             self.skipped["torn or malformed JSON line"] += 1
             return None
+        except UnicodeDecodeError:  # bad bytes inside a field we decode as text
+            self.skipped["invalid UTF-8 in a field"] += 1
+            return None
         msg = rec.message
         # Only top-level message.usage counts; nested usage (progress lines, tool results) never does.
         if msg is None or msg.usage is None or rec.type not in ("assistant", None):

@@ -49,8 +49,10 @@ _DECODER = msgspec.json.Decoder(_Line)
 
 def _usage(raw: object) -> Usage5 | None | bool:
     """A usage object as a tuple; None when absent or empty, False when present but invalid."""
-    if not isinstance(raw, dict) or not raw:
+    if raw is None or raw == {}:
         return None
+    if not isinstance(raw, dict):
+        return False
     values = []
     for name in ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens",
                  "cache_write_input_tokens"):
@@ -117,6 +119,9 @@ class CodexLineParser:
         except msgspec.DecodeError:
             self.skipped["torn or malformed JSON line"] += 1
             return None
+        except UnicodeDecodeError:  # bad bytes inside a field we decode as text
+            self.skipped["invalid UTF-8 in a field"] += 1
+            return None
         payload = rec.payload
         if payload is None:
             return None
@@ -146,8 +151,11 @@ class CodexLineParser:
 
     def _on_token_count(self, payload: _Payload, line_ts: object) -> ApiCall | None:
         info = payload.info
-        if not isinstance(info, dict):
+        if info is None:
             return None  # rate-limit-only event
+        if not isinstance(info, dict):
+            self.skipped["record of an unexpected shape"] += 1
+            return None
         total = _usage(info.get("total_token_usage"))
         last = _usage(info.get("last_token_usage"))
         if total is False or last is False:

@@ -1,0 +1,114 @@
+"""Snapshots of recent chats and of current spending, read from the store with indexed queries only."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tokenpulse.insights.chat_stats import RatesSource, compute
+from tokenpulse.nudges.model import MINUTE_MS, ChatSnapshot, SpendSnapshot
+from tokenpulse.pricing.pricer import utc_day
+
+# Long enough to see a 1-hour cache expire and still be within its notice window.
+LOOKBACK_MS = 120 * MINUTE_MS
+
+_EDGE = ("SELECT ts_ms, model, input + cache_write_5m + cache_write_1h + cache_read, cost_usd FROM api_call"
+         " WHERE session_id = ? ORDER BY ts_ms {order}, id {order} LIMIT 1")  # ix_api_call_session_ts
+
+
+def agent_labels() -> dict[str, str]:
+    from tokenpulse.sources import registry
+
+    return {s.name: s.label for s in registry.all_sources()}
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """The settings' zone, else the system's (TZ, /etc/localtime), else UTC."""
+    import os
+
+    for key in (name, (os.environ.get("TZ") or "").lstrip(":") or None):
+        if key:
+            try:
+                return ZoneInfo(key)
+            except (ZoneInfoNotFoundError, ValueError):
+                pass
+    link = os.path.realpath("/etc/localtime")
+    if "zoneinfo/" in link:
+        try:
+            return ZoneInfo(link.split("zoneinfo/", 1)[1])
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return ZoneInfo("UTC")
+
+
+def recent_chats(conn: sqlite3.Connection, now_ms: int, pricer: RatesSource, recap_allowance: int,
+                 lookback_ms: int = LOOKBACK_MS) -> list[ChatSnapshot]:
+    """Top-level chats with a call in the lookback window, most recent first.
+
+    Sub-agent chats are left out: the agent drives them, so a reminder to start afresh has no one to act on it.
+    """
+    labels = agent_labels()
+    ids = [r[0] for r in conn.execute("SELECT DISTINCT session_id FROM api_call WHERE ts_ms >= ?",
+                                      (now_ms - lookback_ms,))]  # ix_api_call_ts
+    out = []
+    for sid in ids:
+        session = conn.execute("SELECT source, project, parent_key FROM chat_session WHERE id = ?", (sid,)).fetchone()
+        if session is None or session[2] is not None:
+            continue
+        snap = _snapshot(conn, sid, session[0], session[1], labels, pricer, recap_allowance)
+        if snap is not None:
+            out.append(snap)
+    out.sort(key=lambda c: c.last_ms, reverse=True)
+    return out
+
+
+def _snapshot(conn: sqlite3.Connection, sid: int, source: str, project: str | None, labels: dict[str, str],
+              pricer: RatesSource, recap_allowance: int) -> ChatSnapshot | None:
+    first = conn.execute(_EDGE.format(order="ASC"), (sid,)).fetchone()
+    last = conn.execute(_EDGE.format(order="DESC"), (sid,)).fetchone()
+    if first is None or last is None:
+        return None
+    stats = conn.execute("SELECT calls, waste_tokens, waste_cost_usd, wrote_1h_cache, last_ms FROM chat_stats"
+                         " WHERE session_id = ? AND recap_allowance = ?", (sid, recap_allowance)).fetchone()
+    if stats is None or stats[4] != last[0]:
+        # not refreshed since its latest call: compute in memory rather than show stale figures
+        row = compute(conn, sid, pricer, recap_allowance)
+        stats = (row.figures.calls, row.figures.waste_tokens, row.figures.waste_cost, row.wrote_1h_cache, row.last_ms)
+    calls, waste_tokens, waste_cost, one_hour, _ = stats
+    rates = pricer.rates(last[1], utc_day(last[0]))
+    write_rate = None if rates is None else (rates.cache_write_1h if one_hour else rates.cache_write_5m)
+    return ChatSnapshot(
+        session_id=sid, agent=labels.get(source, source), project=project, calls=int(calls),
+        first_context=int(first[2]), context=int(last[2]), last_ms=int(last[0]), first_cost=first[3],
+        last_cost=last[3], waste_tokens=int(waste_tokens), waste_cost=waste_cost,
+        read_price=None if rates is None else rates.cache_read_per_token(),
+        write_price=None if write_rate is None else write_rate[0] / 1e6, one_hour_cache=bool(one_hour))
+
+
+def _local_midnight(dt: datetime, tz: ZoneInfo) -> int:
+    return int(datetime(dt.year, dt.month, dt.day, tzinfo=tz).timestamp() * 1000)
+
+
+def spend_snapshot(conn: sqlite3.Connection, now_ms: int, tz: ZoneInfo) -> SpendSnapshot:
+    """Cost of the current local day, week (Monday start) and month, and today's output: one indexed range."""
+    now = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc).astimezone(tz)
+    day_start = _local_midnight(now, tz)
+    monday = now - timedelta(days=now.weekday())
+    week_start = _local_midnight(monday, tz)
+    month_first = now.replace(day=1)
+    month_start = _local_midnight(month_first, tz)
+    next_month = (month_first + timedelta(days=32)).replace(day=1)
+    month_end = _local_midnight(next_month, tz)
+    row = conn.execute(
+        "SELECT coalesce(sum(CASE WHEN ts_ms >= ? THEN cost_usd END), 0),"
+        " coalesce(sum(CASE WHEN ts_ms >= ? THEN cost_usd END), 0),"
+        " coalesce(sum(CASE WHEN ts_ms >= ? THEN cost_usd END), 0),"
+        " coalesce(sum(CASE WHEN ts_ms >= ? THEN output END), 0)"
+        " FROM api_call WHERE ts_ms >= ? AND ts_ms < ?",
+        (day_start, week_start, month_start, day_start, min(week_start, month_start), month_end)).fetchone()
+    iso = now.isocalendar()
+    return SpendSnapshot(day_key=now.strftime("%Y-%m-%d"), week_key=f"{iso.year}-W{iso.week:02d}",
+                         month_key=now.strftime("%Y-%m"), day_cost=float(row[0]), week_cost=float(row[1]),
+                         month_cost=float(row[2]), day_output=int(row[3]), month_start_ms=month_start,
+                         month_end_ms=month_end)

@@ -1,0 +1,28 @@
+"""Short, concrete number formats for reminder texts."""
+
+from __future__ import annotations
+
+
+def usd(value: float | None) -> str:
+    if value is None:
+        return "an unknown amount"
+    if abs(value) >= 100:
+        return f"${value:,.0f}"
+    if abs(value) >= 0.995:
+        return f"${value:,.2f}"
+    return f"${value:.3f}" if abs(value) < 0.01 else f"${value:.2f}"
+
+
+def tokens(count: int) -> str:
+    if count >= 1_000_000:
+        return f"{count / 1e6:.1f}M"
+    if count >= 10_000:
+        return f"{count / 1e3:.0f}k"
+    if count >= 1_000:
+        return f"{count / 1e3:.1f}k"
+    return str(count)
+
+
+def where(agent: str, project: str | None) -> str:
+    name = project.rstrip("/").rsplit("/", 1)[-1] if project else None
+    return f"{agent} · {name}" if name else agent

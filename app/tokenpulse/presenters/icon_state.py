@@ -1,0 +1,42 @@
+"""What the tray icon should show, as plain data: a mode, a short label and how full the context ring is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from tokenpulse.presenters.numbers import compact
+from tokenpulse.snapshot import Snapshot
+
+
+class Mode(Enum):
+    IDLE = "idle"  # no live chat: today's output only
+    LIVE = "live"  # a live chat: the ring fills with its context toward the threshold
+    NUDGE = "nudge"  # the live chat passed the threshold: a fresh chat would be cheaper
+    IMPORTING = "importing"  # first import running: the ring shows progress
+    PAUSED = "paused"
+    PROBLEM = "problem"
+
+
+@dataclass(frozen=True, slots=True)
+class IconState:
+    mode: Mode
+    label: str  # today's output, compact ("12k"); drawn when the icon is big enough
+    ring: float  # 0..1: live chat context / threshold, or import progress
+
+
+def icon_state(snap: Snapshot) -> IconState:
+    label = compact(snap.today.output_tokens)
+    if snap.paused:
+        return IconState(Mode.PAUSED, label, 0.0)
+    if snap.importing is not None and snap.importing.total:
+        return IconState(Mode.IMPORTING, label, min(1.0, snap.importing.done / snap.importing.total))
+    live = snap.live
+    ring = min(1.0, live.context_tokens / snap.context_threshold) if live and snap.context_threshold > 0 else 0.0
+    if snap.nudge_pending:
+        return IconState(Mode.NUDGE, label, 1.0)
+    # quantise so a few tokens more does not redraw the tray icon on every call
+    ring = round(ring * 24) / 24
+    if snap.problems:
+        return IconState(Mode.PROBLEM, label, ring)
+    return IconState(Mode.LIVE if live is not None else Mode.IDLE, label, ring)

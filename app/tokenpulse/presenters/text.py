@@ -1,0 +1,133 @@
+"""The words the tray shows: tooltip, disabled menu status lines, popup rows and the live-chat block."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from tokenpulse.presenters.numbers import compact, grouped, money
+from tokenpulse.snapshot import ImportProgress, LiveChat, Snapshot
+from tokenpulse.store.queries import Totals
+
+APP = "tokenpulse"
+# Output first: it is the work; the other three are what the model was fed.
+TOKEN_TYPES = (("output", "Output"), ("input", "Input"), ("cache_write", "Cache write"),
+               ("cache_read", "Cache read"))
+
+
+def type_counts(t: Totals) -> dict[str, int]:
+    return {"output": t.output_tokens, "input": t.input_tokens, "cache_write": t.cache_write_tokens,
+            "cache_read": t.cache_read_tokens}
+
+
+def breakdown(t: Totals) -> str:
+    """"output 12.3k · input 1.2k · cache write 45k · cache read 1.2M"."""
+    counts = type_counts(t)
+    return " · ".join(f"{label.lower()} {compact(counts[key])}" for key, label in TOKEN_TYPES)
+
+
+def period_line(name: str, t: Totals) -> str:
+    """"Today $3.40 — output 12.3k · input 1.2k · …", or "Today: nothing yet"."""
+    if t.calls == 0:
+        return f"{name}: no calls yet"
+    return f"{name} {cost_text(t)} — {breakdown(t)}"
+
+
+def cost_text(t: Totals) -> str:
+    if t.cost_usd is None:
+        return "no price"
+    text = money(t.cost_usd)
+    return text + "+" if t.unpriced_calls else text  # some calls have no known price: a lower bound
+
+
+def progress_text(p: ImportProgress) -> str:
+    return f"Importing {grouped(p.done)} of {grouped(p.total)} files"
+
+
+def project_name(project: str | None) -> str:
+    if not project:
+        return "unknown folder"
+    return os.path.basename(project.rstrip("/\\")) or project
+
+
+def live_title(live: LiveChat) -> str:
+    return f"Live chat: {project_name(live.project)} ({live.agent}, {live.calls:,} calls)"
+
+
+def live_detail(live: LiveChat, threshold: int) -> str:
+    """"context 84.2k of 100k · $0.41 per message (first $0.05)"."""
+    per_msg = money(live.last_cost_usd)
+    first = money(live.first_cost_usd)
+    return (f"context {compact(live.context_tokens)} of {compact(threshold)} · {per_msg} per message"
+            f" (first {first})")
+
+
+def live_advice(snap: Snapshot) -> str | None:
+    """The long-chat waste hint, once the live chat has passed the threshold."""
+    live = snap.live
+    if live is None or live.context_tokens < snap.context_threshold:
+        return None
+    return (f"Each message re-reads {compact(live.context_tokens)} tokens of history."
+            f" A fresh chat starts near {compact(live.first_context_tokens)}.")
+
+
+def clock_time(ms: int, tz: ZoneInfo) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).astimezone(tz).strftime("%H:%M")
+
+
+def state_lines(snap: Snapshot) -> list[str]:
+    """Import progress, pause, snooze and problems: the lines that say what the app is doing."""
+    lines = []
+    if snap.importing is not None:
+        lines.append(progress_text(snap.importing))
+    if snap.paused:
+        lines.append("Watching paused: new log lines are not read")
+    if snap.snoozed and snap.snoozed_until_ms is not None:
+        lines.append(f"Reminders snoozed until {clock_time(snap.snoozed_until_ms, ZoneInfo(snap.tz))}")
+    if snap.problems:
+        more = f" (+{len(snap.problems) - 1} more)" if len(snap.problems) > 1 else ""
+        lines.append(f"Problem: {snap.problems[0]}{more}")
+    return lines
+
+
+def status_lines(snap: Snapshot) -> list[str]:
+    """The disabled lines at the top of the tray menu."""
+    lines = [period_line("Today", snap.today), period_line("This week", snap.week)]
+    if snap.live is not None:
+        lines.append(f"{live_title(snap.live)} — {live_detail(snap.live, snap.context_threshold)}")
+    return lines + state_lines(snap)
+
+
+def tooltip(snap: Snapshot) -> str:
+    """Plain text, a few short lines: tray hosts cut long tooltips."""
+    t = snap.today
+    lines = [f"{APP} — today {cost_text(t)}" if t.calls else f"{APP} — no calls today"]
+    if t.calls:
+        lines.append(breakdown(t))
+    if snap.live is not None:
+        lines.append(f"{live_title(snap.live)}")
+        lines.append(live_detail(snap.live, snap.context_threshold))
+    return "\n".join(lines + state_lines(snap))
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    label: str
+    today: str
+    week: str
+    emphasis: bool = False
+
+
+def summary_rows(snap: Snapshot) -> list[Row]:
+    """The popup's table: one row per token type, then cost, for today and this week."""
+    today, week = type_counts(snap.today), type_counts(snap.week)
+    rows = [Row(label, compact(today[key]), compact(week[key]), key == "output") for key, label in TOKEN_TYPES]
+    rows.append(Row("Cost", cost_text(snap.today), cost_text(snap.week), True))
+    return rows
+
+
+def spark_caption(snap: Snapshot) -> str:
+    total = sum(snap.spark_output)
+    return f"Output, last {len(snap.spark_output)} days: {compact(total)}"

@@ -1,0 +1,161 @@
+"""The immutable Snapshot the tray shows, built from the store: today, this week, 14 days of output, the live chat."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tokenpulse.store.localtime import day_start_ms
+from tokenpulse.store.queries import Filter, Totals, by_period, totals
+
+LIVE_WINDOW_MS = 10 * 60_000  # a chat whose last call is this recent is "live"
+SPARK_DAYS = 14
+DEFAULT_CONTEXT_THRESHOLD = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class LiveChat:
+    """The chat being worked in now. Context = input + cache write + cache read of a call."""
+
+    session_id: int
+    agent: str  # "Claude Code"
+    project: str | None
+    calls: int
+    context_tokens: int  # of its last call: what the next message will re-read, at least
+    first_context_tokens: int
+    last_cost_usd: float | None  # cost per message now
+    first_cost_usd: float | None  # what a message cost when the chat was fresh
+    last_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProgress:
+    done: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    now_ms: int
+    tz: str  # IANA key of the zone that defines "today" and "this week"
+    day: str  # today, local, YYYY-MM-DD
+    today: Totals
+    week: Totals  # since Monday 00:00 local
+    spark_days: tuple[str, ...]  # oldest first, today last
+    spark_output: tuple[int, ...]  # output tokens per day, zero days included
+    live: LiveChat | None
+    context_threshold: int = DEFAULT_CONTEXT_THRESHOLD
+    fresh_chat_reminders: bool = True
+    importing: ImportProgress | None = None
+    ready: bool = False  # the first import finished (totals can still grow until then)
+    paused: bool = False
+    snoozed_until_ms: int | None = None
+    problems: tuple[str, ...] = ()
+
+    @classmethod
+    def empty(cls, now_ms: int, tz: ZoneInfo) -> Snapshot:
+        """What the tray shows before the worker has read the store."""
+        today = local_day(now_ms, tz)
+        days = tuple((today - timedelta(days=i)).isoformat() for i in range(SPARK_DAYS - 1, -1, -1))
+        return cls(now_ms=now_ms, tz=tz.key, day=today.isoformat(), today=Totals(), week=Totals(),
+                   spark_days=days, spark_output=(0,) * SPARK_DAYS, live=None)
+
+    def with_state(self, **changes: object) -> Snapshot:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def snoozed(self) -> bool:
+        return self.snoozed_until_ms is not None and self.now_ms < self.snoozed_until_ms
+
+    @property
+    def nudge_pending(self) -> bool:
+        """The live chat has grown past the threshold: a fresh chat would be cheaper."""
+        return (self.fresh_chat_reminders and not self.snoozed and self.live is not None
+                and self.live.context_tokens >= self.context_threshold)
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """The settings' zone, else the system's (TZ, /etc/localtime), else UTC."""
+    candidates = [name, (os.environ.get("TZ") or "").lstrip(":") or None]
+    link = os.path.realpath("/etc/localtime")
+    if "zoneinfo/" in link:
+        candidates.append(link.split("zoneinfo/", 1)[1])
+    for key in candidates:
+        if key:
+            try:
+                return ZoneInfo(key)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return ZoneInfo("UTC")
+
+
+def local_day(now_ms: int, tz: ZoneInfo) -> date:
+    return datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc).astimezone(tz).date()
+
+
+def next_midnight_ms(now_ms: int, tz: ZoneInfo) -> int:
+    """UTC ms of the next local midnight: when "today" turns over."""
+    return day_start_ms((local_day(now_ms, tz) + timedelta(days=1)).isoformat(), tz)
+
+
+def build(conn: sqlite3.Connection, now_ms: int, tz: ZoneInfo, *, context_threshold: int = DEFAULT_CONTEXT_THRESHOLD,
+          fresh_chat_reminders: bool = True) -> Snapshot:
+    """Read today, this week, the sparkline and the live chat; the worker adds its own state afterwards."""
+    today = local_day(now_ms, tz)
+    tomorrow_ms = day_start_ms((today + timedelta(days=1)).isoformat(), tz)
+    monday = today - timedelta(days=today.weekday())
+    first = today - timedelta(days=SPARK_DAYS - 1)
+    days = tuple((first + timedelta(days=i)).isoformat() for i in range(SPARK_DAYS))
+    per_day = dict.fromkeys(days, 0)
+    for label, _source, _model, t in by_period(conn, "day", tz, Filter(day_start_ms(days[0], tz), tomorrow_ms),
+                                               split_model=False):
+        if label in per_day:
+            per_day[label] += t.output_tokens
+    return Snapshot(
+        now_ms=now_ms, tz=tz.key, day=today.isoformat(),
+        today=totals(conn, Filter(day_start_ms(today.isoformat(), tz), tomorrow_ms)),
+        week=totals(conn, Filter(day_start_ms(monday.isoformat(), tz), tomorrow_ms)),
+        spark_days=days, spark_output=tuple(per_day[d] for d in days),
+        live=live_chat(conn, now_ms), context_threshold=context_threshold,
+        fresh_chat_reminders=fresh_chat_reminders)
+
+
+_EDGE = ("SELECT ts_ms, input + cache_write_5m + cache_write_1h + cache_read, cost_usd FROM api_call"
+         " WHERE session_id = ? ORDER BY ts_ms {order}, id {order} LIMIT 1")  # ix_api_call_session_ts
+
+
+def live_chat(conn: sqlite3.Connection, now_ms: int, window_ms: int = LIVE_WINDOW_MS) -> LiveChat | None:
+    """The most recently active chat with a call in the last `window_ms`.
+
+    A sub-agent's calls count as activity of the chat that started it: the person acts on the parent chat.
+    """
+    row = conn.execute("SELECT session_id FROM api_call WHERE ts_ms >= ? ORDER BY ts_ms DESC, id DESC LIMIT 1",
+                       (now_ms - window_ms,)).fetchone()  # ix_api_call_ts
+    if row is None:
+        return None
+    session = conn.execute("SELECT id, source, project, parent_key FROM chat_session WHERE id = ?",
+                           (row[0],)).fetchone()
+    if session is None:
+        return None
+    if session[3] is not None:
+        parent = conn.execute("SELECT id, source, project, parent_key FROM chat_session"
+                              " WHERE source = ? AND session_key = ?", (session[1], session[3])).fetchone()
+        session = parent or session
+    sid, source, project = session[0], session[1], session[2]
+    first = conn.execute(_EDGE.format(order="ASC"), (sid,)).fetchone()
+    last = conn.execute(_EDGE.format(order="DESC"), (sid,)).fetchone()
+    if first is None or last is None:
+        return None
+    calls = conn.execute("SELECT count(*) FROM api_call WHERE session_id = ?", (sid,)).fetchone()[0]
+    return LiveChat(session_id=sid, agent=_agent_label(source), project=project, calls=int(calls),
+                    context_tokens=int(last[1]), first_context_tokens=int(first[1]),
+                    last_cost_usd=last[2], first_cost_usd=first[2], last_ms=int(last[0]))
+
+
+def _agent_label(source: str) -> str:
+    from tokenpulse.sources import registry
+
+    return next((s.label for s in registry.all_sources() if s.name == source), source)
