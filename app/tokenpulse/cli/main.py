@@ -33,6 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source(scan)
     scan.add_argument("--json", action="store_true", help="print the summary as JSON")
 
+    status = commands.add_parser("status", help="live chats and reminders due now (for a shell status line)")
+    status.add_argument("--json", action="store_true", help="print as JSON")
+    status.add_argument("--no-scan", action="store_true", help="do not scan first")
+
     for name in REPORTS:
         rep = commands.add_parser(name, help=f"{name} report (runs an incremental scan first)")
         rep.add_argument("--since", help="first local day included (YYYY-MM-DD or YYYYMMDD)")
@@ -126,13 +130,15 @@ def _dispatch(args: argparse.Namespace) -> int:
     try:
         from tokenpulse.workspace import Workspace
 
-        workspace = Workspace(paths, sources=_sources(args.source))
+        workspace = Workspace(paths, sources=_sources(getattr(args, "source", None)))
     except (StoreError, SettingsError) as exc:
         print(f"tokenpulse: {exc}", file=sys.stderr)
         return EXIT_STORE
     try:
         if args.command == "scan":
             return _scan(workspace, args.json)
+        if args.command == "status":
+            return _status(workspace, args)
         return _report(workspace, args)
     finally:
         workspace.close()
@@ -152,6 +158,19 @@ def _scan(workspace: object, as_json: bool) -> int:
     bar.finish()
     assert summary is not None
     print(json.dumps(summary.to_dict(), indent=2) if as_json else "\n".join(summary.lines()))
+    return EXIT_OK
+
+
+def _status(workspace: object, args: argparse.Namespace) -> int:
+    from tokenpulse.cli.status_text import render
+    from tokenpulse.insights.status import live_status
+    from tokenpulse.workspace import Workspace
+
+    assert isinstance(workspace, Workspace)
+    if not args.no_scan:
+        workspace.scan(wait=0.0)  # the app may hold the lock: then its store is current anyway
+    status = live_status(workspace.conn, workspace.clock.now_ms(), workspace.pricer, workspace.settings)
+    print(json.dumps(status, indent=2) if args.json else render(status))
     return EXIT_OK
 
 

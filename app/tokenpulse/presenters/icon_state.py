@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from tokenpulse.presenters.numbers import compact
+from tokenpulse.presenters.numbers import short
 from tokenpulse.snapshot import Snapshot
 
 
@@ -26,7 +26,7 @@ class IconState:
 
 
 def icon_state(snap: Snapshot) -> IconState:
-    label = compact(snap.today.output_tokens)
+    label = short(snap.today.output_tokens)
     if snap.paused:
         return IconState(Mode.PAUSED, label, 0.0)
     if snap.importing is not None and snap.importing.total:

@@ -24,6 +24,14 @@ def compact(n: int) -> str:
     return str(n)  # unreachable: n >= 1000 always matches "k"
 
 
+def short(n: int) -> str:
+    """At most three digits plus a unit, for a tray icon: 950, 1.2k, 12k, 123k, 1.2M, 45M."""
+    text = compact(n)
+    if "." in text and len(text) > 4:  # 12.3k -> 12k
+        return text.split(".")[0] + text[-1]
+    return text
+
+
 def grouped(n: int) -> str:
     """1204 → "1,204"."""
     return f"{n:,}"

@@ -1,0 +1,28 @@
+"""`tokenpulse status` as short text lines: one per live chat, then the reminders due."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _k(n: int) -> str:
+    return f"{n / 1e6:.1f}M" if n >= 1e6 else f"{n / 1e3:.0f}k" if n >= 1e3 else str(n)
+
+
+def _usd(v: float | None) -> str:
+    return "unknown" if v is None else f"${v:,.2f}" if v >= 0.01 else "<$0.01" if v > 0 else "$0.00"
+
+
+def render(status: dict[str, Any]) -> str:
+    lines = []
+    for c in status["live_chats"]:
+        lines.append(f"{c['agent']} {c['project'] or ''}: context {_k(c['context_tokens'])} tokens,"
+                     f" {_usd(c['cost_per_message_usd'])}/message (first {_usd(c['first_message_cost_usd'])}),"
+                     f" waste {_k(c['waste_tokens'])} tokens")
+    if not lines:
+        lines.append("no live chat (no call in the last 10 minutes)")
+    spend = status["spend"]
+    lines.append(f"today {_usd(spend['day_usd'])}, this week {_usd(spend['week_usd'])},"
+                 f" this month {_usd(spend['month_usd'])}")
+    lines.extend(f"reminder: {d['title']} — {d['body']}" for d in status["due"])
+    return "\n".join(lines)

@@ -1,0 +1,366 @@
+"""The app's one ingest thread: owns the Workspace, backfills, then turns watched changes into Snapshots.
+
+It blocks on its queue when idle (no polling). Wake-ups with a timeout happen only at moments that
+change what the tray shows: the live chat going quiet, local midnight, a snooze ending.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from tokenpulse.clock import Clock, SystemClock
+from tokenpulse.config.settings import Settings
+from tokenpulse.ingest.summary import ScanSummary
+from tokenpulse.ingest.watcher import DirAppeared, RootsChanged, Watcher, WatchRoot
+from tokenpulse.snapshot import LIVE_WINDOW_MS, ImportProgress, Snapshot, build, next_midnight_ms, zone
+from tokenpulse.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+MAX_PROBLEMS = 10
+
+
+class IngestListener(Protocol):
+    """Called on the worker thread; a GUI must re-post these to its own thread (gui/bridge.py does)."""
+
+    def snapshot_did_change(self, snapshot: Snapshot) -> None: ...
+
+    def import_did_progress(self, done: int, total: int) -> None: ...
+
+    def error_did_occur(self, message: str) -> None: ...
+
+
+WorkspaceFactory = Callable[[Settings], Workspace]
+
+
+@dataclass(frozen=True, slots=True)
+class _Command:
+    name: str  # stop, pause, resume, snooze, settings, refresh
+    value: object = None
+
+
+class _Interrupted(Exception):
+    """Raised from the scan's progress callback to stop a backfill between two files (each is committed)."""
+
+
+@dataclass
+class _Batch:
+    files: set[Path] = field(default_factory=set)
+    dirs: set[Path] = field(default_factory=set)
+    roots_changed: bool = False
+
+    def add(self, item: object) -> None:
+        if isinstance(item, RootsChanged):
+            self.roots_changed = True
+        elif isinstance(item, DirAppeared):
+            self.dirs.add(item.path)
+        elif isinstance(item, Path):
+            self.files.add(item)
+
+
+class IngestWorker:
+    """Start with `start()`; every other public method may be called from any thread and only enqueues."""
+
+    def __init__(self, factory: WorkspaceFactory, settings: Settings, listener: IngestListener, *,
+                 clock: Clock | None = None, quiet_s: float = 0.3, max_batch_s: float = 1.0,
+                 progress_every_s: float = 0.1, snapshot_every_s: float = 1.0) -> None:
+        self._factory = factory
+        self._settings = settings
+        self._listener = listener
+        self._clock = clock or SystemClock()
+        self._quiet_s, self._max_batch_s = quiet_s, max_batch_s
+        self._progress_every_s, self._snapshot_every_s = progress_every_s, snapshot_every_s
+        self._queue: queue.Queue[object] = queue.Queue()
+        self._interrupt = threading.Event()  # stop, pause or new settings: abandon a running backfill
+        self._thread = threading.Thread(target=self._run, name="tokenpulse-ingest", daemon=True)
+        # state below is touched by the worker thread only
+        self._ws: Workspace | None = None
+        self._watcher: Watcher | None = None
+        self._paused = False
+        self._ready = False
+        self._stopped = False
+        self._progress: ImportProgress | None = None
+        self._snooze: int | None = None
+        self._problems: list[str] = []
+        self._pending: set[Path] = set()  # changed files not read yet: another process held the scan lock
+        self._last: Snapshot | None = None
+
+    # --- any thread -------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._interrupt.set()
+        self._queue.put(_Command("stop"))
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    def pause(self) -> None:
+        self._interrupt.set()
+        self._queue.put(_Command("pause"))
+
+    def resume(self) -> None:
+        self._queue.put(_Command("resume"))
+
+    def snooze(self, until_ms: int | None) -> None:
+        self._queue.put(_Command("snooze", until_ms))
+
+    def apply_settings(self, settings: Settings) -> None:
+        """New roots, zone, prices or thresholds: the worker re-opens the store and re-plans its watches."""
+        self._interrupt.set()
+        self._queue.put(_Command("settings", settings))
+
+    def refresh(self) -> None:
+        self._queue.put(_Command("refresh"))
+
+    def notify_changed(self, change: object) -> None:
+        """The watcher's sink (also handy for tests): a changed path, DirAppeared or ROOTS_CHANGED."""
+        self._queue.put(change)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    # --- worker thread ----------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            self._open()
+            self._publish()
+            self._watch_and_backfill()
+            while not self._stopped:
+                try:
+                    item = self._queue.get(timeout=self._next_timeout())
+                except queue.Empty:  # a deadline passed: the live chat went quiet, midnight, a snooze ended
+                    self._guarded(self._on_deadline)
+                    continue
+                self._guarded(lambda: self._handle(item))
+        except Exception as exc:  # noqa: BLE001 - the thread must report, not die silently
+            log.exception("ingest worker crashed")
+            self._emit_error(f"the ingest worker stopped: {exc}")
+        finally:
+            self._close()
+
+    def _guarded(self, step: Callable[[], None]) -> None:
+        try:
+            step()
+        except Exception as exc:  # noqa: BLE001 - one bad batch must not end watching
+            log.exception("ingest step failed")
+            self._emit_error(f"unexpected error while reading logs: {exc}")
+
+    def _open(self) -> None:
+        try:
+            self._ws = self._factory(self._settings)
+        except Exception as exc:  # noqa: BLE001 - StoreError, SettingsError, OSError: shown, not fatal
+            self._ws = None
+            self._problem(str(exc))
+            self._emit_error(str(exc))
+            return
+        if self._watcher is not None:
+            self._watcher.stop()
+        # created stopped: it starts with the backfill, unless watching is paused
+        self._watcher = Watcher([WatchRoot(r.path, r.source.owns) for r in self._ws.scanner.roots],
+                                self.notify_changed)
+
+    def _close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+        if self._ws is not None:
+            self._ws.close()
+            self._ws = None
+
+    def _watch_and_backfill(self) -> None:
+        if self._paused or self._ws is None or self._watcher is None:
+            return
+        self._watcher.start()  # before the scan, so nothing written during it is missed
+        self._backfill()
+
+    def _backfill(self) -> None:
+        ws = self._ws
+        if ws is None:
+            return
+        last_progress = last_snapshot = 0.0
+
+        def progress(done: int, total: int, _path: str) -> None:
+            nonlocal last_progress, last_snapshot
+            if self._interrupt.is_set():
+                raise _Interrupted
+            now = time.monotonic()
+            if done == total or now - last_progress >= self._progress_every_s:
+                last_progress = now
+                self._progress = ImportProgress(done, total)
+                self._call(self._listener.import_did_progress, done, total)
+            if now - last_snapshot >= self._snapshot_every_s:
+                last_snapshot = now
+                self._publish()
+
+        try:
+            summary = None
+            while summary is None:  # None: another tokenpulse holds the scan lock; wait in short steps
+                if self._interrupt.is_set():
+                    raise _Interrupted
+                summary = ws.scan(progress, wait=0.5)
+            self._ready = True
+            self._absorb(summary)
+        except _Interrupted:
+            pass
+        finally:
+            self._progress = None
+            self._publish()
+
+    def _handle(self, item: object) -> None:
+        if isinstance(item, _Command):
+            self._command(item)
+            return
+        batch = _Batch()
+        batch.add(item)
+        command = self._collect(batch)
+        self._process(batch)
+        if command is not None:
+            self._command(command)
+
+    def _collect(self, batch: _Batch) -> _Command | None:
+        """Keep taking changes until the queue has been quiet for `quiet_s` (at most `max_batch_s` in all)."""
+        give_up = time.monotonic() + self._max_batch_s
+        while True:
+            wait = min(self._quiet_s, give_up - time.monotonic())
+            if wait <= 0:
+                return None
+            try:
+                item = self._queue.get(timeout=wait)
+            except queue.Empty:
+                return None
+            if isinstance(item, _Command):
+                return item
+            batch.add(item)
+
+    def _process(self, batch: _Batch) -> None:
+        if self._paused or self._ws is None or self._watcher is None:
+            return  # resuming rescans everything, so changes seen while paused are not lost
+        if batch.roots_changed:
+            self._watcher.refresh()
+            self._backfill()
+            return
+        files = set(batch.files) | self._pending
+        for folder in batch.dirs:
+            files.update(self._files_under(folder))
+        self._pending = set()
+        self._scan_paths(files)
+        self._publish()
+
+    def _files_under(self, folder: Path) -> Iterable[Path]:
+        assert self._ws is not None
+        for dirpath, _dirs, names in os.walk(folder):
+            for name in names:
+                path = Path(dirpath, name)
+                if self._ws.scanner.owner(path) is not None:
+                    yield path
+
+    def _scan_paths(self, files: set[Path]) -> None:
+        ws = self._ws
+        if not files or ws is None:
+            return
+        if not ws.lock.acquire(wait=2.0):  # the CLI is scanning: retry at the next deadline
+            self._pending = files
+            return
+        try:
+            summary = ws.scanner.scan_paths(sorted(files))
+        finally:
+            ws.lock.release()
+        self._absorb(summary)
+
+    def _command(self, cmd: _Command) -> None:
+        if cmd.name == "stop":
+            self._stopped = True
+        elif cmd.name == "pause":
+            self._interrupt.clear()
+            self._paused = True
+            if self._watcher is not None:
+                self._watcher.stop()
+            self._publish()
+        elif cmd.name == "resume":
+            if self._paused:
+                self._paused = False
+                self._watch_and_backfill()
+        elif cmd.name == "snooze":
+            self._snooze = cmd.value if isinstance(cmd.value, int) else None
+            self._publish()
+        elif cmd.name == "settings" and isinstance(cmd.value, Settings):
+            self._interrupt.clear()
+            self._settings = cmd.value
+            self._close()
+            self._problems = []
+            self._ready = False
+            self._open()
+            self._publish()
+            self._watch_and_backfill()
+        elif cmd.name == "refresh":
+            self._publish(force=True)
+
+    def _on_deadline(self) -> None:
+        if self._pending:
+            self._scan_paths(set())
+        self._publish()
+
+    def _next_timeout(self) -> float | None:
+        """Seconds until the tray's picture changes by itself; None: nothing will, block until an event."""
+        snap = self._last
+        if snap is None:
+            return None
+        now = self._clock.now_ms()
+        deadlines = [next_midnight_ms(now, zone(snap.tz))]
+        if snap.live is not None:
+            deadlines.append(snap.live.last_ms + LIVE_WINDOW_MS + 1)
+        if snap.snoozed_until_ms is not None and snap.snoozed_until_ms > now:
+            deadlines.append(snap.snoozed_until_ms)
+        if self._pending:
+            deadlines.append(now + 5_000)
+        # at least a second: a clock sitting on a boundary must not turn this into a busy loop
+        return max(1.0, (min(deadlines) - now) / 1000)
+
+    def _absorb(self, summary: ScanSummary) -> None:
+        for message in summary.problems:
+            self._problem(message)
+
+    def _problem(self, message: str) -> None:
+        if message not in self._problems:
+            self._problems = (self._problems + [message])[-MAX_PROBLEMS:]
+
+    def _snapshot(self) -> Snapshot:
+        settings = self._settings
+        tz = zone(settings.timezone)
+        now = self._clock.now_ms()
+        if self._ws is None:
+            snap = Snapshot.empty(now, tz)
+        else:
+            snap = build(self._ws.conn, now, tz, context_threshold=settings.reminders.context_threshold,
+                         fresh_chat_reminders=settings.reminders.fresh_chat)
+        watch_problems = self._watcher.problems if self._watcher is not None else []
+        return snap.with_state(importing=self._progress, ready=self._ready, paused=self._paused,
+                               snoozed_until_ms=self._snooze,
+                               problems=tuple(dict.fromkeys(self._problems + watch_problems)))
+
+    def _publish(self, force: bool = False) -> None:
+        snap = self._snapshot()
+        last = self._last
+        self._last = snap
+        if force or last is None or snap.with_state(now_ms=0) != last.with_state(now_ms=0):
+            self._call(self._listener.snapshot_did_change, snap)
+
+    def _emit_error(self, message: str) -> None:
+        self._call(self._listener.error_did_occur, message)
+
+    def _call(self, fn: Callable[..., None], *args: object) -> None:
+        try:
+            fn(*args)
+        except Exception:  # noqa: BLE001 - a listener's bug must not stop ingestion
+            log.exception("ingest listener failed")

@@ -1,0 +1,1 @@
+"""Operating-system glue behind small Qt-free functions (start at login)."""
