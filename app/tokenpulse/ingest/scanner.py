@@ -151,6 +151,6 @@ class Scanner:
         summary.calls_updated += result.updated
         summary.replays_dropped += result.replays_dropped
         summary.duplicates += len(calls) - result.new - result.updated - result.replays_dropped
-        summary.duplicates += getattr(parser, "reemits", 0)
+        summary.duplicates += getattr(parser, "duplicates", 0)
         summary.skipped.update(parser.skipped)
         summary.sessions_touched.update(result.sessions)

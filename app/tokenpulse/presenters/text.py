@@ -64,6 +64,22 @@ def live_detail(live: LiveChat, threshold: int) -> str:
             f" (first {first})")
 
 
+def live_context_line(live: LiveChat, threshold: int) -> str:
+    return f"Context {compact(live.context_tokens)} tokens per message (reminder at {compact(threshold)})"
+
+
+def live_cost_line(live: LiveChat) -> str:
+    return f"{money(live.last_cost_usd)} per message now · {money(live.first_cost_usd)} for the first"
+
+
+def cost_note(t: Totals) -> str | None:
+    """Why a cost ends in "+", or None."""
+    if not t.unpriced_calls:
+        return None
+    return (f"{t.unpriced_calls:,} calls used a model with no known price; the cost counts the others only"
+            f" (set a price in Settings)")
+
+
 def live_advice(snap: Snapshot) -> str | None:
     """The long-chat waste hint, once the live chat has passed the threshold."""
     live = snap.live

@@ -19,6 +19,7 @@ class LineParser(Protocol):
 
     skipped: Counter[str]
     usage_records: int
+    duplicates: int  # copies of a call already returned by this parser (streaming lines, re-emits)
 
     def feed(self, line: bytes) -> ApiCall | None: ...
 

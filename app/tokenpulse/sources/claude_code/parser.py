@@ -79,12 +79,18 @@ def project_of(cwd: object) -> str | None:
 
 
 class ClaudeLineParser:
-    """Turns each usage line into one ApiCall; duplicates are resolved by the store (largest output wins)."""
+    """Turns each usage line into one ApiCall; duplicates are resolved by the store (largest output wins).
+
+    Streaming copies of one call within the same read are merged into the record returned first (it is
+    updated in place when a later copy is larger), which saves building a record per copy.
+    """
 
     def __init__(self, path: Path) -> None:
         self.skipped: Counter[str] = Counter()
         self.usage_records = 0
+        self.duplicates = 0
         self._fallback_session, self._file_agent = _ids_from_path(path)
+        self._seen: dict[tuple[str, object], ApiCall] = {}
 
     def state(self) -> dict[str, Any]:
         return {}
@@ -118,11 +124,35 @@ class ClaudeLineParser:
         if counts is None:
             self.skipped["invalid token counts"] += 1
             return None
+        message_id = msg.id if isinstance(msg.id, str) and msg.id else None
+        if message_id is not None:
+            seen = self._seen.get((message_id, rec.requestId))
+            if seen is not None and seen.is_sidechain == (rec.isSidechain is True):
+                self._merge(seen, rec, msg, counts)
+                return None
         ts_ms = parse_iso_ms(rec.timestamp)
         if ts_ms is None:
             self.skipped["missing or invalid timestamp"] += 1
             return None
-        return self._call(rec, msg, counts, ts_ms)
+        call = self._call(rec, msg, counts, ts_ms)
+        if message_id is not None:
+            self._seen[(message_id, rec.requestId)] = call
+        return call
+
+    def _merge(self, seen: ApiCall, rec: _Line, msg: _Message, counts: tuple[int, int, int, int, int]) -> None:
+        """Fold a later streaming copy into the call already returned (the same rule as the store's)."""
+        self.duplicates += 1
+        inp, cw5, cw1, cread, out = counts
+        if (out, inp + cw5 + cw1 + cread) <= (seen.output, seen.context):
+            return
+        ts_ms = parse_iso_ms(rec.timestamp)
+        if ts_ms is None:
+            self.skipped["missing or invalid timestamp"] += 1
+            return
+        seen.input, seen.cache_write_5m, seen.cache_write_1h, seen.cache_read, seen.output = counts
+        seen.ts_ms = ts_ms
+        if isinstance(msg.model, str) and msg.model:
+            seen.model = msg.model
 
     def _call(self, rec: _Line, msg: _Message, counts: tuple[int, int, int, int, int], ts_ms: int) -> ApiCall:
         session = rec.sessionId if isinstance(rec.sessionId, str) and rec.sessionId else self._fallback_session

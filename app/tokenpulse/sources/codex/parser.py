@@ -87,7 +87,7 @@ class CodexLineParser:
     def __init__(self, path: Path, state: Mapping[str, Any] | None) -> None:
         self.skipped: Counter[str] = Counter()
         self.usage_records = 0
-        self.reemits = 0
+        self.duplicates = 0  # re-emitted snapshots
         st = dict(state or {})
         prev = st.get("prev_total")
         self._prev: Usage5 | None = tuple(prev) if isinstance(prev, list) and len(prev) == 5 else None  # type: ignore[assignment]
@@ -195,7 +195,7 @@ class CodexLineParser:
             # a resumed or forked file can start with an inherited total: count only its last call
             increment = last if last is not None else total
         elif total == prev:
-            self.reemits += 1
+            self.duplicates += 1
             return None
         elif all(t >= p for t, p in zip(total, prev)):
             increment = tuple(t - p for t, p in zip(total, prev))  # type: ignore[assignment]

@@ -1,0 +1,219 @@
+"""The summary: a small frameless popup by the tray icon (or a normal window when there is no tray)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QColor, QGuiApplication, QKeyEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy,
+                               QVBoxLayout, QWidget)
+
+from tokenpulse.presenters import text
+from tokenpulse.presenters.numbers import compact
+from tokenpulse.snapshot import Snapshot
+
+WIDTH = 380
+GAP = 6  # pixels between the tray icon and the popup
+
+
+class Sparkline(QWidget):
+    """Daily output as bars, today last and brighter; zero days keep their slot so gaps show."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.values: tuple[int, ...] = ()
+        self.setMinimumHeight(44)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:
+        return QSize(WIDTH - 24, 44)
+
+    def set_values(self, days: tuple[str, ...], values: tuple[int, ...]) -> None:
+        self.values = values
+        self.setToolTip("\n".join(f"{d}: {compact(v)} output" for d, v in zip(days, values)))
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        n = max(1, len(self.values))
+        top = max(self.values, default=0) or 1
+        slot = self.width() / n
+        base = self.height() - 1
+        colour = self.palette().highlight().color()
+        p.setPen(QColor(128, 128, 128, 90))
+        p.drawLine(0, base, self.width(), base)
+        p.setPen(Qt.PenStyle.NoPen)
+        for i, v in enumerate(self.values):
+            h = max(2.0 if v else 0.0, (base - 2) * v / top)
+            c = QColor(colour)
+            c.setAlpha(255 if i == n - 1 else 150)
+            p.setBrush(c)
+            p.drawRoundedRect(QRectF(i * slot + slot * 0.15, base - h, slot * 0.7, h), 1.5, 1.5)
+        p.end()
+
+
+class SummaryPopup(QFrame):
+    """Fed only Snapshots; its buttons emit signals and never reach the store."""
+
+    sig_charts_requested = Signal()
+    sig_settings_requested = Signal()
+    sig_pause_toggled = Signal(bool)
+    sig_quit_requested = Signal()
+
+    def __init__(self, window_mode: bool = False, notice: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.window_mode = window_mode
+        if window_mode:
+            self.setWindowTitle("tokenpulse")
+        else:
+            self.setWindowFlags(Qt.WindowType.Popup | Qt.WindowType.FramelessWindowHint)
+            self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setObjectName("summary")
+        self.setFixedWidth(WIDTH)
+        root = QVBoxLayout(self)
+        root.setContentsMargins(12, 10, 12, 10)
+        root.setSpacing(6)
+        if notice:
+            root.addWidget(QLabel(notice, objectName="notice", wordWrap=True))
+        root.addWidget(self._bold(QLabel("Tokens by type")))
+        root.addLayout(self._table())
+        hint = QLabel("Output is the work; input and cache are what the model was fed.", wordWrap=True)
+        font = hint.font()
+        font.setItalic(True)
+        hint.setFont(font)
+        root.addWidget(hint)
+        self.spark_caption = QLabel(objectName="spark_caption")
+        self.spark = Sparkline()
+        root.addWidget(self.spark_caption)
+        root.addWidget(self.spark)
+        root.addWidget(self._live_block())
+        self.state = QLabel(objectName="state", wordWrap=True)
+        root.addWidget(self.state)
+        root.addLayout(self._buttons())
+
+    @staticmethod
+    def _bold(label: QLabel) -> QLabel:
+        f = label.font()
+        f.setBold(True)
+        label.setFont(f)
+        return label
+
+    def _table(self) -> QGridLayout:
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(2)
+        for col, head in ((1, "Today"), (2, "This week")):
+            grid.addWidget(self._bold(QLabel(head)), 0, col, Qt.AlignmentFlag.AlignRight)
+        self.cells: dict[tuple[str, str], QLabel] = {}
+        for row, (key, label) in enumerate(text.TOKEN_TYPES + (("cost", "Cost"),), start=1):
+            grid.addWidget(QLabel(label), row, 0)
+            for col, period in ((1, "today"), (2, "week")):
+                cell = QLabel(objectName=f"{period}_{key}")
+                cell.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if key in ("output", "cost"):
+                    self._bold(cell)
+                grid.addWidget(cell, row, col)
+                self.cells[(key, period)] = cell
+        grid.setColumnStretch(0, 1)
+        return grid
+
+    def _live_block(self) -> QFrame:
+        box = QFrame(objectName="live")
+        box.setFrameShape(QFrame.Shape.StyledPanel)
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(8, 6, 8, 6)
+        self.live_title = self._bold(QLabel(objectName="live_title", wordWrap=True))
+        self.live_detail = QLabel(objectName="live_detail", wordWrap=True)
+        self.live_bar = QProgressBar(objectName="live_bar", textVisible=False, maximumHeight=8)
+        self.live_advice = QLabel(objectName="live_advice", wordWrap=True)
+        for w in (self.live_title, self.live_detail, self.live_bar, self.live_advice):
+            lay.addWidget(w)
+        return box
+
+    def _buttons(self) -> QVBoxLayout:
+        rows = QVBoxLayout()
+        row = QHBoxLayout()
+        rows.addLayout(row)
+        charts = QPushButton("Open charts", objectName="open_charts")
+        charts.clicked.connect(self.sig_charts_requested)
+        row.addWidget(charts)
+        settings = QPushButton("Settings…", objectName="settings")
+        settings.clicked.connect(self.sig_settings_requested)
+        row.addWidget(settings)
+        if self.window_mode:  # no tray menu: the window carries its actions
+            row = QHBoxLayout()
+            rows.addLayout(row)
+            self.pause_button = QPushButton("Pause watching", objectName="pause", checkable=True)
+            self.pause_button.toggled.connect(self.sig_pause_toggled)
+            row.addWidget(self.pause_button)
+            quit_ = QPushButton("Quit", objectName="quit")
+            quit_.clicked.connect(self.sig_quit_requested)
+            row.addWidget(quit_)
+        return rows
+
+    @Slot(object)
+    def update_snapshot(self, snap: Snapshot) -> None:
+        for r, key in zip(text.summary_rows(snap), [k for k, _ in text.TOKEN_TYPES] + ["cost"]):
+            self.cells[(key, "today")].setText(r.today)
+            self.cells[(key, "week")].setText(r.week)
+        for period, totals in (("today", snap.today), ("week", snap.week)):
+            self.cells[("cost", period)].setToolTip(text.cost_note(totals) or "")
+        self.spark_caption.setText(text.spark_caption(snap))
+        self.spark.set_values(snap.spark_days, snap.spark_output)
+        live = snap.live
+        if live is None:
+            self.live_title.setText("No live chat")
+            self.live_detail.setText("No agent call in the last 10 minutes.")
+            self.live_bar.setVisible(False)
+            self.live_advice.setVisible(False)
+        else:
+            self.live_title.setText(text.live_title(live))
+            self.live_detail.setText(text.live_context_line(live, snap.context_threshold) + "\n"
+                                     + text.live_cost_line(live))
+            self.live_bar.setVisible(True)
+            self.live_bar.setRange(0, max(1, snap.context_threshold))
+            self.live_bar.setValue(min(live.context_tokens, snap.context_threshold))
+            advice = text.live_advice(snap)
+            self.live_advice.setText(advice or "")
+            self.live_advice.setVisible(advice is not None)
+        lines = text.state_lines(snap)
+        if not snap.ready and snap.importing is None and not snap.paused:
+            lines.insert(0, "Reading the logs…")
+        self.state.setText("\n".join(lines))
+        self.state.setVisible(bool(lines))
+        if self.window_mode:
+            self.pause_button.blockSignals(True)
+            self.pause_button.setChecked(snap.paused)
+            self.pause_button.blockSignals(False)
+        self.adjustSize()
+
+    def show_near(self, anchor: QRect) -> None:
+        """Next to the tray icon, inside the screen's free area; under the cursor when the icon's place is unknown."""
+        self.adjustSize()
+        size = self.sizeHint().expandedTo(self.minimumSizeHint())
+        if anchor.isEmpty():
+            from PySide6.QtGui import QCursor
+
+            anchor = QRect(QCursor.pos(), QSize(1, 1))
+        screen = QGuiApplication.screenAt(anchor.center()) or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry()
+        x = anchor.right() - size.width()
+        below = anchor.center().y() < area.center().y()
+        y = anchor.bottom() + GAP if below else anchor.top() - GAP - size.height()
+        x = min(max(x, area.left()), area.right() - size.width())
+        y = min(max(y, area.top()), area.bottom() - size.height())
+        self.move(QPoint(x, y))
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Escape and not self.window_mode:
+            self.hide()
+        else:
+            super().keyPressEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.window_mode:  # without a tray, closing the window is how one quits
+            self.sig_quit_requested.emit()
+        super().closeEvent(event)

@@ -1,0 +1,120 @@
+"""The tray icon: picture and tooltip from the latest Snapshot, a menu rebuilt from it each time it opens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from tokenpulse.clock import Clock
+from tokenpulse.gui.bridge import Bridge
+from tokenpulse.gui.icons import tray_icon
+from tokenpulse.gui.popup import SummaryPopup
+from tokenpulse.presenters import snooze, text
+from tokenpulse.presenters.icon_state import IconState, icon_state
+from tokenpulse.snapshot import Snapshot
+
+
+class Tray(QObject):
+    """Owns the QSystemTrayIcon and its menu; every action only emits a signal or asks the bridge."""
+
+    sig_charts_requested = Signal()
+    sig_settings_requested = Signal()
+    sig_autostart_toggled = Signal(bool)
+    sig_quit_requested = Signal()
+
+    def __init__(self, bridge: Bridge, popup: SummaryPopup, clock: Clock, autostart_enabled: Callable[[], bool],
+                 parent: QObject | None = None) -> None:
+        """`autostart_enabled` says whether the login entry exists now; it is asked each time the menu opens."""
+        super().__init__(parent)
+        self._bridge = bridge
+        self._popup = popup
+        self._clock = clock
+        self._autostart_enabled = autostart_enabled
+        self._icon_state: IconState | None = None
+        self.icon = QSystemTrayIcon(self)
+        self.menu = QMenu()
+        self.menu.aboutToShow.connect(self._on_menu_about_to_show)
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._on_icon_activated)
+        bridge.sig_snapshot_changed.connect(self._on_bridge_snapshot_changed)
+        self._on_bridge_snapshot_changed(bridge.latest)
+        self.rebuild_menu(bridge.latest)  # some tray hosts read the menu before it is ever shown
+
+    def show(self) -> None:
+        self.icon.show()
+
+    def hide(self) -> None:
+        self.icon.hide()
+
+    @Slot(object)
+    def _on_bridge_snapshot_changed(self, snap: Snapshot) -> None:
+        state = icon_state(snap)
+        if state != self._icon_state:  # redraw only when the picture changes, not on every call
+            self._icon_state = state
+            self.icon.setIcon(tray_icon(state))
+        self.icon.setToolTip(text.tooltip(snap))
+        if self.menu.isVisible():
+            self.rebuild_menu(snap)
+
+    @Slot()
+    def _on_menu_about_to_show(self) -> None:
+        self.rebuild_menu(self._bridge.latest)
+
+    def rebuild_menu(self, snap: Snapshot) -> None:
+        menu = self.menu
+        menu.clear()
+        for line in text.status_lines(snap):
+            menu.addAction(line).setEnabled(False)
+        menu.addSeparator()
+        menu.addAction("Show summary", self._show_popup)
+        menu.addAction("Open charts…", self.sig_charts_requested.emit)
+        menu.addSeparator()
+        self._snooze_menu(menu, snap)
+        pause = menu.addAction("Pause watching")
+        pause.setCheckable(True)
+        pause.setChecked(snap.paused)
+        pause.toggled.connect(self._on_pause_toggled)
+        menu.addAction("Settings…", self.sig_settings_requested.emit)
+        login = menu.addAction("Start at login")
+        login.setCheckable(True)
+        login.setChecked(self._autostart_enabled())
+        login.toggled.connect(self.sig_autostart_toggled.emit)
+        menu.addSeparator()
+        menu.addAction("Quit tokenpulse", self.sig_quit_requested.emit)
+
+    def _snooze_menu(self, menu: QMenu, snap: Snapshot) -> None:
+        sub = menu.addMenu("Snooze reminders")
+        tz = ZoneInfo(snap.tz)
+        if snap.snoozed and snap.snoozed_until_ms is not None:
+            sub.addAction(f"Snoozed until {text.clock_time(snap.snoozed_until_ms, tz)}").setEnabled(False)
+            sub.addAction("Resume reminders now", lambda: self._bridge.snooze(None))
+            sub.addSeparator()
+        for choice, label in snooze.CHOICES:
+            action: QAction = sub.addAction(label)
+            action.triggered.connect(lambda _=False, c=choice: self._on_snooze_chosen(c, tz))
+
+    def _on_snooze_chosen(self, choice: str, tz: ZoneInfo) -> None:
+        self._bridge.snooze(snooze.snooze_until(choice, self._clock.now_ms(), tz))
+
+    @Slot(bool)
+    def _on_pause_toggled(self, paused: bool) -> None:
+        if paused:
+            self._bridge.pause()
+        else:
+            self._bridge.resume()
+
+    @Slot(QSystemTrayIcon.ActivationReason)
+    def _on_icon_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:  # a left click
+            if self._popup.isVisible():
+                self._popup.hide()
+            else:
+                self._show_popup()
+
+    def _show_popup(self) -> None:
+        self._popup.update_snapshot(self._bridge.latest)
+        self._popup.show_near(self.icon.geometry())
