@@ -42,6 +42,7 @@ def _ours(env: dict[str, str], home: Path, capsys: pytest.CaptureFixture[str],
           monkeypatch: pytest.MonkeyPatch) -> Totals:
     for key, value in env.items():
         monkeypatch.setenv(key, value)
+    monkeypatch.setenv("HOME", str(home))  # other agents' default folders must not leak in
     assert tokenpulse_main(["--data-dir", str(home), "daily", "--json", "--tz", "UTC"]) == 0
     acc: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for row in json.loads(capsys.readouterr().out):

@@ -2,4 +2,5 @@
 
 from tokenpulse.cli.main import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # a spawned scan worker imports this module as __mp_main__: no CLI there
+    raise SystemExit(main())

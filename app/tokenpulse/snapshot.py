@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tokenpulse.store.localtime import day_start_ms
@@ -93,7 +93,7 @@ def zone(name: str | None) -> ZoneInfo:
 
 
 def local_day(now_ms: int, tz: ZoneInfo) -> date:
-    return datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc).astimezone(tz).date()
+    return datetime.fromtimestamp(now_ms / 1000, tz=UTC).astimezone(tz).date()
 
 
 def next_midnight_ms(now_ms: int, tz: ZoneInfo) -> int:

@@ -30,6 +30,14 @@ def effective_env(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
     return merged
 
 
+def scan_workers(env: Mapping[str, str]) -> int:
+    """Processes that parse a large first import: TOKENPULSE_SCAN_WORKERS, else up to 2 (one per core)."""
+    try:
+        return max(1, int(env.get("TOKENPULSE_SCAN_WORKERS", "")))
+    except ValueError:
+        return min(2, os.cpu_count() or 1)
+
+
 def price_overrides(settings: Settings) -> dict[str, Rates]:
     return {model: Rates.flat(o.input, o.output, o.cache_read, o.cache_write_5m, o.cache_write_1h)
             for model, o in settings.price_overrides.items()}
@@ -50,7 +58,8 @@ class Workspace:
         self.ledger = Ledger(self.conn)
         self.pricer = Pricer(self.ledger, price_overrides(self.settings))
         self.sources = registry.select(sources)
-        self.scanner = Scanner(self.ledger, self.sources, self.pricer, self.clock, env=self.env, home=home)
+        self.scanner = Scanner(self.ledger, self.sources, self.pricer, self.clock, env=self.env, home=home,
+                               workers=scan_workers(self.env))
         self.lock = ScanLock(paths.scan_lock)
         from tokenpulse.insights.hooks import at_startup
 

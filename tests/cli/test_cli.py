@@ -103,7 +103,7 @@ def test_reports_on_empty_store(env: Path, capsys: pytest.CaptureFixture[str], c
     ("daily", "--since", "2026-02-30"),
     ("daily", "--until", "2026-13-01"),
     ("daily", "--since", "2026-03-05", "--until", "2026-03-01"),
-    ("daily", "--source", "gemini"),
+    ("daily", "--source", "cursor"),
     ("scan", "--source", "claude-code,nope"),
 ])
 def test_bad_arguments_exit_2_with_one_line(env: Path, capsys: pytest.CaptureFixture[str],
@@ -202,3 +202,22 @@ def test_progress_bar_follows_current_stderr(monkeypatch: pytest.MonkeyPatch) ->
     replacement = io.StringIO()
     monkeypatch.setattr(sys, "stderr", replacement)
     assert ProgressBar().stream is replacement
+
+
+def test_desktop_install_and_uninstall_for_this_user(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    fake = tmp_path / "bin" / "tokenpulse"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
+    from tokenpulse.cli.main import main
+
+    assert main(["desktop", "install"]) == 0
+    launcher = tmp_path / "share" / "applications" / "io.github.tokenpulse.TokenPulse.desktop"
+    assert launcher.exists() and str(fake) in launcher.read_text()
+    assert main(["desktop", "uninstall"]) == 0
+    assert not launcher.exists()
+    assert "removed" in capsys.readouterr().out

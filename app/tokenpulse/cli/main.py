@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print as JSON")
     status.add_argument("--no-scan", action="store_true", help="do not scan first")
 
+    desktop = commands.add_parser("desktop", help="add or remove the menu entry and icons for this user")
+    desktop.add_argument("action", choices=("install", "uninstall"))
+
     for name in REPORTS:
         rep = commands.add_parser(name, help=f"{name} report (runs an incremental scan first)")
         rep.add_argument("--since", help="first local day included (YYYY-MM-DD or YYYYMMDD)")
@@ -50,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_source(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--source", action="append", metavar="NAME",
-                     help="only this agent (claude-code, codex); repeat or comma-separate for several")
+                     help="only this agent (claude-code, codex, gemini, qwen, opencode, copilot-cli); repeatable")
 
 
 def _sources(values: list[str] | None) -> list[str] | None:
@@ -122,6 +125,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     from tokenpulse.config.settings import SettingsError
     from tokenpulse.store.db import StoreError
 
+    if args.command == "desktop":
+        return _desktop(args.action)
     paths = resolve(args.data_dir)
     if args.command is None:
         from tokenpulse.gui.app import run_app
@@ -158,6 +163,19 @@ def _scan(workspace: object, as_json: bool) -> int:
     bar.finish()
     assert summary is not None
     print(json.dumps(summary.to_dict(), indent=2) if as_json else "\n".join(summary.lines()))
+    return EXIT_OK
+
+
+def _desktop(action: str) -> int:
+    from tokenpulse.platform.desktop_entry import DesktopEntryError, install, uninstall
+
+    try:
+        changed = install() if action == "install" else uninstall()
+    except DesktopEntryError as exc:
+        print(f"tokenpulse: {exc}", file=sys.stderr)
+        return EXIT_STORE
+    verb = "wrote" if action == "install" else "removed"
+    print(f"{verb} {len(changed)} file(s)" + "".join(f"\n  {p}" for p in changed))
     return EXIT_OK
 
 

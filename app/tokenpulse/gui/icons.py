@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QIcon, QPainter, QPainterPath, QPen, QPixmap
 
 from tokenpulse.presenters.icon_state import IconState, Mode
+from tokenpulse.resources import resource_path
 
 SIZES = (16, 20, 22, 24, 32, 48, 64)
 # A dark disc with a light rim reads on light and on dark panels alike.
@@ -20,16 +19,6 @@ TRACK = QColor(255, 255, 255, 60)
 BADGE = "#e53935"
 DISC_HALO = QColor(20, 28, 32, 230)
 MIN_TEXT_PX = 20  # below this the number would be a smudge: the ring alone carries the meaning
-
-
-def resource_path(*parts: str) -> Path:
-    """A bundled resource: inside the installed package (wheel), else the repository's resources/."""
-    here = Path(__file__).resolve().parent.parent  # app/tokenpulse or site-packages/tokenpulse
-    for base in (here / "resources", here.parent.parent / "resources"):
-        candidate = base.joinpath(*parts)
-        if candidate.exists():
-            return candidate
-    return here.parent.parent.joinpath("resources", *parts)
 
 
 def app_icon() -> QIcon:
@@ -88,7 +77,7 @@ def _ring(p: QPainter, rect: QRectF, width: float, state: IconState) -> None:
     pen.setCapStyle(Qt.PenCapStyle.FlatCap)
     p.setPen(pen)
     # Qt angles: 1/16 degree, counter-clockwise from 3 o'clock; start at 12 and run clockwise
-    p.drawArc(rect, 90 * 16, -int(round(state.ring * 360 * 16)))
+    p.drawArc(rect, 90 * 16, -round(state.ring * 360 * 16))
 
 
 def _label(p: QPainter, disc: QRectF, inner: QRectF, text: str) -> None:

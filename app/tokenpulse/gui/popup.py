@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QColor, QGuiApplication, QKeyEvent, QPainter, QPaintEvent
-from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from tokenpulse.presenters import text
 from tokenpulse.presenters.numbers import compact
 from tokenpulse.snapshot import Snapshot
 
 WIDTH = 380
+WRAP = 56  # characters per line that fit WIDTH in the default 9-10 pt font
 GAP = 6  # pixels between the tray icon and the popup
+
+
+def _wrap(line: str) -> str:
+    return textwrap.fill(line, WRAP, break_on_hyphens=False) if line else ""
 
 
 class Sparkline(QWidget):
@@ -32,7 +49,7 @@ class Sparkline(QWidget):
         self.setToolTip("\n".join(f"{d}: {compact(v)} output" for d, v in zip(days, values)))
         self.update()
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+    def paintEvent(self, event: QPaintEvent) -> None:  # Qt's name
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         n = max(1, len(self.values))
@@ -74,10 +91,10 @@ class SummaryPopup(QFrame):
         root.setContentsMargins(12, 10, 12, 10)
         root.setSpacing(6)
         if notice:
-            root.addWidget(QLabel(notice, objectName="notice", wordWrap=True))
+            root.addWidget(QLabel(_wrap(notice), objectName="notice"))
         root.addWidget(self._bold(QLabel("Tokens by type")))
         root.addLayout(self._table())
-        hint = QLabel("Output is the work; input and cache are what the model was fed.", wordWrap=True)
+        hint = QLabel("Output is the work; the rest is what the model was fed.")
         font = hint.font()
         font.setItalic(True)
         hint.setFont(font)
@@ -87,7 +104,7 @@ class SummaryPopup(QFrame):
         root.addWidget(self.spark_caption)
         root.addWidget(self.spark)
         root.addWidget(self._live_block())
-        self.state = QLabel(objectName="state", wordWrap=True)
+        self.state = QLabel(objectName="state")
         root.addWidget(self.state)
         root.addLayout(self._buttons())
 
@@ -122,10 +139,10 @@ class SummaryPopup(QFrame):
         box.setFrameShape(QFrame.Shape.StyledPanel)
         lay = QVBoxLayout(box)
         lay.setContentsMargins(8, 6, 8, 6)
-        self.live_title = self._bold(QLabel(objectName="live_title", wordWrap=True))
-        self.live_detail = QLabel(objectName="live_detail", wordWrap=True)
+        self.live_title = self._bold(QLabel(objectName="live_title"))
+        self.live_detail = QLabel(objectName="live_detail")
         self.live_bar = QProgressBar(objectName="live_bar", textVisible=False, maximumHeight=8)
-        self.live_advice = QLabel(objectName="live_advice", wordWrap=True)
+        self.live_advice = QLabel(objectName="live_advice")
         for w in (self.live_title, self.live_detail, self.live_bar, self.live_advice):
             lay.addWidget(w)
         return box
@@ -167,30 +184,39 @@ class SummaryPopup(QFrame):
             self.live_bar.setVisible(False)
             self.live_advice.setVisible(False)
         else:
-            self.live_title.setText(text.live_title(live))
+            self.live_title.setText(_wrap(text.live_title(live)))
             self.live_detail.setText(text.live_context_line(live, snap.context_threshold) + "\n"
                                      + text.live_cost_line(live))
             self.live_bar.setVisible(True)
             self.live_bar.setRange(0, max(1, snap.context_threshold))
             self.live_bar.setValue(min(live.context_tokens, snap.context_threshold))
             advice = text.live_advice(snap)
-            self.live_advice.setText(advice or "")
+            self.live_advice.setText(_wrap(advice or ""))
             self.live_advice.setVisible(advice is not None)
         lines = text.state_lines(snap)
         if not snap.ready and snap.importing is None and not snap.paused:
             lines.insert(0, "Reading the logs…")
-        self.state.setText("\n".join(lines))
+        self.state.setText("\n".join(_wrap(line) for line in lines))
         self.state.setVisible(bool(lines))
         if self.window_mode:
             self.pause_button.blockSignals(True)
             self.pause_button.setChecked(snap.paused)
             self.pause_button.blockSignals(False)
-        self.adjustSize()
+        self._fit()
+
+    def _fit(self) -> None:
+        """Height for the current texts, also while hidden. Texts are wrapped here rather than by
+        word-wrapping labels, whose height-for-width a hidden window gets wrong (it clipped lines)."""
+        self.ensurePolished()
+        for inner in self.findChildren(QLayout):  # nested layouts keep stale size hints while hidden
+            inner.invalidate()
+        self.layout().activate()
+        self.resize(WIDTH, self.sizeHint().height())
 
     def show_near(self, anchor: QRect) -> None:
         """Next to the tray icon, inside the screen's free area; under the cursor when the icon's place is unknown."""
-        self.adjustSize()
-        size = self.sizeHint().expandedTo(self.minimumSizeHint())
+        self._fit()
+        size = self.size()
         if anchor.isEmpty():
             from PySide6.QtGui import QCursor
 
@@ -207,13 +233,13 @@ class SummaryPopup(QFrame):
         self.raise_()
         self.activateWindow()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape and not self.window_mode:
             self.hide()
         else:
             super().keyPressEvent(event)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         if self.window_mode:  # without a tray, closing the window is how one quits
             self.sig_quit_requested.emit()
         super().closeEvent(event)

@@ -9,10 +9,30 @@ from pathlib import Path
 from zoneinfo import available_timezones
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
-                               QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
-                               QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from tokenpulse.config.settings import PriceOverride, Reminders, Settings
 from tokenpulse.sources.base import Source
@@ -33,7 +53,9 @@ class SettingsDialog(QDialog):
         self._base = settings
         tabs = QTabWidget()
         tabs.addTab(self._general(settings, autostart_on, local_zone), "General")
-        tabs.addTab(self._folders(settings, sources, default_roots), "Log folders")
+        folders = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        folders.setWidget(self._folders(settings, sources, default_roots))  # one box per agent: can be many
+        tabs.addTab(folders, "Log folders")
         tabs.addTab(self._prices(settings), "Prices")
         tabs.addTab(self._reminders(settings.reminders), "Reminders")
         self.error = QLabel(objectName="error", wordWrap=True)
@@ -46,6 +68,7 @@ class SettingsDialog(QDialog):
         lay.addWidget(tabs)
         lay.addWidget(self.error)
         lay.addWidget(buttons)
+        self.resize(640, 520)
 
     # --- building ---------------------------------------------------------------------------------------
 
@@ -77,7 +100,7 @@ class SettingsDialog(QDialog):
             inner.addWidget(note)
             listing = QListWidget(objectName=f"roots_{source.name}")
             listing.addItems(list(s.source_roots.get(source.name, ())))
-            listing.setMaximumHeight(80)
+            listing.setMaximumHeight(64)
             inner.addWidget(listing)
             row = QHBoxLayout()
             add = QPushButton("Add folder…")

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
 from tokenpulse.clock import Clock
 from tokenpulse.ingest.summary import ScanSummary
-from tokenpulse.ingest.tailer import LineReader, still_same_file, tail_hash_at
+from tokenpulse.ingest.linefile import LineRead, read_line_file, read_line_job
 from tokenpulse.pricing.pricer import Pricer
-from tokenpulse.sources.base import Source
+from tokenpulse.sources.base import Parsed, Source, file_kind
 from tokenpulse.sources.walk import WalkErrors
 from tokenpulse.store.ledger import Cursor, Ledger
 
 Progress = Callable[[int, int, str], None]
+
+PARALLEL_MIN_BYTES = 64 * 1024 * 1024  # less new data than this is read faster in-process
+MAX_DOCUMENT = 256 * 1024 * 1024  # a whole-document log larger than this is not a chat file: skipped
+_SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +34,10 @@ class Scanner:
     """Incremental and idempotent: a second scan of unchanged files reads nothing and changes nothing."""
 
     def __init__(self, ledger: Ledger, sources: Iterable[Source], pricer: Pricer, clock: Clock,
-                 env: Mapping[str, str] | None = None, home: Path | None = None) -> None:
+                 env: Mapping[str, str] | None = None, home: Path | None = None, workers: int = 1) -> None:
         self.ledger = ledger
+        self.workers = workers
+        self.parallel_min_bytes = PARALLEL_MIN_BYTES
         self.sources = list(sources)
         self.pricer = pricer
         self.clock = clock
@@ -66,11 +74,48 @@ class Scanner:
             self.ledger.mark_missing(gone)
             summary.files_missing = len(gone)
         total = len(files)
-        for done, (source, path) in enumerate(files, 1):
+        done = 0
+        if progress is not None:
+            progress(0, total, "")  # the count is known before the first file is read
+        line_files = [(s, p) for s, p in files if file_kind(s, p) == "lines"]
+        pool = self._pool_for(line_files, cursors)
+        if pool is not None:
+            # Parsing runs in worker processes; this process stays the one writer and commits in order.
+            with pool:
+                jobs = [(s, p, cursors.get(str(p))) for s, p in line_files]
+                for read in pool.map(read_line_job, jobs):
+                    self._commit_lines(read, summary)
+                    done += 1
+                    if progress is not None:
+                        progress(done, total, read.path)
+            taken = {str(p) for _, p in line_files}
+            files = [(s, p) for s, p in files if str(p) not in taken]
+        for source, path in files:
             self.scan_file(source, path, cursors.get(str(path)), summary)
+            done += 1
             if progress is not None:
                 progress(done, total, str(path))
         return summary
+
+    def _pool_for(self, line_files: list[tuple[Source, Path]], cursors: dict[str, Cursor]) -> Executor | None:
+        """A process pool when there is enough new data to repay starting one (a first import)."""
+        if self.workers < 2:
+            return None
+        pending = 0
+        for _, path in line_files:
+            cursor = cursors.get(str(path))
+            try:
+                size = os.stat(path).st_size
+            except OSError:
+                continue
+            pending += size - (cursor.offset if cursor is not None and cursor.offset <= size else 0)
+            if pending >= self.parallel_min_bytes:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                # spawn, not fork: the app calls this from a thread of a Qt process
+                return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return None
 
     def scan_paths(self, paths: Iterable[Path]) -> ScanSummary:
         """Read only the given files (the watcher's changed paths); unknown paths are ignored."""
@@ -100,6 +145,13 @@ class Scanner:
         return None
 
     def scan_file(self, source: Source, path: Path, cursor: Cursor | None, summary: ScanSummary) -> None:
+        kind = file_kind(source, path)
+        if kind == "database":
+            self._scan_database(source, path, cursor, summary)
+            return
+        if kind == "lines":
+            self._commit_lines(read_line_file(source, path, cursor), summary)
+            return
         summary.files_seen += 1
         try:
             fd = os.open(path, os.O_RDONLY)
@@ -111,46 +163,139 @@ class Scanner:
             summary.problem(f"cannot read {path}: {exc.strerror or exc}")
             return
         try:
-            self._read(source, path, fd, cursor, summary)
+            self._read_document(source, path, fd, cursor, summary)
         except OSError as exc:
             summary.skipped["read error"] += 1
             summary.problem(f"error reading {path}: {exc.strerror or exc}")
         finally:
             os.close(fd)
 
-    def _read(self, source: Source, path: Path, fd: int, cursor: Cursor | None, summary: ScanSummary) -> None:
-        st = os.fstat(fd)
-        if (cursor is not None and not cursor.missing and cursor.device == st.st_dev and cursor.inode == st.st_ino
-                and cursor.size == st.st_size and cursor.mtime_ns == st.st_mtime_ns):
-            summary.files_unchanged += 1
+    def _commit_lines(self, read: LineRead, summary: ScanSummary) -> None:
+        summary.files_seen += 1
+        summary.skipped.update(read.skipped)
+        if read.problem:
+            summary.problem(read.problem)
+        if read.cursor is None:
+            if not read.skipped:
+                summary.files_unchanged += 1
             return
-        resume = (cursor is not None and cursor.device == st.st_dev and cursor.inode == st.st_ino
-                  and cursor.offset <= st.st_size and still_same_file(fd, cursor.offset, cursor.tail_hash))
-        if cursor is not None and not resume:
-            summary.files_reread += 1  # keys are stable, so re-reading from the start cannot double count
-        start = cursor.offset if resume and cursor is not None else 0
-        parser = source.parser(path, cursor.parser_state if resume and cursor is not None else None)
-        reader = LineReader(fd, start)
-        feed = parser.feed
-        calls = [call for line in reader if (call := feed(line)) is not None]
-        if reader.oversize_lines:
-            parser.skipped["line longer than 64 MiB"] += reader.oversize_lines
+        if read.reread:
+            summary.files_reread += 1
         pricer = self.pricer
-        for call in calls:
+        for call in read.calls:
             call.cost_usd = pricer.cost(call)
-        skipped = sum(parser.skipped.values())
-        new_cursor = Cursor(source=source.name, path=str(path), device=st.st_dev, inode=st.st_ino,
-                            size=st.st_size, mtime_ns=st.st_mtime_ns, offset=reader.offset,
-                            tail_hash=tail_hash_at(fd, reader.offset), parser_state=parser.state() or None,
-                            lines_skipped=(cursor.lines_skipped if resume and cursor else 0) + skipped)
-        result = self.ledger.commit_file(new_cursor, calls, self.clock.now_ms())
+        result = self.ledger.commit_file(read.cursor, read.calls, self.clock.now_ms())
         summary.files_read += 1
-        summary.bytes_read += reader.offset - start
-        summary.usage_records += parser.usage_records
+        summary.bytes_read += read.bytes_read
+        summary.usage_records += read.usage_records
         summary.calls_new += result.new
         summary.calls_updated += result.updated
         summary.replays_dropped += result.replays_dropped
-        summary.duplicates += len(calls) - result.new - result.updated - result.replays_dropped
-        summary.duplicates += getattr(parser, "duplicates", 0)
-        summary.skipped.update(parser.skipped)
+        summary.duplicates += len(read.calls) - result.new - result.updated - result.replays_dropped
+        summary.duplicates += read.duplicates
         summary.sessions_touched.update(result.sessions)
+
+    # -----------------------------------------------------------------------------------------
+    # Whole documents and databases (sources with `file_kind`); the line reader above is untouched.
+    # -----------------------------------------------------------------------------------------
+
+    def _read_document(self, source: Source, path: Path, fd: int, cursor: Cursor | None,
+                       summary: ScanSummary) -> None:
+        """Re-parse a whole document whenever it changed: its keys are stable, so unchanged calls stay put."""
+        st = os.fstat(fd)
+        if _unchanged(cursor, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns):
+            summary.files_unchanged += 1
+            return
+        if st.st_size > MAX_DOCUMENT:
+            summary.skipped["document larger than 256 MiB"] += 1
+            summary.problem(f"skipped {path}: {st.st_size / 2**20:,.0f} MiB is too large for a chat document")
+            return
+        chunks = []
+        offset = 0
+        while offset < st.st_size:  # the agent may be rewriting it: a torn read parses as malformed, retried
+            chunk = os.pread(fd, st.st_size - offset, offset)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            offset += len(chunk)
+        parsed = source.read_document(path, b"".join(chunks))  # type: ignore[attr-defined]
+        new_cursor = Cursor(source=source.name, path=str(path), device=st.st_dev, inode=st.st_ino,
+                            size=st.st_size, mtime_ns=st.st_mtime_ns, offset=offset,
+                            lines_skipped=sum(parsed.skipped.values()))
+        self._commit_parsed(new_cursor, parsed, offset, summary)
+
+    def _scan_database(self, source: Source, path: Path, cursor: Cursor | None, summary: ScanSummary) -> None:
+        """Query an agent's SQLite database for what changed since its saved state (read-only, never locking)."""
+        summary.files_seen += 1
+        main = _sqlite_main(path)
+        if main != path:  # the watcher saw the write-ahead log change: the cursor belongs to the database
+            cursor = self.ledger.cursors().get(str(main))
+        try:
+            dev, ino, size, mtime_ns = _database_signature(main)
+        except FileNotFoundError:
+            summary.skipped["file vanished before it was read"] += 1
+            return
+        except OSError as exc:
+            summary.skipped["unreadable file"] += 1
+            summary.problem(f"cannot read {main}: {exc.strerror or exc}")
+            return
+        if _unchanged(cursor, dev, ino, size, mtime_ns):
+            summary.files_unchanged += 1
+            return
+        same_file = cursor is not None and cursor.device == dev and cursor.inode == ino
+        state = cursor.parser_state if same_file and cursor is not None else None
+        try:
+            parsed, new_state = source.read_database(main, state)  # type: ignore[attr-defined]
+        except (sqlite3.Error, OSError) as exc:  # busy, locked or not the agent's schema: try again next scan
+            summary.skipped["unreadable database"] += 1
+            summary.problem(f"cannot read database {main}: {exc}")
+            return
+        new_cursor = Cursor(source=source.name, path=str(main), device=dev, inode=ino, size=size,
+                            mtime_ns=mtime_ns, parser_state=new_state or None,
+                            lines_skipped=(cursor.lines_skipped if same_file and cursor else 0)
+                            + sum(parsed.skipped.values()))
+        self._commit_parsed(new_cursor, parsed, 0, summary)
+
+    def _commit_parsed(self, cursor: Cursor, parsed: Parsed, bytes_read: int, summary: ScanSummary) -> None:
+        for call in parsed.calls:
+            call.cost_usd = self.pricer.cost(call)
+        result = self.ledger.commit_file(cursor, parsed.calls, self.clock.now_ms())
+        summary.files_read += 1
+        summary.bytes_read += bytes_read
+        summary.usage_records += parsed.usage_records
+        summary.calls_new += result.new
+        summary.calls_updated += result.updated
+        summary.replays_dropped += result.replays_dropped
+        # a re-parsed document repeats its old calls: those are not duplicates, so they are not counted as such
+        summary.skipped.update(parsed.skipped)
+        summary.sessions_touched.update(result.sessions)
+
+
+def _unchanged(cursor: Cursor | None, dev: int, ino: int, size: int, mtime_ns: int) -> bool:
+    return (cursor is not None and not cursor.missing and cursor.device == dev and cursor.inode == ino
+            and cursor.size == size and cursor.mtime_ns == mtime_ns)
+
+
+def _sqlite_main(path: Path) -> Path:
+    """The database a write-ahead log, shared-memory or journal file belongs to."""
+    for suffix in _SQLITE_SIDECARS:
+        if path.name.endswith(suffix):
+            return path.with_name(path.name[: -len(suffix)])
+    return path
+
+
+def _database_signature(main: Path) -> tuple[int, int, int, int]:
+    """(device, inode, size, mtime) covering the database and its write-ahead log.
+
+    In WAL mode new rows land in `<db>-wal` and the database file itself changes only at a checkpoint.
+    """
+    st = os.stat(main)
+    size, mtime_ns = st.st_size, st.st_mtime_ns
+    try:
+        wal = os.stat(f"{main}-wal")
+    except FileNotFoundError:
+        pass
+    else:
+        size += wal.st_size
+        mtime_ns = max(mtime_ns, wal.st_mtime_ns)
+    return st.st_dev, st.st_ino, size, mtime_ns

@@ -12,14 +12,14 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from tokenpulse.clock import Clock, SystemClock
 from tokenpulse.config.settings import Settings
+from tokenpulse.ingest.changes import Batch, Command, collect
 from tokenpulse.ingest.summary import ScanSummary
-from tokenpulse.ingest.watcher import DirAppeared, RootsChanged, Watcher, WatchRoot
+from tokenpulse.ingest.watcher import Watcher, WatchRoot
 from tokenpulse.snapshot import LIVE_WINDOW_MS, ImportProgress, Snapshot, build, next_midnight_ms, zone
 from tokenpulse.workspace import Workspace
 
@@ -41,29 +41,8 @@ class IngestListener(Protocol):
 WorkspaceFactory = Callable[[Settings], Workspace]
 
 
-@dataclass(frozen=True, slots=True)
-class _Command:
-    name: str  # stop, pause, resume, snooze, settings, refresh
-    value: object = None
-
-
 class _Interrupted(Exception):
     """Raised from the scan's progress callback to stop a backfill between two files (each is committed)."""
-
-
-@dataclass
-class _Batch:
-    files: set[Path] = field(default_factory=set)
-    dirs: set[Path] = field(default_factory=set)
-    roots_changed: bool = False
-
-    def add(self, item: object) -> None:
-        if isinstance(item, RootsChanged):
-            self.roots_changed = True
-        elif isinstance(item, DirAppeared):
-            self.dirs.add(item.path)
-        elif isinstance(item, Path):
-            self.files.add(item)
 
 
 class IngestWorker:
@@ -100,27 +79,27 @@ class IngestWorker:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._interrupt.set()
-        self._queue.put(_Command("stop"))
+        self._queue.put(Command("stop"))
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout)
 
     def pause(self) -> None:
         self._interrupt.set()
-        self._queue.put(_Command("pause"))
+        self._queue.put(Command("pause"))
 
     def resume(self) -> None:
-        self._queue.put(_Command("resume"))
+        self._queue.put(Command("resume"))
 
     def snooze(self, until_ms: int | None) -> None:
-        self._queue.put(_Command("snooze", until_ms))
+        self._queue.put(Command("snooze", until_ms))
 
     def apply_settings(self, settings: Settings) -> None:
         """New roots, zone, prices or thresholds: the worker re-opens the store and re-plans its watches."""
         self._interrupt.set()
-        self._queue.put(_Command("settings", settings))
+        self._queue.put(Command("settings", settings))
 
     def refresh(self) -> None:
-        self._queue.put(_Command("refresh"))
+        self._queue.put(Command("refresh"))
 
     def notify_changed(self, change: object) -> None:
         """The watcher's sink (also handy for tests): a changed path, DirAppeared or ROOTS_CHANGED."""
@@ -136,15 +115,15 @@ class IngestWorker:
         try:
             self._open()
             self._publish()
-            self._watch_and_backfill()
+            self._guarded(self._watch_and_backfill)
             while not self._stopped:
                 try:
                     item = self._queue.get(timeout=self._next_timeout())
                 except queue.Empty:  # a deadline passed: the live chat went quiet, midnight, a snooze ended
                     self._guarded(self._on_deadline)
                     continue
-                self._guarded(lambda: self._handle(item))
-        except Exception as exc:  # noqa: BLE001 - the thread must report, not die silently
+                self._guarded(lambda item=item: self._handle(item))
+        except Exception as exc:  # the thread must report, not die silently
             log.exception("ingest worker crashed")
             self._emit_error(f"the ingest worker stopped: {exc}")
         finally:
@@ -153,7 +132,7 @@ class IngestWorker:
     def _guarded(self, step: Callable[[], None]) -> None:
         try:
             step()
-        except Exception as exc:  # noqa: BLE001 - one bad batch must not end watching
+        except Exception as exc:  # one bad batch must not end watching
             log.exception("ingest step failed")
             self._emit_error(f"unexpected error while reading logs: {exc}")
 
@@ -218,32 +197,17 @@ class IngestWorker:
             self._publish()
 
     def _handle(self, item: object) -> None:
-        if isinstance(item, _Command):
+        if isinstance(item, Command):
             self._command(item)
             return
-        batch = _Batch()
+        batch = Batch()
         batch.add(item)
-        command = self._collect(batch)
+        command = collect(self._queue, batch, self._quiet_s, self._max_batch_s)
         self._process(batch)
         if command is not None:
             self._command(command)
 
-    def _collect(self, batch: _Batch) -> _Command | None:
-        """Keep taking changes until the queue has been quiet for `quiet_s` (at most `max_batch_s` in all)."""
-        give_up = time.monotonic() + self._max_batch_s
-        while True:
-            wait = min(self._quiet_s, give_up - time.monotonic())
-            if wait <= 0:
-                return None
-            try:
-                item = self._queue.get(timeout=wait)
-            except queue.Empty:
-                return None
-            if isinstance(item, _Command):
-                return item
-            batch.add(item)
-
-    def _process(self, batch: _Batch) -> None:
+    def _process(self, batch: Batch) -> None:
         if self._paused or self._ws is None or self._watcher is None:
             return  # resuming rescans everything, so changes seen while paused are not lost
         if batch.roots_changed:
@@ -278,7 +242,7 @@ class IngestWorker:
             ws.lock.release()
         self._absorb(summary)
 
-    def _command(self, cmd: _Command) -> None:
+    def _command(self, cmd: Command) -> None:
         if cmd.name == "stop":
             self._stopped = True
         elif cmd.name == "pause":
@@ -302,7 +266,7 @@ class IngestWorker:
             self._ready = False
             self._open()
             self._publish()
-            self._watch_and_backfill()
+            self._guarded(self._watch_and_backfill)
         elif cmd.name == "refresh":
             self._publish(force=True)
 
@@ -362,5 +326,5 @@ class IngestWorker:
     def _call(self, fn: Callable[..., None], *args: object) -> None:
         try:
             fn(*args)
-        except Exception:  # noqa: BLE001 - a listener's bug must not stop ingestion
+        except Exception:  # a listener's bug must not stop ingestion
             log.exception("ingest listener failed")

@@ -8,7 +8,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-DESKTOP_ID = "tokenpulse"
+# the same id as the launcher (resources/linux), so desktops treat the two entries as one app
+DESKTOP_ID = "io.github.tokenpulse.TokenPulse"
 # Give the panel time to come up first: an app that starts before the tray host finds no tray.
 DEFAULT_DELAY_S = 10
 _RESERVED = set(' \t\n"\'\\><~|&;$*?#()`')
@@ -21,9 +22,13 @@ def autostart_dir(env: Mapping[str, str] | None = None, home: Path | None = None
 
 
 def default_command(data_dir: Path | None = None) -> list[str]:
-    """How login starts us: the installed `tokenpulse` script, else this Python with `-m tokenpulse`."""
-    exe = shutil.which("tokenpulse")
-    cmd = [exe] if exe else [sys.executable, "-m", "tokenpulse"]
+    """How login starts us: a frozen bundle's own executable, the installed `tokenpulse` script, else
+    this Python with `-m tokenpulse` (a source checkout)."""
+    if getattr(sys, "frozen", False):
+        cmd = [sys.executable]
+    else:
+        exe = shutil.which("tokenpulse")
+        cmd = [exe] if exe else [sys.executable, "-m", "tokenpulse"]
     if data_dir is not None:
         cmd += ["--data-dir", str(data_dir)]
     return cmd + ["--background"]

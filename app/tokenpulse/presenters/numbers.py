@@ -20,7 +20,7 @@ def compact(n: int) -> str:
             text = f"{value:.1f}" if value < 99.95 else f"{value:.0f}"
             if text == "1000" and i > 0:  # 999,950 rounds up to the next unit
                 return compact(_UNITS[i - 1][0])
-            return (text[:-2] if text.endswith(".0") else text) + unit
+            return (text.removesuffix(".0")) + unit
     return str(n)  # unreachable: n >= 1000 always matches "k"
 
 
@@ -56,4 +56,4 @@ def money(usd: float | None) -> str:
 
 def percent(part: float, whole: float) -> int:
     """Whole percent, 0 when `whole` is 0."""
-    return int(round(100 * part / whole)) if whole else 0
+    return round(100 * part / whole) if whole else 0

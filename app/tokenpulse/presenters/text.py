@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from tokenpulse.presenters.numbers import compact, grouped, money
@@ -12,6 +12,7 @@ from tokenpulse.snapshot import ImportProgress, LiveChat, Snapshot
 from tokenpulse.store.queries import Totals
 
 APP = "tokenpulse"
+INDENT = "      "  # continuation lines in the menu
 # Output first: it is the work; the other three are what the model was fed.
 TOKEN_TYPES = (("output", "Output"), ("input", "Input"), ("cache_write", "Cache write"),
                ("cache_read", "Cache read"))
@@ -28,14 +29,9 @@ def breakdown(t: Totals) -> str:
     return " · ".join(f"{label.lower()} {compact(counts[key])}" for key, label in TOKEN_TYPES)
 
 
-def period_line(name: str, t: Totals) -> str:
-    """"Today $3.40 — output 12.3k · input 1.2k · …", or "Today: nothing yet"."""
-    if t.calls == 0:
-        return f"{name}: no calls yet"
-    return f"{name} {cost_text(t)} — {breakdown(t)}"
-
-
 def cost_text(t: Totals) -> str:
+    if t.calls == 0:
+        return money(0.0)
     if t.cost_usd is None:
         return "no price"
     text = money(t.cost_usd)
@@ -90,7 +86,7 @@ def live_advice(snap: Snapshot) -> str | None:
 
 
 def clock_time(ms: int, tz: ZoneInfo) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).astimezone(tz).strftime("%H:%M")
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).astimezone(tz).strftime("%H:%M")
 
 
 def state_lines(snap: Snapshot) -> list[str]:
@@ -109,10 +105,19 @@ def state_lines(snap: Snapshot) -> list[str]:
 
 
 def status_lines(snap: Snapshot) -> list[str]:
-    """The disabled lines at the top of the tray menu."""
-    lines = [period_line("Today", snap.today), period_line("This week", snap.week)]
+    """The disabled lines at the top of the tray menu: short pairs, so the menu stays narrow."""
+    lines = []
+    for name, t in (("Today", snap.today), ("This week", snap.week)):
+        if t.calls == 0:
+            lines.append(f"{name}: no calls yet")
+            continue
+        counts = type_counts(t)
+        lines.append(f"{name}: {cost_text(t)} — output {compact(t.output_tokens)}")
+        lines.append(INDENT + " · ".join(f"{label.lower()} {compact(counts[key])}"
+                                          for key, label in TOKEN_TYPES[1:]))
     if snap.live is not None:
-        lines.append(f"{live_title(snap.live)} — {live_detail(snap.live, snap.context_threshold)}")
+        lines.append(live_title(snap.live))
+        lines.append(INDENT + live_detail(snap.live, snap.context_threshold))
     return lines + state_lines(snap)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from tokenpulse.sources.walk import WalkErrors
 from tokenpulse.usage import ApiCall
@@ -48,3 +49,52 @@ class Source(Protocol):
         ...
 
     def parser(self, path: Path, state: Mapping[str, Any] | None) -> LineParser: ...
+
+
+# ---------------------------------------------------------------------------------------------
+# Files that are not append-only lines: whole JSON documents rewritten in place, and SQLite databases.
+# A source opts in with `file_kind`; sources without it are line-based and the scanner treats them as before.
+# ---------------------------------------------------------------------------------------------
+
+FileKind = Literal["lines", "document", "database"]
+
+
+@dataclass(slots=True)
+class Parsed:
+    """What one read of a whole document or a database found, with the counts the scan summary reports."""
+
+    calls: list[ApiCall] = field(default_factory=list)
+    usage_records: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+
+
+class DocumentSource(Source, Protocol):
+    """A source some of whose files are whole documents: the scanner re-parses such a file whenever it changes.
+
+    Keys must be stable per call, so that re-parsing an unchanged part of a document changes nothing.
+    """
+
+    def file_kind(self, path: Path) -> FileKind: ...
+
+    def read_document(self, path: Path, data: bytes) -> Parsed:
+        """Every call in the document; never raises on bad content (it is counted in `skipped`)."""
+        ...
+
+
+class DatabaseSource(Source, Protocol):
+    """A source whose log is an SQLite database that the agent keeps writing (read-only, incrementally)."""
+
+    def file_kind(self, path: Path) -> FileKind: ...
+
+    def read_database(self, path: Path, state: Mapping[str, Any] | None) -> tuple[Parsed, dict[str, Any]]:
+        """Calls new or changed since `state` (None: read everything) and the state to resume from.
+
+        May raise sqlite3.Error or OSError (the database is busy, locked or not one of the agent's).
+        """
+        ...
+
+
+def file_kind(source: Source, path: Path) -> FileKind:
+    """How the scanner reads `path`: line by line unless the source says otherwise."""
+    kind = getattr(source, "file_kind", None)
+    return "lines" if kind is None else kind(path)

@@ -7,10 +7,14 @@ from collections.abc import Iterable
 from tokenpulse.sources.base import Source
 from tokenpulse.sources.claude_code import ClaudeCodeSource
 from tokenpulse.sources.codex import CodexSource
+from tokenpulse.sources.copilot_cli import CopilotCliSource
+from tokenpulse.sources.gemini import GeminiSource
+from tokenpulse.sources.opencode import OpenCodeSource
+from tokenpulse.sources.qwen import QwenSource
 
 
 def all_sources() -> list[Source]:
-    return [ClaudeCodeSource(), CodexSource()]
+    return [ClaudeCodeSource(), CodexSource(), GeminiSource(), QwenSource(), OpenCodeSource(), CopilotCliSource()]
 
 
 def select(names: Iterable[str] | None) -> list[Source]:

@@ -1,28 +1,67 @@
-"""Opening the ledger file: private permissions, WAL, busy timeouts and the schema check."""
+"""Opening the ledger file: private permissions, WAL, busy timeouts, the schema check and damage recovery."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tokenpulse.store.schema_version import HEAD_REVISION
 
 DB_NAME = "tokenpulse.sqlite3"
 BUSY_TIMEOUT_MS = 30_000
+SETUP_LOCK_SUFFIX = ".lock"  # serializes creating, upgrading and recovering the store across processes
+SETUP_WAIT_S = 300.0
+UPGRADE_SUFFIX = ".upgrading"  # the copy an upgrade migrates before it replaces the store's content
 
 
 class StoreError(RuntimeError):
     """The store cannot be used; the message says why in plain words."""
 
 
+class _Damaged(Exception):
+    """SQLite said the file's content is damaged (SQLITE_CORRUPT / SQLITE_NOTADB)."""
+
+
 def connect(path: Path, *, migrate: bool = True) -> sqlite3.Connection:
-    """A connection to the ledger at `path`, created or upgraded to the current schema when needed."""
+    """A connection to the ledger at `path`, created or upgraded to the current schema when needed.
+
+    A damaged store (confirmed with `PRAGMA quick_check`) is moved aside and replaced by the newest good
+    backup or an empty store; the next scan refills it from the logs (`recovery.py`). Anything else that
+    stops the store from being used raises StoreError with a plain-words message.
+    """
     _ensure_private_dir(path.parent)
-    if migrate and not path.exists():
-        _create(path)
-    elif migrate and _revision(path) != HEAD_REVISION:
-        _upgrade(path)
+    _check_file(path)
+    reason: str | None = None
+    if os.path.exists(path.with_name(path.name + ".damaged")):  # a command met a damaged page last time
+        from tokenpulse.store.recovery import marked_damaged
+
+        reason = marked_damaged(path)
+    if reason is None:
+        try:
+            return _open(path, migrate)
+        except _Damaged as exc:
+            reason = str(exc)
+    return _recover_and_open(path, migrate, reason)
+
+
+def _open(path: Path, migrate: bool) -> sqlite3.Connection:
+    try:
+        if migrate and not path.exists():
+            with _setup_lock(path):
+                if not path.exists():  # another process may have created it while we waited
+                    _create(path)
+        elif migrate and _revision(path) != HEAD_REVISION:
+            with _setup_lock(path):
+                if _revision(path) != HEAD_REVISION:
+                    _upgrade(path)
+    except (sqlite3.Error, OSError) as exc:
+        raise _store_error(exc, path) from exc
+    conn: sqlite3.Connection | None = None
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                check_same_thread=False)
@@ -30,9 +69,43 @@ def connect(path: Path, *, migrate: bool = True) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads the header and the schema
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"the store at {path} cannot be opened: {exc}") from exc
+        if conn is not None:
+            conn.close()
+        raise _store_error(exc, path) from exc
     return conn
+
+
+def _store_error(exc: BaseException, path: Path) -> Exception:
+    from tokenpulse.store.recovery import is_corrupt_error, plain_words
+
+    if is_corrupt_error(exc):
+        return _Damaged(str(exc))
+    return StoreError(plain_words(exc, path))
+
+
+def _recover_and_open(path: Path, migrate: bool, reason: str) -> sqlite3.Connection:
+    from tokenpulse.store import recovery
+
+    with _setup_lock(path):
+        try:
+            problem = recovery.quick_check(path) if path.exists() and path.stat().st_size > 0 else None
+        except sqlite3.Error as exc:
+            raise StoreError(recovery.plain_words(exc, path)) from exc
+        if problem is None:
+            recovery.clear_mark(path)  # a false alarm, or another process recovered it while we waited
+        else:
+            try:
+                recovery.recover(path, reason=problem)
+            except (sqlite3.Error, OSError) as exc:
+                raise StoreError(f"the store {path} is damaged and could not be moved aside:"
+                                 f" {recovery.plain_words(exc, path)}") from exc
+    try:
+        return _open(path, migrate)
+    except _Damaged as exc:
+        raise StoreError(f"the store {path} is damaged ({exc}) and could not be rebuilt; the damaged copy was"
+                         " kept beside it") from exc
 
 
 def _revision(path: Path) -> str | None:
@@ -47,7 +120,7 @@ def _revision(path: Path) -> str | None:
     except sqlite3.OperationalError:
         return None  # a new or foreign file: migration decides
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"the store at {path} is damaged ({exc})") from exc
+        raise _Damaged(str(exc)) from exc
     return row[0] if row else None
 
 
@@ -58,8 +131,9 @@ def _create(path: Path) -> None:
     test checks it still equals what the migrations build.
     """
     ddl = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
-    tmp = path.with_name(path.name + ".new")
-    tmp.unlink(missing_ok=True)
+    for stale in path.parent.glob(f"{path.name}.new*"):  # left by a creator that was killed (we hold the lock)
+        stale.unlink(missing_ok=True)
+    tmp = path.with_name(f"{path.name}.new-{os.getpid()}")
     old_umask = os.umask(0o077)
     try:
         conn = sqlite3.connect(tmp)
@@ -67,30 +141,91 @@ def _create(path: Path) -> None:
             conn.executescript(f"BEGIN;{ddl}\nINSERT INTO alembic_version VALUES ('{HEAD_REVISION}');COMMIT;")
         finally:
             conn.close()
+        os.chmod(tmp, 0o600)
+        tmp.replace(path)  # atomic: a crash never leaves a half-built store under the real name
     finally:
         os.umask(old_umask)
-    os.chmod(tmp, 0o600)
-    tmp.replace(path)  # atomic: a crash never leaves a half-built store under the real name
+        tmp.unlink(missing_ok=True)
 
 
 def _upgrade(path: Path) -> None:
+    """Migrate a copy, then copy the result into the store in one SQLite transaction.
+
+    The store itself is never half-migrated: a failing migration, a full disk or a kill at any moment leaves
+    it as it was (SQLite's own journal covers the final copy). Migrating in place would not: SQLite's DDL
+    under pysqlite is not transactional, and a failed attempt leaves committed pages in the -wal file that the
+    next open applies to the byte-restored file.
+    """
     from tokenpulse.store.migrate import MigrationError, upgrade_to_head
 
-    if path.exists():
-        # fold the WAL into the main file so the pre-migration copy is complete
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
-        try:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            conn.close()
+    work = path.with_name(f"{path.name}{UPGRADE_SUFFIX}")
+    _remove_with_journals(work)  # left by an upgrade that was killed (we hold the setup lock)
     old_umask = os.umask(0o077)
     try:
-        upgrade_to_head(path)
+        _sqlite_copy(path, work)  # a consistent snapshot, the WAL's committed pages included
+        upgrade_to_head(work)
+        _sqlite_copy(work, path)  # into the live store: one transaction, safe with other connections open
     except MigrationError as exc:
-        raise StoreError(str(exc).splitlines()[0]) from exc
+        raise StoreError(str(exc).splitlines()[0].replace(str(work), str(path))) from exc
+    except (sqlite3.Error, OSError) as exc:
+        from tokenpulse.store.recovery import plain_words
+
+        raise StoreError(f"could not upgrade the store: {plain_words(exc, path)}") from exc
     finally:
         os.umask(old_umask)
+        _remove_with_journals(work)
     os.chmod(path, 0o600)
+
+
+def _sqlite_copy(src: Path, dst: Path) -> None:
+    source = sqlite3.connect(src, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        target = sqlite3.connect(dst, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+    finally:
+        source.close()
+
+
+def _remove_with_journals(db_file: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal", ".pre-migration"):
+        db_file.with_name(db_file.name + suffix).unlink(missing_ok=True)
+
+
+@contextmanager
+def _setup_lock(path: Path) -> Iterator[None]:
+    """One process at a time creates, upgrades or recovers the store (an advisory lock beside it)."""
+    fd = os.open(path.with_name(path.name + SETUP_LOCK_SUFFIX), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + SETUP_WAIT_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreError(f"another tokenpulse has been preparing the store {path} for more than"
+                                     f" {SETUP_WAIT_S:.0f} s; try again later") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _check_file(path: Path) -> None:
+    if not os.path.lexists(path):
+        return
+    if not path.is_file():
+        raise StoreError(f"{path} is not a file; tokenpulse keeps its store there (move it away, or choose"
+                         " another folder with TOKENPULSE_HOME or --data-dir)")
+    if not os.access(path, os.R_OK | os.W_OK):
+        raise StoreError(f"the store {path} is read-only; tokenpulse needs to write it (make it writable, or"
+                         " choose another folder with TOKENPULSE_HOME or --data-dir)")
 
 
 def _ensure_private_dir(folder: Path) -> None:
@@ -99,4 +234,6 @@ def _ensure_private_dir(folder: Path) -> None:
     except OSError as exc:
         raise StoreError(f"cannot create the data folder {folder}: {exc.strerror or exc}") from exc
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise StoreError(f"the data folder {folder} is not writable")
+        raise StoreError(f"the data folder {folder} is not writable (it may be on a read-only disk); tokenpulse"
+                         " needs to write its store there: make it writable, or choose another folder with"
+                         " TOKENPULSE_HOME or --data-dir")

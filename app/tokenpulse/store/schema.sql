@@ -83,3 +83,64 @@ CREATE TABLE chat_stats (
 	FOREIGN KEY(parent_id) REFERENCES chat_session (id)
 );
 CREATE INDEX ix_chat_stats_parent ON chat_stats (parent_id) WHERE parent_id IS NOT NULL;
+CREATE TABLE usage_rollup (
+	session_id INTEGER NOT NULL, 
+	bucket_ms INTEGER NOT NULL, 
+	model VARCHAR NOT NULL, 
+	source VARCHAR NOT NULL, 
+	calls INTEGER NOT NULL, 
+	input INTEGER NOT NULL, 
+	cache_write INTEGER NOT NULL, 
+	cache_read INTEGER NOT NULL, 
+	output INTEGER NOT NULL, 
+	reasoning INTEGER NOT NULL, 
+	cost_usd FLOAT, 
+	unpriced_calls INTEGER NOT NULL, 
+	input_cost FLOAT, 
+	cache_write_cost FLOAT, 
+	cache_read_cost FLOAT, 
+	output_cost FLOAT, 
+	PRIMARY KEY (session_id, bucket_ms, model), 
+	FOREIGN KEY(session_id) REFERENCES chat_session (id)
+)
+ WITHOUT ROWID
+
+;
+CREATE INDEX ix_usage_rollup_bucket ON usage_rollup (bucket_ms);
+CREATE TABLE usage_local_hour (
+	local_day INTEGER NOT NULL, 
+	source VARCHAR NOT NULL, 
+	model VARCHAR NOT NULL, 
+	hour INTEGER NOT NULL, 
+	zone VARCHAR NOT NULL, 
+	calls INTEGER NOT NULL, 
+	input INTEGER NOT NULL, 
+	cache_write INTEGER NOT NULL, 
+	cache_read INTEGER NOT NULL, 
+	output INTEGER NOT NULL, 
+	reasoning INTEGER NOT NULL, 
+	cost_usd FLOAT, 
+	unpriced_calls INTEGER NOT NULL, 
+	input_cost FLOAT, 
+	cache_write_cost FLOAT, 
+	cache_read_cost FLOAT, 
+	output_cost FLOAT, 
+	PRIMARY KEY (local_day, source, model, hour)
+)
+ WITHOUT ROWID
+
+;
+CREATE TABLE usage_chat (
+	session_id INTEGER NOT NULL, 
+	first_ms INTEGER NOT NULL, 
+	last_ms INTEGER NOT NULL, 
+	calls INTEGER NOT NULL, 
+	input INTEGER NOT NULL, 
+	cache_write INTEGER NOT NULL, 
+	cache_read INTEGER NOT NULL, 
+	output INTEGER NOT NULL, 
+	cost_usd FLOAT, 
+	PRIMARY KEY (session_id), 
+	FOREIGN KEY(session_id) REFERENCES chat_session (id)
+);
+CREATE INDEX ix_usage_chat_last ON usage_chat (last_ms);

@@ -97,3 +97,77 @@ class ChatStats(SQLModel, table=True):
     wrote_1h_cache: bool = False  # decides the cache lifetime: 1 h instead of 5 min
     recap_allowance: int = 0  # the R the figures were computed with; a settings change makes them stale
     last_ms: int = 0
+
+
+class UsageRollup(SQLModel, table=True):
+    """Calls summed per chat, UTC quarter-hour and model (insights.rollups); the charts read this, not api_call.
+
+    A quarter-hour lies inside one local hour of every whole- or quarter-hour zone, so local days and hours
+    add up exactly. The four per-type costs split `cost_usd` in proportion to each type's base price.
+    Clustered by chat (the primary key) so a chat's rows are refreshed together; the bucket index serves ranges.
+    """
+
+    __tablename__ = "usage_rollup"
+    __table_args__ = (Index("ix_usage_rollup_bucket", "bucket_ms"), {"sqlite_with_rowid": False})
+    session_id: int = Field(primary_key=True, foreign_key="chat_session.id")
+    bucket_ms: int = Field(primary_key=True)  # UTC epoch ms of the quarter-hour's start
+    model: str = Field(primary_key=True)
+    source: str
+    calls: int = 0
+    input: int = 0
+    cache_write: int = 0  # 5-minute plus 1-hour writes
+    cache_read: int = 0
+    output: int = 0
+    reasoning: int = 0
+    cost_usd: float | None = None  # None: no call in the row has a known price
+    unpriced_calls: int = 0
+    input_cost: float | None = None
+    cache_write_cost: float | None = None
+    cache_read_cost: float | None = None
+    output_cost: float | None = None
+
+
+class UsageLocalHour(SQLModel, table=True):
+    """usage_rollup summed per local day and hour of one zone (the settings'), agent and model.
+
+    Derived and disposable: rebuilt from usage_rollup when the zone changes, kept current with it otherwise.
+    Ranges of months or years read a few thousand of these rows instead of every chat's quarter-hours; the
+    key order lets SQLite sum whole days without sorting.
+    """
+
+    __tablename__ = "usage_local_hour"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    local_day: int = Field(primary_key=True)  # days since 1970-01-01 in local wall-clock time
+    source: str = Field(primary_key=True)
+    model: str = Field(primary_key=True)
+    hour: int = Field(primary_key=True)  # 0-23, local wall-clock
+    zone: str  # IANA key the hours are counted in; one zone for the whole table
+    calls: int = 0
+    input: int = 0
+    cache_write: int = 0
+    cache_read: int = 0
+    output: int = 0
+    reasoning: int = 0
+    cost_usd: float | None = None
+    unpriced_calls: int = 0
+    input_cost: float | None = None
+    cache_write_cost: float | None = None
+    cache_read_cost: float | None = None
+    output_cost: float | None = None
+
+
+class UsageChat(SQLModel, table=True):
+    """usage_rollup summed per chat, with the first and last quarter-hour: a range of months or years takes the
+    chats that lie wholly inside it from here, and only those crossing its ends from usage_rollup."""
+
+    __tablename__ = "usage_chat"
+    __table_args__ = (Index("ix_usage_chat_last", "last_ms"),)
+    session_id: int = Field(primary_key=True, foreign_key="chat_session.id")
+    first_ms: int  # start of the chat's first quarter-hour with a call
+    last_ms: int  # start of its last one
+    calls: int = 0
+    input: int = 0
+    cache_write: int = 0
+    cache_read: int = 0
+    output: int = 0
+    cost_usd: float | None = None

@@ -1,0 +1,1 @@
+"""The charts window: output, cost, token mix, chats, projects and rhythm, drawn with pyqtgraph from rollups."""

@@ -1,0 +1,126 @@
+"""What every view shares: the request it answers (zone, days, recap allowance) and the view protocol."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QWidget
+
+from tokenpulse.gui.charts.axes import DAY_S
+from tokenpulse.gui.charts.fetcher import Query
+from tokenpulse.gui.charts.style import Theme
+from tokenpulse.insights import chart_data
+from tokenpulse.insights.chart_data import DayRange
+
+_EPOCH = date(1970, 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What to show: a preset range ("7d" … "all") or chosen days, in a zone, as of `today`."""
+
+    tz: ZoneInfo
+    today: date
+    preset: str | None = "30d"
+    first: date | None = None
+    last: date | None = None
+    recap_allowance: int = 5_000
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        return (self.tz.key, self.today, self.preset, self.first, self.last, self.recap_allowance)
+
+    def resolve(self, conn: sqlite3.Connection) -> DayRange:
+        """The local days (on the worker: "all" asks the store where the data starts)."""
+        if self.preset is None and self.first is not None and self.last is not None:
+            return DayRange(min(self.first, self.last), max(self.first, self.last))
+        preset = self.preset or "30d"
+        span = chart_data.data_days(conn, self.tz) if preset == "all" else None
+        return chart_data.preset_range(preset, self.today, span[0] if span else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    range: DayRange
+    data: Any
+
+
+def day_x(days: list[str]) -> np.ndarray:
+    """x positions of local days: seconds since 1970-01-01 at each day's start, as the date axis expects."""
+    if not days:
+        return np.zeros(0)
+    first = (date.fromisoformat(days[0]) - _EPOCH).days
+    return (np.arange(len(days), dtype=float) + first) * DAY_S
+
+
+def nan_list(values: list[float | None]) -> np.ndarray:
+    return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+
+
+def pretty_day(day: str) -> str:
+    return date.fromisoformat(day).strftime("%a %d %b %Y")
+
+
+class ChartView(QWidget):
+    """A tab of the window. The window fetches `query(request)` on a worker and hands the result to `apply`."""
+
+    name = ""
+    title = ""
+    sig_changed = Signal()  # redrawn from data already fetched (a toggle): the window re-announces the view
+    sig_reload_requested = Signal()  # the view's own query changed (sort, filter): the window fetches again
+
+    def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.theme = theme
+        self.result: Result | None = None
+
+    def query(self, request: Request) -> Query:
+        raise NotImplementedError
+
+    def apply(self, result: Result) -> None:
+        raise NotImplementedError
+
+    def export_item(self) -> QGraphicsItem:
+        """The pyqtgraph item the PNG export renders."""
+        raise NotImplementedError
+
+    def table(self) -> tuple[list[str], list[list[object]]]:
+        """The view's data as CSV rows (header, rows)."""
+        raise NotImplementedError
+
+    def table_query(self, request: Request) -> Query | None:
+        """When the CSV needs more than the view holds: a query returning (header, rows), run on a worker."""
+        return None
+
+    def state_key(self) -> tuple[object, ...]:
+        """What besides the request decides the view's query (part of the cache key)."""
+        return ()
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        if self.result is not None:
+            self.apply(self.result)
+
+
+def readout_label() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setMinimumHeight(38)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    return label
+
+
+def plot_widget(**axes: pg.AxisItem) -> pg.PlotWidget:
+    plot = pg.PlotWidget(axisItems=axes, viewBox=pg.ViewBox(enableMenu=False))  # no menu: faster to build
+    plot.setMouseEnabled(x=False, y=False)
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+    plot.showGrid(x=False, y=True, alpha=0.15)
+    return plot

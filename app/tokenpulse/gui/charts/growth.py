@@ -1,0 +1,119 @@
+"""One chat's growth curve: context per call, the fresh-chat floor F, the waste above F + R shaded, and the
+running cost on a second axis."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from tokenpulse.gui.charts.axes import FormatAxis, TwinAxis, money_axis, style_twin, token_axis
+from tokenpulse.gui.charts.base import plot_widget, readout_label
+from tokenpulse.gui.charts.style import COST, TOKENS, Theme, tokens, usd
+from tokenpulse.insights.chart_data import Curve, local_time
+
+CONTEXT = TOKENS["input"]
+WASTE = TOKENS["cache_read"]
+
+
+class GrowthPlot(QWidget):
+    def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.theme = theme
+        self.curve: Curve | None = None
+        self.tz = ZoneInfo("UTC")
+        self.title = QLabel("Select a chat to see how its context grew, call by call")
+        self.legend = QLabel()
+        self.plot = plot_widget(bottom=FormatAxis("bottom", lambda v: f"{v:.0f}"), left=token_axis())
+        item = self.plot.getPlotItem()
+        item.setLabel("left", "Context per call (tokens re-read)")
+        item.setLabel("bottom", "Call")
+        self.twin = TwinAxis(item, money_axis(), "Running cost (USD)")
+        self.context_line = item.plot(pen=pg.mkPen(CONTEXT, width=2), name="context")
+        self.allowance_line = item.plot(pen=pg.mkPen(None))
+        waste = QColor(WASTE)
+        waste.setAlpha(110)
+        self.waste_fill = pg.FillBetweenItem(self.context_line, self.allowance_line, brush=pg.mkBrush(waste))
+        item.addItem(self.waste_fill)
+        self.floor = pg.InfiniteLine(angle=0, movable=False, label="fresh-chat floor F = {value:,.0f}",
+                                     labelOpts={"position": 0.98, "anchors": [(1, 0), (1, 0)]},
+                                     pen=pg.mkPen((120, 120, 120), width=1, style=Qt.PenStyle.DashLine))
+        self.limit = pg.InfiniteLine(angle=0, movable=False, label="F + recap allowance R = {value:,.0f}",
+                                     labelOpts={"position": 0.02, "anchors": [(0, 1), (0, 1)]},
+                                     pen=pg.mkPen(WASTE, width=1, style=Qt.PenStyle.DotLine))
+        item.addItem(self.floor, ignoreBounds=True)
+        item.addItem(self.limit, ignoreBounds=True)
+        self.cost_line = pg.PlotDataItem(pen=pg.mkPen(COST, width=2))
+        self.twin.view.addItem(self.cost_line)
+        self.readout = readout_label()
+        item.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.legend)
+        layout.addLayout(top)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.readout)
+        self.set_theme(theme)
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        theme.style_plot(self.plot)
+        style_twin(self.twin, theme)
+        for line in (self.floor, self.limit):
+            line.label.setColor(theme.foreground)
+        self.legend.setText("&nbsp;&nbsp;".join([theme.swatch(CONTEXT, "context re-read per call"),
+                                                  theme.swatch(WASTE, "long-chat waste (above F + R)"),
+                                                  theme.swatch(COST, "running cost")]))
+
+    def show_curve(self, curve: Curve, title: str, tz: ZoneInfo) -> None:
+        self.curve, self.tz = curve, tz
+        n = len(curve.context)
+        x = np.arange(1, n + 1, dtype=float)
+        ctx = np.asarray(curve.context, dtype=float)
+        limit = curve.floor + curve.recap_allowance
+        self.context_line.setData(x, ctx)
+        self.allowance_line.setData(x, np.minimum(ctx, limit))
+        self.floor.setValue(curve.floor)
+        self.limit.setValue(limit)
+        self.cost_line.setData(x, np.asarray(curve.cumulative_cost, dtype=float))
+        item = self.plot.getPlotItem()
+        item.setXRange(0.5, max(n, 1) + 0.5, padding=0)
+        item.setYRange(0, max([*curve.context, limit, 1]) * 1.08, padding=0)
+        self.twin.set_y_max(curve.cumulative_cost[-1] if curve.cumulative_cost else 0.0)
+        self.title.setText(f"<b>{title}</b>")
+        self._summary()
+
+    def _summary(self) -> None:
+        c = self.curve
+        if c is None or not c.context:
+            self.readout.setText("This chat has no calls.")
+            return
+        fed = sum(c.context)
+        waste = sum(c.waste)
+        cost = c.cumulative_cost[-1]
+        self.readout.setText(
+            f"{len(c.context):,} calls · context {tokens(c.context[0])} → {tokens(c.context[-1])}"
+            f" (peak {tokens(max(c.context))}) · <span style='color:{WASTE}'>&#9632;</span> long-chat waste"
+            f" <b>{tokens(waste)}</b> of {tokens(fed)} tokens re-read ({100 * waste / fed:.0f}%) · cost"
+            f" <b>{usd(cost)}</b>" + (f" ({c.unpriced_calls} calls without a price)" if c.unpriced_calls else "")
+            + " — hover a call")
+
+    def _on_scene_mouse_moved(self, pos: QPointF) -> None:
+        c = self.curve
+        vb = self.plot.getPlotItem().vb
+        if c is None or not c.context or not vb.sceneBoundingRect().contains(pos):
+            return
+        i = round(vb.mapSceneToView(pos).x()) - 1
+        if not 0 <= i < len(c.context):
+            self._summary()
+            return
+        self.readout.setText(
+            f"call <b>{i + 1}</b> at {local_time(c.ts_ms[i], self.tz)} · re-read <b>{tokens(c.context[i])}</b>"
+            f" (waste {tokens(c.waste[i])}) · wrote {tokens(c.output[i])} output · running cost"
+            f" <b>{usd(c.cumulative_cost[i])}</b>")

@@ -1,0 +1,111 @@
+"""Rhythm: output tokens by hour of day and weekday, as a heat map in local time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from tokenpulse.gui.charts.base import ChartView, Request, Result, plot_widget, readout_label
+from tokenpulse.gui.charts.fetcher import Query
+from tokenpulse.gui.charts.style import TOKENS, Theme, tokens
+from tokenpulse.insights import chart_data
+from tokenpulse.insights.chart_data import WEEKDAYS, Rhythm
+
+
+class RhythmView(ChartView):
+    name = "rhythm"
+    title = "Rhythm"
+
+    def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
+        super().__init__(theme, parent)
+        self.plot = plot_widget(bottom=pg.AxisItem("bottom"), left=pg.AxisItem("left"))
+        item = self.plot.getPlotItem()
+        item.showGrid(x=False, y=False)
+        item.setLabel("bottom", "Hour of day (local time)")
+        item.getAxis("bottom").setTicks([[(h + 0.5, f"{h:02d}") for h in range(24)]])
+        item.getAxis("left").setTicks([[(6 - w + 0.5, WEEKDAYS[w]) for w in range(7)]])
+        item.invertY(False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        item.addItem(self.image)
+        item.setXRange(0, 24, padding=0.01)
+        item.setYRange(0, 7, padding=0.02)
+        self.scale = QLabel()
+        self.readout = readout_label()
+        item.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Output tokens by weekday and hour — when the work gets done"))
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.scale)
+        layout.addWidget(self.readout)
+        self.set_theme(theme)
+
+    def query(self, request: Request) -> Query:
+        def run(conn):  # type: ignore[no-untyped-def]
+            rng = request.resolve(conn)
+            return Result(rng, chart_data.rhythm(conn, request.tz, rng))
+        return run
+
+    @property
+    def rhythm(self) -> Rhythm | None:
+        return None if self.result is None else self.result.data
+
+    def _colormap(self) -> pg.ColorMap:
+        """Background for nothing, then one hue from a faint tint to full strength: more work, more ink."""
+        base = QColor(self.theme.background)
+        hot = QColor(TOKENS["output"])
+        peak = hot.lighter(135) if self.theme.dark else hot.darker(150)
+
+        def mix(a: QColor, b: QColor, t: float) -> QColor:
+            return QColor(*(round(x + (y - x) * t) for x, y in zip(a.getRgb()[:3], b.getRgb()[:3])))
+        return pg.ColorMap([0.0, 1e-6, 0.5, 1.0], [base, mix(base, hot, 0.18), hot, peak])
+
+    def apply(self, result: Result) -> None:
+        self.result = result
+        r: Rhythm = result.data
+        grid = np.array(r.output[::-1], dtype=float)  # Monday on top
+        top = float(grid.max()) if grid.size else 0.0
+        self.image.setImage(grid, levels=(0.0, max(top, 1.0)), autoLevels=False)
+        self.image.setLookupTable(self._colormap().getLookupTable(nPts=256))
+        self.image.setRect(0, 0, 24, 7)
+        total = int(grid.sum())
+        busiest = np.unravel_index(int(grid.argmax()), grid.shape) if total else None
+        text = f"{tokens(total)} output tokens in these {len(result.range.days())} days"
+        if busiest is not None:
+            w, h = 6 - int(busiest[0]), int(busiest[1])
+            text += f" · busiest hour: {WEEKDAYS[w]} {h:02d}:00 ({tokens(int(grid.max()))})"
+        self.summary = text + " — hover a cell"
+        self.scale.setText(f"Colour: from 0 to {tokens(int(top))} output tokens per hour-of-week cell")
+        self.readout.setText(self.summary)
+
+    def cell(self, weekday: int, hour: int) -> tuple[int, int]:
+        """(output, calls) of a cell, Monday = 0."""
+        r = self.rhythm
+        assert r is not None
+        return r.output[weekday][hour], r.calls[weekday][hour]
+
+    def _on_scene_mouse_moved(self, pos: QPointF) -> None:
+        vb = self.plot.getPlotItem().vb
+        if self.rhythm is None or not vb.sceneBoundingRect().contains(pos):
+            return
+        p = vb.mapSceneToView(pos)
+        h, w = int(p.x()), 6 - int(p.y())
+        if not (0 <= h < 24 and 0 <= w < 7 and 0 <= p.y() < 7):
+            self.readout.setText(self.summary)
+            return
+        out, calls = self.cell(w, h)
+        self.readout.setText(f"<b>{WEEKDAYS[w]} {h:02d}:00–{h + 1:02d}:00</b> · output <b>{tokens(out)}</b>"
+                             f" · {calls:,} calls")
+
+    def export_item(self) -> pg.PlotItem:
+        return self.plot.getPlotItem()
+
+    def table(self) -> tuple[list[str], list[list[object]]]:
+        assert self.rhythm is not None
+        return self.rhythm.table()
+
+    def set_theme(self, theme: Theme) -> None:
+        theme.style_plot(self.plot)
+        super().set_theme(theme)

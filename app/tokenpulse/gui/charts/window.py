@@ -1,0 +1,310 @@
+"""ChartsWindow: the range controls, the five views as tabs, exports, and the fetch/refresh plumbing.
+
+The window never reads the store itself: each view's query runs on the Fetcher's pool with a read-only
+connection and comes back as a queued signal. Results are cached per range until `refresh()` says new
+data arrived; refreshes are throttled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, Signal, Slot
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tokenpulse.clock import Clock
+from tokenpulse.config.settings import Settings
+from tokenpulse.gui.charts import export
+from tokenpulse.gui.charts.base import ChartView, Request, Result
+from tokenpulse.gui.charts.chats import ChatsView
+from tokenpulse.gui.charts.fetcher import Fetcher, Query
+from tokenpulse.gui.charts.mix import TokenMixView
+from tokenpulse.gui.charts.overview import OverviewView
+from tokenpulse.gui.charts.projects import ProjectsView
+from tokenpulse.gui.charts.rangebar import RangeBar
+from tokenpulse.gui.charts.rhythm import RhythmView
+from tokenpulse.gui.charts.style import Theme
+from tokenpulse.gui.charts.throttle import Throttle
+from tokenpulse.insights.chart_data import local_date, local_time
+from tokenpulse.snapshot import zone
+
+VIEWS = ("overview", "mix", "chats", "projects", "rhythm")
+TITLES = {"overview": "Overview", "mix": "Token mix", "chats": "Chats", "projects": "Projects", "rhythm": "Rhythm"}
+REFRESH_EVERY_MS = 2_000  # new data redraws at most this often
+_SHARED = {"overview": "daily", "mix": "daily"}  # views that draw the same fetched data
+
+
+class ChartsWindow(QMainWindow):
+    """Open with show(); the tray calls `refresh()` when new data arrives, a nudge calls `show_session(id)`."""
+
+    sig_view_updated = Signal(str)  # a view was drawn with fresh data (its name)
+    sig_exported = Signal(str)  # path of a written PNG or CSV
+    sig_failed = Signal(str)
+
+    def __init__(self, db_path: Path, settings: Settings, clock: Clock, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("tokenpulse — charts")
+        self.resize(1280, 800)
+        self._clock = clock
+        self._settings = settings
+        self._tz = zone(settings.timezone)
+        self._preset: str | None = "30d"
+        self._days: tuple[date, date] | None = None
+        self._cache: dict[tuple[object, ...], Result] = {}
+        self._pending: dict[str, tuple[int, tuple[object, ...]]] = {}
+        self._callbacks: dict[int, Callable[[object], None]] = {}
+        self.theme = Theme.from_palette(self.palette())
+        self.fetcher = Fetcher(db_path, self)
+        self.fetcher.sig_done.connect(self._on_fetcher_done)
+        self.fetcher.sig_failed.connect(self._on_fetcher_failed)
+        self._refresh = Throttle(self._reload, REFRESH_EVERY_MS, self)
+
+        self.range_bar = RangeBar()
+        self.range_bar.sig_preset_chosen.connect(self.set_range)
+        self.range_bar.sig_days_chosen.connect(self.set_days)
+        self.range_bar.show_preset(self._preset)
+        png, csv_button = QPushButton("Export PNG…"), QPushButton("Export CSV…")
+        png.setToolTip("Save the chart of this view as an image")
+        csv_button.setToolTip("Save the numbers behind this view as CSV")
+        png.clicked.connect(lambda: self.export_png())
+        csv_button.clicked.connect(lambda: self.export_csv())
+        self.status = QLabel()
+        bar = QHBoxLayout()
+        bar.addWidget(self.range_bar)
+        bar.addStretch(1)
+        bar.addWidget(self.status)
+        bar.addWidget(png)
+        bar.addWidget(csv_button)
+
+        # Views are built when first shown: opening the window builds only the Overview.
+        self.views: dict[str, ChartView] = {}
+        self.tabs = QTabWidget()
+        for name in VIEWS:
+            page = QWidget()
+            page.setLayout(QVBoxLayout())
+            page.layout().setContentsMargins(0, 0, 0, 0)
+            self.tabs.addTab(page, TITLES[name])
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addLayout(bar)
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self._load(self.current)
+
+    # --- what the tray and the nudges call -------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """New data is in the store: forget cached results now, redraw the current view (throttled)."""
+        self.drop_cache()
+        self._refresh()
+
+    def show_session(self, session_id: int) -> None:
+        """Open Chats on this chat: selected in the table if the range lists it, its growth curve plotted."""
+        view = self.chats
+        self.tabs.setCurrentIndex(VIEWS.index("chats"))
+        if view.result is not None and "chats" not in self._pending:
+            view.select_session(session_id)
+        else:
+            view.pending_session = session_id
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def apply_settings(self, settings: Settings) -> None:
+        self._settings = settings
+        self._tz = zone(settings.timezone)
+        if "chats" in self.views:
+            self.chats.set_zone(self._tz)
+        if "projects" in self.views:
+            self.views["projects"].tz = self._tz  # type: ignore[attr-defined]
+        self._reload()
+
+    # --- navigation ----------------------------------------------------------------------------------
+
+    def view(self, name: str) -> ChartView:
+        """The view called `name`, built now if it was never shown."""
+        view = self.views.get(name)
+        if view is None:
+            view = self._build(name)
+            self.views[name] = view
+            self.tabs.widget(VIEWS.index(name)).layout().addWidget(view)
+            view.sig_changed.connect(lambda: self.sig_view_updated.emit(view.name))
+            view.sig_reload_requested.connect(lambda: self._load(view))
+        return view
+
+    def _build(self, name: str) -> ChartView:
+        if name == "overview":
+            return OverviewView(self.theme)
+        if name == "mix":
+            return TokenMixView(self.theme)
+        if name == "chats":
+            chats = ChatsView(self.theme, self.fetch)
+            chats.set_zone(self._tz)
+            return chats
+        if name == "projects":
+            projects = ProjectsView(self.theme)
+            projects.tz = self._tz
+            projects.sig_chat_requested.connect(self.show_session)
+            return projects
+        return RhythmView(self.theme)
+
+    @property
+    def current(self) -> ChartView:
+        return self.view(VIEWS[self.tabs.currentIndex()])
+
+    @property
+    def chats(self) -> ChatsView:
+        return self.view("chats")  # type: ignore[return-value]
+
+    def show_view(self, name: str) -> None:
+        if self.tabs.currentIndex() == VIEWS.index(name):
+            self._load(self.current)
+        self.tabs.setCurrentIndex(VIEWS.index(name))
+
+    @Slot(str)
+    def set_range(self, preset: str) -> None:
+        self._preset, self._days = preset, None
+        self.range_bar.show_preset(preset)
+        self._load(self.current)
+
+    def set_days(self, first: date, last: date) -> None:
+        self._preset, self._days = None, (min(first, last), max(first, last))
+        self.range_bar.show_preset(None)
+        self._load(self.current)
+
+    def request(self) -> Request:
+        today = local_date(self._clock.now_ms(), self._tz)
+        first, last = self._days or (None, None)
+        return Request(self._tz, today, self._preset, first, last, self._settings.reminders.recap_allowance)
+
+    def drop_cache(self) -> None:
+        self._cache.clear()
+
+    @Slot(int)
+    def _on_tabs_current_changed(self, _index: int) -> None:
+        self._load(self.current)
+
+    def _reload(self) -> None:
+        self.drop_cache()
+        if not self.isVisible():
+            return  # hidden: nothing to redraw now; showing the window loads the current view afresh
+        self._load(self.current)
+        if self.current.name == "chats" and self.chats.shown_session is not None:
+            self.chats.select_session(self.chats.shown_session)
+
+    # --- fetching --------------------------------------------------------------------------------------
+
+    def _load(self, view: ChartView) -> None:
+        req = self.request()
+        key = (_SHARED.get(view.name, view.name), *req.key, *view.state_key())
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._pending.pop(view.name, None)
+            if view.result is not cached:
+                view.apply(cached)
+            self._announce(view, cached)
+            return
+        if view.name in self._pending and self._pending[view.name][1] == key:
+            return  # already on its way
+        ticket = self.fetcher.submit(view.query(req))
+        self._pending[view.name] = (ticket, key)
+        self.status.setText("Loading…")
+
+    def fetch(self, query: Query, done: Callable[[object], None]) -> None:
+        """Run a view's extra query (e.g. a chat's calls) on the pool; `done(result)` runs on this thread."""
+        self._callbacks[self.fetcher.submit(query)] = done
+
+    @Slot(int, object)
+    def _on_fetcher_done(self, ticket: int, result: object) -> None:
+        callback = self._callbacks.pop(ticket, None)
+        if callback is not None:
+            callback(result)
+            return
+        for name, (pending, key) in list(self._pending.items()):
+            if pending == ticket and isinstance(result, Result):
+                del self._pending[name]
+                self._cache[key] = result
+                view = self.views[name]
+                view.apply(result)
+                self._announce(view, result)
+                return
+
+    @Slot(int, str)
+    def _on_fetcher_failed(self, ticket: int, message: str) -> None:
+        self._callbacks.pop(ticket, None)
+        for name, (pending, _key) in list(self._pending.items()):
+            if pending == ticket:
+                del self._pending[name]
+        self.status.setText(f"Could not read the store: {message}")
+        self.sig_failed.emit(message)
+
+    def _announce(self, view: ChartView, result: Result) -> None:
+        self.range_bar.show_range(result.range)
+        now = local_time(self._clock.now_ms(), self._tz)[-5:]
+        self.status.setText(f"{len(result.range.days())} days · updated {now}")
+        self.sig_view_updated.emit(view.name)
+
+    # --- exports ---------------------------------------------------------------------------------------
+
+    def export_png(self, path: Path | None = None) -> None:
+        view = self.current
+        if view.result is None:
+            return
+        path = path or self._ask_path(f"tokenpulse-{view.name}.png", "PNG image (*.png)")
+        if path is None:
+            return
+        image = export.render_png(view.export_item(), self.theme.background)
+        self._write(lambda: export.save_png(image, path))
+
+    def export_csv(self, path: Path | None = None) -> None:
+        view = self.current
+        if view.result is None:
+            return
+        path = path or self._ask_path(f"tokenpulse-{view.name}.csv", "CSV (*.csv)")
+        if path is None:
+            return
+        query = view.table_query(self.request())
+        if query is not None:
+            ticket = self.fetcher.submit(lambda conn: export.write_csv(path, *query(conn)))
+            self._callbacks[ticket] = lambda written: self.sig_exported.emit(str(written))
+            return
+        head, rows = view.table()
+        self._write(lambda: export.write_csv(path, head, rows))
+
+    def _ask_path(self, name: str, kinds: str) -> Path | None:
+        chosen, _ = QFileDialog.getSaveFileName(self, "Export", name, kinds)
+        return Path(chosen) if chosen else None
+
+    def _write(self, task: Callable[[], Path]) -> None:
+        ticket = self.fetcher.run(task)
+        self._callbacks[ticket] = lambda written: self.sig_exported.emit(str(written))
+
+    # --- Qt events -------------------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._load(self.current)  # a cache hit unless new data arrived while hidden
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self.theme = Theme.from_palette(self.palette())
+            for view in self.views.values():
+                view.set_theme(self.theme)
+        super().changeEvent(event)
+
+    def shutdown(self) -> None:
+        """Wait for running queries (before the window is deleted)."""
+        self.fetcher.wait()

@@ -1,0 +1,202 @@
+"""Deleting what tokenpulse keeps: everything (`forget_all`), or one project's calls and chats (`forget_project`).
+
+Only files tokenpulse itself writes are deleted, by name: a TOKENPULSE_HOME that points at a folder holding
+other files keeps them, and folders are removed only when they are empty afterwards. Deleted rows are
+overwritten in the file (`PRAGMA secure_delete`) and the write-ahead log is emptied, so a forgotten project's
+paths and counts do not linger in free pages. The agents' own logs are never touched: a later scan would read
+a forgotten project again from the logs that still exist, unless the caller also records it in the ignore list
+(see SECURITY.md).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tokenpulse.store.db import BUSY_TIMEOUT_MS, DB_NAME, SETUP_LOCK_SUFFIX, StoreError
+
+if TYPE_CHECKING:
+    from tokenpulse.config.paths import AppPaths
+
+# Files beside the store that belong to it: journals, the setup lock, migration and restore safety copies,
+# damaged copies moved aside, the damage mark and the recovery notice.
+_STORE_SUFFIXES = ("", "-wal", "-shm", "-journal", SETUP_LOCK_SUFFIX, ".pre-migration", ".damaged")
+_STORE_INFIXES = (".corrupt-", ".before-restore-", ".new-", ".pre-migration")
+_DATA_FILES = ("scan.lock", "app.lock", "recovery-notice.txt")
+
+
+class ForgetError(StoreError):
+    """Nothing was deleted; the message says why."""
+
+
+def forget_all(paths: AppPaths, *, force: bool = False) -> list[Path]:
+    """Delete the store (with its journals and safety copies), the backups, the settings and the lock files.
+
+    Refuses (ForgetError) while a scan holds the scan lock or the tray app's lock names a live process,
+    unless `force`. Returns what was deleted. The folders themselves go only if nothing else is left in them.
+    """
+    data, config = paths.data_dir, paths.config_dir
+    if not force:
+        _refuse_if_busy(paths)
+    removed: list[Path] = []
+    if data.is_dir():
+        for entry in sorted(os.listdir(data)):
+            path = data / entry
+            if _is_store_file(entry) or entry in _DATA_FILES:
+                if path.is_file() or path.is_symlink():
+                    path.unlink(missing_ok=True)
+                    removed.append(path)
+    backups = paths.backups_dir
+    if backups.is_dir() and not backups.is_symlink():
+        from tokenpulse.store.backup import PREFIX
+
+        for entry in sorted(os.listdir(backups)):
+            if entry.startswith((PREFIX, f".{PREFIX}")):
+                (backups / entry).unlink(missing_ok=True)
+                removed.append(backups / entry)
+        _rmdir_if_empty(backups)
+    settings = paths.settings_file
+    for candidate in (settings, settings.with_suffix(".toml.tmp")):
+        if candidate.is_file() or candidate.is_symlink():
+            candidate.unlink(missing_ok=True)
+            removed.append(candidate)
+    for folder in {data, config}:
+        _rmdir_if_empty(folder)
+    return removed
+
+
+def forget_project(conn: sqlite3.Connection, project_path: str) -> int:
+    """Delete one project's calls, chats and every row derived from them, in one transaction.
+
+    The project is the folder the agent ran in; its sub-folders and the sub-agent chats of its chats go too.
+    Returns the number of calls deleted. File cursors are kept (they hold log paths, not counts), so the lines
+    already read are not read again; new lines of that project's logs would be, unless ignored (SECURITY.md).
+    """
+    folder = _normalise(project_path)
+    prefix = folder if folder.endswith("/") else folder + "/"
+    previous = conn.execute("PRAGMA secure_delete").fetchone()[0]
+    conn.execute("PRAGMA secure_delete=ON")
+    own_tx = not conn.in_transaction
+    if own_tx:
+        conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS forget_session (id INTEGER PRIMARY KEY)")
+        conn.execute("DELETE FROM temp.forget_session")
+        conn.execute("INSERT INTO temp.forget_session SELECT id FROM chat_session"
+                     " WHERE project = ? OR substr(project, 1, ?) = ?", (folder, len(prefix), prefix))
+        while True:  # sub-agent chats of those chats, whatever folder they ran in
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO temp.forget_session SELECT c.id FROM chat_session c"
+                " JOIN chat_session p ON p.source = c.source AND p.session_key = c.parent_key"
+                " WHERE p.id IN (SELECT id FROM temp.forget_session)"
+                " AND c.id NOT IN (SELECT id FROM temp.forget_session)")
+            if cur.rowcount <= 0:
+                break
+        for table, column in _rows_referencing_sessions(conn):
+            if table != "api_call":
+                conn.execute(f'DELETE FROM "{table}" WHERE "{column}" IN (SELECT id FROM temp.forget_session)')
+        deleted = conn.execute("DELETE FROM api_call WHERE session_id IN (SELECT id FROM temp.forget_session)"
+                               ).rowcount
+        conn.execute("DELETE FROM chat_session WHERE id IN (SELECT id FROM temp.forget_session)")
+        conn.execute("DELETE FROM temp.forget_session")
+        if own_tx:
+            conn.execute("COMMIT")
+    except BaseException:
+        if own_tx:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.execute(f"PRAGMA secure_delete={int(previous)}")
+    if own_tx:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # old page images leave the write-ahead log
+    return max(deleted, 0)
+
+
+def forget_project_in_backups(backups_dir: Path, project_path: str) -> int:
+    """Apply `forget_project` to every backup (then VACUUM it); returns the calls deleted over all backups."""
+    from tokenpulse.store.backup import list_backups
+
+    total = 0
+    for backup in list_backups(backups_dir):
+        conn = sqlite3.connect(backup.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        try:
+            total += forget_project(conn, project_path)
+            conn.execute("VACUUM")
+        finally:
+            conn.close()
+    return total
+
+
+def _rows_referencing_sessions(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(table, column) of every foreign key to chat_session: derived tables added later are covered too."""
+    found = []
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
+                                         " AND name NOT LIKE 'sqlite_%'")]
+    for table in tables:
+        for fk in conn.execute(f'PRAGMA foreign_key_list("{table}")'):
+            if fk[2] == "chat_session":
+                found.append((table, fk[3]))
+    return found
+
+
+def _normalise(project_path: str) -> str:
+    text = str(project_path)
+    if not text:
+        raise ValueError("an empty project path would match nothing")
+    return text.rstrip("/") or "/"
+
+
+def _is_store_file(name: str) -> bool:
+    if not name.startswith(DB_NAME) and not name.startswith("." + DB_NAME):
+        return False
+    base = name.lstrip(".")
+    rest = base[len(DB_NAME):]
+    return rest in _STORE_SUFFIXES or any(rest.startswith(infix) for infix in _STORE_INFIXES) \
+        or rest.startswith((".restore-", ".incoming-"))
+
+
+def _refuse_if_busy(paths: AppPaths) -> None:
+    lock = paths.scan_lock
+    if lock.exists():
+        fd = os.open(lock, os.O_RDWR)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ForgetError("a tokenpulse scan is running; wait for it to finish (or quit the app) and"
+                                  " try again") from None
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+    pid = _app_lock_pid(paths.instance_lock)
+    if pid is not None and pid != os.getpid() and _alive(pid):
+        raise ForgetError("the tokenpulse app is running; quit it first, then try again")
+
+
+def _app_lock_pid(path: Path) -> int | None:
+    try:
+        first = path.read_text(encoding="utf-8", errors="replace").splitlines()[0]
+        return int(first.strip())
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _rmdir_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+

@@ -1,0 +1,272 @@
+"""Charts benchmark: open the charts window on a store of >= 2 million calls and switch every view and range.
+
+Usage: python tests/benchmarks/bench_charts.py [--calls 2000000] [--runs 5] [--work /tmp/tp-bench-charts]
+                                                [--regenerate]
+
+1. Generates (once) a store of two years of heavy use straight with SQL: ~18k chats of Claude Code and Codex,
+   sub-agent chats, growing contexts, four models, prices cached per model and day; then backfills the
+   rollups and chat figures as the app does at start-up (timed).
+2. In a fresh process (so its memory is the app's alone), offscreen: opens ChartsWindow, then switches
+   each view and each range with the cache dropped, waiting for the view to be drawn. Prints medians (ms)
+   and the resident memory (MiB) as Markdown for BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+END = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
+ZONE = "Europe/Paris"  # the settings' zone of the benchmark (DST changes inside the two years)
+DAYS = 730
+# model: (source, input, cache write 5m, cache read, output) in USD per million tokens
+MODELS = {
+    "claude-sonnet-4-5-20250929": ("claude-code", 3.0, 3.75, 0.30, 15.0),
+    "claude-opus-4-5-20251101": ("claude-code", 5.0, 6.25, 0.50, 25.0),
+    "claude-haiku-4-5-20251001": ("claude-code", 1.0, 1.25, 0.10, 5.0),
+    "gpt-5-codex": ("codex", 1.25, 1.25, 0.125, 10.0),
+}
+HOURS = [1, 1, 1, 1, 1, 1, 2, 4, 8, 12, 12, 10, 7, 10, 12, 12, 11, 9, 6, 5, 5, 4, 3, 2]
+
+
+def _sessions(target_calls: int, rng: random.Random) -> list[tuple]:  # type: ignore[type-arg]
+    """(id, source, key, parent_key, project, start_ms, calls, gap_ms, floor, growth, model)."""
+    out: list[tuple] = []  # type: ignore[type-arg]
+    projects = [f"/home/dev/src/project-{i:02d}" for i in range(24)]
+    start_day = END - timedelta(days=DAYS)
+    total = 0
+    sid = 0
+    while total < target_calls:
+        day = start_day + timedelta(days=rng.randrange(DAYS))
+        weight = 1.0 if day.weekday() < 5 else 0.35
+        if rng.random() > weight:
+            continue
+        hour = rng.choices(range(24), HOURS)[0]
+        start = int((day.replace(hour=hour, minute=rng.randrange(60))).timestamp() * 1000)
+        model = rng.choices(list(MODELS), [50, 12, 8, 30])[0]
+        source = MODELS[model][0]
+        n = rng.randint(20, 200)
+        sid += 1
+        key = f"s{sid:06d}"
+        project = rng.choice(projects[: 6 + sid % 18])
+        gap = rng.randint(15_000, 90_000)
+        out.append((sid, source, key, None, project, start, n, gap, rng.randint(8_000, 30_000),
+                    rng.randint(400, 2_500), model))
+        total += n
+        if source == "claude-code" and rng.random() < 0.15:
+            for a in range(2):
+                sid += 1
+                m = rng.randint(10, 40)
+                out.append((sid, source, f"{key}:agent{a}", key, project, start + rng.randint(1, 20) * 60_000, m,
+                            rng.randint(5_000, 20_000), rng.randint(5_000, 12_000), rng.randint(300, 1500), model))
+                total += m
+    return out
+
+
+def generate(db: Path, target_calls: int) -> dict[str, float]:
+    from tokenpulse.insights import chat_stats, rollups
+    from tokenpulse.pricing.rates import Rates
+    from tokenpulse.store.db import connect
+
+    db.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    rng = random.Random(42)
+    sessions = _sessions(target_calls, rng)
+    conn = connect(db)
+    t0 = time.perf_counter()
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO chat_session (id, source, session_key, parent_key, project, git_branch, first_ms,"
+                     " last_ms, models) VALUES (?, ?, ?, ?, ?, 'main', ?, ?, ?)",
+                     [(s[0], s[1], s[2], s[3], s[4], s[5], s[5] + (s[6] - 1) * s[7], s[10]) for s in sessions])
+    conn.execute("CREATE TEMP TABLE gen (id INTEGER PRIMARY KEY, source TEXT, start_ms INT, n INT, gap INT,"
+                 " floor INT, growth INT, model TEXT)")
+    conn.executemany("INSERT INTO gen VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     [(s[0], s[1], s[5], s[6], s[7], s[8], s[9], s[10]) for s in sessions])
+    conn.execute("CREATE TEMP TABLE price (model TEXT PRIMARY KEY, p_in REAL, p_cw REAL, p_cr REAL, p_out REAL)")
+    conn.executemany("INSERT INTO price VALUES (?, ?, ?, ?, ?)", [(m, *v[1:]) for m, v in MODELS.items()])
+    conn.execute("CREATE TEMP TABLE k (i INTEGER PRIMARY KEY)")
+    conn.executemany("INSERT INTO k VALUES (?)", [(i,) for i in range(200)])
+    conn.execute(_CALLS_SQL)
+    days = sorted({(END - timedelta(days=d)).strftime("%Y-%m-%d") for d in range(DAYS + 2)})
+    conn.executemany("INSERT OR REPLACE INTO model_price (model, day, rates) VALUES (?, ?, ?)",
+                     [(m, d, Rates.flat(v[1], v[4], v[3], v[2], v[2] * 1.6).to_json())
+                      for m, v in MODELS.items() for d in days])
+    conn.execute("COMMIT")
+    t_insert = time.perf_counter() - t0
+    calls = conn.execute("SELECT count(*) FROM api_call").fetchone()[0]
+    memo: dict[tuple[str, str], object] = {}
+    stored = rollups.StoredRates(conn)
+
+    class Cached:
+        def rates(self, model: str, day: str):  # type: ignore[no-untyped-def]
+            key = (model, day)
+            if key not in memo:
+                memo[key] = stored.rates(model, day)
+            return memo[key]
+
+    t0 = time.perf_counter()
+    rollups.refresh_stale(conn, Cached(), ZoneInfo(ZONE))  # as at_startup does, in the settings' zone
+    t_rollup = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    chat_stats.refresh_stale(conn, Cached(), 5_000)
+    t_stats = time.perf_counter() - t0
+    rows = conn.execute("SELECT count(*) FROM usage_rollup").fetchone()[0]
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return {"calls": calls, "sessions": len(sessions), "rollup_rows": rows, "insert_s": t_insert,
+            "rollup_backfill_s": t_rollup, "chat_stats_backfill_s": t_stats, "db_mb": db.stat().st_size / 2**20}
+
+
+# Context grows by `growth` per call from the chat's floor (wrapping as a compaction would); the first call
+# writes the floor to the cache, later ones write the growth and re-read the rest.
+_CALLS_SQL = """
+INSERT INTO api_call (dedupe_key, source, session_id, ts_ms, model, input, cache_write_5m, cache_write_1h,
+                      cache_read, output, reasoning, cost_usd, message_hash, is_sidechain)
+SELECT CAST(id * 1000 + i AS BLOB), source, id, ts, model, inp, cw, 0, ctx - inp - cw, out, 0,
+       (inp * p_in + cw * p_cw + (ctx - inp - cw) * p_cr + out * p_out) / 1e6, NULL, 0
+FROM (
+    SELECT g.id, k.i, g.source, g.model, g.start_ms + k.i * g.gap AS ts, p.p_in, p.p_cw, p.p_cr, p.p_out,
+           g.floor + (k.i * g.growth) % 160000 AS ctx, 20 + abs(random()) % 400 AS inp,
+           CASE WHEN k.i = 0 THEN g.floor - 500 ELSE g.growth END AS cw, 80 + abs(random()) % 2400 AS out
+    FROM gen g JOIN k ON k.i < g.n JOIN price p ON p.model = g.model
+)
+"""
+
+
+def measure(db: Path, runs: int) -> dict[str, object]:
+    """Runs in its own process: the app's view of the store, offscreen."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from tokenpulse.clock import FakeClock
+    from tokenpulse.config.settings import Settings
+    from tokenpulse.gui.charts.window import VIEWS, ChartsWindow
+
+    app = QApplication.instance() or QApplication([])
+    settings = Settings(timezone=ZONE)
+    clock = FakeClock(END)
+
+    def wait(win: ChartsWindow, trigger) -> float:  # type: ignore[no-untyped-def]
+        done: list[str] = []
+        win.sig_view_updated.connect(done.append)
+        start = time.perf_counter()
+        trigger()
+        while not done:
+            app.processEvents()
+            time.sleep(0.0005)
+        win.repaint()  # the frame is drawn, not merely scheduled
+        elapsed = (time.perf_counter() - start) * 1000
+        win.sig_view_updated.disconnect(done.append)
+        return elapsed
+
+    opens: list[float] = []
+    win = None
+    for _ in range(runs):
+        if win is not None:
+            win.close()
+            win.deleteLater()
+            app.processEvents()
+        start = time.perf_counter()
+        holder: list[ChartsWindow] = []
+        opens.append(wait_open(app, lambda h=holder: h.append(ChartsWindow(db, settings, clock)), holder, start))
+        win = holder[0]
+    assert win is not None
+    keys = ("7d", "30d", "90d", "1y", "all")
+    switch: dict[str, list[float]] = {v: [] for v in VIEWS}
+    cells: dict[tuple[str, str], list[float]] = {}
+    for _ in range(runs):
+        for view in VIEWS:
+            win.set_range("30d")
+            win.drop_cache()
+            if view == VIEWS[0]:
+                wait(win, lambda: win.show_view(VIEWS[-1]))  # come from another view
+                win.drop_cache()
+            switch[view].append(wait(win, lambda v=view: win.show_view(v)))
+            for key in keys:
+                win.drop_cache()
+                cells.setdefault((view, key), []).append(wait(win, lambda k=key: win.set_range(k)))
+    win.close()
+    app.processEvents()
+    everything = [*opens, *(x for v in switch.values() for x in v), *(x for v in cells.values() for x in v)]
+    return {"open_ms": statistics.median(opens), "switch": {k: statistics.median(v) for k, v in switch.items()},
+            "cells": {f"{v}|{k}": statistics.median(x) for (v, k), x in cells.items()},
+            "worst_ms": max(everything), "rss_mib": _rss_mib(), "peak_rss_mib": _peak_rss_mib()}
+
+
+def wait_open(app, make, holder, start: float) -> float:  # type: ignore[no-untyped-def]
+    done: list[str] = []
+    make()
+    win = holder[0]
+    win.sig_view_updated.connect(done.append)
+    win.show()
+    while not done:
+        app.processEvents()
+        time.sleep(0.0005)
+    win.repaint()
+    return (time.perf_counter() - start) * 1000
+
+
+def _rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _peak_rss_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--calls", type=int, default=2_000_000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--work", default="/tmp/tp-bench-charts")
+    ap.add_argument("--regenerate", action="store_true")
+    ap.add_argument("--measure-only", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.measure_only:
+        print(json.dumps(measure(Path(args.measure_only), args.runs)))
+        return
+    db = Path(args.work) / "tokenpulse.sqlite3"
+    if args.regenerate or not db.exists():
+        gen = generate(db, args.calls)
+        print(f"generated: {gen['calls']:,} calls, {gen['sessions']:,} chats, {gen['rollup_rows']:,} rollup rows,"
+              f" {gen['db_mb']:.0f} MiB; insert {gen['insert_s']:.1f} s, rollup backfill"
+              f" {gen['rollup_backfill_s']:.1f} s, chat_stats backfill {gen['chat_stats_backfill_s']:.1f} s")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run([sys.executable, __file__, "--measure-only", str(db), "--runs", str(args.runs)],
+                         env=env, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(out.stderr)
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    calls = sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute("SELECT count(*) FROM api_call").fetchone()[0]
+    load = os.getloadavg()[0]
+    print(f"\nCharts window on {calls:,} calls; median of {args.runs} runs, offscreen, cached results dropped"
+          f" before every switch; load average {load:.1f} on {os.cpu_count()} cores\n")
+    print(f"Open the window (Overview, 30 d, first view drawn): {res['open_ms']:.0f} ms\n")
+    keys = ("7d", "30d", "90d", "1y", "all")
+    print("| View | switch to it (30 d) | " + " | ".join(f"range {k}" for k in keys) + " |")
+    print("|---|---|" + "---|" * len(keys))
+    for view, ms in res["switch"].items():
+        cells = " | ".join(f"{res['cells'][f'{view}|{k}']:.0f}" for k in keys)
+        print(f"| {view} | {ms:.0f} | {cells} |")
+    print(f"\nSlowest single action: {res['worst_ms']:.0f} ms. Resident memory after all switches:"
+          f" {res['rss_mib']:.0f} MiB (peak {res['peak_rss_mib']:.0f} MiB).")
+
+
+if __name__ == "__main__":
+    main()

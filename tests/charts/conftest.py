@@ -1,0 +1,72 @@
+"""Chart tests run offscreen; stores are filled from the shared samples or from a generated history."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from chart_history import NOW, write_history
+
+from helpers import cli_env, samples
+
+
+def open_workspace(data: Path, claude: Path, codex: Path, home: Path, timezone: str | None = "UTC"):  # type: ignore[no-untyped-def]
+    from tokenpulse.config.paths import resolve
+    from tokenpulse.config.settings import Settings
+    from tokenpulse.workspace import Workspace
+
+    return Workspace(resolve(data), env={"CLAUDE_CONFIG_DIR": str(claude), "CODEX_HOME": str(codex)}, home=home,
+                     settings=Settings(timezone=timezone))
+
+
+def scan(data: Path, claude: Path, codex: Path, home: Path, timezone: str | None = "UTC") -> None:
+    ws = open_workspace(data, claude, codex, home, timezone)
+    try:
+        ws.scan()
+    finally:
+        ws.close()
+
+
+@pytest.fixture
+def sample_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shared Claude Code samples scanned into a store; returns its data folder (CLI env set to it)."""
+    data = cli_env(monkeypatch, tmp_path, claude=samples("claude-code"), data=tmp_path / "h")
+    scan(data, samples("claude-code"), tmp_path / "no-codex", tmp_path)
+    return data
+
+
+@pytest.fixture
+def history_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Ten weeks of generated Claude Code and Codex use scanned into a store; returns its data folder."""
+    claude, codex = tmp_path / "claude", tmp_path / "codex"
+    write_history(claude, codex)
+    data = cli_env(monkeypatch, tmp_path, claude=claude, codex=codex, data=tmp_path / "h")
+    scan(data, claude, codex, tmp_path)
+    return data
+
+
+@pytest.fixture
+def open_window(qtbot) -> Iterator[Callable[..., object]]:  # type: ignore[no-untyped-def]
+    """open_window(data_dir, timezone="UTC", now=NOW) -> a shown ChartsWindow whose first view is drawn."""
+    from tokenpulse.clock import FakeClock
+    from tokenpulse.config.settings import Settings
+    from tokenpulse.gui.charts.window import ChartsWindow
+
+    windows: list[ChartsWindow] = []
+
+    def make(data: Path, timezone: str = "UTC", now: object = NOW) -> ChartsWindow:
+        win = ChartsWindow(data / "tokenpulse.sqlite3", Settings(timezone=timezone), FakeClock(now))  # type: ignore[arg-type]
+        qtbot.addWidget(win)
+        windows.append(win)
+        with qtbot.waitSignal(win.sig_view_updated, timeout=10_000):
+            win.show()
+        return win
+
+    yield make
+    for win in windows:
+        win.shutdown()

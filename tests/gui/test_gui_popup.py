@@ -1,0 +1,110 @@
+"""The summary popup shows today and this week by token type with cost, 14 days of output and the live chat."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QPushButton
+
+from presenters.factories import make_snapshot
+from tokenpulse.gui.popup import SummaryPopup
+from tokenpulse.store.queries import Totals
+
+
+def _popup(qtbot, **kw) -> SummaryPopup:  # type: ignore[no-untyped-def]
+    popup = SummaryPopup(**kw)
+    qtbot.addWidget(popup)
+    return popup
+
+
+def test_cells_by_type_and_period(qtbot) -> None:  # type: ignore[no-untyped-def]
+    popup = _popup(qtbot)
+    popup.update_snapshot(make_snapshot())
+    got = {k: c.text() for k, c in popup.cells.items()}
+    assert got == {("output", "today"): "12.3k", ("output", "week"): "92.3k",
+                   ("input", "today"): "3.4k", ("input", "week"): "23.4k",
+                   ("cache_write", "today"): "45.6k", ("cache_write", "week"): "346k",
+                   ("cache_read", "today"): "1.2M", ("cache_read", "week"): "9.2M",
+                   ("cost", "today"): "$3.40", ("cost", "week"): "$21.10+"}
+    assert "no known price" in popup.cells[("cost", "week")].toolTip()
+    assert popup.spark.values[-1] == 12345 and popup.spark_caption.text() == "Output, last 14 days: 61.5k"
+
+
+def test_live_chat_block(qtbot) -> None:  # type: ignore[no-untyped-def]
+    popup = _popup(qtbot)
+    snap = make_snapshot()
+    popup.update_snapshot(snap)
+    popup.show()
+    assert popup.live_title.text() == "Live chat: tokenpulse (Claude Code, 42 calls)"
+    assert popup.live_detail.text() == ("Context 84.2k tokens per message (reminder at 100k)\n"
+                                        "$0.41 per message now · $0.05 for the first")
+    assert popup.live_bar.value() == 84_200 and popup.live_bar.maximum() == 100_000
+    assert not popup.live_advice.isVisible()
+    assert snap.live is not None
+    popup.update_snapshot(make_snapshot(live=dataclasses.replace(snap.live, context_tokens=130_000)))
+    assert popup.live_advice.isVisible()
+    assert popup.live_advice.text().replace("\n", " ") == ("Each message re-reads 130k tokens of history."
+                                                          " A fresh chat starts near 12k.")
+    assert max(len(line) for line in popup.live_advice.text().splitlines()) <= 56  # wrapped to fit
+    popup.update_snapshot(make_snapshot(live=None, today=Totals()))
+    assert popup.live_title.text() == "No live chat" and not popup.live_bar.isVisible()
+    assert popup.cells[("cost", "today")].text() == "$0.00"
+
+
+def test_state_line_and_buttons(qtbot) -> None:  # type: ignore[no-untyped-def]
+    popup = _popup(qtbot)
+    popup.update_snapshot(make_snapshot(ready=False))
+    assert popup.state.text() == "Reading the logs…"
+    popup.update_snapshot(make_snapshot(paused=True))
+    assert popup.state.text() == "Watching paused: new log lines are not read"
+    with qtbot.waitSignal(popup.sig_charts_requested, timeout=1000):
+        qtbot.mouseClick(popup.findChild(QPushButton, "open_charts"), Qt.MouseButton.LeftButton)
+
+
+def test_window_mode_has_its_own_pause_and_quit(qtbot) -> None:  # type: ignore[no-untyped-def]
+    popup = _popup(qtbot, window_mode=True, notice="No system tray was found")
+    popup.update_snapshot(make_snapshot(paused=True))
+    assert popup.pause_button.isChecked()
+    with qtbot.waitSignal(popup.sig_pause_toggled, timeout=1000) as blocker:
+        popup.pause_button.click()
+    assert blocker.args == [False]
+    with qtbot.waitSignal(popup.sig_quit_requested, timeout=1000):
+        popup.close()
+
+
+def test_popup_opens_beside_the_icon_inside_the_screen(qtbot) -> None:  # type: ignore[no-untyped-def]
+    popup = _popup(qtbot)
+    popup.update_snapshot(make_snapshot())
+    area = QGuiApplication.primaryScreen().availableGeometry()
+    icon = QRect(area.right() - 24, area.top(), 24, 24)  # top-right, like a panel tray
+    popup.show_near(icon)
+    qtbot.waitUntil(popup.isVisible, timeout=1000)
+    g = popup.frameGeometry()
+    assert area.contains(g) and g.top() >= icon.bottom() and g.right() <= area.right()
+    assert popup.grab().width() == popup.width()  # it renders
+
+
+def test_a_popup_filled_while_hidden_opens_without_clipped_lines(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    from PySide6.QtWidgets import QLabel
+
+    from tokenpulse.snapshot import Snapshot
+
+    popup = _popup(qtbot)
+    popup.update_snapshot(Snapshot.empty(0, ZoneInfo("UTC")))  # the app fills it long before it is shown
+    snap = make_snapshot()
+    assert snap.live is not None
+    popup.update_snapshot(make_snapshot(live=dataclasses.replace(snap.live, context_tokens=162_000),
+                                        problems=("cannot read /home/u/.claude/projects/some/very/long/path.jsonl",)))
+    popup.show_near(QRect(1000, 0, 24, 24))
+    qtbot.waitUntil(popup.isVisible, timeout=1000)
+
+    def clipped() -> list[str]:
+        return [label.objectName() or label.text()[:20] for label in popup.findChildren(QLabel)
+                if label.isVisible() and label.height() < label.sizeHint().height()]
+
+    qtbot.waitUntil(lambda: not clipped(), timeout=1000)  # once the shown window has laid itself out
+    assert popup.height() >= popup.sizeHint().height()

@@ -1,0 +1,116 @@
+"""The tray menu is rebuilt from the latest Snapshot; its actions only ask the bridge or emit signals."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMenu
+
+from presenters.factories import NOW, make_snapshot
+from tokenpulse.clock import FakeClock
+from tokenpulse.gui.bridge import Bridge
+from tokenpulse.gui.popup import SummaryPopup
+from tokenpulse.gui.tray import Tray
+from tokenpulse.snapshot import ImportProgress
+
+
+def _tray(qtbot, fake_worker, snap=None, autostart=False):  # type: ignore[no-untyped-def]
+    bridge = Bridge(snap or make_snapshot())
+    bridge.attach(fake_worker)  # type: ignore[arg-type]
+    popup = SummaryPopup()
+    qtbot.addWidget(popup)
+    tray = Tray(bridge, popup, FakeClock(NOW), lambda: autostart)
+    return bridge, tray
+
+
+def _texts(menu: QMenu) -> list[str]:
+    return [a.text() if not a.isSeparator() else "---" for a in menu.actions()]
+
+
+def _action(menu: QMenu, text: str):  # type: ignore[no-untyped-def]
+    return next(a for a in menu.actions() if a.text() == text)
+
+
+def test_menu_is_built_from_the_snapshot(qtbot, fake_worker) -> None:  # type: ignore[no-untyped-def]
+    _bridge, tray = _tray(qtbot, fake_worker, make_snapshot(importing=ImportProgress(1204, 3100)))
+    tray.menu.aboutToShow.emit()
+    texts = _texts(tray.menu)
+    assert texts == [
+        "Today: $3.40 — output 12.3k",
+        "      input 3.4k · cache write 45.6k · cache read 1.2M",
+        "This week: $21.10+ — output 92.3k",
+        "      input 23.4k · cache write 346k · cache read 9.2M",
+        "Live chat: tokenpulse (Claude Code, 42 calls)",
+        "      context 84.2k of 100k · $0.41 per message (first $0.05)",
+        "Importing 1,204 of 3,100 files",
+        "---", "Show summary", "Open charts…", "---", "Snooze reminders", "Pause watching", "Settings…",
+        "Start at login", "---", "Quit tokenpulse",
+    ]
+    status = tray.menu.actions()[:7]
+    assert not any(a.isEnabled() for a in status)  # status lines are information, not commands
+    assert _action(tray.menu, "Pause watching").isCheckable() and not _action(tray.menu, "Pause watching").isChecked()
+    assert _action(tray.menu, "Start at login").isCheckable()
+
+
+def test_menu_follows_a_newer_snapshot(qtbot, fake_worker) -> None:  # type: ignore[no-untyped-def]
+    bridge, tray = _tray(qtbot, fake_worker, autostart=True)
+    bridge.latest = make_snapshot(paused=True, live=None)
+    tray.menu.aboutToShow.emit()
+    assert "Watching paused: new log lines are not read" in _texts(tray.menu)
+    assert not any(t.startswith("Live chat") for t in _texts(tray.menu))
+    assert _action(tray.menu, "Pause watching").isChecked()
+    assert _action(tray.menu, "Start at login").isChecked()
+
+
+def test_snooze_submenu_sends_the_end_time(qtbot, fake_worker) -> None:  # type: ignore[no-untyped-def]
+    _bridge, tray = _tray(qtbot, fake_worker)
+    tray.menu.aboutToShow.emit()
+    sub = _action(tray.menu, "Snooze reminders").menu()
+    assert _texts(sub) == ["For 30 minutes", "For 1 hour", "Until tomorrow"]
+    _action(sub, "For 1 hour").trigger()
+    _action(sub, "Until tomorrow").trigger()
+    assert fake_worker.calls[-2:] == [("snooze", NOW + 3_600_000), ("snooze", 1_790_035_200_000)]
+
+
+def test_a_snoozed_menu_offers_to_resume(qtbot, fake_worker) -> None:  # type: ignore[no-untyped-def]
+    _bridge, tray = _tray(qtbot, fake_worker, make_snapshot(snoozed_until_ms=NOW + 1_800_000))
+    tray.menu.aboutToShow.emit()
+    sub = _action(tray.menu, "Snooze reminders").menu()
+    assert _texts(sub)[:2] == ["Snoozed until 14:43", "Resume reminders now"]
+    _action(sub, "Resume reminders now").trigger()
+    assert fake_worker.calls[-1] == ("snooze", None)
+
+
+def test_pause_quit_settings_charts_and_login(qtbot, fake_worker) -> None:  # type: ignore[no-untyped-def]
+    _bridge, tray = _tray(qtbot, fake_worker)
+    tray.menu.aboutToShow.emit()
+    _action(tray.menu, "Pause watching").trigger()
+    assert fake_worker.calls[-1] == ("pause", None)
+    for text, signal in (("Quit tokenpulse", tray.sig_quit_requested), ("Settings…", tray.sig_settings_requested),
+                         ("Open charts…", tray.sig_charts_requested)):
+        with qtbot.waitSignal(signal, timeout=1000):
+            _action(tray.menu, text).trigger()
+    with qtbot.waitSignal(tray.sig_autostart_toggled, timeout=1000) as blocker:
+        _action(tray.menu, "Start at login").trigger()
+    assert blocker.args == [True]
+
+
+def test_tooltip_and_icon_follow_snapshots(qtbot, fake_worker) -> None:  # type: ignore[no-untyped-def]
+    bridge, tray = _tray(qtbot, fake_worker)
+    assert tray.icon.toolTip().startswith("tokenpulse — today $3.40")
+    assert not tray.icon.icon().isNull()
+    first = tray.icon.icon().cacheKey()
+    with qtbot.waitSignal(bridge.sig_snapshot_changed, timeout=1000):
+        bridge.snapshot_did_change(make_snapshot(paused=True))  # as the worker would, from any thread
+    assert "Watching paused" in tray.icon.toolTip()
+    assert tray.icon.icon().cacheKey() != first
+
+
+def test_left_click_toggles_the_popup(qtbot, fake_worker) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    _bridge, tray = _tray(qtbot, fake_worker)
+    tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
+    popup = tray._popup
+    qtbot.waitUntil(popup.isVisible, timeout=1000)
+    assert popup.cells[("output", "today")].text() == "12.3k"
+    tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
+    assert not popup.isVisible()

@@ -1,0 +1,112 @@
+"""Runs the real app on an X display with a tray host and drives it like a person (xdotool); prints JSON.
+
+Started by test_tray_real.py in its own process: the pytest process may already own an offscreen
+QApplication, and a Qt platform cannot change once chosen. Usage:
+    tray_driver.py DATA_DIR CLAUDE_DIR SCREENSHOT_DIR
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QRect
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QToolTip
+
+import tokenpulse.gui  # noqa: F401 - the CPython 3.11 workaround, before any Qt use
+from tokenpulse.config.paths import resolve
+from tokenpulse.gui.app import TokenpulseApp
+
+
+def wait_until(pred: Callable[[], bool], timeout: float) -> bool:
+    """Run the Qt loop until `pred` holds: a driver of a real screen has nothing better to wait on."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        if pred():
+            return True
+        time.sleep(0.02)
+    return pred()
+
+
+def settle(seconds: float) -> None:
+    wait_until(lambda: False, seconds)
+
+
+def shot(out: Path, name: str, crop: QRect | None = None) -> str:
+    pm = QGuiApplication.primaryScreen().grabWindow(0)
+    if crop is not None:
+        pm = pm.copy(crop)
+    path = out / name
+    pm.save(str(path))
+    return str(path)
+
+
+def xdotool(*args: str) -> None:
+    subprocess.run(["xdotool", *args], check=True, timeout=10)
+
+
+def main() -> int:
+    data, claude, out = (Path(a) for a in sys.argv[1:4])
+    out.mkdir(parents=True, exist_ok=True)
+    qapp = QApplication([sys.argv[0]])
+    qapp.setQuitOnLastWindowClosed(False)
+    result: dict[str, object] = {"platform": QGuiApplication.platformName()}
+    result["tray_available"] = wait_until(QSystemTrayIcon.isSystemTrayAvailable, 10)
+    env = {"CLAUDE_CONFIG_DIR": str(claude), "CODEX_HOME": str(data / "no-codex")}
+    app = TokenpulseApp(resolve(data), env=env, home=data / "home", background=True)
+    try:
+        app.start()
+        tray = app.tray
+        result["tray_mode"] = tray is not None
+        if tray is None:
+            return _finish(result)
+        result["ready"] = wait_until(lambda: app.bridge.latest.ready and app.bridge.latest.today.calls > 0, 15)
+        result["embedded"] = wait_until(lambda: not tray.icon.geometry().isEmpty(), 10)
+        g = tray.icon.geometry()
+        result["icon_geometry"] = [g.x(), g.y(), g.width(), g.height()]
+        settle(0.5)  # the tray host repaints the embedded icon
+        screen = QGuiApplication.primaryScreen().geometry()
+        panel = QRect(max(0, g.right() - 420), 0, min(440, screen.width()), 480)
+        shots = {"screen": shot(out, "01-screen.png"), "panel": shot(out, "02-panel.png", panel),
+                 "icon": shot(out, "03-icon.png", g.adjusted(-4, -4, 4, 4))}
+        cx, cy = g.center().x(), g.center().y()
+        xdotool("mousemove", str(cx - 2), str(cy - 2))
+        xdotool("mousemove", str(cx), str(cy))
+        result["tooltip_shown"] = wait_until(QToolTip.isVisible, 6)
+        result["tooltip_text"] = QToolTip.text()
+        settle(0.3)
+        shots["tooltip"] = shot(out, "04-tooltip.png", panel)
+        xdotool("click", "3")
+        result["menu_shown"] = wait_until(tray.menu.isVisible, 5)
+        result["menu_items"] = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
+        settle(0.3)
+        mg = tray.menu.geometry()
+        shots["menu"] = shot(out, "05-menu.png", panel.united(mg.adjusted(-10, -10, 10, 10)))
+        xdotool("key", "Escape")
+        wait_until(lambda: not tray.menu.isVisible(), 3)
+        xdotool("click", "1")
+        result["popup_shown"] = wait_until(app.popup.isVisible, 5)
+        settle(0.4)
+        pg = app.popup.frameGeometry()
+        result["popup_geometry"] = [pg.x(), pg.y(), pg.width(), pg.height()]
+        result["popup_output_today"] = app.popup.cells[("output", "today")].text()
+        shots["popup"] = shot(out, "06-popup.png", QRect(pg.x() - 10, 0, pg.width() + 20, pg.bottom() + 10))
+        result["shots"] = shots
+        return _finish(result)
+    finally:
+        app.shutdown()
+
+
+def _finish(result: dict[str, object]) -> int:
+    print("RESULT " + json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
