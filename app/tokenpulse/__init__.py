@@ -1,3 +1,3 @@
 """tokenpulse: a private tracker of the tokens AI coding agents spend, read from their local logs."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

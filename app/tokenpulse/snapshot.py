@@ -54,6 +54,7 @@ class Snapshot:
     paused: bool = False
     snoozed_until_ms: int | None = None
     problems: tuple[str, ...] = ()
+    backups: tuple[tuple[str, str], ...] = ()  # (label, path) of the store's backups, newest first
 
     @classmethod
     def empty(cls, now_ms: int, tz: ZoneInfo) -> Snapshot:

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tokenpulse.clock import Clock, SystemClock
 from tokenpulse.config import settings as settings_io
 from tokenpulse.config.paths import AppPaths
 from tokenpulse.config.settings import Settings
 from tokenpulse.ingest.lock import ScanLock
-from tokenpulse.ingest.scanner import Progress, Scanner
 from tokenpulse.ingest.summary import ScanSummary
 from tokenpulse.pricing.pricer import Pricer
 from tokenpulse.pricing.rates import Rates
 from tokenpulse.sources import registry
 from tokenpulse.store.db import connect
 from tokenpulse.store.ledger import Ledger
+
+if TYPE_CHECKING:
+    from tokenpulse.ingest.scanner import Progress, Scanner
 
 
 def effective_env(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
@@ -58,29 +62,64 @@ class Workspace:
         self.ledger = Ledger(self.conn)
         self.pricer = Pricer(self.ledger, price_overrides(self.settings))
         self.sources = registry.select(sources)
-        self.scanner = Scanner(self.ledger, self.sources, self.pricer, self.clock, env=self.env, home=home,
-                               workers=scan_workers(self.env))
         self.lock = ScanLock(paths.scan_lock)
         from tokenpulse.insights.hooks import at_startup
 
         at_startup(self.conn, self.pricer, self.settings)
 
-    def scan(self, progress: Progress | None = None, wait: float = float("inf")) -> ScanSummary | None:
-        """An incremental scan under the cross-process lock; None if another scanner kept it past `wait`."""
+    @cached_property
+    def scanner(self) -> Scanner:
+        """Built on first use: a command that only reads the store (`status` while the app runs) never needs it."""
+        from tokenpulse.ingest.scanner import Scanner
+
+        return Scanner(self.ledger, self.sources, self.pricer, self.clock, env=self.env, home=self.home,
+                       workers=scan_workers(self.env), forgotten_projects=self.settings.forgotten_projects)
+
+    def scan(self, progress: Progress | None = None, wait: float = float("inf"), *,
+             daily_backup: bool = False) -> ScanSummary | None:
+        """An incremental scan under the cross-process lock; None if another scanner kept it past `wait`.
+
+        With `daily_backup`, today's backup copy is made afterwards if there is none yet (a problem with it is
+        reported in the summary; the scan itself stands).
+        """
         if not self.lock.acquire(wait):
             return None
         try:
             summary = self.scanner.scan(progress)
             self.after_ingest(summary)
+            if daily_backup:
+                problem = self.backup_if_due()
+                if problem:
+                    summary.problem(problem)
             return summary
         finally:
             self.lock.release()
+
+    def scan_paths(self, paths: Iterable[Path]) -> ScanSummary:
+        """Read only these changed files (the watcher's), then refresh what depends on them.
+
+        The caller holds the scan lock.
+        """
+        summary = self.scanner.scan_paths(paths)
+        self.after_ingest(summary)
+        return summary
+
+    def backup_if_due(self) -> str | None:
+        """Make today's backup if there is none (keeping the newest 7); a plain-words problem, or None."""
+        from tokenpulse.store.backup import backup_if_due
+        from tokenpulse.store.db import StoreError
+
+        try:
+            backup_if_due(self.paths.database, self.paths.backups_dir, self.clock.now_ms())
+        except StoreError as exc:
+            return str(exc)
+        return None
 
     def after_ingest(self, summary: ScanSummary) -> None:
         """Keep per-chat waste figures current for the chats a scan touched."""
         from tokenpulse.insights.hooks import after_scan
 
-        after_scan(self.conn, summary.sessions_touched, self.pricer, self.settings)
+        after_scan(self.conn, summary.sessions_touched, self.pricer, self.settings, summary.rollups_pending)
 
     def close(self) -> None:
         self.conn.close()

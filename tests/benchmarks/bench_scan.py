@@ -20,6 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import corpus  # noqa: E402
+from bench_env import bench_env  # noqa: E402
 
 CCUSAGE_VERSION = "20.0.24"
 
@@ -67,7 +68,7 @@ def main() -> None:
         print(f"generated {expected['bytes'] / 1e6:.0f} MB in {time.perf_counter() - t:.1f} s", file=sys.stderr)
     expected = json.loads(expected_file.read_text())
     log_bytes = expected["bytes"]
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith(("CLAUDE", "CODEX", "TOKENPULSE"))}
+    base_env = bench_env()
     env = dict(base_env, CLAUDE_CONFIG_DIR=str(data / "claude"), CODEX_HOME=str(data / "codex"))
     ccu = [ccusage_binary(), "daily", "--json", "--offline", "-z", "UTC"]
     tp = [sys.executable, "-m", "tokenpulse", "scan"]

@@ -43,10 +43,10 @@ def claude_chat(root: Path, day: date, n: int, *, calls: int = 6, hour: int = 9,
     return write_lines(root / "projects" / f"-home-u-proj-{n % 3}" / f"{session}.jsonl", lines, mode=mode)
 
 
-def codex_chat(root: Path, day: date, n: int, calls: int = 4) -> Path:
+def codex_chat(root: Path, day: date, n: int, calls: int = 4, hour: int = 15) -> Path:
     name = f"rollout-{day.isoformat()}T10-00-00-0199aaaa-0000-7000-8000-{day.toordinal():06d}{n:06d}"
     path = codex_file(root, name=name, day=day.strftime("%Y/%m/%d"))
-    t0 = datetime(day.year, day.month, day.day, 15, 30, tzinfo=UTC)
+    t0 = datetime(day.year, day.month, day.day, hour, 30, tzinfo=UTC)
     lines = [codex_turn(_iso(t0), model="gpt-5.1-codex", cwd="/home/u/proj-codex")]
     total = usage(0, 0, 0)
     for k in range(calls):
@@ -58,8 +58,8 @@ def codex_chat(root: Path, day: date, n: int, calls: int = 4) -> Path:
 
 def write_history(claude: Path, codex: Path) -> None:
     for i, day in enumerate(active_days()):
-        claude_chat(claude, day, 0)
+        claude_chat(claude, day, 0, hour=8 + day.toordinal() % 10)  # from 08:00 to 17:00
         if i % 2 == 0:
             claude_chat(claude, day, 1, hour=23, minute=40, calls=5)  # crosses midnight UTC
         if i % 4 == 1:
-            codex_chat(codex, day, 0)
+            codex_chat(codex, day, 0, hour=11 + day.toordinal() % 7)

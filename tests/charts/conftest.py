@@ -11,32 +11,17 @@ from pathlib import Path
 
 import pytest
 from chart_history import NOW, write_history
+from chart_stores import SAMPLE_NOW, open_workspace, sample_agents, scan  # noqa: F401
 
 from helpers import cli_env, samples
 
 
-def open_workspace(data: Path, claude: Path, codex: Path, home: Path, timezone: str | None = "UTC"):  # type: ignore[no-untyped-def]
-    from tokenpulse.config.paths import resolve
-    from tokenpulse.config.settings import Settings
-    from tokenpulse.workspace import Workspace
-
-    return Workspace(resolve(data), env={"CLAUDE_CONFIG_DIR": str(claude), "CODEX_HOME": str(codex)}, home=home,
-                     settings=Settings(timezone=timezone))
-
-
-def scan(data: Path, claude: Path, codex: Path, home: Path, timezone: str | None = "UTC") -> None:
-    ws = open_workspace(data, claude, codex, home, timezone)
-    try:
-        ws.scan()
-    finally:
-        ws.close()
-
-
 @pytest.fixture
 def sample_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The shared Claude Code samples scanned into a store; returns its data folder (CLI env set to it)."""
-    data = cli_env(monkeypatch, tmp_path, claude=samples("claude-code"), data=tmp_path / "h")
-    scan(data, samples("claude-code"), tmp_path / "no-codex", tmp_path)
+    """The shared samples of every agent scanned into a store; returns its data folder (CLI env set to it)."""
+    codex, more = sample_agents(tmp_path)
+    data = cli_env(monkeypatch, tmp_path, claude=samples("claude-code"), codex=codex, data=tmp_path / "h")
+    scan(data, samples("claude-code"), codex, tmp_path, more=more)
     return data
 
 

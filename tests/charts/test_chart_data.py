@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from chart_history import DAYS, NOW, START, active_days
+from chart_stores import open_workspace
 
-from conftest import open_workspace
 from helpers import cli_json
-from tokenpulse.insights import chart_data, rollups
+from tokenpulse.insights import chart_chats, chart_data, rollups
 from tokenpulse.insights.chart_data import DayRange
 
 KEYS = ("calls", "input_tokens", "cache_write_tokens", "cache_read_tokens", "output_tokens", "reasoning_tokens")
@@ -104,8 +104,8 @@ def test_chats_projects_and_rhythm_equal_cli(history_store: Path, capsys: pytest
     conn = _ro(history_store)
     try:
         rng = DayRange(START, NOW.date())
-        listed = chart_data.chats(conn, ZoneInfo("UTC"), rng, limit=None)
-        by_project = {p.name: p for p in chart_data.projects(conn, ZoneInfo("UTC"), rng, top=1000)}
+        listed = chart_chats.chats(conn, ZoneInfo("UTC"), rng, limit=None)
+        by_project = {p.name: p for p in chart_chats.projects(conn, ZoneInfo("UTC"), rng, top=1000)}
         rhythm = chart_data.rhythm(conn, ZoneInfo("UTC"), rng)
         daily = chart_data.daily(conn, ZoneInfo("UTC"), rng)
     finally:
@@ -139,7 +139,7 @@ def test_chat_curve_floor_and_waste(history_store: Path) -> None:
     try:
         sid, first, waste = conn.execute(
             "SELECT session_id, first_context, waste_tokens FROM chat_stats ORDER BY calls DESC LIMIT 1").fetchone()
-        curve = chart_data.chat_curve(conn, sid, 5_000)
+        curve = chart_chats.chat_curve(conn, sid, 5_000)
     finally:
         conn.close()
     assert curve.floor == first == curve.context[0]
@@ -154,11 +154,11 @@ def test_chats_sorted_filtered_and_cut_in_sql(history_store: Path) -> None:
     try:
         rng = DayRange(START, NOW.date())
         tz = ZoneInfo("UTC")
-        everything = chart_data.chats(conn, tz, rng, limit=None)
-        by_cost = chart_data.chats(conn, tz, rng, sort="cost", descending=True, limit=5)
-        codex = chart_data.chats(conn, tz, rng, text="CODEX proj-codex")
-        nothing = chart_data.chats(conn, tz, rng, text="no-such-folder")
-        partial = chart_data.chats(conn, tz, DayRange(START + timedelta(days=1), START + timedelta(days=1)))
+        everything = chart_chats.chats(conn, tz, rng, limit=None)
+        by_cost = chart_chats.chats(conn, tz, rng, sort="cost", descending=True, limit=5)
+        codex = chart_chats.chats(conn, tz, rng, text="CODEX proj-codex")
+        nothing = chart_chats.chats(conn, tz, rng, text="no-such-folder")
+        partial = chart_chats.chats(conn, tz, DayRange(START + timedelta(days=1), START + timedelta(days=1)))
     finally:
         conn.close()
     costs = sorted((c.family_cost or 0.0 for c in everything.chats), reverse=True)

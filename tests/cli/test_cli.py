@@ -7,7 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from helpers import claude_line, cli_env, cli_json, codex_file, codex_tc, codex_turn, run_cli, usage, write_lines
+from helpers import (
+    claude_line,
+    cli_env,
+    cli_json,
+    codex_file,
+    codex_tc,
+    codex_turn,
+    run_cli,
+    usage,
+    write_lines,
+)
 
 P = "claude/projects/-home-u-proj"
 ROW_KEYS = {"date", "source", "model", "calls", "input_tokens", "cache_write_tokens", "cache_read_tokens",
@@ -141,15 +151,22 @@ def test_unusable_settings_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert len(err.strip().splitlines()) == 1, err
 
 
-def test_damaged_store_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                            capsys: pytest.CaptureFixture[str]) -> None:
-    data = cli_env(monkeypatch, tmp_path)
+def test_damaged_store_file_is_moved_aside_and_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    data = cli_env(monkeypatch, tmp_path, claude=tmp_path / "claude")
+    write_lines(tmp_path / P / "s.jsonl", [claude_line(msg_id="m1", req_id="r1", output=7)])
     data.mkdir(mode=0o700)
-    (data / "tokenpulse.sqlite3").write_bytes(b"this is not a database" * 100)
-    code, _, err = run_cli(capsys, "daily")
-    assert code != 0
-    assert len(err.strip().splitlines()) == 1, err
+    junk = b"this is not a database" * 100
+    (data / "tokenpulse.sqlite3").write_bytes(junk)
+    code, out, err = run_cli(capsys, "daily", "--json", "--tz", "UTC")
+    assert code == 0, err
     assert "Traceback" not in err
+    assert "damaged" in err and "moved aside" in err
+    kept = list(data.glob("tokenpulse.sqlite3.corrupt-*"))
+    assert [k.read_bytes() for k in kept if not k.name.endswith(("-wal", "-shm"))] == [junk]  # kept, untouched
+    assert [r["output_tokens"] for r in json.loads(out)] == [7]  # rebuilt from the logs that still exist
+    code, _, err = run_cli(capsys, "daily", "--json")
+    assert code == 0 and "damaged" not in err  # told once
 
 
 def test_scan_prints_summary(env: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -94,12 +94,17 @@ def test_start_at_login_from_the_tray_writes_the_entry_and_the_setting(make_app,
     assert not entry.exists() and not settings_io.load(app.paths.settings_file).start_at_login
 
 
-def test_open_charts_is_an_honest_placeholder(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_open_charts_shows_the_charts_window_and_reuses_it(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]
     app = make_app(tray_available=False, background=True)
+    with qtbot.waitSignal(app.bridge.sig_snapshot_changed, timeout=10_000, check_params_cb=lambda s: s.ready):
+        app.start()
     app.popup.sig_charts_requested.emit()
-    box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
-    assert "not built yet" in box.text() and "tokenpulse daily" in box.text()
-    box.close()
+    window = app.charts
+    assert window is not None and window.isVisible()
+    qtbot.waitUntil(lambda: window.current.result is not None, timeout=10_000)  # drawn from the (empty) store
+    app.popup.sig_charts_requested.emit()
+    assert app.charts is window  # one window, raised again
+    assert not any(isinstance(w, QMessageBox) and w.isVisible() for w in QApplication.topLevelWidgets())
 
 
 def test_a_broken_settings_file_falls_back_to_defaults_and_says_why(make_app, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]

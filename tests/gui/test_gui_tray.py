@@ -42,7 +42,7 @@ def test_menu_is_built_from_the_snapshot(qtbot, fake_worker) -> None:  # type: i
         "      context 84.2k of 100k · $0.41 per message (first $0.05)",
         "Importing 1,204 of 3,100 files",
         "---", "Show summary", "Open charts…", "---", "Snooze reminders", "Pause watching", "Settings…",
-        "Start at login", "---", "Quit tokenpulse",
+        "Restore a backup", "Start at login", "---", "Quit tokenpulse",
     ]
     status = tray.menu.actions()[:7]
     assert not any(a.isEnabled() for a in status)  # status lines are information, not commands

@@ -7,8 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from helpers import claude_line, cli_env, codex_file, codex_tc, codex_turn, make_workspace, run_cli, table_dump, \
-    totals, usage, write_lines
+from helpers import (
+    claude_line,
+    cli_env,
+    codex_file,
+    codex_tc,
+    codex_turn,
+    make_workspace,
+    run_cli,
+    table_dump,
+    totals,
+    usage,
+    write_lines,
+)
 
 P = "claude/projects/-home-u-proj"
 

@@ -74,13 +74,16 @@ def test_tick_fires_once_after_grace_and_remembers(tmp_path: Path) -> None:
         after_scan(ws.conn, ws.scanner.scan().sessions_touched, ws.pricer, settings)
         now = int(START.timestamp() * 1000) + 9 * MIN + 30_000
         state = PolicyState(started_ms=now)
-        nudges, state = tick(ws.conn, now, ws.pricer, settings, state)
-        assert nudges == []  # start-up grace
-        nudges, state = tick(ws.conn, now + 3 * MIN, ws.pricer, settings, state)
-        assert [n.key for n in nudges] == ["fresh_chat:1:1"]
-        assert "Claude Code · shop" in nudges[0].body and "190k tokens" in nudges[0].body
+        first = tick(ws.conn, now, ws.pricer, settings, state)
+        assert first.due == []  # start-up grace...
+        assert first.wake_ms == now + 2 * MIN  # ...and the app is told to look again when it ends
+        second = tick(ws.conn, now + 3 * MIN, ws.pricer, settings, first.state)
+        assert [n.key for n in second.due] == ["fresh_chat:1:1"]
+        assert "Claude Code · shop" in second.due[0].body and "190k tokens" in second.due[0].body
+        assert second.due[0].session_id == 1 and [a.id for a in second.due[0].actions] == \
+            ["open_chat", "snooze_1h", "mute_chat"]
         off = replace(settings, reminders=replace(settings.reminders, fresh_chat=False))
-        assert tick(ws.conn, now + 4 * MIN, ws.pricer, off, PolicyState(started_ms=0))[0] == []
-        assert tick(ws.conn, now + 4 * MIN, ws.pricer, settings, state)[0] == []
+        assert tick(ws.conn, now + 4 * MIN, ws.pricer, off, PolicyState(started_ms=0)).due == []
+        assert tick(ws.conn, now + 4 * MIN, ws.pricer, settings, second.state).due == []
     finally:
         ws.close()

@@ -9,9 +9,9 @@ import threading
 from pathlib import Path
 
 import pytest
+from rel_helpers import Tmpfs, can_mount
 
 from helpers import claude_line, make_workspace, table_dump, totals, write_lines
-from rel_helpers import Tmpfs, can_mount
 
 DAY = 86_400_000
 T0 = 1_780_000_000_000  # 2026-05-28 (UTC), a fixed "now"

@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 import pytest
+from rel_helpers import call_count, daily_json, record_figure, tp, tp_cmd, tp_env
 
 from helpers import claude_line, cli_env, make_workspace, run_cli, totals, write_lines
-from rel_helpers import call_count, daily_json, record_figure, tp, tp_cmd, tp_env
 
 READ_COMMANDS = (("daily", "--json", "--tz", "UTC", "--no-scan"), ("sessions", "--json", "--no-scan"),
                  ("projects", "--json", "--no-scan"), ("status", "--json", "--no-scan"),
@@ -190,8 +190,6 @@ def test_long_read_does_not_block_a_scan(tmp_path: Path) -> None:
         ws.close()
 
 
-@pytest.mark.xfail(strict=True, reason="needs the CLI diff (RELIABILITY.md, 'CLI'): an sqlite3 error raised"
-                                       " while a command runs must reach the user as one plain line")
 def test_lock_held_past_the_busy_timeout_is_one_plain_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     import tokenpulse.store.db as db

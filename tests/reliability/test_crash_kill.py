@@ -17,8 +17,15 @@ import time
 from pathlib import Path
 
 import pytest
-
-from rel_helpers import call_count, daily_json, derived_mismatches, quick_check, record_figure, tp, tp_cmd, tp_env
+from rel_helpers import (
+    call_count,
+    daily_json,
+    derived_mismatches,
+    quick_check,
+    record_figure,
+    tp_cmd,
+    tp_env,
+)
 
 KILLS = int(os.environ.get("TP_CRASH_KILLS", "20"))
 SEED = int(os.environ.get("TP_CRASH_SEED", "20260301"))

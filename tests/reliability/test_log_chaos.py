@@ -14,8 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from helpers import claude_line, claude_user_line, codex_file, codex_meta, codex_tc, codex_turn, make_workspace, \
-    totals, usage, write_lines
+from helpers import (
+    claude_line,
+    claude_user_line,
+    codex_file,
+    codex_meta,
+    codex_tc,
+    codex_turn,
+    make_workspace,
+    totals,
+    usage,
+    write_lines,
+)
 
 P = "claude/projects/-home-u-proj"
 
@@ -173,14 +183,12 @@ def test_codex_rollout_rewritten_with_the_same_history_and_more(tmp_path: Path, 
 
 
 # ---------------------------------------------------------------------------------------------
-# Known weak spots, each with the fix proposed in RELIABILITY.md
+# Weak spots found by review, each fixed (RELIABILITY.md lists them)
 # ---------------------------------------------------------------------------------------------
 
 FILLER = claude_user_line("x" * 120)  # a line longer than the 64-byte tail fingerprint, the same in both versions
 
 
-@pytest.mark.xfail(strict=True, reason="weak spot: the cursor fingerprints only the 64 bytes before its offset;"
-                                       " fix proposed in RELIABILITY.md ('tailer/scanner')")
 def test_same_size_rewrite_hiding_a_new_call_before_the_tail(tmp_path: Path, ws) -> None:  # type: ignore[no-untyped-def]
     old = claude_line(msg_id="m1", req_id="r1", output=10)
     f = write_lines(tmp_path / P / "s.jsonl", [old, FILLER])
@@ -193,8 +201,6 @@ def test_same_size_rewrite_hiding_a_new_call_before_the_tail(tmp_path: Path, ws)
     assert totals(ws.conn)["calls"] == 2  # m9 is a call the store has never seen
 
 
-@pytest.mark.xfail(strict=True, reason="weak spot: the cursor fingerprints only the 64 bytes before its offset;"
-                                       " fix proposed in RELIABILITY.md ('tailer/scanner')")
 def test_longer_rewrite_with_an_early_change_and_the_same_tail(tmp_path: Path, ws) -> None:  # type: ignore[no-untyped-def]
     old = claude_line(msg_id="m1", req_id="r1", output=10)
     f = write_lines(tmp_path / P / "s.jsonl", [old, FILLER])
@@ -205,8 +211,6 @@ def test_longer_rewrite_with_an_early_change_and_the_same_tail(tmp_path: Path, w
     assert totals(ws.conn)["calls"] == 3
 
 
-@pytest.mark.xfail(strict=True, reason="ledger keeps the first copy's timestamp while one read keeps the largest"
-                                       " copy's; diff proposed in RELIABILITY.md ('ledger')")
 def test_streaming_copies_across_midnight_read_in_two_scans(tmp_path: Path) -> None:
     """How reads are split (a scan between two streaming lines of one call) must not move the call to another day."""
     copies = [claude_line(msg_id="m1", req_id="r1", output=5, ts="2026-03-01T23:59:59.800Z"),
@@ -227,8 +231,6 @@ def test_streaming_copies_across_midnight_read_in_two_scans(tmp_path: Path) -> N
     assert days[0] == days[1]
 
 
-@pytest.mark.xfail(strict=True, reason="a log file whose name is not valid UTF-8 makes the scan raise"
-                                       " UnicodeEncodeError; diff proposed in RELIABILITY.md ('scanner')")
 def test_file_name_that_is_not_utf8_does_not_stop_the_scan(tmp_path: Path, ws) -> None:  # type: ignore[no-untyped-def]
     write_lines(tmp_path / P / "good.jsonl", _calls("a", 2))
     folder = os.fsencode(tmp_path / P)
@@ -239,8 +241,6 @@ def test_file_name_that_is_not_utf8_does_not_stop_the_scan(tmp_path: Path, ws) -
     ws.scan()
 
 
-@pytest.mark.xfail(strict=True, reason="known limitation: a forked Codex rollout tells replayed parent history"
-                                       " from its own calls by time; a clock set back after the fork drops calls")
 def test_codex_fork_then_clock_set_back(tmp_path: Path, ws) -> None:  # type: ignore[no-untyped-def]
     child = codex_file(tmp_path / "codex", name="rollout-2026-03-01T12-00-00-0199aaaa-0000-7000-8000-00000000000c")
     write_lines(child, [

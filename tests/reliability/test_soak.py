@@ -17,9 +17,9 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from rel_helpers import record_figure, rss_mib
 
 from helpers import claude_line, codex_file, codex_turn, make_workspace, totals
-from rel_helpers import record_figure, rss_mib
 
 SOAK_S = float(os.environ.get("TP_SOAK_SECONDS", "100"))
 CLAUDE_FILES, CODEX_FILES = 40, 8

@@ -7,8 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from helpers import codex_file, codex_meta, codex_message, codex_tc, codex_turn, make_workspace, totals, usage, \
-    write_lines
+from helpers import (
+    codex_file,
+    codex_message,
+    codex_meta,
+    codex_tc,
+    codex_turn,
+    make_workspace,
+    totals,
+    usage,
+    write_lines,
+)
 
 T = "2026-03-01T10:00:{:02d}.000Z"
 

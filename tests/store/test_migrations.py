@@ -153,7 +153,9 @@ def _fail_after_writing(monkeypatch: pytest.MonkeyPatch, db: Path, keep_open: li
     import alembic.command
 
     def upgrade(config, revision, **kw):  # type: ignore[no-untyped-def]
-        conn = sqlite3.connect(db)
+        # a migration writes to the file it was given (the store itself, or the copy being upgraded)
+        target = config.get_main_option("sqlalchemy.url").removeprefix("sqlite:///")
+        conn = sqlite3.connect(target)
         conn.execute("CREATE TABLE half_done (x INTEGER)")
         conn.execute("INSERT INTO half_done VALUES (1)")
         conn.execute("DELETE FROM api_call")

@@ -11,12 +11,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from xserver import x_server
 
 from helpers import claude_line, write_lines
 
@@ -31,55 +31,11 @@ pytestmark = [
 ]
 
 
-def _free_display() -> str:
-    for n in range(97, 140):
-        if not Path(f"/tmp/.X{n}-lock").exists() and not Path(f"/tmp/.X11-unix/X{n}").exists():
-            return f":{n}"
-    raise RuntimeError("no free X display number between :97 and :139")
-
-
-def _wait(command: list[str], env: dict[str, str], timeout: float = 10.0) -> bool:
-    """Until the command succeeds: an external X server offers no signal to wait on."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if subprocess.run(command, env=env, capture_output=True, check=False).returncode == 0:
-            return True
-        time.sleep(0.1)
-    return False
-
-
 @pytest.fixture
 def x_display(tmp_path: Path) -> Iterator[dict[str, str]]:
     """Xvfb and trayer for this test only; both stopped by pid afterwards."""
-    for tool in ("xdotool", "xdpyinfo"):
-        if not shutil.which(tool):
-            pytest.fail(f"{tool} is missing: install xdotool and x11-utils with Xvfb (see .ci/run)", pytrace=False)
-    display = _free_display()
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
-    env.update({"DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "HOME": str(tmp_path / "home")})
-    procs: list[subprocess.Popen[bytes]] = []
-    log = open(tmp_path / "x.log", "wb")  # noqa: SIM115 - closed in finally
-    try:
-        procs.append(subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp",
-                                       "-noreset"],
-                                      stdout=log, stderr=log))
-        assert _wait(["xdpyinfo"], env), "Xvfb did not come up"
-        procs.append(subprocess.Popen(
-            ["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel", "--width", "200",
-             "--heighttype", "pixel", "--height", "32", "--SetDockType", "true", "--transparent", "false",
-             "--tint", "0x333333"], env=env, stdout=log, stderr=log))
-        assert _wait(["xdotool", "search", "--class", "trayer"], env), \
-            f"trayer did not come up: {(tmp_path / 'x.log').read_text(errors='replace')[-2000:]}"
+    with x_server(tmp_path, (97, 139), tray=True) as env:
         yield env
-    finally:
-        for p in reversed(procs):
-            p.terminate()
-            try:
-                p.wait(5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(5)
-        log.close()
 
 
 def _logs(claude: Path) -> None:
@@ -121,5 +77,9 @@ def test_tray_icon_menu_tooltip_and_popup_on_a_real_screen(x_display: dict[str, 
     px, py, pw, _h = r["popup_geometry"]
     assert py >= y + h - 1 and px + pw <= 1280 and pw > 300  # under the icon, on screen
     assert r["popup_output_today"] == "11.2k"
+    # a reminder on a plain XEMBED tray: Qt's own balloon by the icon, and its actions in the menu
+    assert r["reminder_shown"] and r["reminder_title"] == "Time for a fresh chat?"
+    assert r["balloon_shown"], "no QBalloonTip on screen after the reminder"
+    assert "Reminder: Time for a fresh chat?" in r["menu_after_reminder"]
     for path in r["shots"].values():
         assert Path(path).stat().st_size > 1_000, f"empty screenshot {path}"

@@ -59,7 +59,8 @@ def main() -> int:
     result: dict[str, object] = {"platform": QGuiApplication.platformName()}
     result["tray_available"] = wait_until(QSystemTrayIcon.isSystemTrayAvailable, 10)
     env = {"CLAUDE_CONFIG_DIR": str(claude), "CODEX_HOME": str(data / "no-codex")}
-    app = TokenpulseApp(resolve(data), env=env, home=data / "home", background=True)
+    # no start-up grace: the reminder step below must not wait two minutes
+    app = TokenpulseApp(resolve(data), env=env, home=data / "home", background=True, reminder_grace_ms=0)
     try:
         app.start()
         tray = app.tray
@@ -97,10 +98,36 @@ def main() -> int:
         result["popup_geometry"] = [pg.x(), pg.y(), pg.width(), pg.height()]
         result["popup_output_today"] = app.popup.cells[("output", "today")].text()
         shots["popup"] = shot(out, "06-popup.png", QRect(pg.x() - 10, 0, pg.width() + 20, pg.bottom() + 10))
+        xdotool("key", "Escape")
+        wait_until(lambda: not app.popup.isVisible(), 3)
+        _grow_the_live_chat(claude)
+        result["reminder_shown"] = wait_until(lambda: bool(app.reminders.shown), 10)
+        result["reminder_title"] = app.reminders.shown[0].title if app.reminders.shown else None
+        result["balloon_shown"] = wait_until(lambda: any(
+            w.metaObject().className() == "QBalloonTip" and w.isVisible() for w in QApplication.topLevelWidgets()), 5)
+        settle(0.4)
+        balloon = next((w.frameGeometry() for w in QApplication.topLevelWidgets()
+                        if w.metaObject().className() == "QBalloonTip" and w.isVisible()), QRect())
+        shots["reminder"] = shot(out, "07-reminder.png", panel.united(balloon.adjusted(-10, -10, 10, 10)))
+        tray.menu.aboutToShow.emit()
+        result["menu_after_reminder"] = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
         result["shots"] = shots
         return _finish(result)
     finally:
         app.shutdown()
+
+
+def _grow_the_live_chat(claude: Path) -> None:
+    """One more call of the live chat at 120k context: past T = 100k and 4 × its first context."""
+    from datetime import UTC, datetime
+
+    from helpers import claude_line
+
+    log = next(claude.glob("projects/*/live.jsonl"))
+    ts = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    with log.open("a", encoding="utf-8") as fh:
+        fh.write(claude_line(msg_id="m11", req_id="r11", output=700, input=5, cache_write=2_000,
+                             cache_read=118_000, ts=ts, session="live", cwd="/home/u/src/tokenpulse") + "\n")
 
 
 def _finish(result: dict[str, object]) -> int:

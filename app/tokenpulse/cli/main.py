@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Sequence
-from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING
 
 from tokenpulse import __version__
+
+if TYPE_CHECKING:  # the modules themselves are imported where used: `status` must start in a few ms
+    import argparse
+    from zoneinfo import ZoneInfo
 
 EXIT_OK, EXIT_USAGE, EXIT_STORE = 0, 2, 3
 REPORTS = ("daily", "weekly", "monthly", "sessions", "projects")
@@ -20,6 +22,8 @@ class UsageError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="tokenpulse",
         description="Track the tokens your AI coding agents spend, by type. With no command, start the tray app.")
@@ -39,6 +43,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     desktop = commands.add_parser("desktop", help="add or remove the menu entry and icons for this user")
     desktop.add_argument("action", choices=("install", "uninstall"))
+
+    backup = commands.add_parser("backup", help="copy the store into the backups folder now (the app and scans"
+                                               " also keep one a day, the last 7)")
+    backup.add_argument("--list", action="store_true", help="list the backups instead")
+    restore = commands.add_parser("restore", help="make the store hold a backup again (the current store is kept"
+                                                 " beside it)")
+    restore.add_argument("backup", nargs="?", default="latest",
+                         help="a backup file, a UTC day (YYYY-MM-DD) or 'latest' (the default)")
+    forget = commands.add_parser("forget", help="delete what tokenpulse keeps: everything, or one project")
+    what = forget.add_mutually_exclusive_group(required=True)
+    what.add_argument("--all", action="store_true", help="the store, its backups and the settings")
+    what.add_argument("--project", metavar="PATH",
+                      help="one project folder's chats and calls (in the store and its backups); later scans"
+                           " leave it out")
+    forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
     for name in REPORTS:
         rep = commands.add_parser(name, help=f"{name} report (runs an incremental scan first)")
@@ -70,6 +89,8 @@ def _sources(values: list[str] | None) -> list[str] | None:
 
 
 def _zone(name: str | None, default: str | None) -> ZoneInfo:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     chosen = name or default
     if chosen:
         try:
@@ -81,6 +102,7 @@ def _zone(name: str | None, default: str | None) -> ZoneInfo:
 
 def _local_zone() -> ZoneInfo:
     import os
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     key = os.environ.get("TZ")
     if key:
@@ -100,6 +122,8 @@ def _local_zone() -> ZoneInfo:
 def _day(text: str | None, flag: str) -> str | None:
     if text is None:
         return None
+    from datetime import datetime
+
     for fmt in ("%Y-%m-%d", "%Y%m%d"):
         try:
             return datetime.strptime(text, fmt).strftime("%Y-%m-%d")
@@ -109,6 +133,9 @@ def _day(text: str | None, flag: str) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    fast = _status_from_the_app(sys.argv[1:] if argv is None else list(argv))
+    if fast is not None:
+        return fast
     args = build_parser().parse_args(argv)
     try:
         return _dispatch(args)
@@ -120,7 +147,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _status_from_the_app(argv: list[str]) -> int | None:
+    """`status [--json]` while the tray app runs: print the facts it keeps current, importing almost nothing.
+
+    None when that does not apply (other arguments, the app not running, no fresh facts): the full path runs.
+    """
+    if not argv or argv[0] != "status" or any(a != "--json" for a in argv[1:]):
+        return None
+    import time
+
+    from tokenpulse.config.paths import resolve
+    from tokenpulse.ingest.lock import app_running
+    from tokenpulse.insights.status_view import present, read_facts
+
+    paths = resolve()
+    if not app_running(paths.instance_lock):
+        return None
+    now_ms = time.time_ns() // 1_000_000
+    facts = read_facts(paths.data_dir, now_ms)
+    if facts is None:
+        return None
+    status = present(facts, now_ms)
+    if "--json" in argv:
+        print(json.dumps(status, indent=2))
+    else:
+        from tokenpulse.cli.status_text import render
+
+        print(render(status))
+    return EXIT_OK
+
+
 def _dispatch(args: argparse.Namespace) -> int:
+    import sqlite3
+
     from tokenpulse.config.paths import resolve
     from tokenpulse.config.settings import SettingsError
     from tokenpulse.store.db import StoreError
@@ -132,21 +191,51 @@ def _dispatch(args: argparse.Namespace) -> int:
         from tokenpulse.gui.app import run_app
 
         return run_app(paths, no_tray=args.no_tray, background=args.background)
+    if args.command in ("backup", "restore", "forget"):
+        from tokenpulse.cli import store_commands
+
+        return store_commands.run(args, paths)
+    sources = _sources(getattr(args, "source", None))
     try:
         from tokenpulse.workspace import Workspace
 
-        workspace = Workspace(paths, sources=_sources(getattr(args, "source", None)))
+        workspace = Workspace(paths, sources=sources)
     except (StoreError, SettingsError) as exc:
         print(f"tokenpulse: {exc}", file=sys.stderr)
         return EXIT_STORE
     try:
+        tell_notices(paths.data_dir)
         if args.command == "scan":
             return _scan(workspace, args.json)
         if args.command == "status":
             return _status(workspace, args)
         return _report(workspace, args)
+    except (sqlite3.Error, OSError, StoreError) as exc:
+        return store_failed(paths.database, exc)
     finally:
         workspace.close()
+
+
+def tell_notices(data_dir: object) -> None:
+    """What the store layer has to tell the user once (a damaged store rebuilt), on stderr."""
+    from pathlib import Path
+
+    from tokenpulse.store.recovery import take_notice
+
+    for line in take_notice(Path(str(data_dir))):
+        print(f"tokenpulse: {line}", file=sys.stderr)
+
+
+def store_failed(db_path: object, exc: BaseException) -> int:
+    """An error from the store while a command ran: one plain line (and a mark for recovery when damaged)."""
+    from pathlib import Path
+
+    from tokenpulse.store.db import StoreError
+    from tokenpulse.store.recovery import after_error
+
+    message = str(exc) if isinstance(exc, StoreError) else after_error(Path(str(db_path)), exc)
+    print(f"tokenpulse: {' '.join(message.split())}", file=sys.stderr)
+    return EXIT_STORE
 
 
 def _scan(workspace: object, as_json: bool) -> int:
@@ -159,7 +248,7 @@ def _scan(workspace: object, as_json: bool) -> int:
         print("tokenpulse: another tokenpulse is scanning; waiting for it to finish…", file=sys.stderr)
     else:
         workspace.lock.release()
-    summary = workspace.scan(progress=bar)
+    summary = workspace.scan(progress=bar, daily_backup=True)
     bar.finish()
     assert summary is not None
     print(json.dumps(summary.to_dict(), indent=2) if as_json else "\n".join(summary.lines()))
@@ -185,9 +274,20 @@ def _status(workspace: object, args: argparse.Namespace) -> int:
     from tokenpulse.workspace import Workspace
 
     assert isinstance(workspace, Workspace)
-    if not args.no_scan:
-        workspace.scan(wait=0.0)  # the app may hold the lock: then its store is current anyway
-    status = live_status(workspace.conn, workspace.clock.now_ms(), workspace.pricer, workspace.settings)
+    from tokenpulse.ingest.lock import app_running
+    from tokenpulse.nudges.policy import PolicyState
+    from tokenpulse.store.reminders import load_state
+
+    # the tray app keeps the store current within a second: then there is nothing to scan, and a status line
+    # answers at once; otherwise scan, unless another scan holds the lock (then the store is current anyway)
+    if not args.no_scan and not app_running(workspace.paths.instance_lock):
+        workspace.scan(wait=0.0)
+    now = workspace.clock.now_ms()
+    try:  # what the app has already shown, or was told not to show, is not "due"
+        state: PolicyState | None = PolicyState.from_json(load_state(workspace.conn), now)
+    except (ValueError, TypeError):
+        state = None
+    status = live_status(workspace.conn, now, workspace.pricer, workspace.settings, state)
     print(json.dumps(status, indent=2) if args.json else render(status))
     return EXIT_OK
 
@@ -207,7 +307,7 @@ def _report(workspace: object, args: argparse.Namespace) -> int:
         from tokenpulse.cli.progress import ProgressBar
 
         bar = ProgressBar()
-        summary = workspace.scan(progress=bar, wait=30.0)
+        summary = workspace.scan(progress=bar, wait=30.0, daily_backup=True)
         bar.finish()
         if summary is None:
             print("tokenpulse: another tokenpulse is scanning; showing the store as it is", file=sys.stderr)

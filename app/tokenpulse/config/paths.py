@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-
-from tokenpulse.store.db import DB_NAME
+from typing import NamedTuple
 
 APP_NAME = "tokenpulse"
 
 
-@dataclass(frozen=True, slots=True)
-class AppPaths:
+class AppPaths(NamedTuple):
+    """Immutable, like a frozen dataclass; a NamedTuple because `tokenpulse status` imports this module and
+    dataclasses alone (with inspect) cost it ~10 ms."""
+
     data_dir: Path
     config_dir: Path
 
     @property
     def database(self) -> Path:
+        from tokenpulse.store.db import DB_NAME  # here, not at the top: `status` reads only this module
+
         return self.data_dir / DB_NAME
 
     @property

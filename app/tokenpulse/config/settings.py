@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -45,6 +44,8 @@ class Settings:
     price_overrides: dict[str, PriceOverride] = field(default_factory=dict)
     reminders: Reminders = field(default_factory=Reminders)
     start_at_login: bool = False
+    # project folders the user asked to forget (`tokenpulse forget --project`): later scans leave them out
+    forgotten_projects: tuple[str, ...] = ()
     schema_version: int = SCHEMA_VERSION
 
 
@@ -56,6 +57,8 @@ def load(path: Path) -> Settings:
     """The settings in `path`, or the defaults when it does not exist."""
     if not path.exists():
         return Settings()
+    import tomllib  # only when there is a file: most commands of most users read none
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         return from_dict(data)
@@ -69,12 +72,14 @@ def from_dict(data: dict[str, Any]) -> Settings:
     roots = {str(k): tuple(str(p) for p in v) for k, v in data.get("source_roots", {}).items()}
     return Settings(timezone=data.get("timezone") or None, source_roots=roots, price_overrides=overrides,
                     reminders=reminders, start_at_login=bool(data.get("start_at_login", False)),
+                    forgotten_projects=tuple(str(p) for p in data.get("forgotten_projects", ())),
                     schema_version=int(data.get("schema_version", SCHEMA_VERSION)))
 
 
 def to_dict(settings: Settings) -> dict[str, Any]:
     data = asdict(settings)
     data["source_roots"] = {k: list(v) for k, v in settings.source_roots.items()}
+    data["forgotten_projects"] = list(settings.forgotten_projects)
     # TOML has no null: unset optional values are simply left out
     return _drop_none(data)
 

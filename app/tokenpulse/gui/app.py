@@ -10,6 +10,7 @@ import socket
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLockFile, QObject, QSocketNotifier, QTimer, Signal, Slot
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
@@ -22,18 +23,23 @@ from tokenpulse.config.settings import Settings
 from tokenpulse.gui.bridge import Bridge
 from tokenpulse.gui.icons import app_icon
 from tokenpulse.gui.popup import SummaryPopup
+from tokenpulse.gui.reminders import ReminderPresenter
 from tokenpulse.gui.settings_dialog import SettingsDialog
 from tokenpulse.gui.tray import Tray
 from tokenpulse.ingest.worker import IngestWorker, WorkspaceFactory
+from tokenpulse.nudges.model import Nudge
+from tokenpulse.nudges.policy import DEFAULT_GRACE_MS
 from tokenpulse.platform.autostart import DESKTOP_ID, XdgAutostart, default_command
 from tokenpulse.snapshot import Snapshot, zone
 from tokenpulse.sources import registry
 
+if TYPE_CHECKING:
+    from tokenpulse.gui.charts.window import ChartsWindow
+
 log = logging.getLogger(__name__)
 
+CHARTS_WARM_UP_MS = 3_000
 NO_TRAY_NOTICE = "No system tray was found, so tokenpulse shows its summary in this window. Closing it quits."
-CHARTS_PLACEHOLDER = ("The charts window is not built yet.\n\nMeanwhile `tokenpulse daily`, `tokenpulse sessions`"
-                      " and `tokenpulse projects` print the same numbers, by token type, in a terminal.")
 
 
 class SingleInstance(QObject):
@@ -50,8 +56,12 @@ class SingleInstance(QObject):
         self._server: QLocalServer | None = None
 
     def acquire(self) -> bool:
-        if not self._lock.tryLock(200):
-            return False
+        old_umask = os.umask(0o077)  # QLockFile creates its file 0666 minus the umask: keep it the user's own
+        try:
+            if not self._lock.tryLock(200):
+                return False
+        finally:
+            os.umask(old_umask)
         QLocalServer.removeServer(self.name)  # a socket left by a crash; we hold the lock, so it is stale
         self._server = QLocalServer(self)
         self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
@@ -116,7 +126,8 @@ class TokenpulseApp(QObject):
 
     def __init__(self, paths: AppPaths, *, env: Mapping[str, str] | None = None, home: Path | None = None,
                  clock: Clock | None = None, no_tray: bool = False, background: bool = False,
-                 tray_available: bool | None = None, parent: QObject | None = None) -> None:
+                 tray_available: bool | None = None, reminder_grace_ms: int = DEFAULT_GRACE_MS,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.paths = paths
         self.env = dict(os.environ if env is None else env)
@@ -137,17 +148,32 @@ class TokenpulseApp(QObject):
         self.popup.sig_settings_requested.connect(self._on_settings_requested)
         self.popup.sig_pause_toggled.connect(lambda on: self.bridge.pause() if on else self.bridge.resume())
         self.popup.sig_quit_requested.connect(self.quit)
+        self.popup.sig_reminder_action.connect(lambda action: self.reminders.latest is not None
+                                               and self.reminders.choose(self.reminders.latest, action))
         self.autostart = XdgAutostart(default_command(self._data_dir_arg()), env=self.env, home=home)
+        self.reminders = ReminderPresenter(None, self)
         self.tray: Tray | None = None
         if not self.window_mode:
-            self.tray = Tray(self.bridge, self.popup, self.clock, lambda: self.autostart.enabled, self)
+            self.tray = Tray(self.bridge, self.popup, self.clock, lambda: self.autostart.enabled,
+                             lambda: self.reminders.latest, self)
             self.tray.sig_charts_requested.connect(self._on_charts_requested)
             self.tray.sig_settings_requested.connect(self._on_settings_requested)
             self.tray.sig_autostart_toggled.connect(self._on_autostart_toggled)
+            self.tray.sig_reminder_action.connect(self._on_reminder_action)
+            self.tray.sig_restore_requested.connect(self._on_restore_requested)
             self.tray.sig_quit_requested.connect(self.quit)
-        self.worker = IngestWorker(self._factory(), self.settings, self.bridge, clock=self.clock)
+            self.reminders.attach_icon(self.tray.icon)
+        self.bridge.sig_reminder_due.connect(self.reminders.show)
+        self.bridge.sig_reminder_due.connect(self.popup.show_reminder)
+        self.reminders.sig_action.connect(self._on_reminder_action)
+        self.reminders.sig_action.connect(lambda _n, action: action != "open_chat" and self.popup.hide_reminder())
+        self.bridge.sig_notice_raised.connect(self._on_bridge_notice_raised)
+        self.bridge.sig_snapshot_changed.connect(self._on_bridge_snapshot_changed)
+        self.worker = IngestWorker(self._factory(), self.settings, self.bridge, clock=self.clock,
+                                   reminder_grace_ms=reminder_grace_ms)
         self._dialog: SettingsDialog | None = None
-        self._charts_box: QMessageBox | None = None
+        self.charts: ChartsWindow | None = None
+        self._notice_box: QMessageBox | None = None
         self._errors_shown: set[str] = set()
         if problem:
             self._on_bridge_error_raised(problem)
@@ -173,6 +199,13 @@ class TokenpulseApp(QObject):
             self.tray.show()
         if not self.background:
             self.show_summary()
+        # pyqtgraph and numpy take ~0.6 s to import: pay that once at a quiet moment after start-up, so that
+        # "Open charts" answers in ~0.1 s instead of ~0.9 s (BENCHMARKS.md, charts)
+        QTimer.singleShot(CHARTS_WARM_UP_MS, self._warm_up_charts)
+
+    @Slot()
+    def _warm_up_charts(self) -> None:
+        import tokenpulse.gui.charts.window  # noqa: F401
 
     @Slot()
     def show_summary(self, attempts: int = 10) -> None:
@@ -196,6 +229,9 @@ class TokenpulseApp(QObject):
         if self.tray is not None:
             self.tray.hide()
         self.popup.hide()
+        if self.charts is not None:
+            self.charts.hide()
+            self.charts.shutdown()
 
     @Slot()
     def quit(self) -> None:
@@ -212,10 +248,59 @@ class TokenpulseApp(QObject):
 
     @Slot()
     def _on_charts_requested(self) -> None:
-        if self._charts_box is None:  # non-modal, kept and reused: the tray must stay usable behind it
-            self._charts_box = QMessageBox(QMessageBox.Icon.Information, "tokenpulse charts", CHARTS_PLACEHOLDER)
-        self._charts_box.show()
-        self._charts_box.raise_()
+        self.open_charts()
+
+    def open_charts(self, session_id: int | None = None) -> ChartsWindow:
+        """The charts window (built on first use, then kept), shown and raised; on one chat if given."""
+        if self.charts is None:
+            from tokenpulse.gui.charts.window import ChartsWindow
+
+            self.charts = ChartsWindow(self.paths.database, self.settings, self.clock)
+        if session_id is not None:
+            self.charts.show_session(session_id)
+        else:
+            self.charts.show()
+            self.charts.raise_()
+            self.charts.activateWindow()
+        return self.charts
+
+    @Slot(object)
+    def _on_bridge_snapshot_changed(self, _snap: Snapshot) -> None:
+        if self.charts is None:
+            return
+        if self.charts.isVisible():
+            self.charts.refresh()  # throttled inside; the queries run on the window's own reader threads
+        else:
+            self.charts.drop_cache()  # redrawn from the store when it is shown again
+
+    @Slot(object, str)
+    def _on_reminder_action(self, nudge: Nudge, action: str) -> None:
+        """What the user chose in a reminder (toast, notification, tray menu): act, and tell the worker."""
+        if action == "open_chat" and nudge.session_id is not None:
+            self.open_charts(nudge.session_id)
+        elif action == "open_budgets":
+            self._on_settings_requested()
+        self.bridge.reminder_action(nudge.key, action, nudge.session_id)
+
+    @Slot(str)
+    def _on_bridge_notice_raised(self, message: str) -> None:
+        print(f"tokenpulse: {message}", file=sys.stderr)
+        if self.tray is not None and self.tray.icon.isVisible():
+            self.tray.icon.showMessage("tokenpulse", message, QSystemTrayIcon.MessageIcon.Information, 20_000)
+        else:  # non-modal: nothing may block the event loop (or a test) on it
+            self._notice_box = QMessageBox(QMessageBox.Icon.Information, "tokenpulse", message)
+            self._notice_box.setModal(False)
+            self._notice_box.show()
+
+    @Slot(str)
+    def _on_restore_requested(self, path: str) -> None:
+        label = next((lbl for lbl, p in self.bridge.latest.backups if p == path), Path(path).name)
+        answer = QMessageBox.question(
+            None, "Restore a backup",  # type: ignore[arg-type]
+            f"Make the store hold the backup of {label} again?\n\nThe store as it is now is kept beside it, and"
+            " the logs are read again from where that backup stopped, so calls still in the logs come back.")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.bridge.restore_backup(path)
 
     @Slot()
     def _on_settings_requested(self) -> None:
@@ -242,6 +327,8 @@ class TokenpulseApp(QObject):
             return
         self.settings = new
         self.bridge.apply_settings(new)
+        if self.charts is not None:
+            self.charts.apply_settings(new)
 
     @Slot(bool)
     def _on_autostart_toggled(self, on: bool) -> None:

@@ -18,6 +18,8 @@ class Bridge(QObject):
     sig_snapshot_changed = Signal(object)  # Snapshot
     sig_progress_changed = Signal(int, int)  # files done, files in all
     sig_error_raised = Signal(str)
+    sig_reminder_due = Signal(object)  # Nudge
+    sig_notice_raised = Signal(str)
     _sig_posted = Signal(str, object)  # emitted on the worker thread only
 
     def __init__(self, initial: Snapshot, parent: QObject | None = None) -> None:
@@ -37,6 +39,12 @@ class Bridge(QObject):
     def error_did_occur(self, message: str) -> None:
         self._sig_posted.emit("error", message)
 
+    def reminder_due(self, nudge: object) -> None:
+        self._sig_posted.emit("reminder", nudge)
+
+    def notice_did_occur(self, message: str) -> None:
+        self._sig_posted.emit("notice", message)
+
     @Slot(str, object)
     def _on_worker_posted(self, kind: str, payload: object) -> None:
         if kind == "snapshot" and isinstance(payload, Snapshot):
@@ -46,6 +54,10 @@ class Bridge(QObject):
             self.sig_progress_changed.emit(*payload)
         elif kind == "error":
             self.sig_error_raised.emit(str(payload))
+        elif kind == "reminder":
+            self.sig_reminder_due.emit(payload)
+        elif kind == "notice":
+            self.sig_notice_raised.emit(str(payload))
 
     # --- commands from the GUI (they only enqueue) ----------------------------------------------------
 
@@ -65,6 +77,14 @@ class Bridge(QObject):
     def snooze(self, until_ms: int | None) -> None:
         if self._worker is not None:
             self._worker.snooze(until_ms)
+
+    def reminder_action(self, key: str, action: str, session_id: int | None = None) -> None:
+        if self._worker is not None:
+            self._worker.reminder_action(key, action, session_id)
+
+    def restore_backup(self, path: str) -> None:
+        if self._worker is not None:
+            self._worker.restore_backup(path)
 
     def apply_settings(self, settings: Settings) -> None:
         if self._worker is not None:

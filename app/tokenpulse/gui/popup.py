@@ -28,6 +28,13 @@ WRAP = 56  # characters per line that fit WIDTH in the default 9-10 pt font
 GAP = 6  # pixels between the tray icon and the popup
 
 
+def _plain(label: QLabel) -> QLabel:
+    """Labels showing text from the logs: never guessed to be rich text (a folder named `<img src=x>` would be
+    rendered and make Qt open a file)."""
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
 def _wrap(line: str) -> str:
     return textwrap.fill(line, WRAP, break_on_hyphens=False) if line else ""
 
@@ -76,6 +83,7 @@ class SummaryPopup(QFrame):
     sig_settings_requested = Signal()
     sig_pause_toggled = Signal(bool)
     sig_quit_requested = Signal()
+    sig_reminder_action = Signal(str)  # an action id of the reminder shown here
 
     def __init__(self, window_mode: bool = False, notice: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -91,7 +99,7 @@ class SummaryPopup(QFrame):
         root.setContentsMargins(12, 10, 12, 10)
         root.setSpacing(6)
         if notice:
-            root.addWidget(QLabel(_wrap(notice), objectName="notice"))
+            root.addWidget(_plain(QLabel(_wrap(notice), objectName="notice")))
         root.addWidget(self._bold(QLabel("Tokens by type")))
         root.addLayout(self._table())
         hint = QLabel("Output is the work; the rest is what the model was fed.")
@@ -104,7 +112,8 @@ class SummaryPopup(QFrame):
         root.addWidget(self.spark_caption)
         root.addWidget(self.spark)
         root.addWidget(self._live_block())
-        self.state = QLabel(objectName="state")
+        root.addWidget(self._reminder_block())
+        self.state = _plain(QLabel(objectName="state"))
         root.addWidget(self.state)
         root.addLayout(self._buttons())
 
@@ -134,18 +143,67 @@ class SummaryPopup(QFrame):
         grid.setColumnStretch(0, 1)
         return grid
 
-    def _live_block(self) -> QFrame:
-        box = QFrame(objectName="live")
+    @staticmethod
+    def _panel(name: str) -> tuple[QFrame, QVBoxLayout]:
+        box = QFrame(objectName=name)
         box.setFrameShape(QFrame.Shape.StyledPanel)
         lay = QVBoxLayout(box)
         lay.setContentsMargins(8, 6, 8, 6)
-        self.live_title = self._bold(QLabel(objectName="live_title"))
-        self.live_detail = QLabel(objectName="live_detail")
+        return box, lay
+
+    def _live_block(self) -> QFrame:
+        box, lay = self._panel("live")
+        self.live_title = _plain(self._bold(QLabel(objectName="live_title")))
+        self.live_detail = _plain(QLabel(objectName="live_detail"))
         self.live_bar = QProgressBar(objectName="live_bar", textVisible=False, maximumHeight=8)
-        self.live_advice = QLabel(objectName="live_advice")
+        self.live_advice = _plain(QLabel(objectName="live_advice"))
         for w in (self.live_title, self.live_detail, self.live_bar, self.live_advice):
             lay.addWidget(w)
         return box
+
+    def _reminder_block(self) -> QFrame:
+        """The latest reminder not yet answered, with its actions (hidden when there is none)."""
+        box, lay = self._panel("reminder")
+        self.reminder_title = _plain(self._bold(QLabel(objectName="reminder_title")))
+        self.reminder_body = _plain(QLabel(objectName="reminder_body"))
+        lay.addWidget(self.reminder_title)
+        lay.addWidget(self.reminder_body)
+        self._reminder_row = QHBoxLayout()
+        lay.addLayout(self._reminder_row)
+        self.reminder_buttons: dict[str, QPushButton] = {}
+        box.setVisible(False)
+        self.reminder_box = box
+        return box
+
+    @Slot(object)
+    def show_reminder(self, nudge: object) -> None:
+        from tokenpulse.nudges.model import Nudge
+
+        assert isinstance(nudge, Nudge)
+        self.reminder_title.setText(_wrap(nudge.title))
+        self.reminder_body.setText(_wrap(nudge.body))
+        for button in self.reminder_buttons.values():
+            self._reminder_row.removeWidget(button)
+            button.deleteLater()
+        self.reminder_buttons = {}
+        for action in nudge.actions:
+            button = QPushButton(action.label, objectName=f"reminder_{action.id}")
+            button.clicked.connect(lambda _=False, a=action.id: self._on_reminder_button_clicked(a))
+            self._reminder_row.addWidget(button)
+            self.reminder_buttons[action.id] = button
+        self.reminder_box.setVisible(True)
+        self._fit()
+
+    @Slot()
+    def hide_reminder(self) -> None:
+        self.reminder_box.setVisible(False)
+        self._fit()
+
+    def _on_reminder_button_clicked(self, action: str) -> None:
+        if action != "open_chat":
+            self.reminder_box.setVisible(False)  # answered
+            self._fit()
+        self.sig_reminder_action.emit(action)
 
     def _buttons(self) -> QVBoxLayout:
         rows = QVBoxLayout()

@@ -13,6 +13,7 @@ from tokenpulse.clock import Clock
 from tokenpulse.gui.bridge import Bridge
 from tokenpulse.gui.icons import tray_icon
 from tokenpulse.gui.popup import SummaryPopup
+from tokenpulse.nudges.model import Nudge
 from tokenpulse.presenters import snooze, text
 from tokenpulse.presenters.icon_state import IconState, icon_state
 from tokenpulse.snapshot import Snapshot
@@ -24,16 +25,20 @@ class Tray(QObject):
     sig_charts_requested = Signal()
     sig_settings_requested = Signal()
     sig_autostart_toggled = Signal(bool)
+    sig_reminder_action = Signal(object, str)  # (Nudge, action id)
+    sig_restore_requested = Signal(str)  # a backup's path
     sig_quit_requested = Signal()
 
     def __init__(self, bridge: Bridge, popup: SummaryPopup, clock: Clock, autostart_enabled: Callable[[], bool],
-                 parent: QObject | None = None) -> None:
-        """`autostart_enabled` says whether the login entry exists now; it is asked each time the menu opens."""
+                 latest_reminder: Callable[[], Nudge | None] = lambda: None, parent: QObject | None = None) -> None:
+        """`autostart_enabled` says whether the login entry exists now, `latest_reminder` which reminder is still
+        unanswered; both are asked each time the menu opens."""
         super().__init__(parent)
         self._bridge = bridge
         self._popup = popup
         self._clock = clock
         self._autostart_enabled = autostart_enabled
+        self._latest_reminder = latest_reminder
         self._icon_state: IconState | None = None
         self.icon = QSystemTrayIcon(self)
         self.menu = QMenu()
@@ -73,18 +78,37 @@ class Tray(QObject):
         menu.addAction("Show summary", self._show_popup)
         menu.addAction("Open charts…", self.sig_charts_requested.emit)
         menu.addSeparator()
+        self._reminder_menu(menu)
         self._snooze_menu(menu, snap)
         pause = menu.addAction("Pause watching")
         pause.setCheckable(True)
         pause.setChecked(snap.paused)
         pause.toggled.connect(self._on_pause_toggled)
         menu.addAction("Settings…", self.sig_settings_requested.emit)
+        self._restore_menu(menu, snap)
         login = menu.addAction("Start at login")
         login.setCheckable(True)
         login.setChecked(self._autostart_enabled())
         login.toggled.connect(self.sig_autostart_toggled.emit)
         menu.addSeparator()
         menu.addAction("Quit tokenpulse", self.sig_quit_requested.emit)
+
+    def _reminder_menu(self, menu: QMenu) -> None:
+        nudge = self._latest_reminder()
+        if nudge is None:
+            return
+        sub = menu.addMenu(f"Reminder: {nudge.title}")
+        for action in nudge.actions:
+            sub.addAction(action.label).triggered.connect(
+                lambda _=False, a=action.id, n=nudge: self.sig_reminder_action.emit(n, a))
+
+    def _restore_menu(self, menu: QMenu, snap: Snapshot) -> None:
+        sub = menu.addMenu("Restore a backup")
+        if not snap.backups:
+            sub.addAction("No backups yet (one is made each day)").setEnabled(False)
+        for label, path in snap.backups:
+            sub.addAction(f"Backup of {label}…").triggered.connect(
+                lambda _=False, p=path: self.sig_restore_requested.emit(p))
 
     def _snooze_menu(self, menu: QMenu, snap: Snapshot) -> None:
         sub = menu.addMenu("Snooze reminders")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tokenpulse.ingest.tailer import LineReader, still_same_file, tail_hash_at
 from tokenpulse.sources.base import Source
-from tokenpulse.store.ledger import Cursor
+from tokenpulse.store.ledger import Cursor, path_key
 from tokenpulse.usage import ApiCall
 
 
@@ -70,7 +70,7 @@ def _read(source: Source, path: Path, fd: int, cursor: Cursor | None, out: LineR
     out.usage_records = parser.usage_records
     out.duplicates = getattr(parser, "duplicates", 0)
     out.bytes_read = reader.offset - start
-    out.cursor = Cursor(source=source.name, path=str(path), device=st.st_dev, inode=st.st_ino, size=st.st_size,
+    out.cursor = Cursor(source=source.name, path=path_key(path), device=st.st_dev, inode=st.st_ino, size=st.st_size,
                         mtime_ns=st.st_mtime_ns, offset=reader.offset, tail_hash=tail_hash_at(fd, reader.offset),
                         parser_state=parser.state() or None,
                         lines_skipped=(cursor.lines_skipped if resume and cursor else 0) + sum(parser.skipped.values()))

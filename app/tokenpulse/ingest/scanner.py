@@ -5,17 +5,21 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tokenpulse.clock import Clock
-from tokenpulse.ingest.summary import ScanSummary
 from tokenpulse.ingest.linefile import LineRead, read_line_file, read_line_job
+from tokenpulse.ingest.summary import ScanSummary
 from tokenpulse.pricing.pricer import Pricer
 from tokenpulse.sources.base import Parsed, Source, file_kind
-from tokenpulse.sources.walk import WalkErrors
-from tokenpulse.store.ledger import Cursor, Ledger
+from tokenpulse.sources.walk import WalkErrors, resolves_inside
+from tokenpulse.store.ledger import Cursor, Ledger, path_key
+from tokenpulse.usage import ApiCall
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor  # the pool is imported only for a large first import
 
 Progress = Callable[[int, int, str], None]
 
@@ -34,8 +38,10 @@ class Scanner:
     """Incremental and idempotent: a second scan of unchanged files reads nothing and changes nothing."""
 
     def __init__(self, ledger: Ledger, sources: Iterable[Source], pricer: Pricer, clock: Clock,
-                 env: Mapping[str, str] | None = None, home: Path | None = None, workers: int = 1) -> None:
+                 env: Mapping[str, str] | None = None, home: Path | None = None, workers: int = 1,
+                 forgotten_projects: Iterable[str] = ()) -> None:
         self.ledger = ledger
+        self.forgotten = _Forgotten(forgotten_projects)
         self.workers = workers
         self.parallel_min_bytes = PARALLEL_MIN_BYTES
         self.sources = list(sources)
@@ -68,7 +74,7 @@ class Scanner:
         files = self.discover(summary)
         cursors = self.ledger.cursors()
         names = {s.name for s in self.sources}
-        present = {str(p) for _, p in files}
+        present = {path_key(p) for _, p in files}
         gone = [c.path for c in cursors.values() if c.source in names and not c.missing and c.path not in present]
         if gone:
             self.ledger.mark_missing(gone)
@@ -82,16 +88,16 @@ class Scanner:
         if pool is not None:
             # Parsing runs in worker processes; this process stays the one writer and commits in order.
             with pool:
-                jobs = [(s, p, cursors.get(str(p))) for s, p in line_files]
+                jobs = [(s, p, cursors.get(path_key(p))) for s, p in line_files]
                 for read in pool.map(read_line_job, jobs):
                     self._commit_lines(read, summary)
                     done += 1
                     if progress is not None:
                         progress(done, total, read.path)
-            taken = {str(p) for _, p in line_files}
-            files = [(s, p) for s, p in files if str(p) not in taken]
+            taken = {path_key(p) for _, p in line_files}
+            files = [(s, p) for s, p in files if path_key(p) not in taken]
         for source, path in files:
-            self.scan_file(source, path, cursors.get(str(path)), summary)
+            self.scan_file(source, path, cursors.get(path_key(path)), summary)
             done += 1
             if progress is not None:
                 progress(done, total, str(path))
@@ -103,7 +109,7 @@ class Scanner:
             return None
         pending = 0
         for _, path in line_files:
-            cursor = cursors.get(str(path))
+            cursor = cursors.get(path_key(path))
             try:
                 size = os.stat(path).st_size
             except OSError:
@@ -126,21 +132,26 @@ class Scanner:
             if source is None:
                 continue
             if not path.exists():
-                known = cursors.get(str(path))
+                known = cursors.get(path_key(path))
                 if known is not None and not known.missing:
-                    self.ledger.mark_missing([str(path)])
+                    self.ledger.mark_missing([path_key(path)])
                     summary.files_missing += 1
                 continue
-            self.scan_file(source, path, cursors.get(str(path)), summary)
+            self.scan_file(source, path, cursors.get(path_key(path)), summary)
         return summary
 
     def owner(self, path: Path) -> Source | None:
+        """The source whose root holds `path` and that reads such files; None for anything else.
+
+        Paths from the watcher did not come through `walk_files`: one that lies inside a root by name but is (or
+        passes through) a symlink leading out of it is refused, as the walk refuses it.
+        """
         for root in self.roots:
             try:
                 path.relative_to(root.path)
             except ValueError:
                 continue
-            if root.source.owns(path):
+            if root.source.owns(path) and resolves_inside(path, root.path):
                 return root.source
         return None
 
@@ -182,18 +193,20 @@ class Scanner:
         if read.reread:
             summary.files_reread += 1
         pricer = self.pricer
-        for call in read.calls:
+        calls = self.forgotten.drop(read.calls, summary)
+        for call in calls:
             call.cost_usd = pricer.cost(call)
-        result = self.ledger.commit_file(read.cursor, read.calls, self.clock.now_ms())
+        result = self.ledger.commit_file(read.cursor, calls, self.clock.now_ms())
         summary.files_read += 1
         summary.bytes_read += read.bytes_read
         summary.usage_records += read.usage_records
         summary.calls_new += result.new
         summary.calls_updated += result.updated
         summary.replays_dropped += result.replays_dropped
-        summary.duplicates += len(read.calls) - result.new - result.updated - result.replays_dropped
+        summary.duplicates += len(calls) - result.new - result.updated - result.replays_dropped
         summary.duplicates += read.duplicates
         summary.sessions_touched.update(result.sessions)
+        summary.rollups_pending += result.pending
 
     # -----------------------------------------------------------------------------------------
     # Whole documents and databases (sources with `file_kind`); the line reader above is untouched.
@@ -219,7 +232,7 @@ class Scanner:
             chunks.append(chunk)
             offset += len(chunk)
         parsed = source.read_document(path, b"".join(chunks))  # type: ignore[attr-defined]
-        new_cursor = Cursor(source=source.name, path=str(path), device=st.st_dev, inode=st.st_ino,
+        new_cursor = Cursor(source=source.name, path=path_key(path), device=st.st_dev, inode=st.st_ino,
                             size=st.st_size, mtime_ns=st.st_mtime_ns, offset=offset,
                             lines_skipped=sum(parsed.skipped.values()))
         self._commit_parsed(new_cursor, parsed, offset, summary)
@@ -229,7 +242,7 @@ class Scanner:
         summary.files_seen += 1
         main = _sqlite_main(path)
         if main != path:  # the watcher saw the write-ahead log change: the cursor belongs to the database
-            cursor = self.ledger.cursors().get(str(main))
+            cursor = self.ledger.cursors().get(path_key(main))
         try:
             dev, ino, size, mtime_ns = _database_signature(main)
         except FileNotFoundError:
@@ -250,16 +263,17 @@ class Scanner:
             summary.skipped["unreadable database"] += 1
             summary.problem(f"cannot read database {main}: {exc}")
             return
-        new_cursor = Cursor(source=source.name, path=str(main), device=dev, inode=ino, size=size,
+        new_cursor = Cursor(source=source.name, path=path_key(main), device=dev, inode=ino, size=size,
                             mtime_ns=mtime_ns, parser_state=new_state or None,
                             lines_skipped=(cursor.lines_skipped if same_file and cursor else 0)
                             + sum(parsed.skipped.values()))
         self._commit_parsed(new_cursor, parsed, 0, summary)
 
     def _commit_parsed(self, cursor: Cursor, parsed: Parsed, bytes_read: int, summary: ScanSummary) -> None:
-        for call in parsed.calls:
+        calls = self.forgotten.drop(parsed.calls, summary)
+        for call in calls:
             call.cost_usd = self.pricer.cost(call)
-        result = self.ledger.commit_file(cursor, parsed.calls, self.clock.now_ms())
+        result = self.ledger.commit_file(cursor, calls, self.clock.now_ms())
         summary.files_read += 1
         summary.bytes_read += bytes_read
         summary.usage_records += parsed.usage_records
@@ -269,6 +283,22 @@ class Scanner:
         # a re-parsed document repeats its old calls: those are not duplicates, so they are not counted as such
         summary.skipped.update(parsed.skipped)
         summary.sessions_touched.update(result.sessions)
+        summary.rollups_pending += result.pending
+
+
+class _Forgotten:
+    """Project folders the user asked to forget: their calls (sub-folders included) are never stored again."""
+
+    def __init__(self, folders: Iterable[str]) -> None:
+        self._exact = {f.rstrip("/") or "/" for f in folders}
+        self._prefixes = tuple(f if f.endswith("/") else f + "/" for f in self._exact)
+
+    def drop(self, calls: list[ApiCall], summary: ScanSummary) -> list[ApiCall]:
+        if not self._exact:
+            return calls
+        kept = [c for c in calls if not (c.project and (c.project in self._exact or c.project.startswith(self._prefixes)))]
+        summary.calls_forgotten += len(calls) - len(kept)
+        return kept
 
 
 def _unchanged(cursor: Cursor | None, dev: int, ino: int, size: int, mtime_ns: int) -> bool:

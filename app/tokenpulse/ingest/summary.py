@@ -21,9 +21,11 @@ class ScanSummary:
     calls_updated: int = 0
     duplicates: int = 0
     replays_dropped: int = 0
+    calls_forgotten: int = 0  # calls of projects the user asked to forget, left out
     skipped: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     sessions_touched: set[int] = field(default_factory=set)
+    rollups_pending: int = 0  # file commits with calls whose rollups the caller must refresh (after_ingest)
 
     def problem(self, message: str) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -42,6 +44,7 @@ class ScanSummary:
             "files_missing": self.files_missing, "bytes_read": self.bytes_read,
             "usage_records": self.usage_records, "calls_new": self.calls_new, "calls_updated": self.calls_updated,
             "duplicates_dropped": self.duplicates, "replays_dropped": self.replays_dropped,
+            "calls_forgotten": self.calls_forgotten,
             "lines_skipped": dict(sorted(self.skipped.items())), "problems": list(self.problems),
         }
 
@@ -56,6 +59,8 @@ class ScanSummary:
             f"duplicates dropped: {self.duplicates:,} (streaming copies, resumed or forked history,"
             f" re-emitted snapshots)" + (f"; {self.replays_dropped:,} sidechain replays" if self.replays_dropped else ""),
         ]
+        if self.calls_forgotten:
+            out.append(f"calls left out: {self.calls_forgotten:,} (of projects you asked to forget)")
         if self.skipped:
             out.append(f"lines skipped: {self.lines_skipped:,}")
             out.extend(f"  {count:>8,}  {reason}" for reason, count in self.skipped.most_common())

@@ -1,7 +1,9 @@
 """The app's one ingest thread: owns the Workspace, backfills, then turns watched changes into Snapshots.
 
 It blocks on its queue when idle (no polling). Wake-ups with a timeout happen only at moments that
-change what the tray shows: the live chat going quiet, local midnight, a snooze ending.
+change what the tray shows or what a reminder says: the live chat going quiet, local midnight (also the
+daily backup), a snooze or the start-up grace ending, a long chat's cache expiring.
+It is also the one writer of the reminder log and of the store's backups and restores.
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ from typing import Protocol
 from tokenpulse.clock import Clock, SystemClock
 from tokenpulse.config.settings import Settings
 from tokenpulse.ingest.changes import Batch, Command, collect
+from tokenpulse.ingest.housekeeping import Housekeeping, next_utc_midnight
 from tokenpulse.ingest.summary import ScanSummary
 from tokenpulse.ingest.watcher import Watcher, WatchRoot
+from tokenpulse.nudges.model import Nudge
+from tokenpulse.nudges.policy import DEFAULT_GRACE_MS
 from tokenpulse.snapshot import LIVE_WINDOW_MS, ImportProgress, Snapshot, build, next_midnight_ms, zone
 from tokenpulse.workspace import Workspace
 
@@ -37,6 +42,14 @@ class IngestListener(Protocol):
 
     def error_did_occur(self, message: str) -> None: ...
 
+    def reminder_due(self, nudge: Nudge) -> None:
+        """A reminder to show now (already logged as shown)."""
+        ...
+
+    def notice_did_occur(self, message: str) -> None:
+        """Something the user should read once that is not an error (a store rebuilt, a backup restored)."""
+        ...
+
 
 WorkspaceFactory = Callable[[Settings], Workspace]
 
@@ -50,13 +63,15 @@ class IngestWorker:
 
     def __init__(self, factory: WorkspaceFactory, settings: Settings, listener: IngestListener, *,
                  clock: Clock | None = None, quiet_s: float = 0.3, max_batch_s: float = 1.0,
-                 progress_every_s: float = 0.1, snapshot_every_s: float = 1.0) -> None:
+                 progress_every_s: float = 0.1, snapshot_every_s: float = 1.0,
+                 reminder_grace_ms: int = DEFAULT_GRACE_MS) -> None:
         self._factory = factory
         self._settings = settings
         self._listener = listener
         self._clock = clock or SystemClock()
         self._quiet_s, self._max_batch_s = quiet_s, max_batch_s
         self._progress_every_s, self._snapshot_every_s = progress_every_s, snapshot_every_s
+        self._chores = Housekeeping(self._clock, reminder_grace_ms, started_ms=self._clock.now_ms())
         self._queue: queue.Queue[object] = queue.Queue()
         self._interrupt = threading.Event()  # stop, pause or new settings: abandon a running backfill
         self._thread = threading.Thread(target=self._run, name="tokenpulse-ingest", daemon=True)
@@ -67,7 +82,6 @@ class IngestWorker:
         self._ready = False
         self._stopped = False
         self._progress: ImportProgress | None = None
-        self._snooze: int | None = None
         self._problems: list[str] = []
         self._pending: set[Path] = set()  # changed files not read yet: another process held the scan lock
         self._last: Snapshot | None = None
@@ -92,6 +106,15 @@ class IngestWorker:
 
     def snooze(self, until_ms: int | None) -> None:
         self._queue.put(Command("snooze", until_ms))
+
+    def reminder_action(self, key: str, action: str, session_id: int | None = None) -> None:
+        """The user chose `action` in the reminder `key` ("mute_chat" also stops reminders about that chat)."""
+        self._queue.put(Command("reminder_action", (key, action, session_id)))
+
+    def restore_backup(self, path: str) -> None:
+        """Make the store hold this backup again (the current store is kept beside it), then rescan."""
+        self._interrupt.set()
+        self._queue.put(Command("restore", path))
 
     def apply_settings(self, settings: Settings) -> None:
         """New roots, zone, prices or thresholds: the worker re-opens the store and re-plans its watches."""
@@ -144,6 +167,11 @@ class IngestWorker:
             self._problem(str(exc))
             self._emit_error(str(exc))
             return
+        self._chores.load_policy(self._ws)
+        self._chores.list_backups(self._ws)
+        notice = self._chores.notice(self._ws)
+        if notice:
+            self._call(self._listener.notice_did_occur, notice)
         if self._watcher is not None:
             self._watcher.stop()
         # created stopped: it starts with the backfill, unless watching is paused
@@ -153,6 +181,7 @@ class IngestWorker:
     def _close(self) -> None:
         if self._watcher is not None:
             self._watcher.stop()
+        self._chores.drop_status(self._ws)
         if self._ws is not None:
             self._ws.close()
             self._ws = None
@@ -190,11 +219,13 @@ class IngestWorker:
                 summary = ws.scan(progress, wait=0.5)
             self._ready = True
             self._absorb(summary)
+            self._daily_backup()
         except _Interrupted:
             pass
         finally:
             self._progress = None
             self._publish()
+            self._check_reminders()
 
     def _handle(self, item: object) -> None:
         if isinstance(item, Command):
@@ -220,6 +251,7 @@ class IngestWorker:
         self._pending = set()
         self._scan_paths(files)
         self._publish()
+        self._check_reminders()
 
     def _files_under(self, folder: Path) -> Iterable[Path]:
         assert self._ws is not None
@@ -237,7 +269,7 @@ class IngestWorker:
             self._pending = files
             return
         try:
-            summary = ws.scanner.scan_paths(sorted(files))
+            summary = ws.scan_paths(sorted(files))  # with the chats' waste figures and rollups refreshed
         finally:
             ws.lock.release()
         self._absorb(summary)
@@ -250,14 +282,21 @@ class IngestWorker:
             self._paused = True
             if self._watcher is not None:
                 self._watcher.stop()
+            self._chores.drop_status(self._ws)
             self._publish()
         elif cmd.name == "resume":
             if self._paused:
                 self._paused = False
                 self._watch_and_backfill()
         elif cmd.name == "snooze":
-            self._snooze = cmd.value if isinstance(cmd.value, int) else None
+            self._chores.snooze(self._ws, cmd.value if isinstance(cmd.value, int) else None)
             self._publish()
+            self._check_reminders()  # "resume now" may let a held reminder through
+        elif cmd.name == "reminder_action" and isinstance(cmd.value, tuple):
+            self._reminder_action(*cmd.value)
+        elif cmd.name == "restore" and isinstance(cmd.value, str):
+            self._interrupt.clear()
+            self._restore(cmd.value)
         elif cmd.name == "settings" and isinstance(cmd.value, Settings):
             self._interrupt.clear()
             self._settings = cmd.value
@@ -267,13 +306,17 @@ class IngestWorker:
             self._open()
             self._publish()
             self._guarded(self._watch_and_backfill)
-        elif cmd.name == "refresh":
+        elif cmd.name == "refresh":  # "look again now": the picture and the reminders
             self._publish(force=True)
+            self._check_reminders()
 
     def _on_deadline(self) -> None:
         if self._pending:
             self._scan_paths(set())
+        if self._ready:
+            self._daily_backup()  # a no-op unless the UTC day has turned since the last one
         self._publish()
+        self._check_reminders()
 
     def _next_timeout(self) -> float | None:
         """Seconds until the tray's picture changes by itself; None: nothing will, block until an event."""
@@ -286,6 +329,9 @@ class IngestWorker:
             deadlines.append(snap.live.last_ms + LIVE_WINDOW_MS + 1)
         if snap.snoozed_until_ms is not None and snap.snoozed_until_ms > now:
             deadlines.append(snap.snoozed_until_ms)
+        if self._chores.wake_ms is not None:
+            deadlines.append(self._chores.wake_ms)
+        deadlines.append(next_utc_midnight(now))  # the daily backup is dated by UTC day
         if self._pending:
             deadlines.append(now + 5_000)
         # at least a second: a clock sitting on a boundary must not turn this into a busy loop
@@ -310,7 +356,8 @@ class IngestWorker:
                          fresh_chat_reminders=settings.reminders.fresh_chat)
         watch_problems = self._watcher.problems if self._watcher is not None else []
         return snap.with_state(importing=self._progress, ready=self._ready, paused=self._paused,
-                               snoozed_until_ms=self._snooze,
+                               snoozed_until_ms=self._chores.policy.snoozed_until_ms,
+                               backups=self._chores.backups,
                                problems=tuple(dict.fromkeys(self._problems + watch_problems)))
 
     def _publish(self, force: bool = False) -> None:
@@ -320,6 +367,47 @@ class IngestWorker:
         if force or last is None or snap.with_state(now_ms=0) != last.with_state(now_ms=0):
             self._call(self._listener.snapshot_did_change, snap)
 
+    # --- reminders, backups and notices (the store chores in housekeeping.py) --------------------------
+
+    def _check_reminders(self) -> None:
+        """Hand out each reminder that is due, once. Only after the first import: history read in the backfill
+        must never fire a reminder."""
+        if self._ws is None or not self._ready or self._paused:
+            self._chores.wake_ms = None
+            return
+        for nudge in self._chores.due_reminders(self._ws, self._settings):
+            self._call(self._listener.reminder_due, nudge)
+        self._chores.write_status(self._ws, self._settings)  # after the reminders: what is due is what is left
+
+    def _reminder_action(self, key: str, action: str, session_id: int | None) -> None:
+        if self._ws is not None:
+            self._chores.reminder_action(self._ws, key, action, session_id)
+            self._publish()  # a snooze shows in the menu
+
+    def _daily_backup(self) -> None:
+        if self._ws is not None:
+            problem = self._chores.daily_backup(self._ws)
+            if problem:
+                self._problem(problem)
+                self._emit_error(problem)
+
+    def _restore(self, path: str) -> None:
+        from tokenpulse.store.db import StoreError
+
+        if self._ws is None:
+            return
+        try:
+            message = self._chores.restore(self._ws, path)
+        except StoreError as exc:
+            self._emit_error(str(exc))
+            return
+        self._call(self._listener.notice_did_occur, message)
+        self._close()  # every cached view of the store (prices, cursors, policy) is re-read from the restored one
+        self._ready = False
+        self._open()
+        self._publish()
+        self._guarded(self._watch_and_backfill)
+
     def _emit_error(self, message: str) -> None:
         self._call(self._listener.error_did_occur, message)
 
@@ -328,3 +416,4 @@ class IngestWorker:
             fn(*args)
         except Exception:  # a listener's bug must not stop ingestion
             log.exception("ingest listener failed")
+

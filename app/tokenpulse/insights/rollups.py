@@ -160,6 +160,20 @@ def refresh_stale(conn: sqlite3.Connection, pricer: RatesSource | None = None, t
     return refresh(conn, stale, pricer, tz)
 
 
+def refresh_zone(conn: sqlite3.Connection, tz: ZoneInfo) -> None:
+    """Rebuild usage_local_hour when it is kept in another zone than `tz`, or empty while rollups exist (it was
+    emptied by `forget`); cheap when neither is the case (two one-row reads)."""
+    if _local_zone(conn) != tz.key and _has_rollups(conn):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            _rebuild_local(conn, tz)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+
 # --- usage_local_hour ---------------------------------------------------------------------------------
 
 def local_zone(conn: sqlite3.Connection) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tokenpulse.config.settings import Reminders
-from tokenpulse.nudges.model import MINUTE_MS, Action, ChatSnapshot, Nudge
+from tokenpulse.nudges.model import DISMISS, MINUTE_MS, MUTE_CHAT, OPEN_CHAT, ChatSnapshot, Nudge
 from tokenpulse.nudges.text import tokens, usd, where
 
 # Tell while it is still news: an expiry noticed hours later (asleep, quiet hours) is not worth a popup.
@@ -32,5 +32,5 @@ def candidate(chat: ChatSnapshot, now_ms: int, r: Reminders) -> Nudge | None:
             f" about {usd(rewrite)}")
     body += f" (vs {usd(reread)} from the cache)." if reread is not None else "."
     body += " Starting a fresh chat with a short recap is cheaper."
-    return Nudge("cache_expired", key(chat), "Chat cache expired", body,
-                 (Action("dismiss", "Dismiss"),), chat.project)
+    return Nudge("cache_expired", key(chat), "Chat cache expired", body, (OPEN_CHAT, MUTE_CHAT, DISMISS),
+                 chat.project, session_id=chat.session_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tokenpulse.config.settings import Reminders
 from tokenpulse.insights.waste import fresh_chat_saving
-from tokenpulse.nudges.model import MINUTE_MS, Action, ChatSnapshot, Nudge
+from tokenpulse.nudges.model import MINUTE_MS, MUTE_CHAT, OPEN_CHAT, SNOOZE_1H, ChatSnapshot, Nudge
 from tokenpulse.nudges.text import tokens, usd, where
 
 LIVE_MS = 10 * MINUTE_MS  # a chat is live when its last call is this recent
@@ -40,6 +40,5 @@ def candidate(chat: ChatSnapshot, now_ms: int, r: Reminders) -> Nudge | None:
         body += (f" A fresh chat with a short recap would save about {usd(saving)}"
                  f" over the next {SAVING_MESSAGES} messages.")
     title = "Time for a fresh chat?" if lvl == 1 else "This chat is now very long"
-    return Nudge("fresh_chat", key(chat.session_id, lvl), title, body,
-                 (Action("snooze_1h", "Snooze 1 h"), Action("dismiss", "Dismiss")), chat.project,
-                 tuple(key(chat.session_id, lower) for lower in range(1, lvl)))
+    return Nudge("fresh_chat", key(chat.session_id, lvl), title, body, (OPEN_CHAT, SNOOZE_1H, MUTE_CHAT),
+                 chat.project, tuple(key(chat.session_id, lower) for lower in range(1, lvl)), chat.session_id)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from tokenpulse.config.settings import Reminders
 from tokenpulse.nudges import budgets, cache_expiry, fresh_chat
 from tokenpulse.nudges.model import MINUTE_MS, ChatSnapshot, Nudge, SpendSnapshot
-from tokenpulse.nudges.timing import in_grace, in_quiet_hours
+from tokenpulse.nudges.timing import in_grace, in_quiet_hours, quiet_end_ms
 
 # The first scan after start-up backfills history; nothing may fire until it has had time to finish.
 DEFAULT_GRACE_MS = 2 * MINUTE_MS
@@ -25,9 +25,11 @@ class PolicyState:
     started_ms: int
     fired: Mapping[str, int] = field(default_factory=dict)  # reminder key → when it fired
     snoozed_until_ms: int | None = None
+    muted: frozenset[int] = frozenset()  # chats the user said not to be reminded about again
 
     def to_json(self) -> str:
-        return json.dumps({"fired": dict(self.fired), "snoozed_until_ms": self.snoozed_until_ms})
+        return json.dumps({"fired": dict(self.fired), "snoozed_until_ms": self.snoozed_until_ms,
+                           "muted": sorted(self.muted)})
 
     @classmethod
     def from_json(cls, text: str | None, started_ms: int) -> PolicyState:
@@ -36,11 +38,18 @@ class PolicyState:
         fired = {str(k): int(v) for k, v in dict(data.get("fired") or {}).items()
                  if int(v) >= started_ms - HISTORY_MS}
         snooze = data.get("snoozed_until_ms")
-        return cls(started_ms=started_ms, fired=fired, snoozed_until_ms=None if snooze is None else int(snooze))
+        muted = frozenset(int(s) for s in data.get("muted") or ())
+        return cls(started_ms=started_ms, fired=fired, snoozed_until_ms=None if snooze is None else int(snooze),
+                   muted=muted)
 
 
-def snooze(state: PolicyState, until_ms: int) -> PolicyState:
+def snooze(state: PolicyState, until_ms: int | None) -> PolicyState:
     return replace(state, snoozed_until_ms=until_ms)
+
+
+def mute_chat(state: PolicyState, session_id: int) -> PolicyState:
+    """No more reminders of any rule about this chat."""
+    return replace(state, muted=state.muted | {session_id})
 
 
 def candidates(now_ms: int, chats: Iterable[ChatSnapshot], spend: SpendSnapshot | None, r: Reminders,
@@ -72,7 +81,8 @@ def evaluate(now_ms: int, chats: Iterable[ChatSnapshot], spend: SpendSnapshot | 
     """The reminders to show now and the new state. Silenced reminders are not marked: they may fire later."""
     if silenced(now_ms, state, r, tz, grace_ms):
         return [], state
-    due = [n for n in candidates(now_ms, chats, spend, r, state.started_ms) if n.key not in state.fired]
+    due = [n for n in candidates(now_ms, chats, spend, r, state.started_ms)
+           if n.key not in state.fired and n.session_id not in state.muted]
     if not due:
         return [], state
     fired = dict(state.fired)
@@ -80,3 +90,22 @@ def evaluate(now_ms: int, chats: Iterable[ChatSnapshot], spend: SpendSnapshot | 
         for key in (n.key, *n.also_done):  # a 2T or 100 % reminder stands for the lower levels too
             fired.setdefault(key, now_ms)
     return due, replace(state, fired=fired)
+
+
+def next_wake_ms(now_ms: int, chats: Iterable[ChatSnapshot], r: Reminders, tz: ZoneInfo, state: PolicyState,
+                 grace_ms: int = DEFAULT_GRACE_MS) -> int | None:
+    """The next moment a reminder may fall due with no new call: a cache expiring, or a silence ending.
+
+    Fresh-chat and budget reminders change only when calls arrive, which wakes the app anyway.
+    """
+    moments = [state.started_ms + grace_ms]
+    if state.snoozed_until_ms is not None:
+        moments.append(state.snoozed_until_ms)
+    quiet_end = quiet_end_ms(now_ms, tz, r.quiet_start, r.quiet_end)
+    if quiet_end is not None:
+        moments.append(quiet_end)
+    if r.cache_expiry:
+        moments.extend(cache_expiry.expired_at(c) for c in chats
+                       if c.context >= r.context_threshold and c.session_id not in state.muted)
+    future = [m for m in moments if m > now_ms]
+    return min(future) if future else None

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 
 from tokenpulse.config.settings import Settings
 from tokenpulse.insights.chat_stats import RatesSource
 from tokenpulse.insights.live import recent_chats, spend_snapshot, zone
 from tokenpulse.nudges.model import Nudge
-from tokenpulse.nudges.policy import DEFAULT_GRACE_MS, PolicyState, evaluate
+from tokenpulse.nudges.policy import DEFAULT_GRACE_MS, PolicyState, evaluate, next_wake_ms
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    due: list[Nudge]  # to show now
+    state: PolicyState  # to pass to the next tick (and to save)
+    wake_ms: int | None  # check again then even if no call arrives (None: only when calls arrive)
 
 
 def tick(conn: sqlite3.Connection, now_ms: int, pricer: RatesSource, settings: Settings, state: PolicyState,
-         grace_ms: int = DEFAULT_GRACE_MS) -> tuple[list[Nudge], PolicyState]:
-    """The reminders to show now and the state to pass to the next tick (and to save on exit)."""
+         grace_ms: int = DEFAULT_GRACE_MS) -> Tick:
+    """The reminders to show now, the state after them, and when to look again."""
     r = settings.reminders
     tz = zone(settings.timezone)
     chats = recent_chats(conn, now_ms, pricer, r.recap_allowance)
-    return evaluate(now_ms, chats, spend_snapshot(conn, now_ms, tz), r, tz, state, grace_ms)
+    due, new_state = evaluate(now_ms, chats, spend_snapshot(conn, now_ms, tz), r, tz, state, grace_ms)
+    return Tick(due, new_state, next_wake_ms(now_ms, chats, r, tz, new_state, grace_ms))

@@ -24,5 +24,7 @@ def tokens(count: int) -> str:
 
 
 def where(agent: str, project: str | None) -> str:
-    name = project.rstrip("/").rsplit("/", 1)[-1] if project else None
+    from tokenpulse.presenters.plain import no_markup
+
+    name = no_markup(project.rstrip("/").rsplit("/", 1)[-1]) if project else None
     return f"{agent} · {name}" if name else agent

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 
@@ -30,3 +30,17 @@ def in_quiet_hours(now_ms: int, tz: ZoneInfo, start: str | None, end: str | None
 
 def in_grace(now_ms: int, started_ms: int, grace_ms: int) -> bool:
     return now_ms < started_ms + grace_ms
+
+
+def quiet_end_ms(now_ms: int, tz: ZoneInfo, start: str | None, end: str | None) -> int | None:
+    """When the quiet hours now in force end (UTC ms), or None when they are not in force."""
+    if not in_quiet_hours(now_ms, tz, start, end) or not end:
+        return None
+    hi = parse_hhmm(end)
+    now = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc).astimezone(tz)
+    for days in (0, 1):
+        day = now.date() + timedelta(days=days)
+        moment = datetime(day.year, day.month, day.day, hi.hour, hi.minute, tzinfo=tz)
+        if moment.timestamp() * 1000 > now_ms:
+            return int(moment.timestamp() * 1000)
+    return None

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from tokenpulse.presenters.numbers import compact, grouped, money
+from tokenpulse.presenters.plain import no_markup
 from tokenpulse.snapshot import ImportProgress, LiveChat, Snapshot
 from tokenpulse.store.queries import Totals
 
@@ -45,7 +46,7 @@ def progress_text(p: ImportProgress) -> str:
 def project_name(project: str | None) -> str:
     if not project:
         return "unknown folder"
-    return os.path.basename(project.rstrip("/\\")) or project
+    return no_markup(os.path.basename(project.rstrip("/\\")) or project)
 
 
 def live_title(live: LiveChat) -> str:

@@ -47,5 +47,14 @@ def walk_files(root: Path, wanted: Callable[[str], bool], errors: WalkErrors | N
         stack.extend(reversed(subdirs))
 
 
+def resolves_inside(path: Path | str, root: Path | str) -> bool:
+    """Whether `path`, with every symlink on the way resolved, is `root` (also resolved) or lies under it.
+
+    For paths that reach the scanner by another way than `walk_files` (a watcher event, a fixed sub-folder of a
+    root): a lexical check such as `path.relative_to(root)` passes for a link inside the root that leads out.
+    """
+    return _inside(os.path.realpath(path), os.path.realpath(root))
+
+
 def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)

@@ -16,7 +16,6 @@ DB_NAME = "tokenpulse.sqlite3"
 BUSY_TIMEOUT_MS = 30_000
 SETUP_LOCK_SUFFIX = ".lock"  # serializes creating, upgrading and recovering the store across processes
 SETUP_WAIT_S = 300.0
-UPGRADE_SUFFIX = ".upgrading"  # the copy an upgrade migrates before it replaces the store's content
 
 
 class StoreError(RuntimeError):
@@ -149,49 +148,21 @@ def _create(path: Path) -> None:
 
 
 def _upgrade(path: Path) -> None:
-    """Migrate a copy, then copy the result into the store in one SQLite transaction.
-
-    The store itself is never half-migrated: a failing migration, a full disk or a kill at any moment leaves
-    it as it was (SQLite's own journal covers the final copy). Migrating in place would not: SQLite's DDL
-    under pysqlite is not transactional, and a failed attempt leaves committed pages in the -wal file that the
-    next open applies to the byte-restored file.
-    """
+    """Migrate to the head schema; `upgrade_to_head` leaves the store untouched unless the upgrade succeeds."""
     from tokenpulse.store.migrate import MigrationError, upgrade_to_head
 
-    work = path.with_name(f"{path.name}{UPGRADE_SUFFIX}")
-    _remove_with_journals(work)  # left by an upgrade that was killed (we hold the setup lock)
     old_umask = os.umask(0o077)
     try:
-        _sqlite_copy(path, work)  # a consistent snapshot, the WAL's committed pages included
-        upgrade_to_head(work)
-        _sqlite_copy(work, path)  # into the live store: one transaction, safe with other connections open
+        upgrade_to_head(path)
     except MigrationError as exc:
-        raise StoreError(str(exc).splitlines()[0].replace(str(work), str(path))) from exc
+        raise StoreError(str(exc).splitlines()[0]) from exc
     except (sqlite3.Error, OSError) as exc:
         from tokenpulse.store.recovery import plain_words
 
         raise StoreError(f"could not upgrade the store: {plain_words(exc, path)}") from exc
     finally:
         os.umask(old_umask)
-        _remove_with_journals(work)
     os.chmod(path, 0o600)
-
-
-def _sqlite_copy(src: Path, dst: Path) -> None:
-    source = sqlite3.connect(src, timeout=BUSY_TIMEOUT_MS / 1000)
-    try:
-        target = sqlite3.connect(dst, timeout=BUSY_TIMEOUT_MS / 1000)
-        try:
-            source.backup(target)
-        finally:
-            target.close()
-    finally:
-        source.close()
-
-
-def _remove_with_journals(db_file: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal", ".pre-migration"):
-        db_file.with_name(db_file.name + suffix).unlink(missing_ok=True)
 
 
 @contextmanager

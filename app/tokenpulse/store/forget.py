@@ -40,7 +40,7 @@ def forget_all(paths: AppPaths, *, force: bool = False) -> list[Path]:
     """
     data, config = paths.data_dir, paths.config_dir
     if not force:
-        _refuse_if_busy(paths)
+        refuse_if_busy(paths)
     removed: list[Path] = []
     if data.is_dir():
         for entry in sorted(os.listdir(data)):
@@ -100,6 +100,10 @@ def forget_project(conn: sqlite3.Connection, project_path: str) -> int:
                 conn.execute(f'DELETE FROM "{table}" WHERE "{column}" IN (SELECT id FROM temp.forget_session)')
         deleted = conn.execute("DELETE FROM api_call WHERE session_id IN (SELECT id FROM temp.forget_session)"
                                ).rowcount
+        if deleted > 0 and _has_table(conn, "usage_local_hour"):
+            # that rollup has no chat column to delete by: emptied, it is rebuilt from the per-chat rollups
+            # when the store is next opened (insights.hooks.at_startup)
+            conn.execute("DELETE FROM usage_local_hour")
         conn.execute("DELETE FROM chat_session WHERE id IN (SELECT id FROM temp.forget_session)")
         conn.execute("DELETE FROM temp.forget_session")
         if own_tx:
@@ -142,6 +146,10 @@ def _rows_referencing_sessions(conn: sqlite3.Connection) -> list[tuple[str, str]
     return found
 
 
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+
+
 def _normalise(project_path: str) -> str:
     text = str(project_path)
     if not text:
@@ -158,7 +166,8 @@ def _is_store_file(name: str) -> bool:
         or rest.startswith((".restore-", ".incoming-"))
 
 
-def _refuse_if_busy(paths: AppPaths) -> None:
+def refuse_if_busy(paths: AppPaths) -> None:
+    """ForgetError while a scan holds the scan lock or the tray app is running (it would write rows back)."""
     lock = paths.scan_lock
     if lock.exists():
         fd = os.open(lock, os.O_RDWR)
@@ -171,27 +180,10 @@ def _refuse_if_busy(paths: AppPaths) -> None:
             fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
-    pid = _app_lock_pid(paths.instance_lock)
-    if pid is not None and pid != os.getpid() and _alive(pid):
+    from tokenpulse.ingest.lock import app_running
+
+    if app_running(paths.instance_lock):
         raise ForgetError("the tokenpulse app is running; quit it first, then try again")
-
-
-def _app_lock_pid(path: Path) -> int | None:
-    try:
-        first = path.read_text(encoding="utf-8", errors="replace").splitlines()[0]
-        return int(first.strip())
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _rmdir_if_empty(folder: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ INSERT INTO api_call (dedupe_key, source, session_id, ts_ms, model, input, cache
                       cache_read, output, reasoning, cost_usd, message_hash, is_sidechain)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (dedupe_key) DO UPDATE SET
-    model = excluded.model, input = excluded.input, cache_write_5m = excluded.cache_write_5m,
+    ts_ms = excluded.ts_ms, model = excluded.model, input = excluded.input, cache_write_5m = excluded.cache_write_5m,
     cache_write_1h = excluded.cache_write_1h, cache_read = excluded.cache_read, output = excluded.output,
     reasoning = excluded.reasoning, cost_usd = excluded.cost_usd
 WHERE (excluded.output, excluded.input + excluded.cache_write_5m + excluded.cache_write_1h + excluded.cache_read)
@@ -46,6 +47,25 @@ ON CONFLICT (path) DO UPDATE SET
 """
 
 
+def store_text(text: str) -> str:
+    """`text` as SQLite can store it: file names that are not UTF-8 reach Python as lone surrogates, which
+    sqlite3 refuses to encode; their bytes are kept as backslash escapes instead (stable, so lookups match)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+    return text
+
+
+def path_key(path: object) -> str:
+    """The key a file's cursor is stored and looked up under."""
+    return store_text(str(path))
+
+
+def _opt_text(text: str | None) -> str | None:
+    return None if text is None else store_text(text)
+
+
 @dataclass(slots=True)
 class Cursor:
     """Where reading of one file stopped, and what the file looked like then."""
@@ -63,11 +83,18 @@ class Cursor:
     missing: bool = False
 
 
+# Calls written whose rollups are not refreshed yet (insights.hooks): counted up here, in the calls' own
+# transaction, and down after the refresh. Non-zero at start-up means a writer stopped in between.
+_PENDING_UP = ("INSERT INTO app_state (key, value) VALUES ('rollups_pending', '1') ON CONFLICT (key)"
+               " DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+
 @dataclass(slots=True)
 class WriteResult:
     new: int = 0
     updated: int = 0
     replays_dropped: int = 0
+    pending: int = 0  # 1 when calls were written: their rollups wait for a refresh
     sessions: set[int] = field(default_factory=set)
 
 
@@ -82,6 +109,7 @@ class Ledger:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._has_sidechains: bool | None = None
+        self._model_text: dict[str, str] = {}  # model names as stored (almost always the same string)
 
     def cursors(self) -> dict[str, Cursor]:
         rows = self.conn.execute(
@@ -98,6 +126,7 @@ class Ledger:
             merged[call.dedupe_key] = call if seen is None else _winner(seen, call)
         result = WriteResult()
         conn = self.conn
+        models = self._model_text
         conn.execute("BEGIN IMMEDIATE")
         try:
             batch = self._drop_sidechain_replays(list(merged.values()), result)
@@ -107,25 +136,31 @@ class Ledger:
                 existing = self._existing_keys([c.dedupe_key for c in batch])
                 before = conn.total_changes
                 conn.executemany(_UPSERT_CALL, [
-                    (c.dedupe_key, c.source, session_ids[c.session_key], c.ts_ms, c.model, c.input,
+                    (c.dedupe_key, c.source, session_ids[c.session_key], c.ts_ms,
+                     models.get(c.model) or models.setdefault(c.model, store_text(c.model)), c.input,
                      c.cache_write_5m, c.cache_write_1h, c.cache_read, c.output, c.reasoning, c.cost_usd,
                      c.message_hash, int(c.is_sidechain)) for c in batch])
                 result.new = len(batch) - len(existing)
                 result.updated = conn.total_changes - before - result.new
+                conn.execute(_PENDING_UP)
+                result.pending = 1
             conn.execute(_UPSERT_FILE, (
-                cursor.source, cursor.path, cursor.device, cursor.inode, cursor.size, cursor.mtime_ns,
+                cursor.source, path_key(cursor.path), cursor.device, cursor.inode, cursor.size, cursor.mtime_ns,
                 cursor.offset, cursor.tail_hash,
                 json.dumps(cursor.parser_state) if cursor.parser_state else None, cursor.lines_skipped, now_ms))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            # SQLite may already have rolled back by itself (a full disk, an I/O error): a second ROLLBACK
+            # would raise "no transaction is active" and hide the error the user needs to see
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
         return result
 
     def mark_missing(self, paths: Iterable[str]) -> None:
         """Files the agent deleted: their cursors are kept (flagged) and their calls stay counted."""
         with self.conn:
-            self.conn.executemany("UPDATE source_file SET missing = 1 WHERE path = ?", [(p,) for p in paths])
+            self.conn.executemany("UPDATE source_file SET missing = 1 WHERE path = ?", [(path_key(p),) for p in paths])
 
     def cached_rates(self, model: str, day: str) -> tuple[bool, str | None]:
         row = self.conn.execute("SELECT rates FROM model_price WHERE model = ? AND day = ?", (model, day)).fetchone()
@@ -157,8 +192,9 @@ class Ledger:
                     span[3].append(c.model)
         ids: dict[str, int] = {}
         for key, (first, lo, hi, models) in spans.items():
-            row = self.conn.execute(_UPSERT_SESSION, (first.source, key, first.parent_session_key, first.project,
-                                                      first.git_branch, lo, hi)).fetchone()
+            row = self.conn.execute(_UPSERT_SESSION, (first.source, store_text(key),
+                                                      _opt_text(first.parent_session_key), _opt_text(first.project),
+                                                      _opt_text(first.git_branch), lo, hi)).fetchone()
             ids[key] = row[0]
             known = row[1].split(",") if row[1] else []
             added = [m for m in sorted(models) if m not in known]

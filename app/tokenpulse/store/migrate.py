@@ -1,9 +1,10 @@
-"""Bringing a store to the current schema with alembic; the old file is kept until the upgrade succeeds."""
+"""Bringing a store to the current schema with alembic; the store is replaced only by a successful upgrade."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
+
+WORK_SUFFIX = ".pre-migration"  # the copy an upgrade migrates before it replaces the store's content
 
 
 class MigrationError(RuntimeError):
@@ -20,22 +21,58 @@ def _config(db_path: Path):  # type: ignore[no-untyped-def]
 
 
 def upgrade_to_head(db_path: Path) -> None:
-    """Migrate the database file to the newest revision, restoring the previous bytes on failure."""
+    """Migrate the database file to the newest revision; on failure the file is left exactly as it was.
+
+    A store with content is never migrated in place: SQLite DDL under pysqlite is not transactional, and a
+    failed attempt leaves committed pages in the -wal file that the next open would apply even to restored
+    bytes. So a consistent copy (the WAL's committed pages included) is migrated, and only a successful result
+    is copied back into the store, in one SQLite transaction that is safe with other connections open.
+    """
+    import sqlite3
+
+    if not db_path.exists() or db_path.stat().st_size == 0:
+        _run_alembic(db_path)  # nothing to lose: a new file is migrated where it is
+        return
+    work = db_path.with_name(db_path.name + WORK_SUFFIX)
+    _remove_with_journals(work)  # left by an upgrade that was killed
+    try:
+        _sqlite_copy(db_path, work)
+        _run_alembic(work)
+        _sqlite_copy(work, db_path)
+    except MigrationError as exc:
+        raise MigrationError(str(exc).replace(str(work), str(db_path))) from exc.__cause__
+    except sqlite3.Error as exc:
+        raise MigrationError(f"could not upgrade the store at {db_path}: {exc}") from exc
+    finally:
+        _remove_with_journals(work)
+
+
+def _run_alembic(db_path: Path) -> None:
     from alembic import command
 
-    backup = db_path.with_name(db_path.name + ".pre-migration")
-    had_data = db_path.exists() and db_path.stat().st_size > 0
-    if had_data:
-        shutil.copy2(db_path, backup)
     try:
         command.upgrade(_config(db_path), "head")
     except Exception as exc:
-        if had_data:
-            shutil.copy2(backup, db_path)
         raise MigrationError(f"could not upgrade the store at {db_path}: {exc}") from exc
+
+
+def _sqlite_copy(src: Path, dst: Path) -> None:
+    import sqlite3
+
+    source = sqlite3.connect(src, timeout=30)
+    try:
+        target = sqlite3.connect(dst, timeout=30)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
     finally:
-        if had_data:
-            backup.unlink(missing_ok=True)
+        source.close()
+
+
+def _remove_with_journals(db_file: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        db_file.with_name(db_file.name + suffix).unlink(missing_ok=True)
 
 
 def script_head() -> str:

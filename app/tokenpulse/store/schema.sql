@@ -144,3 +144,24 @@ CREATE TABLE usage_chat (
 	FOREIGN KEY(session_id) REFERENCES chat_session (id)
 );
 CREATE INDEX ix_usage_chat_last ON usage_chat (last_ms);
+CREATE TABLE reminder_log (
+	id INTEGER NOT NULL, 
+	"key" VARCHAR NOT NULL, 
+	rule VARCHAR NOT NULL, 
+	title VARCHAR NOT NULL, 
+	body VARCHAR NOT NULL, 
+	session_id INTEGER, 
+	project VARCHAR, 
+	shown_ms INTEGER NOT NULL, 
+	followed_ms INTEGER, 
+	action VARCHAR, 
+	PRIMARY KEY (id), 
+	UNIQUE ("key"), 
+	FOREIGN KEY(session_id) REFERENCES chat_session (id)
+);
+CREATE INDEX ix_reminder_log_shown ON reminder_log (shown_ms);
+CREATE TABLE app_state (
+	"key" VARCHAR NOT NULL, 
+	value VARCHAR NOT NULL, 
+	PRIMARY KEY ("key")
+);

@@ -171,3 +171,29 @@ class UsageChat(SQLModel, table=True):
     cache_read: int = 0
     output: int = 0
     cost_usd: float | None = None
+
+
+class ReminderLog(SQLModel, table=True):
+    """Every reminder the app showed, once per key; `followed_ms` is set when a new chat started in the same
+    project within 30 minutes (the reminder was followed). Holds counts and names, never chat text."""
+
+    __tablename__ = "reminder_log"
+    __table_args__ = (Index("ix_reminder_log_shown", "shown_ms"),)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)  # the policy's key: fresh_chat:<chat>:<level>, budget:month:2026-03:80, ...
+    rule: str
+    title: str
+    body: str
+    session_id: int | None = Field(default=None, foreign_key="chat_session.id")
+    project: str | None = None
+    shown_ms: int
+    followed_ms: int | None = None
+    action: str | None = None  # what the user chose in it, if anything: open_chat, snooze_1h, mute_chat, ...
+
+
+class AppState(SQLModel, table=True):
+    """Small named values the app keeps across restarts (the reminder policy's state); not user settings."""
+
+    __tablename__ = "app_state"
+    key: str = Field(primary_key=True)
+    value: str

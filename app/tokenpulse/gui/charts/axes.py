@@ -4,37 +4,124 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from datetime import date, timedelta
 
 import pyqtgraph as pg
 
-from tokenpulse.gui.charts.style import Theme, tokens, usd
+from tokenpulse.gui.charts.style import Theme, tokens
 
 DAY_S = 86_400
+_EPOCH = date(1970, 1, 1)
+
+
+Label = Callable[[float, float], str]  # (tick value, spacing between ticks) -> text
+
+
+def token_label(v: float, spacing: float) -> str:
+    return tokens(v) if float(v).is_integer() else ""  # 0.2 tokens is no count: a near-empty axis stays clean
+
+
+def money_label(v: float, spacing: float) -> str:
+    """$0 · $0.25 · $12 · $1,200; below a cent, as many decimals as the ticks need to differ ($0.0015)."""
+    if v == 0:
+        return "$0"
+    if spacing >= 1:
+        return f"${v:,.0f}"
+    if spacing >= 0.01:
+        return f"${v:,.2f}"
+    return f"${v:.{min(6, math.ceil(-math.log10(spacing)))}f}"
 
 
 class FormatAxis(pg.AxisItem):
     """Tick labels through a formatter; no SI prefix or exponent juggling."""
 
-    def __init__(self, orientation: str, fmt: Callable[[float], str], **kwargs: object) -> None:
+    def __init__(self, orientation: str, fmt: Label, **kwargs: object) -> None:
         super().__init__(orientation, **kwargs)
         self._fmt = fmt
         self.enableAutoSIPrefix(False)
 
-    def set_format(self, fmt: Callable[[float], str]) -> None:
+    def set_format(self, fmt: Label) -> None:
         self._fmt = fmt
         self.picture = None  # drop the cached drawing
         self.update()
 
     def tickStrings(self, values: Sequence[float], scale: float, spacing: float) -> list[str]:
-        return [self._fmt(v) if v >= 0 else "" for v in values]
+        return [self._fmt(v, spacing) if v >= 0 else "" for v in values]
+
+
+class CountAxis(FormatAxis):
+    """Whole numbers only (calls 1, 2, 3 …): ticks never fall between two integers, so none repeats."""
+
+    def __init__(self, orientation: str = "bottom") -> None:
+        super().__init__(orientation, lambda v, _spacing: f"{v:,.0f}")
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:
+        levels = [(float(max(1, round(spacing))), offset) for spacing, offset in
+                  super().tickSpacing(minVal, maxVal, size)]
+        return list(dict.fromkeys(levels))  # a level rounded up to 1 twice is drawn once
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list[tuple[float | None, list[float]]]:
+        seen: set[float] = set()
+        out = []
+        for spacing, values in super().tickValues(minVal, maxVal, size):
+            whole = [v for v in values if float(v).is_integer() and v not in seen]
+            seen.update(whole)
+            out.append((spacing, whole))
+        return out
 
 
 def token_axis(orientation: str = "left") -> FormatAxis:
-    return FormatAxis(orientation, tokens)
+    return FormatAxis(orientation, token_label)
 
 
 def money_axis(orientation: str = "right") -> FormatAxis:
-    return FormatAxis(orientation, lambda v: usd(v) if v else "$0")
+    return FormatAxis(orientation, money_label)
+
+
+class DayAxis(pg.AxisItem):
+    """Dates for x = a local day as seconds since 1970-01-01 (read as UTC: the days are local already).
+
+    One level of ticks, as dense as fits without labels touching: every day, every 2 days, Mondays, every
+    other Monday, the first of every 1, 2, 3 or 6 months, or of years. pyqtgraph's DateAxisItem mixes two
+    levels whose labels collide ("Jan02").
+    """
+
+    DAY_PX, MONTH_PX = 50, 70  # room for "Mar 30" and for "Jan 2026"
+
+    def __init__(self) -> None:
+        super().__init__("bottom")
+        self.enableAutoSIPrefix(False)
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list[tuple[float | None, list[float]]]:
+        if size <= 0 or maxVal <= minVal:
+            return []
+        per_day = size * DAY_S / (maxVal - minVal)  # pixels
+        first, last = math.ceil(minVal / DAY_S), math.floor(maxVal / DAY_S)
+        for step in (1, 2, 7, 14):
+            if per_day * step >= self.DAY_PX:
+                # epoch day 0 was a Thursday: (n + 3) % 7 == 0 on Mondays
+                start = first + (-(first + 3)) % 7 if step >= 7 else first - first % step + (step if first % step else 0)
+                return [(step * DAY_S, [float(d * DAY_S) for d in range(start, last + 1, step)])]
+        lo, hi = _EPOCH + timedelta(days=first), _EPOCH + timedelta(days=last)
+        for months in (1, 2, 3, 6, 12, 24, 60):
+            if per_day * 30.4 * months >= self.MONTH_PX:
+                values = []
+                y, m = lo.year, lo.month
+                while (y, m) <= (hi.year, hi.month):
+                    d = date(y, m, 1)
+                    if d >= lo and (12 * y + m - 1) % months == 0:
+                        values.append(float((d - _EPOCH).days * DAY_S))
+                    y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+                return [(months * 30 * DAY_S, values)]
+        return []
+
+    def tickStrings(self, values: Sequence[float], scale: float, spacing: float) -> list[str]:
+        days = [_EPOCH + timedelta(days=round(v / DAY_S)) for v in values]
+        if spacing < 28 * DAY_S:
+            return [f"{d:%b} {d.day}" for d in days]
+        if spacing >= 360 * DAY_S:
+            return [f"{d.year}" for d in days]
+        return [f"{d:%b %Y}" if d.month == 1 or i == 0 else f"{d:%b}" for i, d in enumerate(days)]
 
 
 class LogRatioAxis(pg.AxisItem):
@@ -53,9 +140,8 @@ class LogRatioAxis(pg.AxisItem):
         return [f"{10 ** v:,.0f}×" if 10 ** v >= 1 else f"{10 ** v:.1g}×" for v in values]
 
 
-def day_axis() -> pg.DateAxisItem:
-    """Dates for x = local day as seconds since 1970-01-01 (UTC labels, so no second zone shift)."""
-    return pg.DateAxisItem(orientation="bottom", utcOffset=0)
+def day_axis() -> DayAxis:
+    return DayAxis()
 
 
 class TwinAxis:
@@ -65,9 +151,13 @@ class TwinAxis:
         self.plot = plot
         self.view = pg.ViewBox(enableMenu=False)
         self.view.setMouseEnabled(x=False, y=False)
+        # x follows the plot through the link; left on auto, this view would fit x to its own line (padded)
+        # and, linked both ways, shift the plot's days from under the mouse
+        self.view.disableAutoRange()
         plot.setAxisItems({"right": axis})
         plot.showAxis("right")
         plot.scene().addItem(self.view)
+        self.view.setZValue(plot.zValue() + 10)  # its line over the bars, not hidden behind them
         axis.linkToView(self.view)
         axis.setLabel(label)
         self.view.setXLink(plot)

@@ -6,7 +6,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QEvent, QObject, QPointF
+from PySide6.QtWidgets import QWidget
 
 from tokenpulse.gui.charts.axes import DAY_S
 
@@ -38,6 +39,21 @@ class StackedBars:
         self.tops = base
 
 
+class LeaveWatcher(QObject):
+    """Calls `on_leave()` when the mouse leaves a widget: a read-out that followed it goes back to its summary
+    (a quick move off the plot sends no last move event inside it)."""
+
+    def __init__(self, widget: QWidget, on_leave: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._on_leave = on_leave
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Leave:
+            self._on_leave()
+        return False
+
+
 class DayHover:
     """Calls `on_day(index or None)` as the mouse moves over day slots; shows a thin marker line."""
 
@@ -51,6 +67,14 @@ class DayHover:
         plot.addItem(self.line, ignoreBounds=True)
         self._last: int | None = -1
         plot.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+        self._leave = [LeaveWatcher(view, self.clear) for view in plot.scene().views()]
+
+    def clear(self) -> None:
+        """No day pointed at: the marker hidden, the read-out back to its summary (also before an export)."""
+        if self._last is not None:
+            self._last = None
+            self.line.setVisible(False)
+            self.on_day(None)
 
     def set_days(self, x0: float, count: int) -> None:
         self.x0, self.count = x0, count

@@ -91,6 +91,19 @@ class ChartView(QWidget):
         """The pyqtgraph item the PNG export renders."""
         raise NotImplementedError
 
+    def export_title(self) -> str:
+        """Rich text drawn above the chart in a PNG export: what it shows and which days."""
+        days = f" · {self.result.range.first} … {self.result.range.last}" if self.result is not None else ""
+        return f"tokenpulse · {self.title}{days}"
+
+    def clear_hover(self) -> None:
+        """Forget what the mouse pointed at (before an export: no hover marker in the image)."""
+
+    def export_legend(self) -> str:
+        """Rich text drawn under the title of a PNG export: what the colours mean (the window shows it beside
+        the plot, outside what is exported)."""
+        return ""
+
     def table(self) -> tuple[list[str], list[list[object]]]:
         """The view's data as CSV rows (header, rows)."""
         raise NotImplementedError

@@ -20,12 +20,13 @@ from PySide6.QtWidgets import (
 )
 
 from tokenpulse.gui.charts.base import ChartView, Request, Result
-from tokenpulse.gui.charts.chats_model import ChatModel, short_project
+from tokenpulse.gui.charts.chats_model import ChatModel
 from tokenpulse.gui.charts.fetcher import Query
 from tokenpulse.gui.charts.growth import GrowthPlot
-from tokenpulse.gui.charts.style import Theme
-from tokenpulse.insights import chart_data
-from tokenpulse.insights.chart_data import Chat, ChatList, Curve, agent_label
+from tokenpulse.gui.charts.style import Theme, short_project
+from tokenpulse.insights import chart_chats, chart_data
+from tokenpulse.insights.chart_chats import Chat, ChatList, Curve
+from tokenpulse.insights.chart_data import agent_label
 
 Fetch = Callable[[Query, Callable[[object], None]], None]
 
@@ -42,6 +43,8 @@ class ChatsView(ChartView):
         self.recap_allowance = 5_000
         self.pending_session: int | None = None
         self.shown_session: int | None = None
+        self._listed: tuple[object, ...] = ()  # the sort and filter of the rows listed
+        self._curve_asked = 0  # curves asked for so far; only the last one asked is drawn
         self.model = ChatModel(self.tz)
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter by project, agent, model or session…")
@@ -62,7 +65,7 @@ class ChatsView(ChartView):
         header = self.tree.header()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for col, width in enumerate((140, 150, 230, 200, 70, 80, 80, 100, 95)):
+        for col, width in enumerate((160, 140, 170, 300, 60, 75, 75, 100, 95)):  # a sub-agent's start, indented, fits
             header.resizeSection(col, width)
         self.tree.selectionModel().currentChanged.connect(self._on_tree_current_changed)
         self.model.modelReset.connect(self._on_model_reset)
@@ -91,7 +94,7 @@ class ChatsView(ChartView):
 
         def run(conn):  # type: ignore[no-untyped-def]
             rng = request.resolve(conn)
-            return Result(rng, chart_data.chats(conn, request.tz, rng, sort, descending, text))  # type: ignore[arg-type]
+            return Result(rng, chart_chats.chats(conn, request.tz, rng, sort, descending, text))  # type: ignore[arg-type]
         return run
 
     def table_query(self, request: Request) -> Query:
@@ -100,8 +103,8 @@ class ChatsView(ChartView):
         tz = self.tz
 
         def run(conn):  # type: ignore[no-untyped-def]
-            found = chart_data.chats(conn, tz, request.resolve(conn), sort, descending, text, limit=None)  # type: ignore[arg-type]
-            return chart_data.chats_table(found.chats, tz)
+            found = chart_chats.chats(conn, tz, request.resolve(conn), sort, descending, text, limit=None)  # type: ignore[arg-type]
+            return chart_chats.chats_table(found.chats, tz)
         return run
 
     @property
@@ -112,9 +115,19 @@ class ChatsView(ChartView):
         self.tz = tz
 
     def apply(self, result: Result) -> None:
+        # the same listing again (new data came in): keep what the user opened and where they scrolled
+        again = self.result is not None and (self.result.range, self._listed) == (result.range, self.state_key())
+        expanded = {c.session_id for r, c in enumerate(self.model.rows)
+                    if c.children and self.tree.isExpanded(self.model.index(r, 0))} if again else set()
+        scrolled = self.tree.verticalScrollBar().value() if again else 0
         self.result = result
+        self._listed = self.state_key()
         found: ChatList = result.data
         self.model.set_list(found, self.tz)
+        for r, c in enumerate(self.model.rows):
+            if c.session_id in expanded:
+                self.tree.expand(self.model.index(r, 0))
+        self.tree.verticalScrollBar().setValue(scrolled)
         if self.pending_session is not None:
             self.select_session(self.pending_session)
         elif self.shown_session is None and self.model.rows:
@@ -129,9 +142,13 @@ class ChatsView(ChartView):
         text = f"{shown:,} chats" + (f" (+{subs:,} sub-agent chats)" if subs else "")
         if shown < total:
             text = f"first {shown:,} of {total:,} chats — sort or filter to see others"
+        found = self.result.data if self.result is not None else None
+        if isinstance(found, ChatList) and found.reminded:
+            text += (f" · {found.reminded:,} chat reminder{'s' if found.reminded != 1 else ''},"
+                     f" {found.followed:,} followed by a new chat")
         self.count.setText(text)
         if self.shown_session is not None:
-            self._select_row(self.shown_session, fetch=False)
+            self._select_row(self.shown_session, fetch=False, scroll=False)
 
     def select_session(self, session_id: int) -> None:
         """Select the chat if the table lists it (expanding its parent) and plot its curve either way."""
@@ -139,14 +156,23 @@ class ChatsView(ChartView):
         if not self._select_row(session_id, fetch=True):
             self._load_curve(session_id, None)
 
-    def _select_row(self, session_id: int, fetch: bool) -> bool:
+    def reload_curve(self) -> None:
+        """New data: the plotted chat's curve read again (it may be the live chat, still growing), leaving the
+        selection and the scroll position alone."""
+        if self.shown_session is not None:
+            index = self.model.find(self.shown_session)
+            self._load_curve(self.shown_session, self.model.chat(index) if index.isValid() else None)
+
+    def _select_row(self, session_id: int, fetch: bool, scroll: bool = True) -> bool:
         index = self.model.find(session_id)
         if not index.isValid():
             return False
         if index.parent().isValid():
             self.tree.expand(index.parent())
-        if index.parent().isValid() or index.row() > 0:
+        if scroll and (index.parent().isValid() or index.row() > 0):
             self.tree.scrollTo(index)  # lays out every row above it: skipped for the first row
+        if fetch and index == self.tree.currentIndex():  # already selected: no change signal, so draw it anew
+            self._load_curve(session_id, self.model.chat(index))
         if not fetch:
             self.tree.selectionModel().blockSignals(True)
         self.tree.selectionModel().setCurrentIndex(
@@ -162,10 +188,14 @@ class ChatsView(ChartView):
 
     def _load_curve(self, session_id: int, chat: Chat | None) -> None:
         allowance = self.recap_allowance
-        self._fetch(lambda conn: chart_data.chat_curve(conn, session_id, allowance),
-                    lambda curve: self._on_curve_loaded(curve, chat))  # type: ignore[arg-type]
+        self._curve_asked += 1
+        asked = self._curve_asked
+        self._fetch(lambda conn: chart_chats.chat_curve(conn, session_id, allowance),
+                    lambda curve: self._on_curve_loaded(curve, chat, asked))  # type: ignore[arg-type]
 
-    def _on_curve_loaded(self, curve: Curve, chat: Chat | None) -> None:
+    def _on_curve_loaded(self, curve: Curve, chat: Chat | None, asked: int) -> None:
+        if asked != self._curve_asked:
+            return  # the pool runs two queries at once: an older pick must not overwrite the newest
         if chat is not None:
             title = (f"{agent_label(chat.source)} · {short_project(chat.project)} · started"
                      f" {chart_data.local_time(chat.start_ms, self.tz)} · {chat.session_key}")
@@ -175,11 +205,17 @@ class ChatsView(ChartView):
         self.growth.show_curve(curve, title, self.tz)
         self.sig_curve_shown.emit(curve.session_id)
 
+    def export_title(self) -> str:
+        return f"tokenpulse · context per call of one chat · {self.growth.title.text()}"
+
+    def export_legend(self) -> str:
+        return self.growth.legend.text()
+
     def export_item(self) -> pg.PlotItem:
         return self.growth.plot.getPlotItem()
 
     def table(self) -> tuple[list[str], list[list[object]]]:
-        return chart_data.chats_table(self.model.rows, self.tz)
+        return chart_chats.chats_table(self.model.rows, self.tz)
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme

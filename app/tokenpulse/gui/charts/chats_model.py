@@ -1,6 +1,6 @@
 """The chats table as a lazy Qt tree model: chats on top, their sub-agent chats one level down.
 
-Sorting and filtering happen in SQL (insights.chart_data.chats): a header click or a filter only records the
+Sorting and filtering happen in SQL (insights.chart_chats.chats): a header click or a filter only records the
 wish and asks for a new fetch, so the model never holds more than the rows it lists.
 """
 
@@ -11,8 +11,10 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
-from tokenpulse.gui.charts.style import COST, tokens, usd
-from tokenpulse.insights.chart_data import Chat, ChatList, agent_label, local_time
+from tokenpulse.gui.charts.style import COST, short_models, short_project, tokens, usd
+from tokenpulse.insights.chart_chats import Chat, ChatList
+from tokenpulse.insights.chart_data import agent_label, local_time
+from tokenpulse.presenters.plain import no_markup
 
 Index = QModelIndex | QPersistentModelIndex
 NO_INDEX = QModelIndex()  # the invalid index: the root
@@ -23,15 +25,6 @@ TIPS = {5: "Output tokens: the work", 6: "Cost in USD (unknown prices are left o
 NUMERIC = {4, 5, 6, 7, 8}
 HIGH_WASTE = 0.3
 _ROOT = 0  # internal id of top-level rows; a child row's id is its parent's row + 1
-
-
-def short_project(path: str) -> str:
-    parts = [p for p in path.replace("\\", "/").split("/") if p]
-    return "/".join(parts[-2:]) if parts else "(unknown folder)"
-
-
-def short_models(names: list[str]) -> str:
-    return ", ".join(n.replace("claude-", "").rsplit("-2025", 1)[0].rsplit("-2026", 1)[0] for n in names)
 
 
 class ChatModel(QAbstractItemModel):
@@ -122,7 +115,7 @@ class ChatModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and col in NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{chat.project or '(unknown folder)'}\n{chat.session_key}\n{', '.join(chat.models)}"
+            return no_markup(f"{chat.project or '(unknown folder)'}\n{chat.session_key}\n{', '.join(chat.models)}")
         if role == Qt.ItemDataRole.ForegroundRole and col == 8 and (chat.waste_share or 0) >= HIGH_WASTE:
             return QColor(COST)
         return None

@@ -3,6 +3,7 @@ running cost on a second axis."""
 
 from __future__ import annotations
 
+import html
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -11,10 +12,12 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from tokenpulse.gui.charts.axes import FormatAxis, TwinAxis, money_axis, style_twin, token_axis
+from tokenpulse.gui.charts.axes import CountAxis, TwinAxis, money_axis, style_twin, token_axis
+from tokenpulse.gui.charts.bars import LeaveWatcher
 from tokenpulse.gui.charts.base import plot_widget, readout_label
 from tokenpulse.gui.charts.style import COST, TOKENS, Theme, tokens, usd
-from tokenpulse.insights.chart_data import Curve, local_time
+from tokenpulse.insights.chart_chats import Curve
+from tokenpulse.insights.chart_data import local_time
 
 CONTEXT = TOKENS["input"]
 WASTE = TOKENS["cache_read"]
@@ -28,7 +31,7 @@ class GrowthPlot(QWidget):
         self.tz = ZoneInfo("UTC")
         self.title = QLabel("Select a chat to see how its context grew, call by call")
         self.legend = QLabel()
-        self.plot = plot_widget(bottom=FormatAxis("bottom", lambda v: f"{v:.0f}"), left=token_axis())
+        self.plot = plot_widget(bottom=CountAxis(), left=token_axis())
         item = self.plot.getPlotItem()
         item.setLabel("left", "Context per call (tokens re-read)")
         item.setLabel("bottom", "Call")
@@ -51,6 +54,7 @@ class GrowthPlot(QWidget):
         self.twin.view.addItem(self.cost_line)
         self.readout = readout_label()
         item.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+        self._leave = LeaveWatcher(self.plot, self._summary)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
@@ -86,12 +90,14 @@ class GrowthPlot(QWidget):
         item.setXRange(0.5, max(n, 1) + 0.5, padding=0)
         item.setYRange(0, max([*curve.context, limit, 1]) * 1.08, padding=0)
         self.twin.set_y_max(curve.cumulative_cost[-1] if curve.cumulative_cost else 0.0)
-        self.title.setText(f"<b>{title}</b>")
+        self.title.setText(f"<b>{html.escape(title)}</b>")
         self._summary()
 
     def _summary(self) -> None:
         c = self.curve
-        if c is None or not c.context:
+        if c is None:
+            return  # nothing chosen yet: the title asks for a chat
+        if not c.context:
             self.readout.setText("This chat has no calls.")
             return
         fed = sum(c.context)

@@ -8,7 +8,16 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QVBoxLayout, QWidget
 
-from tokenpulse.gui.charts.axes import DAY_S, LogRatioAxis, TwinAxis, day_axis, style_twin, token_axis
+from tokenpulse.gui.charts.axes import (
+    DAY_S,
+    LogRatioAxis,
+    TwinAxis,
+    day_axis,
+    money_label,
+    style_twin,
+    token_axis,
+    token_label,
+)
 from tokenpulse.gui.charts.bars import DayHover, StackedBars
 from tokenpulse.gui.charts.base import (
     ChartView,
@@ -21,7 +30,7 @@ from tokenpulse.gui.charts.base import (
     readout_label,
 )
 from tokenpulse.gui.charts.fetcher import Query
-from tokenpulse.gui.charts.style import STACK_ORDER, TOKEN_LABELS, TOKENS, Theme, tokens, usd
+from tokenpulse.gui.charts.style import STACK_ORDER, TOKEN_LABELS, TOKENS, Theme, usd
 from tokenpulse.insights import chart_data
 from tokenpulse.insights.chart_data import Daily, Sums
 
@@ -46,11 +55,12 @@ class TokenMixView(ChartView):
         as_tokens, as_cost = QRadioButton("Tokens"), QRadioButton("Cost")
         as_tokens.setChecked(True)
         self._unit_group = QButtonGroup(self)
+        self.unit_buttons = {"tokens": as_tokens, "cost": as_cost}
         for button, unit in ((as_tokens, "tokens"), (as_cost, "cost")):
             self._unit_group.addButton(button)
             button.toggled.connect(lambda on, u=unit: on and self.set_unit(u))
-        legend = QLabel("&nbsp;&nbsp;".join([theme.swatch(TOKENS[k], TOKEN_LABELS[k]) for k in STACK_ORDER]
-                                            + ["- - input-side tokens per output token"]))
+        self.legend = legend = QLabel("&nbsp;&nbsp;".join(
+            [theme.swatch(TOKENS[k], TOKEN_LABELS[k]) for k in STACK_ORDER] + ["- - input-side tokens per output token"]))
         top = QHBoxLayout()
         top.addWidget(QLabel("What the model was fed, and what it wrote, per day:"))
         top.addWidget(as_tokens)
@@ -86,6 +96,7 @@ class TokenMixView(ChartView):
     def set_unit(self, unit: str) -> None:
         if unit != self.unit:
             self.unit = unit
+            self.unit_buttons[unit].setChecked(True)  # called from code too: the toggle shows the truth
             if self.result is not None:
                 self.apply(self.result)
                 self.sig_changed.emit()
@@ -105,7 +116,7 @@ class TokenMixView(ChartView):
         self.ratio_line.setSymbolBrush(pg.mkBrush(ink))
         item = self.plot.getPlotItem()
         money = self.unit == "cost"
-        self.left.set_format((lambda v: usd(v) if v else "$0") if money else tokens)
+        self.left.set_format(money_label if money else token_label)
         item.setLabel("left", "Cost (USD)" if money else "Tokens")
         if len(x):
             item.setXRange(x[0] - DAY_S * 0.6, x[-1] + DAY_S * 0.6, padding=0)
@@ -147,12 +158,21 @@ class TokenMixView(ChartView):
         if t.calls == 0:
             self.readout.setText(f"<b>{pretty_day(d.days[index])}</b> · no usage")
             return
-        parts = " · ".join(
-            f"{self.theme.swatch(TOKENS[k], TOKEN_LABELS[k])} {tokens(getattr(t, k))}"
+        parts = " · ".join(  # exact figures for the hovered day; the axes stay rounded
+            f"{self.theme.swatch(TOKENS[k], TOKEN_LABELS[k])} {getattr(t, k):,}"
             f" ({usd(getattr(t, f'{k}_cost'))})" for k in STACK_ORDER)
         ratio = t.fed_per_output
         self.readout.setText(f"<b>{pretty_day(d.days[index])}</b> · {parts} · cost <b>{usd(t.cost)}</b>"
                              + (f" · <b>{ratio:,.0f}</b> fed per output token" if ratio is not None else ""))
+
+    def export_title(self) -> str:
+        return f"{super().export_title()} · {'tokens' if self.unit == 'tokens' else 'cost (USD)'} per day by type"
+
+    def export_legend(self) -> str:
+        return self.legend.text()
+
+    def clear_hover(self) -> None:
+        self.hover.clear()
 
     def export_item(self) -> pg.PlotItem:
         return self.plot.getPlotItem()

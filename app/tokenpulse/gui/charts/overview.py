@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QRadioButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from tokenpulse.gui.charts.axes import DAY_S, TwinAxis, day_axis, money_axis, style_twin, token_axis
 from tokenpulse.gui.charts.bars import DayHover, StackedBars
@@ -19,7 +27,16 @@ from tokenpulse.gui.charts.base import (
     readout_label,
 )
 from tokenpulse.gui.charts.fetcher import Query
-from tokenpulse.gui.charts.style import COST, OTHER, Theme, agent_colour, model_colour, tokens, usd
+from tokenpulse.gui.charts.style import (
+    COST,
+    OTHER,
+    Theme,
+    agent_colour,
+    model_colours,
+    short_models,
+    tokens,
+    usd,
+)
 from tokenpulse.insights import chart_data
 from tokenpulse.insights.chart_data import Daily
 
@@ -37,16 +54,19 @@ class OverviewView(ChartView):
         by_agent, by_model = QRadioButton("By agent"), QRadioButton("By model")
         by_agent.setChecked(True)
         self._split_group = QButtonGroup(self)
+        self.split_buttons = {"agent": by_agent, "model": by_model}
         for button, split in ((by_agent, "agent"), (by_model, "model")):
             self._split_group.addButton(button)
             button.toggled.connect(lambda on, s=split: on and self.set_split(s))
+        # its own row, wrapping: six model names must not widen the window past the screen
         self.legend = QLabel()
+        self.legend.setWordWrap(True)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         top = QHBoxLayout()
         top.addWidget(QLabel("Output tokens per day, stacked"))
         top.addWidget(by_agent)
         top.addWidget(by_model)
         top.addStretch(1)
-        top.addWidget(self.legend)
         self.plot = plot_widget(bottom=day_axis(), left=token_axis())
         item = self.plot.getPlotItem()
         item.setLabel("left", "Output tokens")
@@ -61,6 +81,7 @@ class OverviewView(ChartView):
         self.readout = readout_label()
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.legend)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.readout)
         self.set_theme(theme)
@@ -78,6 +99,7 @@ class OverviewView(ChartView):
     def set_split(self, split: str) -> None:
         if split != self.split:
             self.split = split
+            self.split_buttons[split].setChecked(True)  # called from code too: the toggle shows the truth
             if self.result is not None:
                 self.apply(self.result)
                 self.sig_changed.emit()
@@ -107,7 +129,8 @@ class OverviewView(ChartView):
         if self.split == "agent":
             return [(chart_data.agent_label(a), agent_colour(a), d.output_by["agent"][a]) for a in d.agents]
         models = d.models[:MAX_MODELS]
-        series = [(m, model_colour(m), d.output_by["model"][m]) for m in models]
+        colours = model_colours(models)
+        series = [(short_models([m]), colours[m], d.output_by["model"][m]) for m in models]
         rest = d.models[MAX_MODELS:]
         if rest:
             other = [sum(d.output_by["model"][m][i] for m in rest) for i in range(len(d.days))]
@@ -139,11 +162,21 @@ class OverviewView(ChartView):
             return
         t = d.totals[index]
         if t.calls == 0:
-            self.readout.setText(f"<b>{pretty_day(d.days[index])}</b> · no usage (0 output, $0.00)")
+            self.readout.setText(f"<b>{pretty_day(d.days[index])}</b> · no usage: 0 output tokens, $0.00, 0 calls")
             return
-        parts = " · ".join(f"{self.theme.swatch(c, n)} {tokens(v[index])}" for n, c, v in self.series if v[index])
-        self.readout.setText(f"<b>{pretty_day(d.days[index])}</b> · output <b>{tokens(t.output)}</b> ({parts})"
+        # the hovered day in exact figures (the axes and the summary are rounded for reading at a glance)
+        parts = " · ".join(f"{self.theme.swatch(c, n)} {v[index]:,}" for n, c, v in self.series if v[index])
+        self.readout.setText(f"<b>{pretty_day(d.days[index])}</b> · output <b>{t.output:,}</b> tokens ({parts})"
                              f" · cost <b>{usd(t.cost)}</b> · {t.calls:,} calls")
+
+    def export_title(self) -> str:
+        return f"{super().export_title()} · output tokens per day by {self.split}, cost on the right axis"
+
+    def export_legend(self) -> str:
+        return self.legend.text()
+
+    def clear_hover(self) -> None:
+        self.hover.clear()
 
     def export_item(self) -> pg.PlotItem:
         return self.plot.getPlotItem()

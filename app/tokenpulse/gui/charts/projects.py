@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -11,12 +12,12 @@ from PySide6.QtWidgets import QAbstractItemView, QLabel, QSplitter, QTableView, 
 
 from tokenpulse.gui.charts.axes import token_axis
 from tokenpulse.gui.charts.base import ChartView, Request, Result, plot_widget
-from tokenpulse.gui.charts.chats_model import short_models, short_project
 from tokenpulse.gui.charts.fetcher import Query
-from tokenpulse.gui.charts.style import TOKENS, Theme, tokens, usd
+from tokenpulse.gui.charts.style import TOKENS, Theme, short_models, short_project, tokens, usd
 from tokenpulse.gui.charts.table_model import RowsModel
-from tokenpulse.insights import chart_data
-from tokenpulse.insights.chart_data import Project, agent_label, local_time
+from tokenpulse.insights import chart_chats
+from tokenpulse.insights.chart_chats import Project
+from tokenpulse.insights.chart_data import agent_label, local_time
 
 BARS = 12  # projects drawn in the bar chart; the table lists them all
 TOP_CHATS = 15
@@ -50,6 +51,7 @@ class ProjectsView(ChartView):
         super().__init__(theme, parent)
         self.tz = ZoneInfo("UTC")
         self.names: list[str] = []
+        self.picked: str | None = None  # the selected project's folder
         self.plot = plot_widget(left=pg.AxisItem("left"), bottom=token_axis("bottom"))
         item = self.plot.getPlotItem()
         item.setLabel("bottom", "Output tokens")
@@ -82,7 +84,7 @@ class ProjectsView(ChartView):
     def query(self, request: Request) -> Query:
         def run(conn):  # type: ignore[no-untyped-def]
             rng = request.resolve(conn)
-            return Result(rng, chart_data.projects(conn, request.tz, rng))
+            return Result(rng, chart_chats.projects(conn, request.tz, rng))
         return run
 
     @property
@@ -116,11 +118,14 @@ class ProjectsView(ChartView):
         item.setYRange(-0.6, max(n, 1) - 0.4, padding=0)
         item.setXRange(0, max(float(widths.max()) if n else 1.0, 1.0) * 1.3, padding=0)
         if items:
-            first = self.projects_model.index(0, 0)
+            # the project the user picked stays picked when new data comes in
+            names = [p.name for p, _cells, _keys in self.projects_model.rows]  # type: ignore[attr-defined]
+            row = names.index(self.picked) if self.picked in names else 0
+            index = self.projects_model.index(row, 0)
             self.projects_view.selectionModel().blockSignals(True)  # one listing below, not two
-            self.projects_view.selectRow(0)
+            self.projects_view.selectRow(row)
             self.projects_view.selectionModel().blockSignals(False)
-            self._on_project_row_changed(first, first)
+            self._on_project_row_changed(index, index)
         else:
             self.chats_model.set_rows([])
 
@@ -128,7 +133,8 @@ class ProjectsView(ChartView):
         project = self.projects_model.payload(current.row())
         if not isinstance(project, Project):
             return
-        self.chats_title.setText(f"Costliest chats in <b>{project.name or '(unknown folder)'}</b>"
+        self.picked = project.name
+        self.chats_title.setText(f"Costliest chats in <b>{html.escape(project.name or '(unknown folder)')}</b>"
                                  " — double-click one to open it in Chats")
         rows = []
         for c in project.chats[:TOP_CHATS]:
@@ -145,11 +151,14 @@ class ProjectsView(ChartView):
         if isinstance(sid, int):
             self.sig_chat_requested.emit(sid)
 
+    def export_title(self) -> str:
+        return f"{super().export_title()} · output tokens and cost per project folder"
+
     def export_item(self) -> pg.PlotItem:
         return self.plot.getPlotItem()
 
     def table(self) -> tuple[list[str], list[list[object]]]:
-        return chart_data.projects_table(self.projects)
+        return chart_chats.projects_table(self.projects)
 
     def set_theme(self, theme: Theme) -> None:
         theme.style_plot(self.plot)

@@ -8,6 +8,7 @@ from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from tokenpulse.gui.charts.bars import LeaveWatcher
 from tokenpulse.gui.charts.base import ChartView, Request, Result, plot_widget, readout_label
 from tokenpulse.gui.charts.fetcher import Query
 from tokenpulse.gui.charts.style import TOKENS, Theme, tokens
@@ -35,6 +36,8 @@ class RhythmView(ChartView):
         self.scale = QLabel()
         self.readout = readout_label()
         item.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+        self.summary = ""
+        self._leave = LeaveWatcher(self.plot, lambda: self.readout.setText(self.summary))
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Output tokens by weekday and hour — when the work gets done"))
         layout.addWidget(self.plot, 1)
@@ -98,6 +101,12 @@ class RhythmView(ChartView):
         out, calls = self.cell(w, h)
         self.readout.setText(f"<b>{WEEKDAYS[w]} {h:02d}:00–{h + 1:02d}:00</b> · output <b>{tokens(out)}</b>"
                              f" · {calls:,} calls")
+
+    def export_title(self) -> str:
+        return f"{super().export_title()} · output tokens by weekday and local hour"
+
+    def export_legend(self) -> str:
+        return self.scale.text()
 
     def export_item(self) -> pg.PlotItem:
         return self.plot.getPlotItem()

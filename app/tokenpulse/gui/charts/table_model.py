@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from tokenpulse.presenters.plain import no_markup
+
 Index = QModelIndex | QPersistentModelIndex
 NO_INDEX = QModelIndex()  # the invalid index: the root
 
@@ -50,8 +52,11 @@ class RowsModel(QAbstractTableModel):
         if not index.isValid():
             return None
         _payload, cells, _keys = self.rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return cells[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:  # tooltips guess rich text; cells hold folder names from logs
+            cell = cells[index.column()]
+            return no_markup(cell) if isinstance(cell, str) else cell
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self.numeric:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

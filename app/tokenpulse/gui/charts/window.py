@@ -1,8 +1,22 @@
 """ChartsWindow: the range controls, the five views as tabs, exports, and the fetch/refresh plumbing.
 
+How the app uses it (all on the GUI thread):
+
+    win = ChartsWindow(paths.database, settings, clock)  # the store's SQLite file (read-only here), the
+                                                         # app's Settings (zone, recap allowance), its Clock
+    win.show(); win.raise_(); win.activateWindow()       # "Open charts"; opens on Overview, last 30 days
+    win.refresh()                                        # new data in the store (e.g. on a snapshot change)
+    win.drop_cache()                                     # the same while hidden: showing it re-reads
+    win.show_session(session_id)                         # a reminder's "open the chat": Chats, that chat
+    win.apply_settings(settings)                         # the settings changed (zone, recap allowance)
+    win.shutdown()                                       # before deleting it: waits for running queries
+
+Signals: sig_view_updated(view name) when a view is drawn from fresh data, sig_exported(path) when a PNG
+or CSV is written, sig_failed(message) when the store could not be read (the status line says so too).
+
 The window never reads the store itself: each view's query runs on the Fetcher's pool with a read-only
 connection and comes back as a queued signal. Results are cached per range until `refresh()` says new
-data arrived; refreshes are throttled.
+data arrived; refreshes are throttled (one redraw per REFRESH_EVERY_MS at most).
 """
 
 from __future__ import annotations
@@ -47,7 +61,11 @@ _SHARED = {"overview": "daily", "mix": "daily"}  # views that draw the same fetc
 
 
 class ChartsWindow(QMainWindow):
-    """Open with show(); the tray calls `refresh()` when new data arrives, a nudge calls `show_session(id)`."""
+    """Open with show(); the tray calls `refresh()` when new data arrives, a nudge calls `show_session(id)`.
+
+    `db_path` may not exist yet (a first start): the views then say the store could not be read, and the
+    next `refresh()` after the first scan draws them.
+    """
 
     sig_view_updated = Signal(str)  # a view was drawn with fresh data (its name)
     sig_exported = Signal(str)  # path of a written PNG or CSV
@@ -112,7 +130,8 @@ class ChartsWindow(QMainWindow):
         self._refresh()
 
     def show_session(self, session_id: int) -> None:
-        """Open Chats on this chat: selected in the table if the range lists it, its growth curve plotted."""
+        """Show the window on Chats with this chat (chat_session.id) selected, its parent row expanded if it
+        is a sub-agent chat, and its growth curve plotted; a chat outside the range is plotted all the same."""
         view = self.chats
         self.tabs.setCurrentIndex(VIEWS.index("chats"))
         if view.result is not None and "chats" not in self._pending:
@@ -124,6 +143,7 @@ class ChartsWindow(QMainWindow):
         self.activateWindow()
 
     def apply_settings(self, settings: Settings) -> None:
+        """New settings: days are cut in the new zone, chats measured with the new recap allowance."""
         self._settings = settings
         self._tz = zone(settings.timezone)
         if "chats" in self.views:
@@ -202,8 +222,8 @@ class ChartsWindow(QMainWindow):
         if not self.isVisible():
             return  # hidden: nothing to redraw now; showing the window loads the current view afresh
         self._load(self.current)
-        if self.current.name == "chats" and self.chats.shown_session is not None:
-            self.chats.select_session(self.chats.shown_session)
+        if self.current.name == "chats":
+            self.chats.reload_curve()
 
     # --- fetching --------------------------------------------------------------------------------------
 
@@ -266,7 +286,9 @@ class ChartsWindow(QMainWindow):
         path = path or self._ask_path(f"tokenpulse-{view.name}.png", "PNG image (*.png)")
         if path is None:
             return
-        image = export.render_png(view.export_item(), self.theme.background)
+        view.clear_hover()
+        image = export.render_png(view.export_item(), self.theme.background, view.export_title(),
+                                  view.export_legend())
         self._write(lambda: export.save_png(image, path))
 
     def export_csv(self, path: Path | None = None) -> None:

@@ -112,6 +112,9 @@ class ClaudeLineParser:
         except UnicodeDecodeError:  # bad bytes inside a field we decode as text
             self.skipped["invalid UTF-8 in a field"] += 1
             return None
+        except RecursionError:  # nesting deeper than the stack: msgspec raises this, not a DecodeError
+            self.skipped["JSON nested too deep"] += 1
+            return None
         msg = rec.message
         # Only top-level message.usage counts; nested usage (progress lines, tool results) never does.
         if msg is None or msg.usage is None or rec.type not in ("assistant", None):
@@ -126,7 +129,9 @@ class ClaudeLineParser:
             return None
         message_id = msg.id if isinstance(msg.id, str) and msg.id else None
         if message_id is not None:
-            seen = self._seen.get((message_id, rec.requestId))
+            # the request id as the dedupe key reads it: a raw one could be a list (unhashable: TypeError)
+            request_id = rec.requestId if isinstance(rec.requestId, str) and rec.requestId else None
+            seen = self._seen.get((message_id, request_id))
             if seen is not None and seen.is_sidechain == (rec.isSidechain is True):
                 self._merge(seen, rec, msg, counts)
                 return None
@@ -136,7 +141,7 @@ class ClaudeLineParser:
             return None
         call = self._call(rec, msg, counts, ts_ms)
         if message_id is not None:
-            self._seen[(message_id, rec.requestId)] = call
+            self._seen[(message_id, request_id)] = call
         return call
 
     def _merge(self, seen: ApiCall, rec: _Line, msg: _Message, counts: tuple[int, int, int, int, int]) -> None:
@@ -151,8 +156,9 @@ class ClaudeLineParser:
             return
         seen.input, seen.cache_write_5m, seen.cache_write_1h, seen.cache_read, seen.output = counts
         seen.ts_ms = ts_ms
-        if isinstance(msg.model, str) and msg.model:
-            seen.model = msg.model
+        # The winning copy's model exactly as the ledger takes it when the copies arrive in two reads: keeping
+        # the earlier model here made a resumed read store another model than one uninterrupted read.
+        seen.model = msg.model if isinstance(msg.model, str) and msg.model else "unknown"
 
     def _call(self, rec: _Line, msg: _Message, counts: tuple[int, int, int, int, int], ts_ms: int) -> ApiCall:
         session = rec.sessionId if isinstance(rec.sessionId, str) and rec.sessionId else self._fallback_session

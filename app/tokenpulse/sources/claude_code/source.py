@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tokenpulse.sources.claude_code.parser import ClaudeLineParser
 from tokenpulse.sources.fields import env_paths
 from tokenpulse.sources.walk import WalkErrors, walk_files
+
+if TYPE_CHECKING:  # the parser module is imported on first use: a scan that finds nothing new
+    from tokenpulse.sources.claude_code.parser import (
+        ClaudeLineParser,  # never needs msgspec or the parser's patterns
+    )
+
 
 class ClaudeCodeSource:
     name = "claude-code"
@@ -35,6 +40,8 @@ class ClaudeCodeSource:
         return self._is_log_name(path.name) and "projects" in path.parts
 
     def parser(self, path: Path, state: Mapping[str, Any] | None) -> ClaudeLineParser:
+        from tokenpulse.sources.claude_code.parser import ClaudeLineParser
+
         return ClaudeLineParser(path)
 
     @staticmethod

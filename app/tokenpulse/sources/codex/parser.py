@@ -122,6 +122,9 @@ class CodexLineParser:
         except UnicodeDecodeError:  # bad bytes inside a field we decode as text
             self.skipped["invalid UTF-8 in a field"] += 1
             return None
+        except RecursionError:  # nesting deeper than the stack: msgspec raises this, not a DecodeError
+            self.skipped["JSON nested too deep"] += 1
+            return None
         payload = rec.payload
         if payload is None:
             return None
@@ -171,9 +174,13 @@ class CodexLineParser:
         if ts_ms is None:
             self.skipped["missing or invalid timestamp"] += 1
             return None
-        if self._fork_start_ms is not None and ts_ms < self._fork_start_ms:
-            self.skipped["replayed parent history (fork or sub-agent)"] += 1
-            return None
+        if self._fork_start_ms is not None:
+            if ts_ms < self._fork_start_ms:
+                self.skipped["replayed parent history (fork or sub-agent)"] += 1
+                return None
+            # the replayed history is a prefix: once the fork's own calls begin, a later one stamped before
+            # the fork's start (the clock was set back) is still its own
+            self._fork_start_ms = None
         model = next((m for m in (info.get("model"), payload.model, self._model) if isinstance(m, str) and m),
                      "unknown")
         inp, cached, out, reasoning, cache_write = increment

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tokenpulse.sources.codex.parser import CodexLineParser
 from tokenpulse.sources.fields import env_paths
 from tokenpulse.sources.walk import WalkErrors, walk_files
 
 _SUBFOLDERS = ("sessions", "archived_sessions")
+
+
+if TYPE_CHECKING:  # the parser module is imported on first use: a scan that finds nothing new
+    from tokenpulse.sources.codex.parser import (
+        CodexLineParser,  # never needs msgspec or the parser's patterns
+    )
 
 
 class CodexSource:
@@ -29,6 +34,8 @@ class CodexSource:
         return self._is_log_name(path.name) and any(sub in path.parts for sub in _SUBFOLDERS)
 
     def parser(self, path: Path, state: Mapping[str, Any] | None) -> CodexLineParser:
+        from tokenpulse.sources.codex.parser import CodexLineParser
+
         return CodexLineParser(path, state)
 
     @staticmethod

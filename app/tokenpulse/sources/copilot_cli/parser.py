@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from tokenpulse.sources.fields import call_key, parse_iso_ms
+from tokenpulse.sources.fields import ascii_int, call_key, parse_iso_ms, plausible_ms
 from tokenpulse.usage import ApiCall, valid_count
 
 SOURCE = "copilot-cli"
@@ -43,8 +43,9 @@ def _count(attrs: dict[str, Any], *names: str) -> int | None | Literal[False]:
         value = attrs.get(name)
         if value is None:
             continue
-        if isinstance(value, str) and value.isdigit():  # OTLP JSON writes 64-bit integers as strings
-            value = int(value)
+        if isinstance(value, str):  # OTLP JSON writes 64-bit integers as strings
+            # int() raised on "²" and on thousands of digits, which str.isdigit() lets through
+            value = ascii_int(value)
         return value if valid_count(value) else False
     return None
 
@@ -68,20 +69,26 @@ def counts(attrs: dict[str, Any]) -> Counts | Literal[False] | None:
 
 def _ms(record: dict[str, Any]) -> int | None:
     """When the call ended: `endTime` as [seconds, nanos] (JS SDK), or OTLP's `endTimeUnixNano`, else the start."""
+    # Every candidate is checked against the window of believable stamps: unchecked seconds or nanoseconds
+    # gave negative stamps, or ones so large that storing them made the scan of the whole file raise.
     for name in ("endTime", "startTime"):
         value = record.get(name)
         if isinstance(value, list) and len(value) == 2 and all(type(v) is int for v in value):
-            return value[0] * 1000 + value[1] // 1_000_000
-        if isinstance(value, str):
+            parsed = plausible_ms(value[0] * 1000 + value[1] // 1_000_000)
+        elif isinstance(value, str):
             parsed = parse_iso_ms(value)
-            if parsed is not None:
-                return parsed
+        else:
+            parsed = None
+        if parsed is not None:
+            return parsed
     for name in ("endTimeUnixNano", "startTimeUnixNano"):
         value = record.get(name)
-        if isinstance(value, str) and value.isdigit():
-            value = int(value)
-        if type(value) is int and value > 0:
-            return value // 1_000_000
+        if isinstance(value, str):
+            value = ascii_int(value, max_digits=30)
+        if type(value) is int:
+            parsed = plausible_ms(value // 1_000_000)
+            if parsed is not None:
+                return parsed
     return None
 
 
@@ -106,11 +113,18 @@ class CopilotOtelParser:
 
     def feed(self, line: bytes) -> ApiCall | None:
         if b"gen_ai.usage." not in line:
-            return None  # metrics, tool spans and events without usage
+            # metrics, tool spans and events without usage; a torn line is counted, as every source does
+            stripped = line.strip()
+            if stripped and not (stripped[:1] == b"{" and stripped[-1:] == b"}"):
+                self.skipped["torn or malformed JSON line"] += 1
+            return None
         try:
             rec = msgspec.json.decode(line)
         except (msgspec.DecodeError, UnicodeDecodeError):
             self.skipped["torn or malformed JSON line"] += 1
+            return None
+        except RecursionError:  # nesting deeper than the stack: msgspec raises this, not a DecodeError
+            self.skipped["JSON nested too deep"] += 1
             return None
         if not isinstance(rec, dict):
             self.skipped["record of an unexpected shape"] += 1

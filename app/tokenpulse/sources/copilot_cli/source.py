@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tokenpulse.sources.copilot_cli.parser import CopilotOtelParser
 from tokenpulse.sources.fields import env_paths
 from tokenpulse.sources.walk import WalkErrors, walk_files
 
 # Copilot CLI's own variable: the file it exports to; its folder is read (ccusage reads that one file).
 EXPORTER_PATH = "COPILOT_OTEL_FILE_EXPORTER_PATH"
+
+
+if TYPE_CHECKING:  # the parser module is imported on first use: a scan that finds nothing new
+    from tokenpulse.sources.copilot_cli.parser import (
+        CopilotOtelParser,  # never needs msgspec or the parser's patterns
+    )
 
 
 class CopilotCliSource:
@@ -35,6 +40,8 @@ class CopilotCliSource:
         return self._is_log_name(path.name)
 
     def parser(self, path: Path, state: Mapping[str, Any] | None) -> CopilotOtelParser:
+        from tokenpulse.sources.copilot_cli.parser import CopilotOtelParser
+
         return CopilotOtelParser(path)
 
     @staticmethod

@@ -41,7 +41,9 @@ class _Session(msgspec.Struct):
     sessionId: Any = None
     startTime: Any = None
     lastUpdated: Any = None
-    messages: list[_Message] | None = None
+    # Each message is decoded on its own: as `list[_Message]`, one message that was not an object (or too
+    # deeply nested) failed the whole document and lost every other message's call with it.
+    messages: list[msgspec.Raw] | None = None
 
 
 class _Line(msgspec.Struct):
@@ -57,6 +59,7 @@ class _Line(msgspec.Struct):
 
 
 _DOC = msgspec.json.Decoder(_Session)
+_MESSAGE = msgspec.json.Decoder(_Message)
 _LINE = msgspec.json.Decoder(_Line)
 _TOKEN_FIELDS = ("input", "cached", "tool", "output", "thoughts")
 
@@ -93,6 +96,7 @@ class _Counter:
     def __init__(self) -> None:
         self.skipped: Counter[str] = Counter()
         self.usage_records = 0
+        self.rejected = 0  # messages counted in `skipped` so far
 
     def call(self, msg: _Message | _Line, session: str, fallback_ms: int | None,
              model_hint: str | None) -> ApiCall | None:
@@ -102,12 +106,14 @@ class _Counter:
         got = counts(msg.tokens)
         if got is False:
             self.skipped["invalid token counts"] += 1
+            self.rejected += 1
             return None
         if got is None:
             return None  # an empty placeholder written before the response arrived
         ts_ms = parse_iso_ms(msg.timestamp) or fallback_ms
         if ts_ms is None:
             self.skipped["missing or invalid timestamp"] += 1
+            self.rejected += 1
             return None
         model = msg.model if isinstance(msg.model, str) and msg.model else model_hint or "unknown"
         uncached, cached, output, thoughts = got
@@ -135,13 +141,19 @@ def read_document(path: Path, data: bytes) -> Parsed:
     except (msgspec.DecodeError, UnicodeDecodeError):
         parsed.skipped["torn or malformed JSON document"] += 1  # caught mid-rewrite: read again when it changes
         return parsed
+    except RecursionError:  # nesting deeper than the stack: msgspec raises this, not a DecodeError
+        parsed.skipped["JSON nested too deep"] += 1
+        return parsed
     if not doc.messages:
         return parsed
     session = doc.sessionId if isinstance(doc.sessionId, str) and doc.sessionId else path.stem
     fallback = parse_iso_ms(doc.startTime) or parse_iso_ms(doc.lastUpdated)
     counter = _Counter()
     model: str | None = None
-    for msg in doc.messages:
+    for raw in doc.messages:
+        msg = _decode_message(raw, counter.skipped)
+        if msg is None:
+            continue
         call = counter.call(msg, session, fallback, model)
         if call is not None:
             model = call.model
@@ -149,6 +161,18 @@ def read_document(path: Path, data: bytes) -> Parsed:
     parsed.usage_records = counter.usage_records
     parsed.skipped.update(counter.skipped)
     return parsed
+
+
+def _decode_message(raw: msgspec.Raw, skipped: Counter[str]) -> _Message | None:
+    try:
+        return _MESSAGE.decode(raw)
+    except msgspec.ValidationError:
+        skipped["record of an unexpected shape"] += 1
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        skipped["torn or malformed JSON document"] += 1
+    except RecursionError:  # nesting deeper than the stack: msgspec raises this, not a DecodeError
+        skipped["JSON nested too deep"] += 1
+    return None
 
 
 class GeminiLineParser:
@@ -182,10 +206,16 @@ class GeminiLineParser:
         except (msgspec.DecodeError, UnicodeDecodeError):
             self.skipped["torn or malformed JSON line"] += 1
             return None
+        except RecursionError:  # nesting deeper than the stack: msgspec raises this, not a DecodeError
+            self.skipped["JSON nested too deep"] += 1
+            return None
         if isinstance(rec.sessionId, str) and rec.sessionId:
             self._session = rec.sessionId
             self._start_ms = parse_iso_ms(rec.startTime) or self._start_ms
+        rejected = self._counter.rejected
         call = self._counter.call(rec, self._session, self._start_ms, self._model)
-        if isinstance(rec.model, str) and rec.model:
+        # A message skipped as bad is skipped whole: its model named the model of the next messages that
+        # lack one, so a garbage line changed its neighbours' calls.
+        if isinstance(rec.model, str) and rec.model and self._counter.rejected == rejected:
             self._model = rec.model
         return call

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tokenpulse.sources.base import FileKind, Parsed
 from tokenpulse.sources.fields import env_paths
-from tokenpulse.sources.gemini.parser import GeminiLineParser, read_document
 from tokenpulse.sources.walk import WalkErrors, walk_files
 
 # Gemini's own per-project prompt log: a JSON array of user messages, never usage.
 _NOT_CHATS = ("logs.json",)
+
+
+if TYPE_CHECKING:  # the parser module is imported on first use: a scan that finds nothing new
+    from tokenpulse.sources.gemini.parser import (
+        GeminiLineParser,  # never needs msgspec or the parser's patterns
+    )
 
 
 class GeminiSource:
@@ -33,9 +38,13 @@ class GeminiSource:
         return "lines" if path.name.endswith(".jsonl") else "document"
 
     def read_document(self, path: Path, data: bytes) -> Parsed:
+        from tokenpulse.sources.gemini.parser import read_document
+
         return read_document(path, data)
 
     def parser(self, path: Path, state: Mapping[str, Any] | None) -> GeminiLineParser:
+        from tokenpulse.sources.gemini.parser import GeminiLineParser
+
         return GeminiLineParser(path, state)
 
     @staticmethod

@@ -28,7 +28,15 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     """A read-only connection: `mode=ro` never writes, and in WAL mode a reader never blocks the writer."""
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=_BUSY_TIMEOUT_S)
     conn.execute("PRAGMA query_only = ON")
+    conn.text_factory = _lenient_text
     return conn
+
+
+def _lenient_text(raw: bytes) -> str:
+    """TEXT as str even when it is not UTF-8: sqlite3's default decoder raised on the first such row, which
+    made every read of the database fail and lost the calls of all its other rows. The escapes keep distinct
+    bytes distinct (stable ids), and in a `data` column they are not valid JSON, so the row is counted."""
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def message_ids(path: Path) -> set[str]:
@@ -74,6 +82,9 @@ def read_database(path: Path, state: Mapping[str, Any] | None) -> tuple[Parsed, 
             continue
         except (msgspec.DecodeError, UnicodeDecodeError):
             skipped["torn or malformed JSON document"] += 1
+            continue
+        except RecursionError:  # nesting deeper than the stack: msgspec raises this, not a DecodeError
+            skipped["JSON nested too deep"] += 1
             continue
         created = created_ms(msg.time) or 0
         newest_created = max(newest_created, created)

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from tokenpulse.sources.fields import call_key
+from tokenpulse.sources.fields import call_key, plausible_ms
 from tokenpulse.usage import ApiCall, valid_count
 
 SOURCE = "opencode"
@@ -62,9 +62,8 @@ def counts(tokens: object) -> Counts | Literal[False] | None:
 
 def created_ms(time: object) -> int | None:
     if isinstance(time, dict):
-        created = time.get("created")
-        if type(created) is int and created > 0:
-            return created
+        # bounded like every stamp: `created: 10**30` reached the store and made the scan of the file raise
+        return plausible_ms(time.get("created"))
     return None
 
 
@@ -116,4 +115,6 @@ def decode_message(data: bytes, skipped: Counter[str]) -> Message | None:
         skipped["record of an unexpected shape"] += 1
     except (msgspec.DecodeError, UnicodeDecodeError):
         skipped["torn or malformed JSON document"] += 1  # caught mid-write: read again when it changes
+    except RecursionError:  # nesting deeper than the stack: msgspec raises this, not a DecodeError
+        skipped["JSON nested too deep"] += 1
     return None

@@ -10,9 +10,7 @@ from typing import Any
 
 from tokenpulse.sources.base import FileKind, Parsed
 from tokenpulse.sources.fields import env_paths
-from tokenpulse.sources.opencode import database
-from tokenpulse.sources.opencode.parser import decode_message, message_call
-from tokenpulse.sources.walk import WalkErrors, walk_files
+from tokenpulse.sources.walk import WalkErrors, resolves_inside, walk_files
 
 
 def is_database_name(name: str) -> bool:
@@ -44,10 +42,14 @@ class OpenCodeSource:
         except OSError:
             names = []
         for name in names:
-            if is_database_name(name) and not name.endswith("-wal") and (root / name).is_file():
+            # `is_file()` follows symlinks: a database linked from outside the root is not OpenCode's own
+            if (is_database_name(name) and not name.endswith("-wal") and (root / name).is_file()
+                    and resolves_inside(root / name, root)):
                 yield root / name
         for messages in (root / "storage" / "message", root / "message"):
-            yield from walk_files(messages, _is_message_name, errors)
+            # walk_files treats its folder as a root of its own; a `storage` link out of this root is not
+            if resolves_inside(messages, root):
+                yield from walk_files(messages, _is_message_name, errors)
 
     def owns(self, path: Path) -> bool:
         if is_database_name(path.name):
@@ -58,9 +60,13 @@ class OpenCodeSource:
         return "database" if is_database_name(path.name) else "document"
 
     def read_database(self, path: Path, state: Mapping[str, Any] | None) -> tuple[Parsed, dict[str, Any]]:
+        from tokenpulse.sources.opencode import database  # imported on first use, as the other parsers
+
         return database.read_database(path, state)
 
     def read_document(self, path: Path, data: bytes) -> Parsed:
+        from tokenpulse.sources.opencode.parser import decode_message, message_call
+
         parsed = Parsed()
         msg = decode_message(data, parsed.skipped)
         if msg is None:
@@ -110,6 +116,8 @@ class OpenCodeSource:
         if known is not None and known[0] == sig:
             return known[1]
         try:
+            from tokenpulse.sources.opencode import database
+
             ids = database.message_ids(db)
         except sqlite3.Error:
             ids = set()  # busy or not OpenCode's: the legacy file counts, the database row (if any) dedupes it

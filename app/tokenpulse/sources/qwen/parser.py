@@ -89,6 +89,9 @@ class QwenLineParser:
         except (msgspec.DecodeError, UnicodeDecodeError):
             self.skipped["torn or malformed JSON line"] += 1
             return None
+        except RecursionError:  # nesting deeper than the stack: msgspec raises this, not a DecodeError
+            self.skipped["JSON nested too deep"] += 1
+            return None
         if rec.type != "assistant" or rec.usageMetadata is None:
             return None  # the ui_telemetry copy of the same call is never counted
         self.usage_records += 1

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tokenpulse.sources.fields import env_paths
-from tokenpulse.sources.qwen.parser import QwenLineParser
 from tokenpulse.sources.walk import WalkErrors, walk_files
+
+if TYPE_CHECKING:  # the parser module is imported on first use: a scan that finds nothing new
+    from tokenpulse.sources.qwen.parser import QwenLineParser  # never needs msgspec or the parser's patterns
 
 
 class QwenSource:
@@ -28,6 +30,8 @@ class QwenSource:
         return self._is_log_name(path.name) and path.parent.name == "chats"
 
     def parser(self, path: Path, state: Mapping[str, Any] | None) -> QwenLineParser:
+        from tokenpulse.sources.qwen.parser import QwenLineParser
+
         return QwenLineParser(path)
 
     @staticmethod

@@ -10,8 +10,10 @@ import tokenpulse.store.tables  # noqa: F401  (registers the tables on SQLModel.
 
 config = context.config
 engine = create_engine(config.get_main_option("sqlalchemy.url"))
-with engine.connect() as connection:
-    context.configure(connection=connection, target_metadata=SQLModel.metadata, render_as_batch=True)
-    with context.begin_transaction():
-        context.run_migrations()
-engine.dispose()
+try:
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=SQLModel.metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+finally:
+    engine.dispose()  # also after a failure: no connection may keep the file (or its -wal) open

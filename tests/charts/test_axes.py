@@ -1,0 +1,58 @@
+"""Axis labels people read: dated day axes whose labels never collide or repeat, and money ticks that differ."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from tokenpulse.gui.charts.axes import DAY_S, DayAxis, money_label, token_label
+
+
+def _x(d: date) -> float:
+    return float((d - date(1970, 1, 1)).days * DAY_S)
+
+
+@pytest.mark.parametrize(("days", "pixels", "kind"), [(7, 1100, "day"), (30, 1100, "day"), (90, 1100, "week"),
+                                                     (365, 1100, "month"), (730, 1100, "month"),
+                                                     (3650, 1100, "year"), (30, 300, "week")])
+def test_day_axis_ticks_fit_and_read_as_dates(qtbot, days: int, pixels: int, kind: str) -> None:  # type: ignore[no-untyped-def]
+    axis = DayAxis()
+    last = date(2026, 3, 16)
+    first = last - timedelta(days=days - 1)
+    lo, hi = _x(first) - 0.6 * DAY_S, _x(last) + 0.6 * DAY_S  # as the views set their x range
+    levels = axis.tickValues(lo, hi, pixels)
+    assert len(levels) == 1  # one level: no second row of labels to collide with the first
+    spacing, values = levels[0]
+    assert values and all(lo <= v <= hi and v % DAY_S == 0 for v in values)
+    shown = [date(1970, 1, 1) + timedelta(days=round(v / DAY_S)) for v in values]
+    gaps = {(b - a).days for a, b in zip(shown, shown[1:])}
+    per_label = pixels * (min(gaps) if gaps else days) / (days + 1.2)
+    assert per_label >= 50  # room for "Mar 30" / "Jan 2026"
+    labels = axis.tickStrings(values, 1.0, spacing)
+    assert all(a != b for a, b in zip(labels, labels[1:]))
+    # a month name recurs only in another year, and every January says which
+    assert len(set(labels)) == len(labels) or kind == "month"
+    if kind == "day":
+        assert gaps <= {1, 2} and labels[0] == f"{shown[0]:%b} {shown[0].day}"
+    elif kind == "week":
+        assert all(d.weekday() == 0 for d in shown) and gaps <= {7, 14}
+    elif kind == "month":
+        assert all(d.day == 1 for d in shown)
+        assert all(label == f"{d:%b %Y}" for d, label in zip(shown, labels) if d.month == 1)
+    else:
+        assert all(d.month == d.day == 1 for d in shown) and labels == [str(d.year) for d in shown]
+
+
+def test_money_ticks_differ_however_small_the_spacing() -> None:
+    for spacing in (0.0005, 0.002, 0.05, 0.5, 2.0, 500.0):
+        values = [i * spacing for i in range(7)]
+        labels = [money_label(v, spacing) for v in values]
+        assert labels[0] == "$0" and len(set(labels)) == len(labels), labels
+    assert money_label(0.0015, 0.0005) == "$0.0015" and money_label(3.4, 0.2) == "$3.40"
+    assert money_label(1200, 200) == "$1,200"
+
+
+def test_token_ticks_are_counts() -> None:
+    assert [token_label(v, 0.2) for v in (0, 0.2, 0.4, 1.0)] == ["0", "", "", "1"]
+    assert token_label(1_200_000, 200_000) == "1.2M"
