@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from xserver import x_server
+from xserver import needs, x_server
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -27,7 +26,7 @@ VIEWS = ("overview", "mix", "chats", "projects", "rhythm")
 
 pytestmark = [
     pytest.mark.xvfb,
-    pytest.mark.skipif(not shutil.which("Xvfb"), reason="needs the Xvfb program (apt-get install xvfb; see .ci/run)"),
+    needs("Xvfb", "xdotool", "xdpyinfo"),
 ]
 
 

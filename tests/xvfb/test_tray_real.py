@@ -1,14 +1,13 @@
 """The tray on a real X server: Xvfb + trayer (an XEMBED tray host), driven with xdotool, with screenshots.
 
-Skipped only when the Xvfb or trayer programs are missing (`.ci/run` installs them). Screenshots land in
-tests/xvfb/screenshots/ for a person to look at.
+Skipped when the Xvfb or trayer programs are missing, except in CI (TP_REQUIRE_XVFB=1: then it fails).
+Screenshots land in tests/xvfb/screenshots/ for a person to look at.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from xserver import x_server
+from xserver import needs, x_server
 
 from helpers import claude_line, write_lines
 
@@ -26,8 +25,7 @@ REPO = HERE.parents[1]
 
 pytestmark = [
     pytest.mark.xvfb,
-    pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("trayer")),
-                       reason="needs the Xvfb and trayer programs (apt-get install xvfb trayer; see .ci/run)"),
+    needs("Xvfb", "trayer", "xdotool", "xdpyinfo"),
 ]
 
 

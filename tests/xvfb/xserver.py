@@ -17,6 +17,17 @@ TRAYER = ["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel",
           "--tint", "0x333333"]
 
 
+def needs(*programs: str) -> pytest.MarkDecorator:
+    """Skip when the programs are missing, except in CI (TP_REQUIRE_XVFB=1, set by .ci/run): there the
+    real-screen tests must run, so a missing program fails the collection instead of hiding the test."""
+    missing = [p for p in programs if not shutil.which(p)]
+    if missing and os.environ.get("TP_REQUIRE_XVFB") == "1":
+        pytest.fail(f"TP_REQUIRE_XVFB=1 but {', '.join(missing)} missing: .ci/run installs them with apt",
+                    pytrace=False)
+    return pytest.mark.skipif(bool(missing), reason=f"needs {', '.join(programs)} (apt-get install xvfb trayer;"
+                                                     " see .ci/run)")
+
+
 def free_display(first: int, last: int) -> str:
     """An X display number in [first, last] with neither a lock nor a socket (tests may run side by side)."""
     for n in range(first, last + 1):
