@@ -8,10 +8,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tokenpulse.insights.status_view import LIVE_MS as LIVE_WINDOW_MS  # a chat this recent is "live"
 from tokenpulse.store.localtime import day_start_ms
 from tokenpulse.store.queries import Filter, Totals, by_period, totals
 
-LIVE_WINDOW_MS = 10 * 60_000  # a chat whose last call is this recent is "live"
 SPARK_DAYS = 14
 DEFAULT_CONTEXT_THRESHOLD = 100_000
 

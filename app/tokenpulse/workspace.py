@@ -88,7 +88,7 @@ class Workspace:
             summary = self.scanner.scan(progress)
             self.after_ingest(summary)
             if daily_backup:
-                problem = self.backup_if_due()
+                _made, problem = self.backup_if_due()
                 if problem:
                     summary.problem(problem)
             return summary
@@ -104,16 +104,16 @@ class Workspace:
         self.after_ingest(summary)
         return summary
 
-    def backup_if_due(self) -> str | None:
-        """Make today's backup if there is none (keeping the newest 7); a plain-words problem, or None."""
+    def backup_if_due(self) -> tuple[Path | None, str | None]:
+        """Make today's backup if there is none (keeping the newest 7): (the file made, or None; a plain-words
+        problem, or None)."""
         from tokenpulse.store.backup import backup_if_due
         from tokenpulse.store.db import StoreError
 
         try:
-            backup_if_due(self.paths.database, self.paths.backups_dir, self.clock.now_ms())
+            return backup_if_due(self.paths.database, self.paths.backups_dir, self.clock.now_ms()), None
         except StoreError as exc:
-            return str(exc)
-        return None
+            return None, str(exc)
 
     def after_ingest(self, summary: ScanSummary) -> None:
         """Keep per-chat waste figures current for the chats a scan touched."""

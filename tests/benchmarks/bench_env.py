@@ -1,9 +1,11 @@
-"""The environment benchmarked processes run in: like an installed app's, whatever the shell around says."""
+"""Running benchmarked processes: in an installed app's environment (whatever the shell says), timed whole."""
 
 from __future__ import annotations
 
 import compileall
 import os
+import subprocess
+import time
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app"
@@ -19,3 +21,15 @@ def bench_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("CLAUDE", "CODEX", "TOKENPULSE")) and k != "PYTHONDONTWRITEBYTECODE"}
     return env
+
+
+def run(cmd: list[str], env: dict[str, str]) -> tuple[float, int, bytes]:
+    """(wall seconds, peak RSS in MiB, stdout) of one whole process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    out = proc.stdout.read() if proc.stdout else b""
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{cmd[0]} failed with {status}")
+    return wall, usage.ru_maxrss // 1024, out

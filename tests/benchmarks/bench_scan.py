@@ -20,7 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import corpus  # noqa: E402
-from bench_env import bench_env  # noqa: E402
+from bench_env import bench_env, run  # noqa: E402
 
 CCUSAGE_VERSION = "20.0.24"
 
@@ -36,18 +36,6 @@ def ccusage_binary() -> str:
     if not found:
         raise SystemExit("ccusage binary not found after npx; is npm installed?")
     return found[0]
-
-
-def run(cmd: list[str], env: dict[str, str]) -> tuple[float, int, bytes]:
-    """(wall seconds, peak RSS in MiB, stdout) of one whole process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    out = proc.stdout.read() if proc.stdout else b""
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{cmd[0]} failed with {status}")
-    return wall, usage.ru_maxrss // 1024, out
 
 
 def main() -> None:

@@ -26,15 +26,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import corpus  # noqa: E402
-from bench_env import bench_env  # noqa: E402
+from bench_env import bench_env, run  # noqa: E402
 
 TARGET_S = 0.100
 
 
-def _wall(cmd: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+def _wall_s(cmd: list[str], env: dict[str, str]) -> float:
+    return run(cmd, env)[0]
 
 
 def _live_turn(data: Path) -> None:
@@ -78,7 +76,7 @@ def main() -> None:
     names = list(commands)
     for i in range(args.runs):
         for name in names if i % 2 == 0 else names[::-1]:
-            times[name].append(_wall(commands[name], env))
+            times[name].append(_wall_s(commands[name], env))
     app = subprocess.Popen([*tp, "--no-tray", "--background"], env=dict(env, QT_QPA_PLATFORM="offscreen"),
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -94,7 +92,7 @@ def main() -> None:
             for name in (["python -c pass", with_app] if i % 2 == 0 else [with_app, "python -c pass"]):
                 cmd = commands["status --json"] if name == with_app else commands[name]
                 (times[name] if name == with_app else times.setdefault("python -c pass (beside the app)", [])
-                 ).append(_wall(cmd, env))
+                 ).append(_wall_s(cmd, env))
         live_with_app = json.loads(subprocess.run([*tp, "status", "--json"], env=env, check=True,
                                                   capture_output=True, text=True).stdout)["live_chats"]
         if [c["session_id"] for c in live_with_app] != [c["session_id"] for c in live]:

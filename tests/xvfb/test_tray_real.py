@@ -79,5 +79,9 @@ def test_tray_icon_menu_tooltip_and_popup_on_a_real_screen(x_display: dict[str, 
     assert r["reminder_shown"] and r["reminder_title"] == "Time for a fresh chat?"
     assert r["balloon_shown"], "no QBalloonTip on screen after the reminder"
     assert "Reminder: Time for a fresh chat?" in r["menu_after_reminder"]
+    assert r["popup_reminder_shown"], "the summary did not show the reminder"
+    assert r["charts_opened_by_balloon"], "a click on the reminder's balloon did not open the charts"
+    assert not r["charts_opened_by_icon_click"], "a click on the tray icon opened the charts"
+    assert r["popup_reminder_buttons"] == ["Open in charts", "Snooze 1 h", "Not for this chat"]
     for path in r["shots"].values():
         assert Path(path).stat().st_size > 1_000, f"empty screenshot {path}"

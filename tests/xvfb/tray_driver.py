@@ -111,6 +111,23 @@ def main() -> int:
         shots["reminder"] = shot(out, "07-reminder.png", panel.united(balloon.adjusted(-10, -10, 10, 10)))
         tray.menu.aboutToShow.emit()
         result["menu_after_reminder"] = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
+        if not balloon.isEmpty():  # a click on the balloon opens the chat in the charts
+            xdotool("mousemove", str(balloon.center().x()), str(balloon.center().y() + 10))
+            xdotool("click", "1")
+            result["charts_opened_by_balloon"] = wait_until(
+                lambda: app.charts is not None and app.charts.isVisible(), 10)
+            if app.charts is not None:
+                app.charts.hide()
+        xdotool("mousemove", str(cx), str(cy))
+        xdotool("click", "1")  # the summary now carries the reminder with its buttons
+        result["popup_reminder_shown"] = wait_until(
+            lambda: app.popup.isVisible() and app.popup.reminder_box.isVisible(), 5)
+        result["popup_reminder_buttons"] = [b.text() for b in app.popup.reminder_buttons.values()]
+        result["charts_opened_by_icon_click"] = app.charts is not None and app.charts.isVisible()
+        settle(0.4)
+        pg = app.popup.frameGeometry()
+        shots["popup_reminder"] = shot(out, "08-popup-reminder.png",
+                                       QRect(pg.x() - 10, 0, pg.width() + 20, pg.bottom() + 10))
         result["shots"] = shots
         return _finish(result)
     finally:

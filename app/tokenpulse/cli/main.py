@@ -167,14 +167,14 @@ def _status_from_the_app(argv: list[str]) -> int | None:
     facts = read_facts(paths.data_dir, now_ms)
     if facts is None:
         return None
-    status = present(facts, now_ms)
-    if "--json" in argv:
-        print(json.dumps(status, indent=2))
-    else:
-        from tokenpulse.cli.status_text import render
-
-        print(render(status))
+    _print_status(present(facts, now_ms), "--json" in argv)
     return EXIT_OK
+
+
+def _print_status(status: dict[str, object], as_json: bool) -> None:
+    from tokenpulse.cli.status_text import render
+
+    print(json.dumps(status, indent=2) if as_json else render(status))
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -269,7 +269,6 @@ def _desktop(action: str) -> int:
 
 
 def _status(workspace: object, args: argparse.Namespace) -> int:
-    from tokenpulse.cli.status_text import render
     from tokenpulse.insights.status import live_status
     from tokenpulse.workspace import Workspace
 
@@ -288,7 +287,7 @@ def _status(workspace: object, args: argparse.Namespace) -> int:
     except (ValueError, TypeError):
         state = None
     status = live_status(workspace.conn, now, workspace.pricer, workspace.settings, state)
-    print(json.dumps(status, indent=2) if args.json else render(status))
+    _print_status(status, args.json)
     return EXIT_OK
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
-
 from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QColor, QGuiApplication, QKeyEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
@@ -19,12 +17,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tokenpulse.gui.text_fit import wrap_to_width
 from tokenpulse.presenters import text
 from tokenpulse.presenters.numbers import compact
 from tokenpulse.snapshot import Snapshot
 
 WIDTH = 380
-WRAP = 56  # characters per line that fit WIDTH in the default 9-10 pt font
+TEXT_PX = WIDTH - 2 * 12 - 4  # a line of the popup: its width less the margins (and a little slack)
+BOXED_PX = TEXT_PX - 2 * 8 - 4  # a line inside a framed box (the live chat, the reminder)
 GAP = 6  # pixels between the tray icon and the popup
 
 
@@ -35,8 +35,8 @@ def _plain(label: QLabel) -> QLabel:
     return label
 
 
-def _wrap(line: str) -> str:
-    return textwrap.fill(line, WRAP, break_on_hyphens=False) if line else ""
+def _wrap(line: str, label: QLabel, width_px: int = TEXT_PX) -> str:
+    return wrap_to_width(line, label.font(), width_px)
 
 
 class Sparkline(QWidget):
@@ -99,7 +99,9 @@ class SummaryPopup(QFrame):
         root.setContentsMargins(12, 10, 12, 10)
         root.setSpacing(6)
         if notice:
-            root.addWidget(_plain(QLabel(_wrap(notice), objectName="notice")))
+            label = _plain(QLabel(objectName="notice"))
+            label.setText(_wrap(notice, label))
+            root.addWidget(label)
         root.addWidget(self._bold(QLabel("Tokens by type")))
         root.addLayout(self._table())
         hint = QLabel("Output is the work; the rest is what the model was fed.")
@@ -180,8 +182,8 @@ class SummaryPopup(QFrame):
         from tokenpulse.nudges.model import Nudge
 
         assert isinstance(nudge, Nudge)
-        self.reminder_title.setText(_wrap(nudge.title))
-        self.reminder_body.setText(_wrap(nudge.body))
+        self.reminder_title.setText(_wrap(nudge.title, self.reminder_title, BOXED_PX))
+        self.reminder_body.setText(_wrap(nudge.body, self.reminder_body, BOXED_PX))
         for button in self.reminder_buttons.values():
             self._reminder_row.removeWidget(button)
             button.deleteLater()
@@ -242,19 +244,19 @@ class SummaryPopup(QFrame):
             self.live_bar.setVisible(False)
             self.live_advice.setVisible(False)
         else:
-            self.live_title.setText(_wrap(text.live_title(live)))
+            self.live_title.setText(_wrap(text.live_title(live), self.live_title, BOXED_PX))
             self.live_detail.setText(text.live_context_line(live, snap.context_threshold) + "\n"
                                      + text.live_cost_line(live))
             self.live_bar.setVisible(True)
             self.live_bar.setRange(0, max(1, snap.context_threshold))
             self.live_bar.setValue(min(live.context_tokens, snap.context_threshold))
             advice = text.live_advice(snap)
-            self.live_advice.setText(_wrap(advice or ""))
+            self.live_advice.setText(_wrap(advice or "", self.live_advice, BOXED_PX))
             self.live_advice.setVisible(advice is not None)
         lines = text.state_lines(snap)
         if not snap.ready and snap.importing is None and not snap.paused:
             lines.insert(0, "Reading the logs…")
-        self.state.setText("\n".join(_wrap(line) for line in lines))
+        self.state.setText("\n".join(_wrap(line, self.state) for line in lines))
         self.state.setVisible(bool(lines))
         if self.window_mode:
             self.pause_button.blockSignals(True)

@@ -5,23 +5,18 @@ No policy here: the worker decides what is due and logs it; this only renders a 
 
 from __future__ import annotations
 
-import textwrap
-
 from PySide6.QtCore import QObject, QPoint, QRect, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSystemTrayIcon, QVBoxLayout, QWidget
 
+from tokenpulse.gui.text_fit import wrap_to_width
 from tokenpulse.nudges.model import Nudge
 
 TOAST_WIDTH = 380
-TOAST_WRAP = 56
+TOAST_TEXT_PX = TOAST_WIDTH - 2 * 12 - 4  # the toast less its margins
 TOAST_SHOWN_MS = 120_000  # then it steps aside; the tray menu and the summary still offer its actions
 MESSAGE_SHOWN_MS = 20_000
 CLICK_HINT = "Click to open this chat in the charts."
-
-
-def _wrap(text: str) -> str:
-    return textwrap.fill(text, TOAST_WRAP, break_on_hyphens=False)
 
 
 class ReminderToast(QFrame):
@@ -51,8 +46,9 @@ class ReminderToast(QFrame):
         close.clicked.connect(lambda: self._choose("close"))
         head.addWidget(close)
         root.addLayout(head)
-        self.body = QLabel(_wrap(nudge.body), objectName="reminder_body")
+        self.body = QLabel(objectName="reminder_body")
         self.body.setTextFormat(Qt.TextFormat.PlainText)
+        self.body.setText(wrap_to_width(nudge.body, self.body.font(), TOAST_TEXT_PX))
         root.addWidget(self.body)
         row = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}

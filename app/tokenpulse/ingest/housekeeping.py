@@ -49,8 +49,12 @@ class Housekeeping:
 
         save_state(ws.conn, self.policy.to_json())
 
-    def due_reminders(self, ws: Workspace, settings: Settings) -> list[Nudge]:
-        """What the policy says is due now, each logged as shown (a key already logged is not returned)."""
+    def check(self, ws: Workspace, settings: Settings) -> list[Nudge]:
+        """What the policy says is due now, each logged as shown (a key already logged is not returned); then
+        the status facts are saved, from the same reading of the store, so that `tokenpulse status` answers
+        from the file while the app runs."""
+        from tokenpulse.insights.status import facts
+        from tokenpulse.insights.status_view import write_facts
         from tokenpulse.nudges.runner import tick
         from tokenpulse.store import reminders
 
@@ -61,9 +65,14 @@ class Housekeeping:
         if result.state != self.policy:
             self.policy = result.state
             self._save_policy(ws)
-        return [n for n in result.due
-                if reminders.log_shown(ws.conn, key=n.key, rule=n.rule, title=n.title, body=n.body,
-                                       session_id=n.session_id, project=n.project, shown_ms=now)]
+        shown = [n for n in result.due
+                 if reminders.log_shown(ws.conn, key=n.key, rule=n.rule, title=n.title, body=n.body,
+                                        session_id=n.session_id, project=n.project, shown_ms=now)]
+        try:  # after the reminders: what is due is what is left
+            write_facts(ws.paths.data_dir, facts(now, result.chats, result.spend, settings.reminders, self.policy))
+        except OSError as exc:  # a full disk: the CLI then reads the store itself
+            log.warning("status facts not saved: %s", exc)
+        return shown
 
     def snooze(self, ws: Workspace | None, until_ms: int | None) -> None:
         self.policy = snooze(self.policy, until_ms)
@@ -80,17 +89,6 @@ class Housekeeping:
         elif action == "snooze_1h":
             self.snooze(ws, self.clock.now_ms() + SNOOZE_FROM_REMINDER_MS)
 
-    def write_status(self, ws: Workspace, settings: Settings) -> None:
-        """Save what `tokenpulse status` would print, so that it answers from the file while the app runs."""
-        from tokenpulse.insights.status import status_facts
-        from tokenpulse.insights.status_view import write_facts
-
-        try:
-            write_facts(ws.paths.data_dir, status_facts(ws.conn, self.clock.now_ms(), ws.pricer, settings,
-                                                        self.policy))
-        except OSError as exc:  # a full disk: the CLI then reads the store itself
-            log.warning("status facts not saved: %s", exc)
-
     @staticmethod
     def drop_status(ws: Workspace | None) -> None:
         """Paused or stopping: the facts would go stale, so the CLI must not trust them."""
@@ -103,8 +101,9 @@ class Housekeeping:
 
     def daily_backup(self, ws: Workspace) -> str | None:
         """Today's backup if it is not made yet; a problem in plain words, or None."""
-        problem = ws.backup_if_due()
-        self.list_backups(ws)
+        made, problem = ws.backup_if_due()
+        if made is not None:  # the list changes only then (it is read at open), not at every deadline
+            self.list_backups(ws)
         return problem
 
     def list_backups(self, ws: Workspace) -> None:

@@ -225,7 +225,6 @@ class IngestWorker:
         finally:
             self._progress = None
             self._publish()
-            self._check_reminders()
 
     def _handle(self, item: object) -> None:
         if isinstance(item, Command):
@@ -251,7 +250,6 @@ class IngestWorker:
         self._pending = set()
         self._scan_paths(files)
         self._publish()
-        self._check_reminders()
 
     def _files_under(self, folder: Path) -> Iterable[Path]:
         assert self._ws is not None
@@ -290,8 +288,7 @@ class IngestWorker:
                 self._watch_and_backfill()
         elif cmd.name == "snooze":
             self._chores.snooze(self._ws, cmd.value if isinstance(cmd.value, int) else None)
-            self._publish()
-            self._check_reminders()  # "resume now" may let a held reminder through
+            self._publish()  # and "resume now" may let a held reminder through
         elif cmd.name == "reminder_action" and isinstance(cmd.value, tuple):
             self._reminder_action(*cmd.value)
         elif cmd.name == "restore" and isinstance(cmd.value, str):
@@ -306,9 +303,8 @@ class IngestWorker:
             self._open()
             self._publish()
             self._guarded(self._watch_and_backfill)
-        elif cmd.name == "refresh":  # "look again now": the picture and the reminders
+        elif cmd.name == "refresh":  # "look again now": the picture (and with it the reminders)
             self._publish(force=True)
-            self._check_reminders()
 
     def _on_deadline(self) -> None:
         if self._pending:
@@ -316,7 +312,6 @@ class IngestWorker:
         if self._ready:
             self._daily_backup()  # a no-op unless the UTC day has turned since the last one
         self._publish()
-        self._check_reminders()
 
     def _next_timeout(self) -> float | None:
         """Seconds until the tray's picture changes by itself; None: nothing will, block until an event."""
@@ -366,18 +361,18 @@ class IngestWorker:
         self._last = snap
         if force or last is None or snap.with_state(now_ms=0) != last.with_state(now_ms=0):
             self._call(self._listener.snapshot_did_change, snap)
+        self._check_reminders()  # after the snapshot: a reminder never arrives before the numbers it cites
 
     # --- reminders, backups and notices (the store chores in housekeeping.py) --------------------------
 
     def _check_reminders(self) -> None:
         """Hand out each reminder that is due, once. Only after the first import: history read in the backfill
         must never fire a reminder."""
-        if self._ws is None or not self._ready or self._paused:
-            self._chores.wake_ms = None
+        if self._ws is None or not self._ready or self._paused or self._progress is not None:
+            self._chores.wake_ms = None  # (an import in progress checks once, when it ends)
             return
-        for nudge in self._chores.due_reminders(self._ws, self._settings):
+        for nudge in self._chores.check(self._ws, self._settings):
             self._call(self._listener.reminder_due, nudge)
-        self._chores.write_status(self._ws, self._settings)  # after the reminders: what is due is what is left
 
     def _reminder_action(self, key: str, action: str, session_id: int | None) -> None:
         if self._ws is not None:

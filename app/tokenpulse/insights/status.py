@@ -9,14 +9,13 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from tokenpulse.config.settings import Settings
+from tokenpulse.config.settings import Reminders, Settings
 from tokenpulse.insights.chat_stats import RatesSource
 from tokenpulse.insights.live import recent_chats, spend_snapshot, zone
 from tokenpulse.insights.status_view import present
 from tokenpulse.nudges.budgets import projection
+from tokenpulse.nudges.model import ChatSnapshot, SpendSnapshot
 from tokenpulse.nudges.policy import PolicyState, candidates
-
-__all__ = ["live_status", "present", "status_facts"]
 
 
 def _money(value: float | None) -> float | None:
@@ -31,9 +30,13 @@ def status_facts(conn: sqlite3.Connection, now_ms: int, pricer: RatesSource, set
     already showed, or was told not to, is not due.
     """
     r = settings.reminders
-    tz = zone(settings.timezone)
     chats = recent_chats(conn, now_ms, pricer, r.recap_allowance)
-    spend = spend_snapshot(conn, now_ms, tz)
+    return facts(now_ms, chats, spend_snapshot(conn, now_ms, zone(settings.timezone)), r, state)
+
+
+def facts(now_ms: int, chats: list[ChatSnapshot], spend: SpendSnapshot, r: Reminders,
+          state: PolicyState | None) -> dict[str, Any]:
+    """`status_facts` from snapshots already read (the app's reminder check has them)."""
     fired = {} if state is None else state.fired
     muted = frozenset() if state is None else state.muted
     due = [n for n in candidates(now_ms, chats, spend, r) if n.key not in fired and n.session_id not in muted]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 FACTS_NAME = "status.json"
-LIVE_MS = 10 * 60_000  # as nudges.fresh_chat.LIVE_MS: a chat is live when its last call is this recent
+LIVE_MS = 10 * 60_000  # a chat is live when its last call is this recent (the reminders and the tray too)
 # The app rewrites the file at every change and at least at each midnight; older facts mean it is stuck.
 FRESH_FOR_MS = 26 * 3_600_000
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from tokenpulse.config.settings import Reminders
+from tokenpulse.insights.status_view import LIVE_MS
 from tokenpulse.insights.waste import fresh_chat_saving
-from tokenpulse.nudges.model import MINUTE_MS, MUTE_CHAT, OPEN_CHAT, SNOOZE_1H, ChatSnapshot, Nudge
+from tokenpulse.nudges.model import MUTE_CHAT, OPEN_CHAT, SNOOZE_1H, ChatSnapshot, Nudge
 from tokenpulse.nudges.text import tokens, usd, where
 
-LIVE_MS = 10 * MINUTE_MS  # a chat is live when its last call is this recent
 SAVING_MESSAGES = 10
 MAX_LEVEL = 2  # one reminder at T, a second at 2T, never more
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from tokenpulse.config.settings import Settings
 from tokenpulse.insights.chat_stats import RatesSource
 from tokenpulse.insights.live import recent_chats, spend_snapshot, zone
-from tokenpulse.nudges.model import Nudge
+from tokenpulse.nudges.model import ChatSnapshot, Nudge, SpendSnapshot
 from tokenpulse.nudges.policy import DEFAULT_GRACE_MS, PolicyState, evaluate, next_wake_ms
 
 
@@ -17,6 +17,8 @@ class Tick:
     due: list[Nudge]  # to show now
     state: PolicyState  # to pass to the next tick (and to save)
     wake_ms: int | None  # check again then even if no call arrives (None: only when calls arrive)
+    chats: list[ChatSnapshot]  # what the verdict was drawn from (the status facts reuse it)
+    spend: SpendSnapshot
 
 
 def tick(conn: sqlite3.Connection, now_ms: int, pricer: RatesSource, settings: Settings, state: PolicyState,
@@ -25,5 +27,6 @@ def tick(conn: sqlite3.Connection, now_ms: int, pricer: RatesSource, settings: S
     r = settings.reminders
     tz = zone(settings.timezone)
     chats = recent_chats(conn, now_ms, pricer, r.recap_allowance)
-    due, new_state = evaluate(now_ms, chats, spend_snapshot(conn, now_ms, tz), r, tz, state, grace_ms)
-    return Tick(due, new_state, next_wake_ms(now_ms, chats, r, tz, new_state, grace_ms))
+    spend = spend_snapshot(conn, now_ms, tz)
+    due, new_state = evaluate(now_ms, chats, spend, r, tz, state, grace_ms)
+    return Tick(due, new_state, next_wake_ms(now_ms, chats, r, tz, new_state, grace_ms), chats, spend)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from tokenpulse.store.db import BUSY_TIMEOUT_MS, StoreError
 from tokenpulse.store.schema_version import HEAD_REVISION
+from tokenpulse.store.sqlite_copy import copy_database
 
 KEEP = 7
 PREFIX = "tokenpulse-"
@@ -201,7 +202,7 @@ def restore(db_path: Path, backup: Backup | Path, *, now_ms: int | None = None) 
             stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now_ms / 1000))
             saved = _unique(db_path.with_name(f"{db_path.name}{BEFORE_RESTORE_INFIX}{stamp}"))
             _snapshot(db_path, saved)
-            _copy_live(work, db_path)
+            copy_database(work, db_path, BUSY_TIMEOUT_MS / 1000)  # into the live store: one transaction
     except (sqlite3.Error, OSError) as exc:
         raise BackupError(f"the backup was not restored: {recovery.plain_words(exc, db_path)}") from exc
     finally:
@@ -256,19 +257,6 @@ def _snapshot(src: Path, dst: Path) -> None:
     finally:
         os.umask(old_umask)
     os.chmod(dst, 0o600)
-
-
-def _copy_live(src: Path, db_path: Path) -> None:
-    source = sqlite3.connect(src)
-    try:
-        live = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_MS / 1000)
-        try:
-            live.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            source.backup(live)
-        finally:
-            live.close()
-    finally:
-        source.close()
 
 
 def _set_delete_journal(path: Path) -> None:

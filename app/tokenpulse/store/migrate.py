@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tokenpulse.store.sqlite_copy import copy_database as _sqlite_copy  # a module global: tests replace it
+
 WORK_SUFFIX = ".pre-migration"  # the copy an upgrade migrates before it replaces the store's content
 
 
 class MigrationError(RuntimeError):
-    """The upgrade failed; the store was restored to its state before the attempt."""
+    """The upgrade failed; the store was left as it was before the attempt."""
 
 
 def _config(db_path: Path):  # type: ignore[no-untyped-def]
@@ -54,20 +56,6 @@ def _run_alembic(db_path: Path) -> None:
         command.upgrade(_config(db_path), "head")
     except Exception as exc:
         raise MigrationError(f"could not upgrade the store at {db_path}: {exc}") from exc
-
-
-def _sqlite_copy(src: Path, dst: Path) -> None:
-    import sqlite3
-
-    source = sqlite3.connect(src, timeout=30)
-    try:
-        target = sqlite3.connect(dst, timeout=30)
-        try:
-            source.backup(target)
-        finally:
-            target.close()
-    finally:
-        source.close()
 
 
 def _remove_with_journals(db_file: Path) -> None:

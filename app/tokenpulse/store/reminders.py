@@ -40,23 +40,21 @@ def record_action(conn: sqlite3.Connection, key: str, action: str) -> None:
         conn.execute("UPDATE reminder_log SET action = ? WHERE key = ? AND action IS NULL", (action, key))
 
 
+# A new top-level chat in the reminder's project, started within the window after it (not the chat itself).
+_FRESH_CHAT_AFTER = ("FROM chat_session s WHERE s.project = reminder_log.project AND s.parent_key IS NULL"
+                     " AND s.first_ms > reminder_log.shown_ms AND s.first_ms <= reminder_log.shown_ms + :window"
+                     " AND s.id IS NOT reminder_log.session_id")
+
+
 def mark_followed(conn: sqlite3.Connection, now_ms: int, window_ms: int = FOLLOW_WINDOW_MS) -> int:
     """Set `followed_ms` on chat reminders after which a new top-level chat started in the same project within
     `window_ms`; returns how many were marked. Cheap: only reminders of the last day are looked at."""
     with conn:
         cur = conn.execute(
-            "UPDATE reminder_log SET followed_ms = ("
-            "  SELECT min(s.first_ms) FROM chat_session s"
-            "  WHERE s.project = reminder_log.project AND s.parent_key IS NULL"
-            "    AND s.first_ms > reminder_log.shown_ms AND s.first_ms <= reminder_log.shown_ms + ?"
-            "    AND s.id IS NOT reminder_log.session_id)"
+            f"UPDATE reminder_log SET followed_ms = (SELECT min(s.first_ms) {_FRESH_CHAT_AFTER})"
             f" WHERE followed_ms IS NULL AND project IS NOT NULL AND rule IN {_CHAT_RULES!r}"
-            "   AND shown_ms >= ? AND EXISTS ("
-            "  SELECT 1 FROM chat_session s"
-            "  WHERE s.project = reminder_log.project AND s.parent_key IS NULL"
-            "    AND s.first_ms > reminder_log.shown_ms AND s.first_ms <= reminder_log.shown_ms + ?"
-            "    AND s.id IS NOT reminder_log.session_id)",
-            (window_ms, now_ms - 86_400_000 - window_ms, window_ms))
+            f" AND shown_ms >= :since AND EXISTS (SELECT 1 {_FRESH_CHAT_AFTER})",
+            {"window": window_ms, "since": now_ms - 86_400_000 - window_ms})
     return max(cur.rowcount, 0)
 
 
