@@ -15,7 +15,7 @@ import pytest
 from tokenpulse.cli.main import main as tokenpulse_main
 
 sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
-import corpus  # noqa: E402
+import corpus
 
 CCUSAGE = "ccusage@20.0.24"
 Totals = dict[tuple[str, str], tuple[int, int, int, int]]

@@ -25,8 +25,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-import corpus  # noqa: E402
-from bench_env import bench_env, run  # noqa: E402
+import corpus
+from bench_env import bench_env, run
 
 TARGET_S = 0.100
 

@@ -9,7 +9,7 @@ from tokenpulse.config.paths import resolve
 from tokenpulse.workspace import Workspace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import corpus  # noqa: E402
+import corpus
 
 
 def _ledger(tmp_path: Path, data: Path, name: str, workers: int) -> list[tuple[object, ...]]:

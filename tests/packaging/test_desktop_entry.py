@@ -127,6 +127,6 @@ def test_the_written_launcher_validates(tmp_path: Path) -> None:
 
 def test_missing_shipped_files_are_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(desktop_entry, "resource_path", lambda *parts: tmp_path.joinpath(*parts))
-    with pytest.raises(DesktopEntryError, match="the shipped (launcher|icons)"):
+    with pytest.raises(DesktopEntryError, match=r"the shipped (launcher|icons)"):
         install("/usr/bin/tokenpulse", env={"XDG_DATA_HOME": str(tmp_path / "d")})
     assert not os.path.exists(tmp_path / "d")

@@ -120,7 +120,7 @@ def test_in_process_reader_and_two_scanners(tmp_path: Path) -> None:
     def scan(ws) -> None:  # type: ignore[no-untyped-def]
         try:
             summaries.append(ws.scan())
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     try:

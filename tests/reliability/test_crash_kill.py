@@ -48,7 +48,6 @@ def test_kill_9_during_import_totals_equal_clean_run(corpus30: Path, tmp_path: P
     _, err = proc.communicate()
     assert proc.returncode == 0, err.decode(errors="replace")
     startup_s = first_write if first_write is not None else clean_s / 2
-    import_s = max(clean_s - startup_s, 0.05)
     clean = daily_json(clean_env)
     clean_calls = call_count(clean_db)
     assert clean and clean_calls > 1000

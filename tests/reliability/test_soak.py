@@ -128,7 +128,7 @@ def test_soak_memory_flat_and_totals_exact(tmp_path: Path) -> None:
             while not stop.is_set():
                 changed.put(writer.step())
                 time.sleep(0.003)
-        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+        except BaseException as exc:
             errors.append(exc)
 
     ws = make_workspace(tmp_path, claude=tmp_path / "claude", codex=tmp_path / "codex")
@@ -159,7 +159,7 @@ def test_soak_memory_flat_and_totals_exact(tmp_path: Path) -> None:
                     samples.append((time.monotonic() - started, _app_mib(), rss_mib()))
                     sample_now.clear()
                 time.sleep(0.02)
-        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+        except BaseException as exc:
             errors.append(exc)
             stop.set()
 

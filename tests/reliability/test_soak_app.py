@@ -13,10 +13,10 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QApplication exists
 
-from rel_helpers import record_figure, rss_mib  # noqa: E402
-from test_soak import Writer  # noqa: E402
+from rel_helpers import record_figure, rss_mib
+from test_soak import Writer
 
-from helpers import make_workspace, totals  # noqa: E402
+from helpers import make_workspace, totals
 
 BURSTS = int(os.environ.get("TP_SOAK_APP_BURSTS", "12"))
 STEPS_PER_BURST = 150

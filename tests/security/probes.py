@@ -45,7 +45,7 @@ class AuditRecorder:
     def opened_paths(self) -> list[str]:
         """Paths given to open/os.open, os.scandir/os.listdir and sqlite3.connect."""
         out = []
-        for event, args in self.named("open", "os.scandir", "os.listdir", "sqlite3.connect"):
+        for _event, args in self.named("open", "os.scandir", "os.listdir", "sqlite3.connect"):
             if args and isinstance(args[0], (str, bytes, os.PathLike)):
                 out.append(os.fsdecode(args[0]))
         return out

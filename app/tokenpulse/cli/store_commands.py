@@ -6,8 +6,12 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tokenpulse.config.paths import AppPaths
+
+if TYPE_CHECKING:
+    from tokenpulse.store.backup import Backup
 
 EXIT_OK, EXIT_USAGE, EXIT_STORE = 0, 2, 3
 
@@ -69,7 +73,7 @@ def _restore(paths: AppPaths, which: str) -> int:
     return EXIT_OK
 
 
-def _pick(paths: AppPaths, which: str) -> object | None:
+def _pick(paths: AppPaths, which: str) -> Backup | Path | None:
     """A Backup (by day or newest) or a Path given on the command line; None when nothing matches."""
     from tokenpulse.store import backup
 

@@ -133,7 +133,7 @@ class SummaryPopup(QFrame):
         for col, head in ((1, "Today"), (2, "This week")):
             grid.addWidget(self._bold(QLabel(head)), 0, col, Qt.AlignmentFlag.AlignRight)
         self.cells: dict[tuple[str, str], QLabel] = {}
-        for row, (key, label) in enumerate(text.TOKEN_TYPES + (("cost", "Cost"),), start=1):
+        for row, (key, label) in enumerate((*text.TOKEN_TYPES, ("cost", "Cost")), start=1):
             grid.addWidget(QLabel(label), row, 0)
             for col, period in ((1, "today"), (2, "week")):
                 cell = QLabel(objectName=f"{period}_{key}")

@@ -68,7 +68,7 @@ def _read(source: Source, path: Path, fd: int, cursor: Cursor | None, out: LineR
         parser.skipped["line longer than 64 MiB"] += reader.oversize_lines
     out.skipped = parser.skipped
     out.usage_records = parser.usage_records
-    out.duplicates = getattr(parser, "duplicates", 0)
+    out.duplicates = parser.duplicates
     out.bytes_read = reader.offset - start
     out.cursor = Cursor(source=source.name, path=path_key(path), device=st.st_dev, inode=st.st_ino, size=st.st_size,
                         mtime_ns=st.st_mtime_ns, offset=reader.offset, tail_hash=tail_hash_at(fd, reader.offset),

@@ -296,7 +296,8 @@ class _Forgotten:
     def drop(self, calls: list[ApiCall], summary: ScanSummary) -> list[ApiCall]:
         if not self._exact:
             return calls
-        kept = [c for c in calls if not (c.project and (c.project in self._exact or c.project.startswith(self._prefixes)))]
+        kept = [c for c in calls
+                if not (c.project and (c.project in self._exact or c.project.startswith(self._prefixes)))]
         summary.calls_forgotten += len(calls) - len(kept)
         return kept
 

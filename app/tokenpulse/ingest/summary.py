@@ -57,7 +57,8 @@ class ScanSummary:
             + (f", {self.files_missing:,} gone (their calls stay counted)" if self.files_missing else ""),
             f"calls: {self.calls_new:,} new, {self.calls_updated:,} updated to a later streaming record",
             f"duplicates dropped: {self.duplicates:,} (streaming copies, resumed or forked history,"
-            f" re-emitted snapshots)" + (f"; {self.replays_dropped:,} sidechain replays" if self.replays_dropped else ""),
+            f" re-emitted snapshots)"
+            + (f"; {self.replays_dropped:,} sidechain replays" if self.replays_dropped else ""),
         ]
         if self.calls_forgotten:
             out.append(f"calls left out: {self.calls_forgotten:,} (of projects you asked to forget)")

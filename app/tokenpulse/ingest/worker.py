@@ -14,6 +14,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -145,7 +146,7 @@ class IngestWorker:
                 except queue.Empty:  # a deadline passed: the live chat went quiet, midnight, a snooze ended
                     self._guarded(self._on_deadline)
                     continue
-                self._guarded(lambda item=item: self._handle(item))
+                self._guarded(partial(self._handle, item))
         except Exception as exc:  # the thread must report, not die silently
             log.exception("ingest worker crashed")
             self._emit_error(f"the ingest worker stopped: {exc}")
@@ -162,7 +163,7 @@ class IngestWorker:
     def _open(self) -> None:
         try:
             self._ws = self._factory(self._settings)
-        except Exception as exc:  # noqa: BLE001 - StoreError, SettingsError, OSError: shown, not fatal
+        except Exception as exc:
             self._ws = None
             self._problem(str(exc))
             self._emit_error(str(exc))
@@ -338,7 +339,7 @@ class IngestWorker:
 
     def _problem(self, message: str) -> None:
         if message not in self._problems:
-            self._problems = (self._problems + [message])[-MAX_PROBLEMS:]
+            self._problems = ([*self._problems, message])[-MAX_PROBLEMS:]
 
     def _snapshot(self) -> Snapshot:
         settings = self._settings

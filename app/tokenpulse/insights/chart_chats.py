@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from tokenpulse.insights.chart_data import DayRange, add_known, agent_label, local_time, round_usd
@@ -136,7 +137,7 @@ class ChatList:
     followed: int = 0  # of those, followed by a new chat in the same project within 30 minutes
 
 
-def _build(rows: list[tuple]) -> list[Chat]:  # type: ignore[type-arg]
+def _build(rows: list[tuple[Any, ...]]) -> list[Chat]:
     """Chats from member rows (heads before their members, in order): children attached to their heads."""
     heads: dict[int, Chat] = {}
     out: list[Chat] = []
@@ -278,7 +279,7 @@ def projects(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange, top: int = 1
         f" SELECT {_COLUMNS}, r.project, r.rn, r.sid FROM r JOIN temp.chart_m m ON m.family = r.sid"
         " WHERE r.rn <= :top AND m.sid <> r.sid", {"top": top}).fetchall()
     rows.sort(key=lambda r: (r[15], r[16], r[0] != r[17], r[6]))  # listing, then its head, then by start
-    listings: dict[tuple[str, int], list[tuple]] = {}  # type: ignore[type-arg]
+    listings: dict[tuple[str, int], list[tuple[Any, ...]]] = {}
     for row in rows:
         listed = row[17]
         member = (*row[:14], listed) if row[0] == listed else row[:15]  # the listed chat heads its entry

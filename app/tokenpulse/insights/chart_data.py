@@ -8,9 +8,11 @@ what the model was fed. The chats and projects listings live in insights.chart_c
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from tokenpulse.store.localtime import day_start_ms, offset_spans
@@ -112,7 +114,7 @@ class Sums:
     cache_read_cost: float | None = None
     output_cost: float | None = None
 
-    def add_row(self, row: tuple) -> None:  # type: ignore[type-arg]
+    def add_row(self, row: tuple[Any, ...]) -> None:
         calls, inp, cw, cr, out, rsn, cost, unpriced, ic, wc, rc, oc = row
         self.calls += calls or 0
         self.input += inp or 0
@@ -153,7 +155,7 @@ class Daily:
 
 
 def _grouped(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange, keys: tuple[str, str], cols: str,
-             group: tuple[str, str]) -> list[tuple]:  # type: ignore[type-arg]
+             group: tuple[str, str]) -> list[tuple[Any, ...]]:
     """Rows of `keys` + `cols` grouped by `group`, over the range's local days and hours.
 
     `keys` and `group` come in two spellings: (over usage_local_hour, with its local_day and hour columns;
@@ -165,7 +167,7 @@ def _grouped(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange, keys: tuple[
         first, last = (rng.first - _EPOCH).days, (rng.last - _EPOCH).days
         return conn.execute(f"SELECT {keys[0]}, {cols} FROM usage_local_hour WHERE local_day BETWEEN ? AND ?"
                             f" GROUP BY {group[0]}", (first, last)).fetchall()
-    rows: list[tuple] = []  # type: ignore[type-arg]
+    rows: list[tuple[Any, ...]] = []
     for a, b, off in _spans(tz, *rng.window_ms(tz)):
         rows += conn.execute(
             f"SELECT {keys[1]}, {cols} FROM (SELECT (bucket_ms + {off}) / {_DAY_MS} AS d,"
@@ -207,7 +209,7 @@ def daily(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> Daily:
     return out
 
 
-def daily_table(d: Daily, split: str) -> tuple[list[str], list[list[object]]]:
+def daily_table(d: Daily, split: str) -> tuple[list[str], Sequence[Sequence[object]]]:
     """CSV rows of the overview: per day, output per agent or model, then the day's totals."""
     keys = list(d.output_by.get(split, {}))
     head = ["day", *[f"output {k}" for k in keys], "output", "cost_usd", "calls"]
@@ -216,11 +218,12 @@ def daily_table(d: Daily, split: str) -> tuple[list[str], list[list[object]]]:
     return head, rows
 
 
-def mix_table(d: Daily) -> tuple[list[str], list[list[object]]]:
+def mix_table(d: Daily) -> tuple[list[str], Sequence[Sequence[object]]]:
     """CSV rows of the token mix: tokens and cost per type per day, and input-side tokens per output token."""
     head = ["day", "input", "cache_write", "cache_read", "output", "input_cost_usd", "cache_write_cost_usd",
             "cache_read_cost_usd", "output_cost_usd", "cost_usd", "fed_per_output"]
-    rows = [[day, t.input, t.cache_write, t.cache_read, t.output, round_usd(t.input_cost), round_usd(t.cache_write_cost),
+    rows = [[day, t.input, t.cache_write, t.cache_read, t.output, round_usd(t.input_cost),
+             round_usd(t.cache_write_cost),
              round_usd(t.cache_read_cost), round_usd(t.output_cost), round_usd(t.cost),
              None if t.fed_per_output is None else round(t.fed_per_output, 2)]
             for day, t in zip(d.days, d.totals)]

@@ -251,7 +251,8 @@ def _rates_for(conn: sqlite3.Connection, ids: list[int],
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start:start + _CHUNK]
         pairs.update(conn.execute(
-            f"SELECT DISTINCT model, ts_ms / {_DAY_MS} FROM api_call WHERE session_id IN ({','.join('?' * len(chunk))})",
+            f"SELECT DISTINCT model, ts_ms / {_DAY_MS} FROM api_call"
+            f" WHERE session_id IN ({','.join('?' * len(chunk))})",
             chunk))
     out = []
     for model, day_no in sorted(pairs):

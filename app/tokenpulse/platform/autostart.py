@@ -31,7 +31,7 @@ def default_command(data_dir: Path | None = None) -> list[str]:
         cmd = [exe] if exe else [sys.executable, "-m", "tokenpulse"]
     if data_dir is not None:
         cmd += ["--data-dir", str(data_dir)]
-    return cmd + ["--background"]
+    return [*cmd, "--background"]
 
 
 def quote_arg(arg: str) -> str:

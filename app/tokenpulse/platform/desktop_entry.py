@@ -8,6 +8,7 @@ ships the same entry under /usr/share and does not need this. Qt-free.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -130,7 +131,5 @@ def _write_atomic(path: Path, data: bytes) -> None:
 def _touch_theme(theme: Path) -> None:
     """Icon caches are rebuilt when the theme folder's mtime changes."""
     if theme.is_dir():
-        try:
+        with contextlib.suppress(OSError):
             os.utime(theme)
-        except OSError:
-            pass

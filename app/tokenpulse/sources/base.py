@@ -19,8 +19,16 @@ class LineParser(Protocol):
     """
 
     skipped: Counter[str]
-    usage_records: int
-    duplicates: int  # copies of a call already returned by this parser (streaming lines, re-emits)
+
+    @property
+    def usage_records(self) -> int:
+        """Records that carried usage, counted or not."""
+        ...
+
+    @property
+    def duplicates(self) -> int:
+        """Copies of a call already returned by this parser (streaming lines, re-emits)."""
+        ...
 
     def feed(self, line: bytes) -> ApiCall | None: ...
 

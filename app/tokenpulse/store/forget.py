@@ -10,6 +10,7 @@ a forgotten project again from the logs that still exist, unless the caller also
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import sqlite3
@@ -45,10 +46,9 @@ def forget_all(paths: AppPaths, *, force: bool = False) -> list[Path]:
     if data.is_dir():
         for entry in sorted(os.listdir(data)):
             path = data / entry
-            if _is_store_file(entry) or entry in _DATA_FILES:
-                if path.is_file() or path.is_symlink():
-                    path.unlink(missing_ok=True)
-                    removed.append(path)
+            if (_is_store_file(entry) or entry in _DATA_FILES) and (path.is_file() or path.is_symlink()):
+                path.unlink(missing_ok=True)
+                removed.append(path)
     backups = paths.backups_dir
     if backups.is_dir() and not backups.is_symlink():
         from tokenpulse.store.backup import PREFIX
@@ -187,8 +187,6 @@ def refuse_if_busy(paths: AppPaths) -> None:
 
 
 def _rmdir_if_empty(folder: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):
         folder.rmdir()
-    except OSError:
-        pass
 

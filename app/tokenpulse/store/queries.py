@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from tokenpulse.store.localtime import local_day_sql
@@ -24,7 +25,8 @@ class Filter:
     sources: Sequence[str] | None = None
 
     def where(self, alias: str = "c") -> tuple[str, list[object]]:
-        parts, args = ["1"], []
+        parts: list[str] = ["1"]
+        args: list[object] = []
         if self.since_ms is not None:
             parts.append(f"{alias}.ts_ms >= ?")
             args.append(self.since_ms)
@@ -50,9 +52,9 @@ class Totals:
 
     @classmethod
     def from_row(cls, row: Sequence[object]) -> Totals:
-        calls, inp, cw, cr, out, rsn, cost, unpriced = row
+        calls, inp, cw, cr, out, rsn, cost, unpriced = (cast(Any, v) for v in row)  # SQLite numbers or NULL
         return cls(int(calls or 0), int(inp or 0), int(cw or 0), int(cr or 0), int(out or 0), int(rsn or 0),
-                   None if cost is None else float(cost), int(unpriced or 0))  # type: ignore[arg-type]
+                   None if cost is None else float(cost), int(unpriced or 0))
 
     @property
     def context_tokens(self) -> int:

@@ -100,7 +100,8 @@ class DayAxis(pg.AxisItem):
         for step in (1, 2, 7, 14):
             if per_day * step >= self.DAY_PX:
                 # epoch day 0 was a Thursday: (n + 3) % 7 == 0 on Mondays
-                start = first + (-(first + 3)) % 7 if step >= 7 else first - first % step + (step if first % step else 0)
+                start = (first + (-(first + 3)) % 7 if step >= 7
+                         else first - first % step + (step if first % step else 0))
                 return [(step * DAY_S, [float(d * DAY_S) for d in range(start, last + 1, step)])]
         lo, hi = _EPOCH + timedelta(days=first), _EPOCH + timedelta(days=last)
         for months in (1, 2, 3, 6, 12, 24, 60):

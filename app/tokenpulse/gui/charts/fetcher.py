@@ -3,6 +3,7 @@ queued signals of a main-thread QObject, so widgets are only touched on the GUI 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -49,10 +50,8 @@ class Fetcher(QObject):
 
     def post(self, ticket: int, result: object, error: str) -> None:
         """Called on a pool thread."""
-        try:
+        with contextlib.suppress(RuntimeError):  # the window went away while the query ran
             self._sig_posted.emit(ticket, result, error)
-        except RuntimeError:  # the window went away while the query ran
-            pass
 
     @Slot(int, object, str)
     def _on_job_posted(self, ticket: int, result: object, error: str) -> None:

@@ -60,7 +60,8 @@ class TokenMixView(ChartView):
             self._unit_group.addButton(button)
             button.toggled.connect(lambda on, u=unit: on and self.set_unit(u))
         self.legend = legend = QLabel("&nbsp;&nbsp;".join(
-            [theme.swatch(TOKENS[k], TOKEN_LABELS[k]) for k in STACK_ORDER] + ["- - input-side tokens per output token"]))
+            [*(theme.swatch(TOKENS[k], TOKEN_LABELS[k]) for k in STACK_ORDER),
+             "- - input-side tokens per output token"]))
         top = QHBoxLayout()
         top.addWidget(QLabel("What the model was fed, and what it wrote, per day:"))
         top.addWidget(as_tokens)

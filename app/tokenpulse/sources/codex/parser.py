@@ -47,7 +47,7 @@ class _Line(msgspec.Struct):
 _DECODER = msgspec.json.Decoder(_Line)
 
 
-def _usage(raw: object) -> Usage5 | None | bool:
+def _usage(raw: object) -> Usage5 | bool | None:
     """A usage object as a tuple; None when absent or empty, False when present but invalid."""
     if raw is None or raw == {}:
         return None
@@ -90,7 +90,8 @@ class CodexLineParser:
         self.duplicates = 0  # re-emitted snapshots
         st = dict(state or {})
         prev = st.get("prev_total")
-        self._prev: Usage5 | None = tuple(prev) if isinstance(prev, list) and len(prev) == 5 else None  # type: ignore[assignment]
+        self._prev: Usage5 | None = (
+            (prev[0], prev[1], prev[2], prev[3], prev[4]) if isinstance(prev, list) and len(prev) == 5 else None)
         self._model: str | None = st.get("model")
         self._session: str = st.get("session") or _session_from_name(path)
         self._parent: str | None = st.get("parent")
@@ -166,6 +167,7 @@ class CodexLineParser:
             return None
         if total is None and last is None:
             return None
+        assert total is not True and last is not True  # _usage gives a count tuple, False or None
         self.usage_records += 1
         increment = self._increment(total, last)
         if increment is None:
@@ -186,7 +188,7 @@ class CodexLineParser:
         inp, cached, out, reasoning, cache_write = increment
         cached = min(cached, inp)
         cache_write = min(cache_write, inp - cached)
-        identity = total if total is not None else ("last",) + increment
+        identity = total if total is not None else ("last", *increment)
         return ApiCall(
             source=SOURCE, dedupe_key=call_key(SOURCE, ts_ms, *identity), session_key=self._session,
             ts_ms=ts_ms, model=model, input=inp - cached - cache_write, cache_write_5m=cache_write,

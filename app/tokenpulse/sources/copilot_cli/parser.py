@@ -38,7 +38,7 @@ def attributes(raw: object) -> dict[str, Any]:
     return out
 
 
-def _count(attrs: dict[str, Any], *names: str) -> int | None | Literal[False]:
+def _count(attrs: dict[str, Any], *names: str) -> int | Literal[False] | None:
     for name in names:
         value = attrs.get(name)
         if value is None:
@@ -106,6 +106,7 @@ class CopilotOtelParser:
     def __init__(self, path: Path) -> None:
         self.skipped: Counter[str] = Counter()
         self.usage_records = 0
+        self.duplicates = 0  # stateless: the ledger drops repeated span ids
         self._fallback_session = path.stem
 
     def state(self) -> dict[str, Any]:
@@ -156,11 +157,13 @@ def _is_chat_span(rec: dict[str, Any], attrs: dict[str, Any]) -> bool:
     operation = attrs.get("gen_ai.operation.name")
     name = rec.get("name")
     is_span = rec.get("type") == "span" or "spanId" in rec or "traceId" in rec or "spanContext" in rec
-    return is_span and (operation == "chat" or (operation is None and isinstance(name, str) and name.startswith("chat ")))
+    named_chat = operation is None and isinstance(name, str) and name.startswith("chat ")
+    return is_span and (operation == "chat" or named_chat)
 
 
 def _ids(rec: dict[str, Any]) -> tuple[str | None, str | None]:
-    ctx = rec.get("spanContext") if isinstance(rec.get("spanContext"), dict) else {}
+    raw_ctx = rec.get("spanContext")
+    ctx: dict[str, Any] = raw_ctx if isinstance(raw_ctx, dict) else {}
     trace = rec.get("traceId") or ctx.get("traceId")
     span = rec.get("spanId") or ctx.get("spanId")
     return (trace if isinstance(trace, str) and trace else None, span if isinstance(span, str) and span else None)

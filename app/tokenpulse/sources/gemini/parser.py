@@ -183,6 +183,7 @@ class GeminiLineParser:
         st = dict(state or {})
         self._counter = _Counter()
         self.skipped = self._counter.skipped
+        self.duplicates = 0  # a message written again is merged by the ledger, not here
         self._session: str = st.get("session") or path.stem
         self._start_ms: int | None = st.get("start_ms")
         self._model: str | None = st.get("model")

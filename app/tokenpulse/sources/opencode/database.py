@@ -50,7 +50,7 @@ def message_ids(path: Path) -> set[str]:
 
 def read_database(path: Path, state: Mapping[str, Any] | None) -> tuple[Parsed, dict[str, Any]]:
     st = dict(state or {})
-    last_rowid = st.get("rowid") if type(st.get("rowid")) is int else -1
+    last_rowid: int = st["rowid"] if type(st.get("rowid")) is int else -1
     last_updated = st.get("updated") if type(st.get("updated")) is int else None
     pending: dict[str, int] = {k: v for k, v in (st.get("pending") or {}).items() if type(v) is int}
     conn = connect_readonly(path)

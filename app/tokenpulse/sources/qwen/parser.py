@@ -70,6 +70,7 @@ class QwenLineParser:
     def __init__(self, path: Path) -> None:
         self.skipped: Counter[str] = Counter()
         self.usage_records = 0
+        self.duplicates = 0  # stateless: the ledger drops repeated uuids
         self._fallback_session = path.stem
 
     def state(self) -> dict[str, Any]:
