@@ -1,10 +1,13 @@
-"""Injected time: the core asks a Clock for "now" so tests can drive it deterministically."""
+"""Injected time: the core asks a Clock for "now" so tests can drive it deterministically; and which zone
+local days are counted in."""
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import datetime, timezone
 from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class Clock(Protocol):
@@ -34,3 +37,18 @@ class FakeClock:
 
     def set(self, when: datetime) -> None:
         self._now = int(when.astimezone(timezone.utc).timestamp() * 1000)
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """The settings' zone, else the system's (TZ, /etc/localtime), else UTC."""
+    candidates = [name, (os.environ.get("TZ") or "").lstrip(":") or None]
+    link = os.path.realpath("/etc/localtime")
+    if "zoneinfo/" in link:
+        candidates.append(link.split("zoneinfo/", 1)[1])
+    for key in candidates:
+        if key:
+            try:
+                return ZoneInfo(key)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return ZoneInfo("UTC")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from tokenpulse.insights.status_view import LIVE_MS as LIVE_WINDOW_MS  # a chat this recent is "live"
 from tokenpulse.store.localtime import day_start_ms
@@ -76,21 +75,6 @@ class Snapshot:
         """The live chat has grown past the threshold: a fresh chat would be cheaper."""
         return (self.fresh_chat_reminders and not self.snoozed and self.live is not None
                 and self.live.context_tokens >= self.context_threshold)
-
-
-def zone(name: str | None) -> ZoneInfo:
-    """The settings' zone, else the system's (TZ, /etc/localtime), else UTC."""
-    candidates = [name, (os.environ.get("TZ") or "").lstrip(":") or None]
-    link = os.path.realpath("/etc/localtime")
-    if "zoneinfo/" in link:
-        candidates.append(link.split("zoneinfo/", 1)[1])
-    for key in candidates:
-        if key:
-            try:
-                return ZoneInfo(key)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return ZoneInfo("UTC")
 
 
 def local_day(now_ms: int, tz: ZoneInfo) -> date:

@@ -12,13 +12,13 @@ from tokenpulse.clock import Clock, SystemClock
 from tokenpulse.config import settings as settings_io
 from tokenpulse.config.paths import AppPaths
 from tokenpulse.config.settings import Settings
-from tokenpulse.ingest.lock import ScanLock
 from tokenpulse.ingest.summary import ScanSummary
 from tokenpulse.pricing.pricer import Pricer
 from tokenpulse.pricing.rates import Rates
 from tokenpulse.sources import registry
 from tokenpulse.store.db import connect
 from tokenpulse.store.ledger import Ledger
+from tokenpulse.store.locks import ScanLock
 
 if TYPE_CHECKING:
     from tokenpulse.ingest.scanner import Progress, Scanner

@@ -115,7 +115,7 @@ def test_forget_all_deletes_the_store_backups_and_settings(env: Path, capsys: py
 
 
 def test_forget_refuses_while_a_scan_runs(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from tokenpulse.ingest.lock import ScanLock
+    from tokenpulse.store.locks import ScanLock
 
     assert run_cli(capsys, "scan")[0] == 0
     lock = ScanLock(env / "scan.lock")

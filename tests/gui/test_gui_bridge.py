@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
+import pytest
 from PySide6.QtCore import QThread
 
 from presenters.factories import make_snapshot
 from tokenpulse.config.settings import Settings
 from tokenpulse.gui.bridge import Bridge
+from tokenpulse.service.messages import (
+    ApplySettings,
+    ErrorRaised,
+    Event,
+    ImportProgressed,
+    Pause,
+    Refresh,
+    ReminderAnswer,
+    Resume,
+    SnapshotChanged,
+    Snooze,
+    UnknownMessage,
+)
 
 
 def test_worker_thread_results_are_delivered_on_the_gui_thread(qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -21,9 +36,9 @@ def test_worker_thread_results_are_delivered_on_the_gui_thread(qtbot) -> None:  
     final = make_snapshot(ready=True)
 
     def worker() -> None:  # what IngestWorker does on its thread
-        bridge.import_did_progress(1, 2)
-        bridge.error_did_occur("disk full")
-        bridge.snapshot_did_change(final)
+        bridge.post(ImportProgressed(1, 2))
+        bridge.post(ErrorRaised("disk full"))
+        bridge.post(SnapshotChanged(final))
 
     with qtbot.waitSignal(bridge.sig_snapshot_changed, timeout=2000) as blocker:
         t = threading.Thread(target=worker)
@@ -35,15 +50,22 @@ def test_worker_thread_results_are_delivered_on_the_gui_thread(qtbot) -> None:  
 
 def test_commands_reach_the_worker(fake_worker) -> None:  # type: ignore[no-untyped-def]
     bridge = Bridge(make_snapshot())
-    bridge.pause()  # no worker yet: nothing to do, and no error
+    bridge.send(Pause())  # no worker yet: nothing to do, and no error
     bridge.attach(fake_worker)
     settings = Settings(timezone="UTC")
-    bridge.pause()
-    bridge.resume()
-    bridge.snooze(5)
-    bridge.apply_settings(settings)
-    bridge.refresh()
+    sent = [Pause(), Resume(), Snooze(5), ApplySettings(settings), Refresh(), ReminderAnswer("k", "snooze_1h", 3)]
+    for command in sent:
+        bridge.send(command)
     bridge.stop()
     bridge.stop()  # twice is fine
-    assert fake_worker.calls == [("start", None), ("pause", None), ("resume", None), ("snooze", 5),
-                                 ("apply_settings", settings), ("refresh", None), ("stop", None)]
+    assert fake_worker.calls == [("start", None), *(("send", c) for c in sent), ("stop", None)]
+
+
+def test_an_event_without_a_handler_is_an_error() -> None:
+    @dataclass(frozen=True)
+    class Unheard(Event):
+        pass
+
+    bridge = Bridge(make_snapshot())
+    with pytest.raises(UnknownMessage, match="Unheard"):
+        bridge._on_worker_posted(Unheard())

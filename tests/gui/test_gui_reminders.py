@@ -20,6 +20,7 @@ from tokenpulse.gui.charts.window import VIEWS
 from tokenpulse.gui.popup import SummaryPopup
 from tokenpulse.gui.reminders import ReminderPresenter
 from tokenpulse.nudges.model import DISMISS, MUTE_CHAT, OPEN_CHAT, SNOOZE_1H, Nudge
+from tokenpulse.service.messages import Refresh, ReminderAnswer, RestoreBackup
 
 NUDGE = Nudge("fresh_chat", "fresh_chat:7:1", "Time for a fresh chat?", "Claude Code · shop: the context is 115k.",
               (OPEN_CHAT, SNOOZE_1H, MUTE_CHAT), "/home/u/shop", session_id=7)
@@ -125,7 +126,7 @@ def _settle(app: TokenpulseApp, qtbot, calls: int) -> None:  # type: ignore[no-u
     qtbot.waitUntil(lambda: app.bridge.latest.live is not None and app.bridge.latest.live.calls == calls,
                     timeout=5_000)
     with qtbot.waitSignal(app.bridge.sig_snapshot_changed, timeout=5_000):
-        app.bridge.refresh()
+        app.bridge.send(Refresh())
 
 
 def test_crossing_the_threshold_shows_one_reminder_and_logs_it(app, tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -181,5 +182,29 @@ def test_restore_from_the_menu_asks_then_tells_the_worker(app, qtbot, monkeypatc
     assert fake_worker.calls == []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     app._on_restore_requested("/b/one.sqlite3")
-    assert fake_worker.calls == [("restore_backup", "/b/one.sqlite3")]
+    assert fake_worker.calls == [("send", RestoreBackup("/b/one.sqlite3"))]
     app.bridge._worker = None
+
+
+def test_an_answer_from_the_tray_menu_takes_the_same_path_as_the_summary(tmp_path: Path, qtbot,  # type: ignore[no-untyped-def]
+                                                                         fake_worker) -> None:
+    """Answered in the tray menu, a reminder leaves the menu and the summary, and the worker gets the answer
+    (it used to go straight to the worker and stay in the menu)."""
+    a = TokenpulseApp(resolve(tmp_path / "data"), env={"XDG_CONFIG_HOME": str(tmp_path / "xdg")},
+                      home=tmp_path / "home", tray_available=True, background=True)
+    qtbot.addWidget(a.popup)
+    a.bridge.attach(fake_worker)
+    try:
+        a.bridge.sig_reminder_due.emit(NUDGE)
+        assert a.reminders.latest is NUDGE and a.popup.reminder_box.isVisibleTo(a.popup)
+        assert a.tray is not None
+        a.tray.menu.aboutToShow.emit()
+        sub = next(x.menu() for x in a.tray.menu.actions() if x.text() == "Reminder: Time for a fresh chat?")
+        next(x for x in sub.actions() if x.text() == "Snooze 1 h").trigger()
+        assert a.reminders.latest is None and not a.popup.reminder_box.isVisibleTo(a.popup)
+        a.tray.menu.aboutToShow.emit()
+        assert not any(x.text().startswith("Reminder:") for x in a.tray.menu.actions())
+        assert ("send", ReminderAnswer(NUDGE.key, "snooze_1h", NUDGE.session_id)) in fake_worker.calls
+    finally:
+        a.tray.hide()
+        a.bridge.stop()

@@ -9,6 +9,7 @@ from tokenpulse.clock import FakeClock
 from tokenpulse.gui.bridge import Bridge
 from tokenpulse.gui.popup import SummaryPopup
 from tokenpulse.gui.tray import Tray
+from tokenpulse.service.messages import Pause, SnapshotChanged, Snooze
 from tokenpulse.snapshot import ImportProgress
 
 
@@ -67,7 +68,7 @@ def test_snooze_submenu_sends_the_end_time(qtbot, fake_worker) -> None:  # type:
     assert _texts(sub) == ["For 30 minutes", "For 1 hour", "Until tomorrow"]
     _action(sub, "For 1 hour").trigger()
     _action(sub, "Until tomorrow").trigger()
-    assert fake_worker.calls[-2:] == [("snooze", NOW + 3_600_000), ("snooze", 1_790_035_200_000)]
+    assert fake_worker.calls[-2:] == [("send", Snooze(NOW + 3_600_000)), ("send", Snooze(1_790_035_200_000))]
 
 
 def test_a_snoozed_menu_offers_to_resume(qtbot, fake_worker) -> None:  # type: ignore[no-untyped-def]
@@ -76,14 +77,14 @@ def test_a_snoozed_menu_offers_to_resume(qtbot, fake_worker) -> None:  # type: i
     sub = _action(tray.menu, "Snooze reminders").menu()
     assert _texts(sub)[:2] == ["Snoozed until 14:43", "Resume reminders now"]
     _action(sub, "Resume reminders now").trigger()
-    assert fake_worker.calls[-1] == ("snooze", None)
+    assert fake_worker.calls[-1] == ("send", Snooze(None))
 
 
 def test_pause_quit_settings_charts_and_login(qtbot, fake_worker) -> None:  # type: ignore[no-untyped-def]
     _bridge, tray = _tray(qtbot, fake_worker)
     tray.menu.aboutToShow.emit()
     _action(tray.menu, "Pause watching").trigger()
-    assert fake_worker.calls[-1] == ("pause", None)
+    assert fake_worker.calls[-1] == ("send", Pause())
     for text, signal in (("Quit tokenpulse", tray.sig_quit_requested), ("Settings…", tray.sig_settings_requested),
                          ("Open charts…", tray.sig_charts_requested)):
         with qtbot.waitSignal(signal, timeout=1000):
@@ -99,7 +100,7 @@ def test_tooltip_and_icon_follow_snapshots(qtbot, fake_worker) -> None:  # type:
     assert not tray.icon.icon().isNull()
     first = tray.icon.icon().cacheKey()
     with qtbot.waitSignal(bridge.sig_snapshot_changed, timeout=1000):
-        bridge.snapshot_did_change(make_snapshot(paused=True))  # as the worker would, from any thread
+        bridge.post(SnapshotChanged(make_snapshot(paused=True)))  # as the worker would, from any thread
     assert "Watching paused" in tray.icon.toolTip()
     assert tray.icon.icon().cacheKey() != first
 

@@ -6,6 +6,7 @@ import os
 import queue
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,8 @@ from worker_helpers import line as _line
 from helpers import claude_line, write_lines
 from tokenpulse.config.settings import Settings
 from tokenpulse.ingest.watcher import ROOTS_CHANGED, ChangeHandler, DirAppeared, Watcher, WatchRoot
-from tokenpulse.ingest.worker import IngestWorker
+from tokenpulse.service.messages import ApplySettings, Command, Pause, Refresh, Resume, Snooze
+from tokenpulse.service.worker import IngestWorker
 from tokenpulse.sources.claude_code import ClaudeCodeSource
 from tokenpulse.workspace import Workspace
 
@@ -191,13 +193,13 @@ def test_pause_stops_reading_and_resume_catches_up(tmp_path: Path, make_worker) 
     log = write_lines(tmp_path / "claude/projects/p/s.jsonl", [_line(1, 5)])
     worker, rec = make_worker(tmp_path / "claude")
     rec.wait(lambda s: s.ready and s.today.output_tokens == 5)
-    worker.pause()
+    worker.send(Pause())
     rec.wait(lambda s: s.paused)
     write_lines(log, [_line(2, 7)], mode="a")
-    worker.refresh()  # a forced snapshot after the write: still paused, still 5
+    worker.send(Refresh())  # a forced snapshot after the write: still paused, still 5
     with pytest.raises(AssertionError):
         rec.wait(lambda s: s.today.output_tokens == 12, timeout=1.0)
-    worker.resume()
+    worker.send(Resume())
     snap = rec.wait(lambda s: not s.paused and s.today.output_tokens == 12)
     assert snap.ready
 
@@ -208,7 +210,7 @@ def test_new_settings_re_plan_the_roots_without_a_restart(tmp_path: Path, make_w
     write_lines(other / "projects/q/t.jsonl", [_line(2, 700)])
     worker, rec = make_worker(tmp_path / "claude")
     rec.wait(lambda s: s.ready and s.today.output_tokens == 5)
-    worker.apply_settings(Settings(timezone="UTC", source_roots={"claude-code": (str(other),)}))
+    worker.send(ApplySettings(Settings(timezone="UTC", source_roots={"claude-code": (str(other),)})))
     rec.wait(lambda s: s.ready and s.today.output_tokens == 705)  # the old calls stay counted
     write_lines(other / "projects/q/t.jsonl", [_line(3, 1000)], mode="a")
     rec.wait(lambda s: s.today.output_tokens == 1705)
@@ -218,9 +220,9 @@ def test_snooze_is_part_of_the_snapshot(tmp_path: Path, make_worker) -> None:  #
     worker, rec = make_worker(tmp_path / "claude")
     rec.wait(lambda s: s.ready)
     until = int(time.time() * 1000) + 60_000
-    worker.snooze(until)
+    worker.send(Snooze(until))
     assert rec.wait(lambda s: s.snoozed_until_ms == until).snoozed
-    worker.snooze(None)
+    worker.send(Snooze(None))
     rec.wait(lambda s: s.snoozed_until_ms is None)
 
 
@@ -262,3 +264,17 @@ def test_idle_worker_and_watcher_use_no_cpu(tmp_path: Path, make_worker) -> None
     before = _cpu_ticks(exclude=me)
     threading.Event().wait(1.5)  # measuring idleness needs wall time to pass; nothing to wait for
     assert _cpu_ticks(exclude=me) - before <= 1  # clock ticks are 10 ms: at most one stray tick
+
+
+def test_a_command_without_a_handler_is_an_error(tmp_path: Path, make_worker) -> None:  # type: ignore[no-untyped-def]
+    """A misspelt command used to be dropped silently; now the worker reports it (and keeps running)."""
+
+    @dataclass(frozen=True)
+    class Unheard(Command):
+        pass
+
+    worker, rec = make_worker(tmp_path / "claude")
+    rec.wait(lambda s: s.ready)
+    worker.send(Unheard())
+    rec.until(lambda: any("no handler" in e and "Unheard" in e for e in rec.errors))
+    assert worker.alive

@@ -9,6 +9,7 @@ from pathlib import Path
 from worker_helpers import line
 
 from helpers import write_lines
+from tokenpulse.service.messages import Pause, Refresh, ReminderAnswer, RestoreBackup, Snooze
 
 
 def test_backfill_makes_the_daily_backup_and_lists_it(tmp_path: Path, make_worker) -> None:  # type: ignore[no-untyped-def]
@@ -36,7 +37,7 @@ def test_restore_through_the_worker_brings_the_backup_back_and_rescans(tmp_path:
     conn.execute("DELETE FROM api_call")  # damage a backup can undo; the logs still hold both calls
     conn.commit()
     conn.close()
-    worker.restore_backup(backup)
+    worker.send(RestoreBackup(backup))
     rec.until(lambda: any("now holds the backup" in n for n in rec.notices), timeout=10)
     seen = len(rec.snapshots)
     rec.wait(lambda s: len(rec.snapshots) > seen and s.ready and s.today.output_tokens == 42, timeout=10)
@@ -63,8 +64,8 @@ def test_snooze_and_mute_survive_a_restart(tmp_path: Path, make_worker) -> None:
     write_lines(tmp_path / "claude/projects/p/s.jsonl", [line(1, 10)])
     worker, rec = make_worker(tmp_path / "claude")
     rec.wait(lambda s: s.ready)
-    worker.snooze(4_102_444_800_000)  # 2100-01-01
-    worker.reminder_action("fresh_chat:5:1", "mute_chat", 5)
+    worker.send(Snooze(4_102_444_800_000))  # 2100-01-01
+    worker.send(ReminderAnswer("fresh_chat:5:1", "mute_chat", 5))
     rec.wait(lambda s: s.snoozed_until_ms == 4_102_444_800_000)
     worker.stop()
     _again, rec2 = make_worker(tmp_path / "claude")
@@ -105,10 +106,10 @@ def test_the_worker_wakes_for_a_cache_expiry_and_reports_it(tmp_path: Path, make
     # the worker sleeps until the cache expires (not polling), then tells about it once
     assert 100 <= worker._next_timeout() <= 121, worker._next_timeout()
     clock.advance(2 * 60 + 1)
-    worker.refresh()  # what the timeout would have done at that moment, without waiting two real minutes
+    worker.send(Refresh())  # what the timeout would have done at that moment, without waiting two real minutes
     rec.until(lambda: [getattr(n, "rule", None) for n in rec.reminders] == ["fresh_chat", "cache_expired"])
     assert "re-writes all 120k tokens" in rec.reminders[-1].body
-    worker.refresh()
+    worker.send(Refresh())
     rec.wait(lambda s: True)
     assert len(rec.reminders) == 2  # once per idle period
 
@@ -123,7 +124,7 @@ def test_the_worker_keeps_the_status_facts_current_and_drops_them_when_paused(tm
     rec.until(facts_file.exists)
     write_lines(log, [line(2, 20, cache_read=9_000)], mode="a")
     rec.wait(lambda s: s.today.output_tokens == 30)
-    worker.refresh()  # the facts are written after the snapshot of a batch; wait for one more round
+    worker.send(Refresh())  # the facts are written after the snapshot of a batch; wait for one more round
     rec.wait(lambda s: True)
 
     def live_context() -> int | None:
@@ -132,6 +133,6 @@ def test_the_worker_keeps_the_status_facts_current_and_drops_them_when_paused(tm
         return chats[0]["context_tokens"] if chats else None
 
     rec.until(lambda: live_context() == 9_005)
-    worker.pause()
+    worker.send(Pause())
     rec.wait(lambda s: s.paused)
     rec.until(lambda: not facts_file.exists())  # paused: stale facts must not answer for the app

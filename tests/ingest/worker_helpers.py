@@ -12,7 +12,15 @@ import pytest
 from helpers import claude_line
 from tokenpulse.config.paths import resolve
 from tokenpulse.config.settings import Settings
-from tokenpulse.ingest.worker import IngestWorker
+from tokenpulse.service.messages import (
+    ErrorRaised,
+    Event,
+    ImportProgressed,
+    NoticeRaised,
+    ReminderDue,
+    SnapshotChanged,
+)
+from tokenpulse.service.worker import IngestWorker
 from tokenpulse.snapshot import Snapshot
 from tokenpulse.workspace import Workspace
 
@@ -29,28 +37,20 @@ class Recorder:
         self.batches: list[list[Path]] = []  # every scan_paths call: one per coalesced batch
         self._cond = threading.Condition()
 
-    def snapshot_did_change(self, snapshot: Snapshot) -> None:
+    def post(self, event: Event) -> None:
         with self._cond:
-            self.snapshots.append(snapshot)
-            self._cond.notify_all()
-
-    def import_did_progress(self, done: int, total: int) -> None:
-        with self._cond:
-            self.progress.append((done, total))
-
-    def error_did_occur(self, message: str) -> None:
-        with self._cond:
-            self.errors.append(message)
-            self._cond.notify_all()
-
-    def reminder_due(self, nudge: object) -> None:
-        with self._cond:
-            self.reminders.append(nudge)
-            self._cond.notify_all()
-
-    def notice_did_occur(self, message: str) -> None:
-        with self._cond:
-            self.notices.append(message)
+            if isinstance(event, SnapshotChanged):
+                self.snapshots.append(event.snapshot)
+            elif isinstance(event, ImportProgressed):
+                self.progress.append((event.done, event.total))
+            elif isinstance(event, ErrorRaised):
+                self.errors.append(event.message)
+            elif isinstance(event, ReminderDue):
+                self.reminders.append(event.nudge)
+            elif isinstance(event, NoticeRaised):
+                self.notices.append(event.message)
+            else:
+                raise AssertionError(f"an event the tests do not know: {event!r}")
             self._cond.notify_all()
 
     def until(self, pred: Callable[[], bool], timeout: float = 5.0) -> None:

@@ -10,8 +10,8 @@ import pytest
 
 from tokenpulse.clock import FakeClock
 from tokenpulse.config.settings import Reminders
+from tokenpulse.insights.facts import ChatSnapshot, SpendSnapshot
 from tokenpulse.nudges.budgets import projection
-from tokenpulse.nudges.model import ChatSnapshot, SpendSnapshot
 from tokenpulse.nudges.policy import PolicyState, evaluate, snooze
 from tokenpulse.nudges.timing import in_quiet_hours
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from helpers import claude_line, write_lines
 from tokenpulse.config.settings import Reminders, Settings
 from tokenpulse.insights.hooks import after_scan
-from tokenpulse.insights.status import live_status
 from tokenpulse.nudges.policy import PolicyState
 from tokenpulse.nudges.runner import tick
+from tokenpulse.nudges.status import live_status
 
 MIN = 60_000
 START = datetime(2026, 3, 1, 10, 0, tzinfo=timezone.utc)

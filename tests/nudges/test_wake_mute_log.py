@@ -7,7 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from tokenpulse.config.settings import Reminders
-from tokenpulse.nudges.model import ChatSnapshot
+from tokenpulse.insights.facts import ChatSnapshot
 from tokenpulse.nudges.policy import DEFAULT_GRACE_MS, PolicyState, evaluate, mute_chat, next_wake_ms, snooze
 from tokenpulse.nudges.timing import quiet_end_ms
 

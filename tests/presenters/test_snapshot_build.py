@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from helpers import claude_line, make_workspace, write_lines
-from tokenpulse.snapshot import SPARK_DAYS, Snapshot, build, live_chat, next_midnight_ms, zone
+from tokenpulse.clock import zone
+from tokenpulse.snapshot import SPARK_DAYS, Snapshot, build, live_chat, next_midnight_ms
 
 NY = ZoneInfo("America/New_York")
 

@@ -133,7 +133,7 @@ def test_clock_set_back_still_backs_up_and_keeps_the_newest(ws) -> None:  # type
 
 def test_backup_of_a_damaged_store_is_refused_and_older_ones_kept(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from tokenpulse.store.backup import BackupError, backup_if_due, list_backups
-    from tokenpulse.store.recovery import marked_damaged
+    from tokenpulse.store.damage import marked_damaged
 
     db, folder = ws.paths.database, ws.paths.backups_dir
     good = backup_if_due(db, folder, T0)

@@ -144,7 +144,7 @@ def _make_room(ws, disk: Tmpfs | None) -> None:  # type: ignore[no-untyped-def]
 def test_disk_full_during_a_scan_loses_nothing(tmp_path: Path, data_disk: Tmpfs | None) -> None:
     """Each file's calls and cursor commit together: a full disk stops the scan, the store stays consistent, and
     once there is room again the next scan reads exactly what is missing."""
-    from tokenpulse.store.recovery import plain_words
+    from tokenpulse.store.damage import plain_words
 
     write_lines(tmp_path / "claude/projects/-p0/first.jsonl", [claude_line(msg_id="f1", req_id="f1", output=1)])
     ws = make_workspace(tmp_path, claude=tmp_path / "claude", codex=tmp_path / "codex", data=tmp_path / "data")
@@ -293,7 +293,7 @@ def test_damaged_store_is_moved_aside_and_rebuilt(tmp_path: Path, monkeypatch: p
 def test_damage_met_while_running_is_recovered_at_the_next_open(tmp_path: Path) -> None:
     """Damage deep in a table is only seen when a query reads it: the error marks the store, and the next
     open confirms it with quick_check and rebuilds."""
-    from tokenpulse.store import recovery
+    from tokenpulse.store import damage
     from tokenpulse.store.db import connect
 
     _logs(tmp_path, files=6, per_file=400)
@@ -304,7 +304,7 @@ def test_damage_met_while_running_is_recovered_at_the_next_open(tmp_path: Path) 
     with pytest.raises(sqlite3.DatabaseError) as info:
         conn.execute("SELECT sum(output) FROM api_call").fetchone()
     conn.close()
-    message = recovery.after_error(db, info.value)
+    message = damage.after_error(db, info.value)
     assert "damaged" in message and "Traceback" not in message
     ws = make_workspace(tmp_path, claude=tmp_path / "claude", codex=tmp_path / "codex")
     try:
@@ -317,12 +317,12 @@ def test_damage_met_while_running_is_recovered_at_the_next_open(tmp_path: Path) 
 
 
 def test_false_alarm_mark_keeps_a_good_store(tmp_path: Path) -> None:
-    from tokenpulse.store import recovery
+    from tokenpulse.store import damage
     from tokenpulse.store.db import connect
 
     _logs(tmp_path)
     db = _scanned_store(tmp_path)
-    recovery.after_error(db, sqlite3.DatabaseError("database disk image is malformed"))
+    damage.after_error(db, sqlite3.DatabaseError("database disk image is malformed"))
     connect(db).close()
     assert not list(db.parent.glob("*.corrupt-*"))
     assert not db.with_name(db.name + ".damaged").exists()

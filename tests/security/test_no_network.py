@@ -20,6 +20,7 @@ import pytest
 from helpers import REPO
 from security.agent_samples import AGENTS_WITH_USAGE, assert_every_agent_scanned, lay_out, workspace
 from security.probes import audit, open_inet_sockets, self_check_blocking
+from tokenpulse.service.messages import Pause
 
 
 def _no_price_update_was_installed() -> bool:
@@ -103,7 +104,7 @@ def test_the_gui_offscreen_opens_no_inet_socket(tmp_path: Path, sample_env, qtbo
             qtbot.waitUntil(lambda: any(w.isVisible() and w is not app.popup and w is not app._dialog
                                         for w in QApplication.topLevelWidgets()), timeout=10_000)
             with qtbot.waitSignal(app.bridge.sig_snapshot_changed, timeout=10_000):
-                app.bridge.pause()  # a round trip through the worker: the event loop has run
+                app.bridge.send(Pause())  # a round trip through the worker: the event loop has run
             assert open_inet_sockets() == []
             _check_store(app.paths.database)
         finally:

@@ -157,8 +157,8 @@ def _status_from_the_app(argv: list[str]) -> int | None:
     import time
 
     from tokenpulse.config.paths import resolve
-    from tokenpulse.ingest.lock import app_running
     from tokenpulse.insights.status_view import present, read_facts
+    from tokenpulse.store.locks import app_running
 
     paths = resolve()
     if not app_running(paths.instance_lock):
@@ -230,8 +230,8 @@ def store_failed(db_path: object, exc: BaseException) -> int:
     """An error from the store while a command ran: one plain line (and a mark for recovery when damaged)."""
     from pathlib import Path
 
+    from tokenpulse.store.damage import after_error
     from tokenpulse.store.db import StoreError
-    from tokenpulse.store.recovery import after_error
 
     message = str(exc) if isinstance(exc, StoreError) else after_error(Path(str(db_path)), exc)
     print(f"tokenpulse: {' '.join(message.split())}", file=sys.stderr)
@@ -269,12 +269,12 @@ def _desktop(action: str) -> int:
 
 
 def _status(workspace: object, args: argparse.Namespace) -> int:
-    from tokenpulse.insights.status import live_status
+    from tokenpulse.nudges.status import live_status
     from tokenpulse.workspace import Workspace
 
     assert isinstance(workspace, Workspace)
-    from tokenpulse.ingest.lock import app_running
     from tokenpulse.nudges.policy import PolicyState
+    from tokenpulse.store.locks import app_running
     from tokenpulse.store.reminders import load_state
 
     # the tray app keeps the store current within a second: then there is nothing to scan, and a status line

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 APP_NAME = "tokenpulse"
+DB_NAME = "tokenpulse.sqlite3"  # the store's file name in the data folder
 
 
 class AppPaths(NamedTuple):
@@ -19,8 +20,6 @@ class AppPaths(NamedTuple):
 
     @property
     def database(self) -> Path:
-        from tokenpulse.store.db import DB_NAME  # here, not at the top: `status` reads only this module
-
         return self.data_dir / DB_NAME
 
     @property

@@ -16,7 +16,7 @@ from PySide6.QtCore import QLockFile, QObject, QSocketNotifier, QTimer, Signal, 
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
-from tokenpulse.clock import Clock, SystemClock
+from tokenpulse.clock import Clock, SystemClock, zone
 from tokenpulse.config import settings as settings_io
 from tokenpulse.config.paths import AppPaths, resolve
 from tokenpulse.config.settings import Settings
@@ -26,11 +26,12 @@ from tokenpulse.gui.popup import SummaryPopup
 from tokenpulse.gui.reminders import ReminderPresenter
 from tokenpulse.gui.settings_dialog import SettingsDialog
 from tokenpulse.gui.tray import Tray
-from tokenpulse.ingest.worker import IngestWorker, WorkspaceFactory
 from tokenpulse.nudges.model import Nudge
 from tokenpulse.nudges.policy import DEFAULT_GRACE_MS
 from tokenpulse.platform.autostart import DESKTOP_ID, XdgAutostart, default_command
-from tokenpulse.snapshot import Snapshot, zone
+from tokenpulse.service.messages import ApplySettings, Pause, ReminderAnswer, RestoreBackup, Resume
+from tokenpulse.service.worker import IngestWorker, WorkspaceFactory
+from tokenpulse.snapshot import Snapshot
 from tokenpulse.sources import registry
 
 if TYPE_CHECKING:
@@ -146,7 +147,7 @@ class TokenpulseApp(QObject):
         self.bridge.sig_error_raised.connect(self._on_bridge_error_raised)
         self.popup.sig_charts_requested.connect(self._on_charts_requested)
         self.popup.sig_settings_requested.connect(self._on_settings_requested)
-        self.popup.sig_pause_toggled.connect(lambda on: self.bridge.pause() if on else self.bridge.resume())
+        self.popup.sig_pause_toggled.connect(lambda on: self.bridge.send(Pause() if on else Resume()))
         self.popup.sig_quit_requested.connect(self.quit)
         self.popup.sig_reminder_action.connect(lambda action: self.reminders.latest is not None
                                                and self.reminders.choose(self.reminders.latest, action))
@@ -159,7 +160,8 @@ class TokenpulseApp(QObject):
             self.tray.sig_charts_requested.connect(self._on_charts_requested)
             self.tray.sig_settings_requested.connect(self._on_settings_requested)
             self.tray.sig_autostart_toggled.connect(self._on_autostart_toggled)
-            self.tray.sig_reminder_action.connect(self._on_reminder_action)
+            # the same path as the summary's buttons: an answered reminder leaves the menu
+            self.tray.sig_reminder_action.connect(self.reminders.choose)
             self.tray.sig_restore_requested.connect(self._on_restore_requested)
             self.tray.sig_quit_requested.connect(self.quit)
             self.reminders.attach_icon(self.tray.icon)
@@ -280,7 +282,7 @@ class TokenpulseApp(QObject):
             self.open_charts(nudge.session_id)
         elif action == "open_budgets":
             self._on_settings_requested()
-        self.bridge.reminder_action(nudge.key, action, nudge.session_id)
+        self.bridge.send(ReminderAnswer(nudge.key, action, nudge.session_id))
 
     @Slot(str)
     def _on_bridge_notice_raised(self, message: str) -> None:
@@ -300,7 +302,7 @@ class TokenpulseApp(QObject):
             f"Make the store hold the backup of {label} again?\n\nThe store as it is now is kept beside it, and"
             " the logs are read again from where that backup stopped, so calls still in the logs come back.")
         if answer == QMessageBox.StandardButton.Yes:
-            self.bridge.restore_backup(path)
+            self.bridge.send(RestoreBackup(path))
 
     @Slot()
     def _on_settings_requested(self) -> None:
@@ -326,7 +328,7 @@ class TokenpulseApp(QObject):
             self._on_bridge_error_raised(f"settings not saved: {exc}")
             return
         self.settings = new
-        self.bridge.apply_settings(new)
+        self.bridge.send(ApplySettings(new))
         if self.charts is not None:
             self.charts.apply_settings(new)
 

@@ -16,6 +16,7 @@ from tokenpulse.gui.popup import SummaryPopup
 from tokenpulse.nudges.model import Nudge
 from tokenpulse.presenters import snooze, text
 from tokenpulse.presenters.icon_state import IconState, icon_state
+from tokenpulse.service.messages import Pause, Resume, Snooze
 from tokenpulse.snapshot import Snapshot
 
 
@@ -115,21 +116,21 @@ class Tray(QObject):
         tz = ZoneInfo(snap.tz)
         if snap.snoozed and snap.snoozed_until_ms is not None:
             sub.addAction(f"Snoozed until {text.clock_time(snap.snoozed_until_ms, tz)}").setEnabled(False)
-            sub.addAction("Resume reminders now", lambda: self._bridge.snooze(None))
+            sub.addAction("Resume reminders now", lambda: self._bridge.send(Snooze(None)))
             sub.addSeparator()
         for choice, label in snooze.CHOICES:
             action: QAction = sub.addAction(label)
             action.triggered.connect(lambda _=False, c=choice: self._on_snooze_chosen(c, tz))
 
     def _on_snooze_chosen(self, choice: str, tz: ZoneInfo) -> None:
-        self._bridge.snooze(snooze.snooze_until(choice, self._clock.now_ms(), tz))
+        self._bridge.send(Snooze(snooze.snooze_until(choice, self._clock.now_ms(), tz)))
 
     @Slot(bool)
     def _on_pause_toggled(self, paused: bool) -> None:
         if paused:
-            self._bridge.pause()
+            self._bridge.send(Pause())
         else:
-            self._bridge.resume()
+            self._bridge.send(Resume())
 
     @Slot(QSystemTrayIcon.ActivationReason)
     def _on_icon_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:

@@ -1,1 +1,1 @@
-"""Reading agent logs into the store: file tailing, the scan, and (for the app) watching and a worker."""
+"""Reading agent logs into the store: file tailing, the scan, and watching folders for changes."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
+from tokenpulse.clock import zone
 from tokenpulse.config.settings import Settings
 from tokenpulse.insights import chat_stats, rollups
 from tokenpulse.insights.chat_stats import RatesSource, RefreshResult
-from tokenpulse.snapshot import zone
 
 PENDING_KEY = "rollups_pending"  # counted up by the ledger with each commit of calls
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from tokenpulse.insights.chat_stats import RatesSource, compute
-from tokenpulse.nudges.model import MINUTE_MS, ChatSnapshot, SpendSnapshot
+from tokenpulse.insights.facts import MINUTE_MS, ChatSnapshot, SpendSnapshot
 from tokenpulse.pricing.pricer import utc_day
 
 # Long enough to see a 1-hour cache expire and still be within its notice window.
@@ -21,25 +21,6 @@ def agent_labels() -> dict[str, str]:
     from tokenpulse.sources import registry
 
     return {s.name: s.label for s in registry.all_sources()}
-
-
-def zone(name: str | None) -> ZoneInfo:
-    """The settings' zone, else the system's (TZ, /etc/localtime), else UTC."""
-    import os
-
-    for key in (name, (os.environ.get("TZ") or "").lstrip(":") or None):
-        if key:
-            try:
-                return ZoneInfo(key)
-            except (ZoneInfoNotFoundError, ValueError):
-                pass
-    link = os.path.realpath("/etc/localtime")
-    if "zoneinfo/" in link:
-        try:
-            return ZoneInfo(link.split("zoneinfo/", 1)[1])
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return ZoneInfo("UTC")
 
 
 def recent_chats(conn: sqlite3.Connection, now_ms: int, pricer: RatesSource, recap_allowance: int,

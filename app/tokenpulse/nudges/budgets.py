@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tokenpulse.config.settings import Reminders
-from tokenpulse.nudges.model import Action, Nudge, SpendSnapshot
+from tokenpulse.insights.facts import SpendSnapshot
+from tokenpulse.nudges.model import Action, Nudge
 from tokenpulse.nudges.text import tokens, usd
 
 LEVELS = (100, 80)  # per cent, highest first: a jump straight past 100 % fires one reminder, not two

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tokenpulse.config.settings import Reminders
-from tokenpulse.nudges.model import DISMISS, MINUTE_MS, MUTE_CHAT, OPEN_CHAT, ChatSnapshot, Nudge
+from tokenpulse.insights.facts import MINUTE_MS, ChatSnapshot
+from tokenpulse.nudges.model import DISMISS, MUTE_CHAT, OPEN_CHAT, Nudge
 from tokenpulse.nudges.text import tokens, usd, where
 
 # Tell while it is still news: an expiry noticed hours later (asleep, quiet hours) is not worth a popup.

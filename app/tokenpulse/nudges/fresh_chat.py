@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from tokenpulse.config.settings import Reminders
+from tokenpulse.insights.facts import ChatSnapshot
 from tokenpulse.insights.status_view import LIVE_MS
 from tokenpulse.insights.waste import fresh_chat_saving
-from tokenpulse.nudges.model import MUTE_CHAT, OPEN_CHAT, SNOOZE_1H, ChatSnapshot, Nudge
+from tokenpulse.nudges.model import MUTE_CHAT, OPEN_CHAT, SNOOZE_1H, Nudge
 from tokenpulse.nudges.text import tokens, usd, where
 
 SAVING_MESSAGES = 10

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 from tokenpulse.config.settings import Reminders
+from tokenpulse.insights.facts import MINUTE_MS, ChatSnapshot, SpendSnapshot
 from tokenpulse.nudges import budgets, cache_expiry, fresh_chat
-from tokenpulse.nudges.model import MINUTE_MS, ChatSnapshot, Nudge, SpendSnapshot
+from tokenpulse.nudges.model import Nudge
 from tokenpulse.nudges.timing import in_grace, in_quiet_hours, quiet_end_ms
 
 # The first scan after start-up backfills history; nothing may fire until it has had time to finish.

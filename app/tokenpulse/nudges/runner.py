@@ -5,10 +5,12 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from tokenpulse.clock import zone
 from tokenpulse.config.settings import Settings
 from tokenpulse.insights.chat_stats import RatesSource
-from tokenpulse.insights.live import recent_chats, spend_snapshot, zone
-from tokenpulse.nudges.model import ChatSnapshot, Nudge, SpendSnapshot
+from tokenpulse.insights.facts import ChatSnapshot, SpendSnapshot
+from tokenpulse.insights.live import recent_chats, spend_snapshot
+from tokenpulse.nudges.model import Nudge
 from tokenpulse.nudges.policy import DEFAULT_GRACE_MS, PolicyState, evaluate, next_wake_ms
 
 

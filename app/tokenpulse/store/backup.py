@@ -17,7 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tokenpulse.store.db import BUSY_TIMEOUT_MS, StoreError
+from tokenpulse.store import damage
+from tokenpulse.store.errors import BUSY_TIMEOUT_MS, StoreError
 from tokenpulse.store.schema_version import HEAD_REVISION
 from tokenpulse.store.sqlite_copy import copy_database
 
@@ -115,18 +116,14 @@ def make_backup(db_path: Path, backups_dir: Path, now_ms: int) -> Path:
         _snapshot(db_path, tmp)
         problem = verify(tmp)
         if problem is not None:
-            from tokenpulse.store import recovery
-
-            recovery.after_error(db_path, sqlite3.DatabaseError(problem))  # the next open recovers it
+            damage.after_error(db_path, sqlite3.DatabaseError(problem))  # the next open recovers it
             raise BackupError(f"the store {db_path} failed its integrity check ({problem}); no backup was made"
                               " and the older ones were kept", corrupt_source=True)
         _fsync(tmp)
         os.replace(tmp, target)
         _fsync_dir(backups_dir)
     except (sqlite3.Error, OSError) as exc:
-        from tokenpulse.store.recovery import plain_words
-
-        raise BackupError(f"no backup was made: {plain_words(exc, db_path)}") from exc
+        raise BackupError(f"no backup was made: {damage.plain_words(exc, db_path)}") from exc
     finally:
         tmp.unlink(missing_ok=True)
     return target
@@ -173,8 +170,6 @@ def restore(db_path: Path, backup: Backup | Path, *, now_ms: int | None = None) 
     backup API, under SQLite's locks (they see the restored data on their next query). A damaged current store
     is moved aside instead. A backup from an older schema is upgraded on a temporary copy first.
     """
-    from tokenpulse.store import recovery
-
     src = backup.path if isinstance(backup, Backup) else Path(backup)
     taken = backup.taken_ms if isinstance(backup, Backup) else _taken_ms(src)
     problem = verify(src)
@@ -195,8 +190,8 @@ def restore(db_path: Path, backup: Backup | Path, *, now_ms: int | None = None) 
             _set_delete_journal(work)
         if not db_path.exists() or db_path.stat().st_size == 0:
             copy_into_place(work, db_path)
-        elif recovery.is_corrupt(db_path):
-            saved = recovery.move_aside(db_path, now_ms)
+        elif damage.is_corrupt(db_path):
+            saved = damage.move_aside(db_path, now_ms)
             copy_into_place(work, db_path)
         else:
             stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now_ms / 1000))
@@ -204,10 +199,10 @@ def restore(db_path: Path, backup: Backup | Path, *, now_ms: int | None = None) 
             _snapshot(db_path, saved)
             copy_database(work, db_path, BUSY_TIMEOUT_MS / 1000)  # into the live store: one transaction
     except (sqlite3.Error, OSError) as exc:
-        raise BackupError(f"the backup was not restored: {recovery.plain_words(exc, db_path)}") from exc
+        raise BackupError(f"the backup was not restored: {damage.plain_words(exc, db_path)}") from exc
     finally:
         work.unlink(missing_ok=True)
-    recovery.clear_mark(db_path)
+    damage.clear_mark(db_path)
     return RestoreReport(restored_from=src, backup_taken_ms=taken, saved_current_to=saved)
 
 

@@ -10,16 +10,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tokenpulse.config.paths import DB_NAME
+from tokenpulse.store.errors import BUSY_TIMEOUT_MS, StoreError
 from tokenpulse.store.schema_version import HEAD_REVISION
 
-DB_NAME = "tokenpulse.sqlite3"
-BUSY_TIMEOUT_MS = 30_000
+__all__ = ["BUSY_TIMEOUT_MS", "DB_NAME", "StoreError", "connect"]
 SETUP_LOCK_SUFFIX = ".lock"  # serializes creating, upgrading and recovering the store across processes
 SETUP_WAIT_S = 300.0
-
-
-class StoreError(RuntimeError):
-    """The store cannot be used; the message says why in plain words."""
 
 
 class _Damaged(Exception):
@@ -37,7 +34,7 @@ def connect(path: Path, *, migrate: bool = True) -> sqlite3.Connection:
     _check_file(path)
     reason: str | None = None
     if os.path.exists(path.with_name(path.name + ".damaged")):  # a command met a damaged page last time
-        from tokenpulse.store.recovery import marked_damaged
+        from tokenpulse.store.damage import marked_damaged
 
         reason = marked_damaged(path)
     if reason is None:
@@ -77,7 +74,7 @@ def _open(path: Path, migrate: bool) -> sqlite3.Connection:
 
 
 def _store_error(exc: BaseException, path: Path) -> Exception:
-    from tokenpulse.store.recovery import is_corrupt_error, plain_words
+    from tokenpulse.store.damage import is_corrupt_error, plain_words
 
     if is_corrupt_error(exc):
         return _Damaged(str(exc))
@@ -85,21 +82,21 @@ def _store_error(exc: BaseException, path: Path) -> Exception:
 
 
 def _recover_and_open(path: Path, migrate: bool, reason: str) -> sqlite3.Connection:
-    from tokenpulse.store import recovery
+    from tokenpulse.store import damage, recovery
 
     with _setup_lock(path):
         try:
-            problem = recovery.quick_check(path) if path.exists() and path.stat().st_size > 0 else None
+            problem = damage.quick_check(path) if path.exists() and path.stat().st_size > 0 else None
         except sqlite3.Error as exc:
-            raise StoreError(recovery.plain_words(exc, path)) from exc
+            raise StoreError(damage.plain_words(exc, path)) from exc
         if problem is None:
-            recovery.clear_mark(path)  # a false alarm, or another process recovered it while we waited
+            damage.clear_mark(path)  # a false alarm, or another process recovered it while we waited
         else:
             try:
                 recovery.recover(path, reason=problem)
             except (sqlite3.Error, OSError) as exc:
                 raise StoreError(f"the store {path} is damaged and could not be moved aside:"
-                                 f" {recovery.plain_words(exc, path)}") from exc
+                                 f" {damage.plain_words(exc, path)}") from exc
     try:
         return _open(path, migrate)
     except _Damaged as exc:
@@ -157,7 +154,7 @@ def _upgrade(path: Path) -> None:
     except MigrationError as exc:
         raise StoreError(str(exc).splitlines()[0]) from exc
     except (sqlite3.Error, OSError) as exc:
-        from tokenpulse.store.recovery import plain_words
+        from tokenpulse.store.damage import plain_words
 
         raise StoreError(f"could not upgrade the store: {plain_words(exc, path)}") from exc
     finally:

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tokenpulse.clock import Clock
+from tokenpulse.clock import Clock, zone
 from tokenpulse.config.settings import Settings
 from tokenpulse.gui.charts import export
 from tokenpulse.gui.charts.base import ChartView, Request, Result
@@ -52,7 +52,6 @@ from tokenpulse.gui.charts.rhythm import RhythmView
 from tokenpulse.gui.charts.style import Theme
 from tokenpulse.gui.charts.throttle import Throttle
 from tokenpulse.insights.chart_data import local_date, local_time
-from tokenpulse.snapshot import zone
 
 VIEWS = ("overview", "mix", "chats", "projects", "rhythm")
 TITLES = {"overview": "Overview", "mix": "Token mix", "chats": "Chats", "projects": "Projects", "rhythm": "Rhythm"}

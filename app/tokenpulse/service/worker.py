@@ -16,40 +16,40 @@ import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import Any
 
-from tokenpulse.clock import Clock, SystemClock
+from tokenpulse.clock import Clock, SystemClock, zone
 from tokenpulse.config.settings import Settings
-from tokenpulse.ingest.changes import Batch, Command, collect
-from tokenpulse.ingest.housekeeping import Housekeeping, next_utc_midnight
 from tokenpulse.ingest.summary import ScanSummary
 from tokenpulse.ingest.watcher import Watcher, WatchRoot
-from tokenpulse.nudges.model import Nudge
 from tokenpulse.nudges.policy import DEFAULT_GRACE_MS
-from tokenpulse.snapshot import LIVE_WINDOW_MS, ImportProgress, Snapshot, build, next_midnight_ms, zone
+from tokenpulse.service.changes import Batch, collect
+from tokenpulse.service.housekeeping import Housekeeping, next_utc_midnight
+from tokenpulse.service.messages import (
+    ApplySettings,
+    Command,
+    ErrorRaised,
+    Event,
+    ImportProgressed,
+    Listener,
+    NoticeRaised,
+    Pause,
+    Refresh,
+    ReminderAnswer,
+    ReminderDue,
+    RestoreBackup,
+    Resume,
+    SnapshotChanged,
+    Snooze,
+    Stop,
+    UnknownMessage,
+)
+from tokenpulse.snapshot import LIVE_WINDOW_MS, ImportProgress, Snapshot, build, next_midnight_ms
 from tokenpulse.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
 MAX_PROBLEMS = 10
-
-
-class IngestListener(Protocol):
-    """Called on the worker thread; a GUI must re-post these to its own thread (gui/bridge.py does)."""
-
-    def snapshot_did_change(self, snapshot: Snapshot) -> None: ...
-
-    def import_did_progress(self, done: int, total: int) -> None: ...
-
-    def error_did_occur(self, message: str) -> None: ...
-
-    def reminder_due(self, nudge: Nudge) -> None:
-        """A reminder to show now (already logged as shown)."""
-        ...
-
-    def notice_did_occur(self, message: str) -> None:
-        """Something the user should read once that is not an error (a store rebuilt, a backup restored)."""
-        ...
 
 
 WorkspaceFactory = Callable[[Settings], Workspace]
@@ -62,7 +62,7 @@ class _Interrupted(Exception):
 class IngestWorker:
     """Start with `start()`; every other public method may be called from any thread and only enqueues."""
 
-    def __init__(self, factory: WorkspaceFactory, settings: Settings, listener: IngestListener, *,
+    def __init__(self, factory: WorkspaceFactory, settings: Settings, listener: Listener, *,
                  clock: Clock | None = None, quiet_s: float = 0.3, max_batch_s: float = 1.0,
                  progress_every_s: float = 0.1, snapshot_every_s: float = 1.0,
                  reminder_grace_ms: int = DEFAULT_GRACE_MS) -> None:
@@ -86,44 +86,28 @@ class IngestWorker:
         self._problems: list[str] = []
         self._pending: set[Path] = set()  # changed files not read yet: another process held the scan lock
         self._last: Snapshot | None = None
+        self._handlers: dict[type[Command], Callable[[Any], None]] = {
+            Stop: self._on_stop, Pause: self._on_pause, Resume: self._on_resume, Snooze: self._on_snooze,
+            ReminderAnswer: self._on_reminder_answer, RestoreBackup: self._on_restore,
+            ApplySettings: self._on_settings, Refresh: self._on_refresh,
+        }
 
     # --- any thread -------------------------------------------------------------------------------------
 
     def start(self) -> None:
         self._thread.start()
 
+    def send(self, command: Command) -> None:
+        """Queue a command; one that `interrupts` also stops a running backfill at the next file."""
+        if command.interrupts:
+            self._interrupt.set()
+        self._queue.put(command)
+
     def stop(self, timeout: float = 10.0) -> None:
-        self._interrupt.set()
-        self._queue.put(Command("stop"))
+        """Send Stop and wait for the thread to end (unless called on it)."""
+        self.send(Stop())
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout)
-
-    def pause(self) -> None:
-        self._interrupt.set()
-        self._queue.put(Command("pause"))
-
-    def resume(self) -> None:
-        self._queue.put(Command("resume"))
-
-    def snooze(self, until_ms: int | None) -> None:
-        self._queue.put(Command("snooze", until_ms))
-
-    def reminder_action(self, key: str, action: str, session_id: int | None = None) -> None:
-        """The user chose `action` in the reminder `key` ("mute_chat" also stops reminders about that chat)."""
-        self._queue.put(Command("reminder_action", (key, action, session_id)))
-
-    def restore_backup(self, path: str) -> None:
-        """Make the store hold this backup again (the current store is kept beside it), then rescan."""
-        self._interrupt.set()
-        self._queue.put(Command("restore", path))
-
-    def apply_settings(self, settings: Settings) -> None:
-        """New roots, zone, prices or thresholds: the worker re-opens the store and re-plans its watches."""
-        self._interrupt.set()
-        self._queue.put(Command("settings", settings))
-
-    def refresh(self) -> None:
-        self._queue.put(Command("refresh"))
 
     def notify_changed(self, change: object) -> None:
         """The watcher's sink (also handy for tests): a changed path, DirAppeared or ROOTS_CHANGED."""
@@ -172,7 +156,7 @@ class IngestWorker:
         self._chores.list_backups(self._ws)
         notice = self._chores.notice(self._ws)
         if notice:
-            self._call(self._listener.notice_did_occur, notice)
+            self._post(NoticeRaised(notice))
         if self._watcher is not None:
             self._watcher.stop()
         # created stopped: it starts with the backfill, unless watching is paused
@@ -207,7 +191,7 @@ class IngestWorker:
             if done == total or now - last_progress >= self._progress_every_s:
                 last_progress = now
                 self._progress = ImportProgress(done, total)
-                self._call(self._listener.import_did_progress, done, total)
+                self._post(ImportProgressed(done, total))
             if now - last_snapshot >= self._snapshot_every_s:
                 last_snapshot = now
                 self._publish()
@@ -274,38 +258,53 @@ class IngestWorker:
         self._absorb(summary)
 
     def _command(self, cmd: Command) -> None:
-        if cmd.name == "stop":
-            self._stopped = True
-        elif cmd.name == "pause":
-            self._interrupt.clear()
-            self._paused = True
-            if self._watcher is not None:
-                self._watcher.stop()
-            self._chores.drop_status(self._ws)
-            self._publish()
-        elif cmd.name == "resume":
-            if self._paused:
-                self._paused = False
-                self._watch_and_backfill()
-        elif cmd.name == "snooze":
-            self._chores.snooze(self._ws, cmd.value if isinstance(cmd.value, int) else None)
-            self._publish()  # and "resume now" may let a held reminder through
-        elif cmd.name == "reminder_action" and isinstance(cmd.value, tuple):
-            self._reminder_action(*cmd.value)
-        elif cmd.name == "restore" and isinstance(cmd.value, str):
-            self._interrupt.clear()
-            self._restore(cmd.value)
-        elif cmd.name == "settings" and isinstance(cmd.value, Settings):
-            self._interrupt.clear()
-            self._settings = cmd.value
-            self._close()
-            self._problems = []
-            self._ready = False
-            self._open()
-            self._publish()
-            self._guarded(self._watch_and_backfill)
-        elif cmd.name == "refresh":  # "look again now": the picture (and with it the reminders)
-            self._publish(force=True)
+        handler = self._handlers.get(type(cmd))
+        if handler is None:
+            raise UnknownMessage(f"the worker has no handler for {cmd!r}")
+        handler(cmd)
+
+    def _on_stop(self, _cmd: Stop) -> None:
+        self._stopped = True
+
+    def _on_pause(self, _cmd: Pause) -> None:
+        self._interrupt.clear()
+        self._paused = True
+        if self._watcher is not None:
+            self._watcher.stop()
+        self._chores.drop_status(self._ws)
+        self._publish()
+
+    def _on_resume(self, _cmd: Resume) -> None:
+        if self._paused:
+            self._paused = False
+            self._watch_and_backfill()
+
+    def _on_snooze(self, cmd: Snooze) -> None:
+        self._chores.snooze(self._ws, cmd.until_ms)
+        self._publish()  # and "resume now" may let a held reminder through
+
+    def _on_reminder_answer(self, cmd: ReminderAnswer) -> None:
+        if self._ws is not None:
+            self._chores.reminder_action(self._ws, cmd.key, cmd.action, cmd.session_id)
+            self._publish()  # a snooze shows in the menu
+
+    def _on_restore(self, cmd: RestoreBackup) -> None:
+        self._interrupt.clear()
+        self._restore(cmd.path)
+
+    def _on_settings(self, cmd: ApplySettings) -> None:
+        self._interrupt.clear()
+        self._settings = cmd.settings
+        self._close()
+        self._problems = []
+        self._ready = False
+        self._open()
+        self._publish()
+        self._guarded(self._watch_and_backfill)
+
+    def _on_refresh(self, _cmd: Refresh) -> None:
+        """"Look again now": the picture (and with it the reminders)."""
+        self._publish(force=True)
 
     def _on_deadline(self) -> None:
         if self._pending:
@@ -361,7 +360,7 @@ class IngestWorker:
         last = self._last
         self._last = snap
         if force or last is None or snap.with_state(now_ms=0) != last.with_state(now_ms=0):
-            self._call(self._listener.snapshot_did_change, snap)
+            self._post(SnapshotChanged(snap))
         self._check_reminders()  # after the snapshot: a reminder never arrives before the numbers it cites
 
     # --- reminders, backups and notices (the store chores in housekeeping.py) --------------------------
@@ -373,12 +372,7 @@ class IngestWorker:
             self._chores.wake_ms = None  # (an import in progress checks once, when it ends)
             return
         for nudge in self._chores.check(self._ws, self._settings):
-            self._call(self._listener.reminder_due, nudge)
-
-    def _reminder_action(self, key: str, action: str, session_id: int | None) -> None:
-        if self._ws is not None:
-            self._chores.reminder_action(self._ws, key, action, session_id)
-            self._publish()  # a snooze shows in the menu
+            self._post(ReminderDue(nudge))
 
     def _daily_backup(self) -> None:
         if self._ws is not None:
@@ -397,7 +391,7 @@ class IngestWorker:
         except StoreError as exc:
             self._emit_error(str(exc))
             return
-        self._call(self._listener.notice_did_occur, message)
+        self._post(NoticeRaised(message))
         self._close()  # every cached view of the store (prices, cursors, policy) is re-read from the restored one
         self._ready = False
         self._open()
@@ -405,11 +399,10 @@ class IngestWorker:
         self._guarded(self._watch_and_backfill)
 
     def _emit_error(self, message: str) -> None:
-        self._call(self._listener.error_did_occur, message)
+        self._post(ErrorRaised(message))
 
-    def _call(self, fn: Callable[..., None], *args: object) -> None:
+    def _post(self, event: Event) -> None:
         try:
-            fn(*args)
+            self._listener.post(event)
         except Exception:  # a listener's bug must not stop ingestion
             log.exception("ingest listener failed")
-

@@ -8,14 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tokenpulse.ingest.watcher import DirAppeared, RootsChanged
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    """A request from the GUI side, queued with the changes so the worker sees both in order."""
-
-    name: str  # stop, pause, resume, snooze, settings, refresh
-    value: object = None
+from tokenpulse.service.messages import Command
 
 
 @dataclass

@@ -53,9 +53,9 @@ class Housekeeping:
         """What the policy says is due now, each logged as shown (a key already logged is not returned); then
         the status facts are saved, from the same reading of the store, so that `tokenpulse status` answers
         from the file while the app runs."""
-        from tokenpulse.insights.status import facts
         from tokenpulse.insights.status_view import write_facts
         from tokenpulse.nudges.runner import tick
+        from tokenpulse.nudges.status import facts
         from tokenpulse.store import reminders
 
         now = self.clock.now_ms()

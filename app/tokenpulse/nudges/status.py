@@ -9,12 +9,13 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from tokenpulse.clock import zone
 from tokenpulse.config.settings import Reminders, Settings
 from tokenpulse.insights.chat_stats import RatesSource
-from tokenpulse.insights.live import recent_chats, spend_snapshot, zone
+from tokenpulse.insights.facts import ChatSnapshot, SpendSnapshot
+from tokenpulse.insights.live import recent_chats, spend_snapshot
 from tokenpulse.insights.status_view import present
 from tokenpulse.nudges.budgets import projection
-from tokenpulse.nudges.model import ChatSnapshot, SpendSnapshot
 from tokenpulse.nudges.policy import PolicyState, candidates
 
 
