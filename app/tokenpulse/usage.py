@@ -29,7 +29,6 @@ class ApiCall:
     output: int = 0
     reasoning: int = 0
     project: str | None = None
-    git_branch: str | None = None
     parent_session_key: str | None = None
     is_sidechain: bool = False
     # Claude only: a 63-bit hash of message.id, to drop sidechain replays of main-chat messages.

@@ -63,9 +63,6 @@ class Workspace:
         self.pricer = Pricer(self.ledger, price_overrides(self.settings))
         self.sources = registry.select(sources)
         self.lock = ScanLock(paths.scan_lock)
-        from tokenpulse.insights.hooks import at_startup
-
-        at_startup(self.conn, self.pricer, self.settings)
 
     @cached_property
     def scanner(self) -> Scanner:
@@ -85,6 +82,7 @@ class Workspace:
         if not self.lock.acquire(wait):
             return None
         try:
+            self.bring_up_to_date()
             summary = self.scanner.scan(progress)
             self.after_ingest(summary)
             if daily_backup:
@@ -114,6 +112,13 @@ class Workspace:
             return backup_if_due(self.paths.database, self.paths.backups_dir, self.clock.now_ms()), None
         except StoreError as exc:
             return None, str(exc)
+
+    def bring_up_to_date(self) -> None:
+        """Derived tables left stale by an upgrade, a settings change or a writer that stopped half way are
+        refreshed. The caller holds the scan lock: only the writer writes, reports only read."""
+        from tokenpulse.insights.hooks import bring_up_to_date
+
+        bring_up_to_date(self.conn, self.pricer, self.settings)
 
     def after_ingest(self, summary: ScanSummary) -> None:
         """Keep per-chat waste figures current for the chats a scan touched."""

@@ -79,8 +79,9 @@ def _sessions(target_calls: int, rng: random.Random) -> list[tuple]:  # type: ig
 
 
 def generate(db: Path, target_calls: int) -> dict[str, float]:
-    from tokenpulse.insights import chat_stats, rollups
+    from tokenpulse.insights import chat_stats
     from tokenpulse.pricing.rates import Rates
+    from tokenpulse.store import rollups
     from tokenpulse.store.db import connect
 
     db.parent.mkdir(parents=True, exist_ok=True)
@@ -121,7 +122,7 @@ def generate(db: Path, target_calls: int) -> dict[str, float]:
             return memo[key]
 
     t0 = time.perf_counter()
-    rollups.refresh_stale(conn, Cached(), ZoneInfo(ZONE))  # as at_startup does, in the settings' zone
+    rollups.refresh_stale(conn, Cached(), ZoneInfo(ZONE))  # as bring_up_to_date does, in the settings' zone
     t_rollup = time.perf_counter() - t0
     t0 = time.perf_counter()
     chat_stats.refresh_stale(conn, Cached(), 5_000)

@@ -13,8 +13,9 @@ from chart_history import DAYS, NOW, START, active_days
 from chart_stores import open_workspace
 
 from helpers import cli_json
-from tokenpulse.insights import chart_chats, chart_data, rollups
+from tokenpulse.insights import chart_chats, chart_data
 from tokenpulse.insights.chart_data import DayRange
+from tokenpulse.store import rollups
 
 KEYS = ("calls", "input_tokens", "cache_write_tokens", "cache_read_tokens", "output_tokens", "reasoning_tokens")
 
@@ -62,6 +63,8 @@ def test_daily_equals_cli_in_any_zone(history_store: Path, capsys: pytest.Captur
     assert fast == (zone == "UTC")
     # the same zone kept in the local-hour table (settings changed) gives the same numbers
     ws = open_workspace(history_store, Path("/nonexistent"), Path("/nonexistent"), history_store, timezone=zone)
+    with ws.lock:
+        ws.bring_up_to_date()  # what the app's worker does first after new settings
     ws.close()
     conn = _ro(history_store)
     try:

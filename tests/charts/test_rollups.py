@@ -11,7 +11,7 @@ import pytest
 from chart_history import START, claude_chat, codex_chat, write_history
 from chart_stores import open_workspace, scan
 
-from tokenpulse.insights import rollups
+from tokenpulse.store import rollups
 
 SUMS = "count(*), sum(input), sum(cache_write_5m + cache_write_1h), sum(cache_read), sum(output), sum(reasoning)"
 ROLLED = "sum(calls), sum(input), sum(cache_write), sum(cache_read), sum(output), sum(reasoning)"
@@ -92,17 +92,22 @@ def test_upgrade_backfills_and_zone_change_rebuilds(tmp_path: Path) -> None:
         conn.execute("DELETE FROM usage_local_hour")
         conn.execute("DELETE FROM app_state WHERE key = 'rollups_pending'")
         conn.commit()
-        open_workspace(data, claude, codex, tmp_path).close()  # start-up fills them
+        scan(data, claude, codex, tmp_path)  # the next writer fills them (reports only read)
         assert_rollups_match(conn, ZoneInfo("UTC"))
         # a half-hour zone: the local-hour table follows the settings
-        open_workspace(data, claude, codex, tmp_path, timezone="Asia/Kolkata").close()
+        scan(data, claude, codex, tmp_path, timezone="Asia/Kolkata")
         assert_rollups_match(conn, ZoneInfo("Asia/Kolkata"))
         # a writer stored calls and stopped before refreshing (the ledger counted the commit): start-up notices
         # the count of calls and repairs the chat
         conn.execute("DELETE FROM api_call WHERE id = (SELECT max(id) FROM api_call)")
         conn.execute("UPDATE app_state SET value = '1' WHERE key = 'rollups_pending'")
         conn.commit()
-        open_workspace(data, claude, codex, tmp_path, timezone="Asia/Kolkata").close()
+        open_workspace(data, claude, codex, tmp_path, timezone="Asia/Kolkata").close()  # opening alone writes nothing
+        assert conn.execute("SELECT value FROM app_state WHERE key = 'rollups_pending'").fetchone()[0] == "1"
+        ws = open_workspace(data, claude, codex, tmp_path, timezone="Asia/Kolkata")
+        with ws.lock:
+            ws.bring_up_to_date()  # what a scan or the app's worker does first
+        ws.close()
         assert_rollups_match(conn, ZoneInfo("Asia/Kolkata"))
     finally:
         conn.close()
@@ -155,9 +160,9 @@ def test_refresh_of_a_chat_without_calls(tmp_path: Path) -> None:
         conn.close()
 
 
-def test_a_scan_stopped_before_its_refresh_is_repaired_at_the_next_start(tmp_path: Path) -> None:
+def test_a_scan_stopped_before_its_refresh_is_repaired_by_the_next_writer(tmp_path: Path) -> None:
     """The ledger counts each commit of calls in the same transaction; `after_ingest` counts it down. A process
-    killed in between leaves the count up, and the next start-up finds the stale chats (else it skips that
+    killed in between leaves the count up, and the next writer finds the stale chats (else it skips that
     full count of the calls, which costs a third of a second on two million)."""
     claude, codex, data = tmp_path / "claude", tmp_path / "codex", tmp_path / "h"
     write_history(claude, codex)
@@ -172,7 +177,10 @@ def test_a_scan_stopped_before_its_refresh_is_repaired_at_the_next_start(tmp_pat
         pending = conn.execute("SELECT value FROM app_state WHERE key = 'rollups_pending'").fetchone()[0]
         assert int(pending) == summary.rollups_pending
         assert conn.execute("SELECT count(*) FROM usage_rollup").fetchone()[0] == 0
-        open_workspace(data, claude, codex, tmp_path).close()
+        ws = open_workspace(data, claude, codex, tmp_path)
+        with ws.lock:
+            ws.bring_up_to_date()  # the next writer's first step
+        ws.close()
         assert_rollups_match(conn, ZoneInfo("UTC"))
         assert conn.execute("SELECT value FROM app_state WHERE key = 'rollups_pending'").fetchone()[0] == "0"
         scan(data, claude, codex, tmp_path)  # a whole scan counts up and down again: nothing left pending

@@ -14,7 +14,7 @@ from tokenpulse.sources.registry import all_sources
 
 APP = Path(__file__).resolve().parents[2] / "app" / "tokenpulse"
 CHART_CODE = [*sorted((APP / "gui" / "charts").glob("*.py")), *sorted((APP / "insights").glob("chart_*.py")),
-              APP / "insights" / "rollups.py"]
+              APP / "store" / "rollups.py"]
 LIGHT, DARK = "#ffffff", "#1e1e1e"  # white and the darkest Base of common dark themes
 
 

@@ -238,3 +238,32 @@ def test_desktop_install_and_uninstall_for_this_user(tmp_path: Path, capsys: pyt
     assert main(["desktop", "uninstall"]) == 0
     assert not launcher.exists()
     assert "removed" in capsys.readouterr().out
+
+
+def test_reports_without_a_scan_only_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Only the writer writes: a report with --no-scan leaves the store's bytes as they were, even when its
+    derived tables are stale (here: figures computed with another recap allowance), and it needs no scan lock.
+    Every command used to refresh derived tables on opening, outside the scan lock."""
+    from tokenpulse.config import settings as settings_io
+    from tokenpulse.config.paths import resolve
+    from tokenpulse.store.locks import ScanLock
+
+    claude = tmp_path / "claude"
+    write_lines(claude / "projects/p/s.jsonl", [claude_line(msg_id=f"m{i}", req_id=f"r{i}", output=5 + i,
+                                                            cache_read=20_000 * i) for i in range(1, 6)])
+    data = cli_env(monkeypatch, tmp_path, claude=claude)
+    assert run_cli(capsys, "scan")[0] == 0
+    paths = resolve(data)
+    settings_io.save(settings_io.Settings(reminders=settings_io.Reminders(recap_allowance=1)), paths.settings_file)
+    files = [paths.database, paths.database.with_name(paths.database.name + "-wal")]
+    before = [f.read_bytes() if f.exists() else None for f in files]
+    lock = ScanLock(paths.scan_lock)
+    assert lock.acquire()  # a scan in another process holds the lock: reports must not wait for it
+    try:
+        for report in ("daily", "sessions", "projects", "monthly"):
+            code, _out, err = run_cli(capsys, report, "--no-scan", "--json")
+            assert code == 0, err
+    finally:
+        lock.release()
+    assert [f.read_bytes() if f.exists() else None for f in files] == before

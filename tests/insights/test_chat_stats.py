@@ -11,6 +11,7 @@ import pytest
 from helpers import CLAUDE_MODEL, claude_line, write_lines
 from tokenpulse.insights import chat_stats
 from tokenpulse.pricing.pricer import Pricer
+from tokenpulse.store import chat_figures
 
 T0 = "2026-03-01T10:{:02d}:00.000Z"
 
@@ -97,10 +98,10 @@ def test_recap_allowance_change_makes_rows_stale(store) -> None:  # type: ignore
     conn, ws, folder = store
     write_lines(folder / "sess-1.jsonl", [_call(k, 100 * k) for k in range(1, 12)])
     ws.scanner.scan()
-    assert len(chat_stats.stale_sessions(conn, 0)) == 1  # nothing computed yet: the 0002 upgrade case
+    assert len(chat_figures.stale_sessions(conn, 0)) == 1  # nothing computed yet: the 0002 upgrade case
     chat_stats.refresh_stale(conn, ws.pricer, 0)
-    assert chat_stats.stale_sessions(conn, 0) == []
-    assert len(chat_stats.stale_sessions(conn, 150)) == 1
+    assert chat_figures.stale_sessions(conn, 0) == []
+    assert len(chat_figures.stale_sessions(conn, 150)) == 1
     chat_stats.refresh_stale(conn, ws.pricer, 150)
     assert _row(conn, "sess-1")["waste_tokens"] == sum(range(50, 851, 100))
 

@@ -38,7 +38,7 @@ def assert_sane_call(call: object, source: str) -> None:
     for name in ("session_key", "model"):
         value = getattr(call, name)
         assert type(value) is str and value, (name, value)
-    for name in ("project", "git_branch", "parent_session_key"):
+    for name in ("project", "parent_session_key"):
         value = getattr(call, name)
         assert value is None or (type(value) is str and value), (name, value)
     assert type(call.is_sidechain) is bool

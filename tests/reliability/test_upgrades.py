@@ -65,13 +65,27 @@ def _tables(conn: sqlite3.Connection) -> list[str]:
                                        " AND name NOT LIKE 'sqlite_%' AND name <> 'alembic_version' ORDER BY name")]
 
 
-def _dump(db: Path, tables: list[str] | tuple[str, ...] | None = None) -> dict[str, list[tuple[object, ...]]]:
+def _columns(db: Path, table: str) -> list[str]:
+    conn = sqlite3.connect(db)
+    try:
+        return [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
+    finally:
+        conn.close()
+
+
+def _dump(db: Path, tables: list[str] | tuple[str, ...] | None = None,
+          like: Path | None = None) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of these tables; with `like`, only the columns that store's table has (a column dropped on
+    purpose by a later revision, such as 0005's branch names, is left out of the comparison)."""
     conn = sqlite3.connect(db)
     try:
         chosen = _tables(conn) if tables is None else tables
         out = {}
         for table in chosen:
             cols = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
+            if like is not None:
+                keep = set(_columns(like, table))
+                cols = [c for c in cols if c in keep]
             order = ", ".join(f'"{c}"' for c in cols)
             out[table] = conn.execute(f'SELECT {order} FROM "{table}" ORDER BY {order}').fetchall()
         return out
@@ -128,8 +142,8 @@ def test_upgrade_from_every_released_schema_keeps_every_call(head_store: Path, t
 
     old = _old_store(head_store, revision, tmp_path / "data" / "tokenpulse.sqlite3")
     assert _revision(old) == revision
-    before = _dump(old)
-    ws = _workspace_on(old, head_store.parent.parent)  # upgrades, then fills derived tables at start-up
+    before = _dump(old, like=head_store)
+    ws = _workspace_on(old, head_store.parent.parent)  # upgrades; the first scan then fills derived tables
     try:
         assert _revision(old) == HEAD_REVISION
         upgraded = _dump(old)
@@ -137,11 +151,13 @@ def test_upgrade_from_every_released_schema_keeps_every_call(head_store: Path, t
             if table in BASE_TABLES:
                 assert upgraded[table] == rows, table  # not a row lost, added or changed
         assert _dump(old, BASE_TABLES) == _dump(head_store, BASE_TABLES)
-        # derived tables, rebuilt for an old store, equal those kept current by a store that was always at head
-        assert upgraded == _dump(head_store)
         summary = ws.scan()  # the same logs again: nothing new, nothing counted twice
         assert (summary.calls_new, summary.calls_updated, summary.bytes_read) == (0, 0, 0)
-        assert _dump(old) == upgraded
+        # derived tables, rebuilt for an old store, equal those kept current by a store that was always at head
+        rebuilt = _dump(old)
+        assert rebuilt == _dump(head_store)
+        ws.scan()
+        assert _dump(old) == rebuilt
     finally:
         ws.close()
     assert not old.with_name(old.name + ".pre-migration").exists()

@@ -59,7 +59,7 @@ def sessions_report(conn: sqlite3.Connection, tz: ZoneInfo, flt: Filter, as_json
     if as_json:
         return json.dumps([{
             "source": r.source, "session": r.session_key, "parent_session": r.parent_key, "project": r.project,
-            "git_branch": r.git_branch, "first_call": _local(r.first_ms, tz), "last_call": _local(r.last_ms, tz),
+            "first_call": _local(r.first_ms, tz), "last_call": _local(r.last_ms, tz),
             "models": r.models.split(",") if r.models else [], **r.totals.as_dict()} for r in rows], indent=2)
     if not rows:
         return "No usage recorded in this range."

@@ -137,10 +137,10 @@ def _forget_project(paths: AppPaths, project: str) -> int:
     conn = connect(paths.database)
     try:
         deleted = forget_project(conn, folder)
-        from tokenpulse.insights.hooks import at_startup
-        from tokenpulse.insights.rollups import StoredRates
+        from tokenpulse.insights.hooks import bring_up_to_date
+        from tokenpulse.store.rollups import StoredRates
 
-        at_startup(conn, StoredRates(conn), settings)  # rebuilds the local-hour rollup without the project
+        bring_up_to_date(conn, StoredRates(conn), settings)  # rebuilds the local-hour rollup without the project
     finally:
         conn.close()
     in_backups = forget_project_in_backups(paths.backups_dir, folder)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tokenpulse.store.db import BUSY_TIMEOUT_MS, DB_NAME, SETUP_LOCK_SUFFIX, StoreError
+from tokenpulse.store.tx import write_tx
 
 if TYPE_CHECKING:
     from tokenpulse.config.paths import AppPaths
@@ -80,38 +81,31 @@ def forget_project(conn: sqlite3.Connection, project_path: str) -> int:
     previous = conn.execute("PRAGMA secure_delete").fetchone()[0]
     conn.execute("PRAGMA secure_delete=ON")
     own_tx = not conn.in_transaction
-    if own_tx:
-        conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS forget_session (id INTEGER PRIMARY KEY)")
-        conn.execute("DELETE FROM temp.forget_session")
-        conn.execute("INSERT INTO temp.forget_session SELECT id FROM chat_session"
-                     " WHERE project = ? OR substr(project, 1, ?) = ?", (folder, len(prefix), prefix))
-        while True:  # sub-agent chats of those chats, whatever folder they ran in
-            cur = conn.execute(
-                "INSERT OR IGNORE INTO temp.forget_session SELECT c.id FROM chat_session c"
-                " JOIN chat_session p ON p.source = c.source AND p.session_key = c.parent_key"
-                " WHERE p.id IN (SELECT id FROM temp.forget_session)"
-                " AND c.id NOT IN (SELECT id FROM temp.forget_session)")
-            if cur.rowcount <= 0:
-                break
-        for table, column in _rows_referencing_sessions(conn):
-            if table != "api_call":
-                conn.execute(f'DELETE FROM "{table}" WHERE "{column}" IN (SELECT id FROM temp.forget_session)')
-        deleted = conn.execute("DELETE FROM api_call WHERE session_id IN (SELECT id FROM temp.forget_session)"
-                               ).rowcount
-        if deleted > 0 and _has_table(conn, "usage_local_hour"):
-            # that rollup has no chat column to delete by: emptied, it is rebuilt from the per-chat rollups
-            # when the store is next opened (insights.hooks.at_startup)
-            conn.execute("DELETE FROM usage_local_hour")
-        conn.execute("DELETE FROM chat_session WHERE id IN (SELECT id FROM temp.forget_session)")
-        conn.execute("DELETE FROM temp.forget_session")
-        if own_tx:
-            conn.execute("COMMIT")
-    except BaseException:
-        if own_tx:
-            conn.execute("ROLLBACK")
-        raise
+        with write_tx(conn):
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS forget_session (id INTEGER PRIMARY KEY)")
+            conn.execute("DELETE FROM temp.forget_session")
+            conn.execute("INSERT INTO temp.forget_session SELECT id FROM chat_session"
+                         " WHERE project = ? OR substr(project, 1, ?) = ?", (folder, len(prefix), prefix))
+            while True:  # sub-agent chats of those chats, whatever folder they ran in
+                cur = conn.execute(
+                    "INSERT OR IGNORE INTO temp.forget_session SELECT c.id FROM chat_session c"
+                    " JOIN chat_session p ON p.source = c.source AND p.session_key = c.parent_key"
+                    " WHERE p.id IN (SELECT id FROM temp.forget_session)"
+                    " AND c.id NOT IN (SELECT id FROM temp.forget_session)")
+                if cur.rowcount <= 0:
+                    break
+            for table, column in _rows_referencing_sessions(conn):
+                if table != "api_call":
+                    conn.execute(f'DELETE FROM "{table}" WHERE "{column}" IN (SELECT id FROM temp.forget_session)')
+            deleted = conn.execute("DELETE FROM api_call WHERE session_id IN (SELECT id FROM temp.forget_session)"
+                                   ).rowcount
+            if deleted > 0 and _has_table(conn, "usage_local_hour"):
+                # that rollup has no chat column to delete by: emptied, it is rebuilt from the per-chat rollups
+                # when the store is next opened (insights.hooks.bring_up_to_date)
+                conn.execute("DELETE FROM usage_local_hour")
+            conn.execute("DELETE FROM chat_session WHERE id IN (SELECT id FROM temp.forget_session)")
+            conn.execute("DELETE FROM temp.forget_session")
     finally:
         conn.execute(f"PRAGMA secure_delete={int(previous)}")
     if own_tx:

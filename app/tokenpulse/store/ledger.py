@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tokenpulse.store.rollups import PENDING_UP
+from tokenpulse.store.tx import write_tx
 from tokenpulse.usage import ApiCall
 
 _UPSERT_CALL = """
@@ -24,12 +26,11 @@ WHERE (excluded.output, excluded.input + excluded.cache_write_5m + excluded.cach
 """
 
 _UPSERT_SESSION = """
-INSERT INTO chat_session (source, session_key, parent_key, project, git_branch, first_ms, last_ms, models)
-VALUES (?, ?, ?, ?, ?, ?, ?, '')
+INSERT INTO chat_session (source, session_key, parent_key, project, first_ms, last_ms, models)
+VALUES (?, ?, ?, ?, ?, ?, '')
 ON CONFLICT (source, session_key) DO UPDATE SET
     parent_key = coalesce(chat_session.parent_key, excluded.parent_key),
     project = coalesce(chat_session.project, excluded.project),
-    git_branch = coalesce(excluded.git_branch, chat_session.git_branch),
     first_ms = min(chat_session.first_ms, excluded.first_ms),
     last_ms = max(chat_session.last_ms, excluded.last_ms)
 RETURNING id, models
@@ -83,12 +84,6 @@ class Cursor:
     missing: bool = False
 
 
-# Calls written whose rollups are not refreshed yet (insights.hooks): counted up here, in the calls' own
-# transaction, and down after the refresh. Non-zero at start-up means a writer stopped in between.
-_PENDING_UP = ("INSERT INTO app_state (key, value) VALUES ('rollups_pending', '1') ON CONFLICT (key)"
-               " DO UPDATE SET value = CAST(value AS INTEGER) + 1")
-
-
 @dataclass(slots=True)
 class WriteResult:
     new: int = 0
@@ -127,8 +122,7 @@ class Ledger:
         result = WriteResult()
         conn = self.conn
         models = self._model_text
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with write_tx(conn):
             batch = self._drop_sidechain_replays(list(merged.values()), result)
             if batch:
                 session_ids = self._upsert_sessions(batch)
@@ -142,24 +136,17 @@ class Ledger:
                      c.message_hash, int(c.is_sidechain)) for c in batch])
                 result.new = len(batch) - len(existing)
                 result.updated = conn.total_changes - before - result.new
-                conn.execute(_PENDING_UP)
+                conn.execute(PENDING_UP)
                 result.pending = 1
             conn.execute(_UPSERT_FILE, (
                 cursor.source, path_key(cursor.path), cursor.device, cursor.inode, cursor.size, cursor.mtime_ns,
                 cursor.offset, cursor.tail_hash,
                 json.dumps(cursor.parser_state) if cursor.parser_state else None, cursor.lines_skipped, now_ms))
-            conn.execute("COMMIT")
-        except BaseException:
-            # SQLite may already have rolled back by itself (a full disk, an I/O error): a second ROLLBACK
-            # would raise "no transaction is active" and hide the error the user needs to see
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
         return result
 
     def mark_missing(self, paths: Iterable[str]) -> None:
         """Files the agent deleted: their cursors are kept (flagged) and their calls stay counted."""
-        with self.conn:
+        with write_tx(self.conn):
             self.conn.executemany("UPDATE source_file SET missing = 1 WHERE path = ?", [(path_key(p),) for p in paths])
 
     def cached_rates(self, model: str, day: str) -> tuple[bool, str | None]:
@@ -167,8 +154,9 @@ class Ledger:
         return (row is not None, row[0] if row else None)
 
     def save_rates(self, model: str, day: str, rates: str | None) -> None:
-        self.conn.execute("INSERT OR REPLACE INTO model_price (model, day, rates) VALUES (?, ?, ?)",
-                          (model, day, rates))
+        with write_tx(self.conn):
+            self.conn.execute("INSERT OR REPLACE INTO model_price (model, day, rates) VALUES (?, ?, ?)",
+                              (model, day, rates))
 
     def _existing_keys(self, keys: list[bytes]) -> set[bytes]:
         found: set[bytes] = set()
@@ -194,7 +182,7 @@ class Ledger:
         for key, (first, lo, hi, models) in spans.items():
             row = self.conn.execute(_UPSERT_SESSION, (first.source, store_text(key),
                                                       _opt_text(first.parent_session_key), _opt_text(first.project),
-                                                      _opt_text(first.git_branch), lo, hi)).fetchone()
+                                                      lo, hi)).fetchone()
             ids[key] = row[0]
             known = row[1].split(",") if row[1] else []
             added = [m for m in sorted(models) if m not in known]

@@ -101,7 +101,6 @@ class SessionRow:
     session_key: str
     parent_key: str | None
     project: str | None
-    git_branch: str | None
     first_ms: int
     last_ms: int
     models: str
@@ -113,10 +112,10 @@ def sessions(conn: sqlite3.Connection, flt: Filter = Filter(), limit: int | None
     where, args = flt.where()
     lim = f" LIMIT {int(limit)}" if limit else ""
     rows = conn.execute(
-        f"SELECT s.id, s.source, s.session_key, s.parent_key, s.project, s.git_branch, min(c.ts_ms), max(c.ts_ms),"
+        f"SELECT s.id, s.source, s.session_key, s.parent_key, s.project, min(c.ts_ms), max(c.ts_ms),"
         f" s.models, {_SUMS} FROM api_call c JOIN chat_session s ON s.id = c.session_id WHERE {where}"
         f" GROUP BY s.id ORDER BY max(c.ts_ms) DESC{lim}", args)
-    return [SessionRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], Totals.from_row(r[9:])) for r in rows]
+    return [SessionRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], Totals.from_row(r[8:])) for r in rows]
 
 
 def projects(conn: sqlite3.Connection, flt: Filter = Filter()) -> list[tuple[str, Totals]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from tokenpulse.store.tx import write_tx
+
 # A reminder counts as followed when a new chat starts in the same project this soon after it.
 FOLLOW_WINDOW_MS = 30 * 60_000
 POLICY_STATE_KEY = "reminder_policy"
@@ -27,7 +29,7 @@ class LoggedReminder:
 def log_shown(conn: sqlite3.Connection, *, key: str, rule: str, title: str, body: str, session_id: int | None,
               project: str | None, shown_ms: int) -> bool:
     """Record a reminder as shown; False when that key was already logged (a reminder is logged once)."""
-    with conn:
+    with write_tx(conn):
         cur = conn.execute(
             "INSERT OR IGNORE INTO reminder_log (key, rule, title, body, session_id, project, shown_ms)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)", (key, rule, title, body, session_id, project, shown_ms))
@@ -36,7 +38,7 @@ def log_shown(conn: sqlite3.Connection, *, key: str, rule: str, title: str, body
 
 def record_action(conn: sqlite3.Connection, key: str, action: str) -> None:
     """What the user chose in a reminder (the first choice is kept: later clicks do not rewrite history)."""
-    with conn:
+    with write_tx(conn):
         conn.execute("UPDATE reminder_log SET action = ? WHERE key = ? AND action IS NULL", (action, key))
 
 
@@ -49,7 +51,7 @@ _FRESH_CHAT_AFTER = ("FROM chat_session s WHERE s.project = reminder_log.project
 def mark_followed(conn: sqlite3.Connection, now_ms: int, window_ms: int = FOLLOW_WINDOW_MS) -> int:
     """Set `followed_ms` on chat reminders after which a new top-level chat started in the same project within
     `window_ms`; returns how many were marked. Cheap: only reminders of the last day are looked at."""
-    with conn:
+    with write_tx(conn):
         cur = conn.execute(
             f"UPDATE reminder_log SET followed_ms = (SELECT min(s.first_ms) {_FRESH_CHAT_AFTER})"
             f" WHERE followed_ms IS NULL AND project IS NOT NULL AND rule IN {_CHAT_RULES!r}"
@@ -79,6 +81,6 @@ def load_state(conn: sqlite3.Connection, key: str = POLICY_STATE_KEY) -> str | N
 
 
 def save_state(conn: sqlite3.Connection, value: str, key: str = POLICY_STATE_KEY) -> None:
-    with conn:
+    with write_tx(conn):
         conn.execute("INSERT INTO app_state (key, value) VALUES (?, ?)"
                      " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))

@@ -2,6 +2,30 @@ CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
+CREATE TABLE app_state (
+	"key" VARCHAR NOT NULL, 
+	value VARCHAR NOT NULL, 
+	PRIMARY KEY ("key")
+);
+CREATE TABLE chat_session (
+	id INTEGER NOT NULL, 
+	source VARCHAR NOT NULL, 
+	session_key VARCHAR NOT NULL, 
+	parent_key VARCHAR, 
+	project VARCHAR, 
+	first_ms INTEGER NOT NULL, 
+	last_ms INTEGER NOT NULL, 
+	models VARCHAR NOT NULL, 
+	PRIMARY KEY (id), 
+	UNIQUE (source, session_key)
+);
+CREATE INDEX ix_chat_session_parent ON chat_session (source, parent_key) WHERE parent_key IS NOT NULL;
+CREATE TABLE model_price (
+	model VARCHAR NOT NULL, 
+	day VARCHAR NOT NULL, 
+	rates VARCHAR, 
+	PRIMARY KEY (model, day)
+);
 CREATE TABLE source_file (
 	id INTEGER NOT NULL, 
 	source VARCHAR NOT NULL, 
@@ -19,19 +43,27 @@ CREATE TABLE source_file (
 	PRIMARY KEY (id), 
 	UNIQUE (path)
 );
-CREATE TABLE chat_session (
-	id INTEGER NOT NULL, 
+CREATE TABLE usage_local_hour (
+	local_day INTEGER NOT NULL, 
 	source VARCHAR NOT NULL, 
-	session_key VARCHAR NOT NULL, 
-	parent_key VARCHAR, 
-	project VARCHAR, 
-	git_branch VARCHAR, 
-	first_ms INTEGER NOT NULL, 
-	last_ms INTEGER NOT NULL, 
-	models VARCHAR NOT NULL, 
-	PRIMARY KEY (id), 
-	UNIQUE (source, session_key)
-);
+	model VARCHAR NOT NULL, 
+	hour INTEGER NOT NULL, 
+	zone VARCHAR NOT NULL, 
+	calls INTEGER NOT NULL, 
+	input INTEGER NOT NULL, 
+	cache_write INTEGER NOT NULL, 
+	cache_read INTEGER NOT NULL, 
+	output INTEGER NOT NULL, 
+	reasoning INTEGER NOT NULL, 
+	cost_usd FLOAT, 
+	unpriced_calls INTEGER NOT NULL, 
+	input_cost FLOAT, 
+	cache_write_cost FLOAT, 
+	cache_read_cost FLOAT, 
+	output_cost FLOAT, 
+	PRIMARY KEY (local_day, source, model, hour)
+)
+ WITHOUT ROWID;
 CREATE TABLE api_call (
 	id INTEGER NOT NULL, 
 	dedupe_key BLOB NOT NULL, 
@@ -52,15 +84,9 @@ CREATE TABLE api_call (
 	UNIQUE (dedupe_key), 
 	FOREIGN KEY(session_id) REFERENCES chat_session (id)
 );
-CREATE INDEX ix_api_call_ts ON api_call (ts_ms);
-CREATE INDEX ix_api_call_session_ts ON api_call (session_id, ts_ms);
 CREATE INDEX ix_api_call_message_hash ON api_call (message_hash) WHERE message_hash IS NOT NULL;
-CREATE TABLE model_price (
-	model VARCHAR NOT NULL, 
-	day VARCHAR NOT NULL, 
-	rates VARCHAR, 
-	PRIMARY KEY (model, day)
-);
+CREATE INDEX ix_api_call_session_ts ON api_call (session_id, ts_ms);
+CREATE INDEX ix_api_call_ts ON api_call (ts_ms);
 CREATE TABLE chat_stats (
 	session_id INTEGER NOT NULL, 
 	parent_id INTEGER, 
@@ -83,6 +109,36 @@ CREATE TABLE chat_stats (
 	FOREIGN KEY(parent_id) REFERENCES chat_session (id)
 );
 CREATE INDEX ix_chat_stats_parent ON chat_stats (parent_id) WHERE parent_id IS NOT NULL;
+CREATE TABLE reminder_log (
+	id INTEGER NOT NULL, 
+	"key" VARCHAR NOT NULL, 
+	rule VARCHAR NOT NULL, 
+	title VARCHAR NOT NULL, 
+	body VARCHAR NOT NULL, 
+	session_id INTEGER, 
+	project VARCHAR, 
+	shown_ms INTEGER NOT NULL, 
+	followed_ms INTEGER, 
+	action VARCHAR, 
+	PRIMARY KEY (id), 
+	UNIQUE ("key"), 
+	FOREIGN KEY(session_id) REFERENCES chat_session (id)
+);
+CREATE INDEX ix_reminder_log_shown ON reminder_log (shown_ms);
+CREATE TABLE usage_chat (
+	session_id INTEGER NOT NULL, 
+	first_ms INTEGER NOT NULL, 
+	last_ms INTEGER NOT NULL, 
+	calls INTEGER NOT NULL, 
+	input INTEGER NOT NULL, 
+	cache_write INTEGER NOT NULL, 
+	cache_read INTEGER NOT NULL, 
+	output INTEGER NOT NULL, 
+	cost_usd FLOAT, 
+	PRIMARY KEY (session_id), 
+	FOREIGN KEY(session_id) REFERENCES chat_session (id)
+);
+CREATE INDEX ix_usage_chat_last ON usage_chat (last_ms);
 CREATE TABLE usage_rollup (
 	session_id INTEGER NOT NULL, 
 	bucket_ms INTEGER NOT NULL, 
@@ -103,65 +159,5 @@ CREATE TABLE usage_rollup (
 	PRIMARY KEY (session_id, bucket_ms, model), 
 	FOREIGN KEY(session_id) REFERENCES chat_session (id)
 )
- WITHOUT ROWID
-
-;
+ WITHOUT ROWID;
 CREATE INDEX ix_usage_rollup_bucket ON usage_rollup (bucket_ms);
-CREATE TABLE usage_local_hour (
-	local_day INTEGER NOT NULL, 
-	source VARCHAR NOT NULL, 
-	model VARCHAR NOT NULL, 
-	hour INTEGER NOT NULL, 
-	zone VARCHAR NOT NULL, 
-	calls INTEGER NOT NULL, 
-	input INTEGER NOT NULL, 
-	cache_write INTEGER NOT NULL, 
-	cache_read INTEGER NOT NULL, 
-	output INTEGER NOT NULL, 
-	reasoning INTEGER NOT NULL, 
-	cost_usd FLOAT, 
-	unpriced_calls INTEGER NOT NULL, 
-	input_cost FLOAT, 
-	cache_write_cost FLOAT, 
-	cache_read_cost FLOAT, 
-	output_cost FLOAT, 
-	PRIMARY KEY (local_day, source, model, hour)
-)
- WITHOUT ROWID
-
-;
-CREATE TABLE usage_chat (
-	session_id INTEGER NOT NULL, 
-	first_ms INTEGER NOT NULL, 
-	last_ms INTEGER NOT NULL, 
-	calls INTEGER NOT NULL, 
-	input INTEGER NOT NULL, 
-	cache_write INTEGER NOT NULL, 
-	cache_read INTEGER NOT NULL, 
-	output INTEGER NOT NULL, 
-	cost_usd FLOAT, 
-	PRIMARY KEY (session_id), 
-	FOREIGN KEY(session_id) REFERENCES chat_session (id)
-);
-CREATE INDEX ix_usage_chat_last ON usage_chat (last_ms);
-CREATE TABLE reminder_log (
-	id INTEGER NOT NULL, 
-	"key" VARCHAR NOT NULL, 
-	rule VARCHAR NOT NULL, 
-	title VARCHAR NOT NULL, 
-	body VARCHAR NOT NULL, 
-	session_id INTEGER, 
-	project VARCHAR, 
-	shown_ms INTEGER NOT NULL, 
-	followed_ms INTEGER, 
-	action VARCHAR, 
-	PRIMARY KEY (id), 
-	UNIQUE ("key"), 
-	FOREIGN KEY(session_id) REFERENCES chat_session (id)
-);
-CREATE INDEX ix_reminder_log_shown ON reminder_log (shown_ms);
-CREATE TABLE app_state (
-	"key" VARCHAR NOT NULL, 
-	value VARCHAR NOT NULL, 
-	PRIMARY KEY ("key")
-);

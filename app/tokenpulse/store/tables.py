@@ -29,13 +29,15 @@ class ChatSession(SQLModel, table=True):
     """A chat (session) of one agent; sub-agent chats name their parent."""
 
     __tablename__ = "chat_session"
-    __table_args__ = (UniqueConstraint("source", "session_key"),)
+    __table_args__ = (
+        UniqueConstraint("source", "session_key"),
+        Index("ix_chat_session_parent", "source", "parent_key", sqlite_where=text("parent_key IS NOT NULL")),
+    )
     id: int | None = Field(default=None, primary_key=True)
     source: str
     session_key: str
     parent_key: str | None = None
     project: str | None = None
-    git_branch: str | None = None
     first_ms: int = 0
     last_ms: int = 0
     models: str = ""  # comma-separated, in order of first use
@@ -100,7 +102,7 @@ class ChatStats(SQLModel, table=True):
 
 
 class UsageRollup(SQLModel, table=True):
-    """Calls summed per chat, UTC quarter-hour and model (insights.rollups); the charts read this, not api_call.
+    """Calls summed per chat, UTC quarter-hour and model (store.rollups); the charts read this, not api_call.
 
     A quarter-hour lies inside one local hour of every whole- or quarter-hour zone, so local days and hours
     add up exactly. The four per-type costs split `cost_usd` in proportion to each type's base price.

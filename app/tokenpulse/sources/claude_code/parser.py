@@ -43,7 +43,6 @@ class _Line(msgspec.Struct):
     isSidechain: Any = None
     agentId: Any = None
     cwd: Any = None
-    gitBranch: Any = None
     message: _Message | None = None
 
 
@@ -182,7 +181,6 @@ class ClaudeLineParser:
             source=SOURCE, dedupe_key=key, session_key=session, ts_ms=ts_ms, model=model,
             input=inp, cache_write_5m=cw5, cache_write_1h=cw1, cache_read=cread, output=out,
             project=project_of(rec.cwd),
-            git_branch=rec.gitBranch if isinstance(rec.gitBranch, str) and rec.gitBranch else None,
             parent_session_key=parent, is_sidechain=sidechain,
             message_hash=short_hash(message_id) if message_id else None,
         )

@@ -63,7 +63,7 @@ def upgrade() -> None:
         sa.Column("cost_usd", sa.Float(), nullable=True),
     )
     op.create_index("ix_usage_chat_last", "usage_chat", ["last_ms"])
-    # Existing stores are filled at start-up by insights.hooks.at_startup (rollups.refresh_stale).
+    # Existing stores are filled at start-up by insights.hooks.bring_up_to_date (rollups.refresh_stale).
 
 
 def downgrade() -> None:

@@ -1,4 +1,4 @@
-"""The charts' rollups, recomputed for the chats a scan touched.
+"""The charts' rollups, recomputed in SQL for the chats a scan touched (the store's derived tables).
 
 usage_rollup sums calls per chat, UTC quarter-hour and model. A quarter-hour lies inside one local hour of
 every whole- or quarter-hour zone, so local days and hours add up exactly from it. `cost_usd` is the exact
@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from tokenpulse.pricing.pricer import utc_day
 from tokenpulse.pricing.rates import Rates
 from tokenpulse.store.localtime import local_ms_sql
+from tokenpulse.store.tx import write_tx
 
 BUCKET_MS = 900_000  # a quarter of an hour
 HOUR_MS = 3_600_000
@@ -30,6 +31,13 @@ _MAX_OFFSET_MS = 15 * HOUR_MS  # beyond any zone's UTC offset
 _INCREMENTAL_MAX = 5_000  # more touched quarter-hours than this: rebuild the local hours at once
 SUMS = ("calls", "input", "cache_write", "cache_read", "output", "reasoning", "cost_usd", "unpriced_calls",
         "input_cost", "cache_write_cost", "cache_read_cost", "output_cost")
+
+
+PENDING_KEY = "rollups_pending"  # app_state: file commits with calls whose rollups are not refreshed yet
+# counted up by the ledger in the calls' own transaction, down after the refresh: non-zero at start-up means a
+# writer stopped in between
+PENDING_UP = ("INSERT INTO app_state (key, value) VALUES ('rollups_pending', '1') ON CONFLICT (key)"
+              " DO UPDATE SET value = CAST(value AS INTEGER) + 1")
 
 
 class RatesSource(Protocol):
@@ -93,10 +101,7 @@ def refresh(conn: sqlite3.Connection, session_ids: Iterable[int], pricer: RatesS
         return 0
     # Prices are resolved before the write transaction: a pricer may save rates through another connection.
     rates = _rates_for(conn, ids, pricer or StoredRates(conn))
-    own_tx = not conn.in_transaction
-    if own_tx:
-        conn.execute("BEGIN IMMEDIATE")
-    try:
+    with write_tx(conn):
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS rollup_rate (model TEXT, day_no INTEGER, p_in REAL,"
                      " p_cw5 REAL, p_cw1 REAL, p_cr REAL, p_out REAL, PRIMARY KEY (model, day_no))")
         conn.execute("DELETE FROM temp.rollup_rate")
@@ -117,12 +122,6 @@ def refresh(conn: sqlite3.Connection, session_ids: Iterable[int], pricer: RatesS
         conn.execute("DELETE FROM temp.rollup_rate")
         if tz is not None:
             _update_local(conn, tz, touched)
-        if own_tx:
-            conn.execute("COMMIT")
-    except BaseException:
-        if own_tx:
-            conn.execute("ROLLBACK")
-        raise
     return written
 
 
@@ -149,13 +148,8 @@ def refresh_stale(conn: sqlite3.Connection, pricer: RatesSource | None = None, t
     """Start-up: recompute stale chats, and bring usage_local_hour to `tz` if it was kept in another zone."""
     stale = stale_sessions(conn)
     if tz is not None and not stale and _local_zone(conn) != tz.key and _has_rollups(conn):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with write_tx(conn):
             _rebuild_local(conn, tz)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return 0
     return refresh(conn, stale, pricer, tz)
 
@@ -164,14 +158,28 @@ def refresh_zone(conn: sqlite3.Connection, tz: ZoneInfo) -> None:
     """Rebuild usage_local_hour when it is kept in another zone than `tz`, or empty while rollups exist (it was
     emptied by `forget`); cheap when neither is the case (two one-row reads)."""
     if _local_zone(conn) != tz.key and _has_rollups(conn):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with write_tx(conn):
             _rebuild_local(conn, tz)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+
+
+def pending(conn: sqlite3.Connection) -> int | None:
+    """Commits whose rollups were not refreshed yet; None when never counted (a new or upgraded store)."""
+    row = conn.execute("SELECT value FROM app_state WHERE key = ?", (PENDING_KEY,)).fetchone()
+    try:
+        return None if row is None else int(row[0])
+    except ValueError:
+        return None
+
+
+def settle_pending(conn: sqlite3.Connection, done: int | None = None) -> None:
+    """Count `done` commits as refreshed (None: all of them)."""
+    with write_tx(conn):
+        if done is None:
+            conn.execute("INSERT INTO app_state (key, value) VALUES (?, '0') ON CONFLICT (key) DO UPDATE"
+                         " SET value = '0'", (PENDING_KEY,))
+        elif done:
+            conn.execute("UPDATE app_state SET value = max(0, CAST(value AS INTEGER) - ?) WHERE key = ?",
+                         (done, PENDING_KEY))
 
 
 # --- usage_local_hour ---------------------------------------------------------------------------------

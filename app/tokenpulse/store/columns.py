@@ -1,0 +1,44 @@
+"""Each table's columns, in order. Generated from tables.py by `python -m tokenpulse.store.schema`:
+do not edit by hand."""
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "app_state": (
+        "key", "value",
+    ),
+    "chat_session": (
+        "id", "source", "session_key", "parent_key", "project", "first_ms", "last_ms", "models",
+    ),
+    "model_price": (
+        "model", "day", "rates",
+    ),
+    "source_file": (
+        "id", "source", "path", "device", "inode", "size", "mtime_ns", "offset", "tail_hash", "parser_state",
+        "lines_skipped", "missing", "updated_ms",
+    ),
+    "usage_local_hour": (
+        "local_day", "source", "model", "hour", "zone", "calls", "input", "cache_write", "cache_read",
+        "output", "reasoning", "cost_usd", "unpriced_calls", "input_cost", "cache_write_cost",
+        "cache_read_cost", "output_cost",
+    ),
+    "api_call": (
+        "id", "dedupe_key", "source", "session_id", "ts_ms", "model", "input", "cache_write_5m",
+        "cache_write_1h", "cache_read", "output", "reasoning", "cost_usd", "message_hash", "is_sidechain",
+    ),
+    "chat_stats": (
+        "session_id", "parent_id", "calls", "first_context", "peak_context", "last_context", "context_tokens",
+        "waste_tokens", "waste_cost_usd", "cost_usd", "waste_share", "family_cost_usd",
+        "family_waste_cost_usd", "wrote_1h_cache", "recap_allowance", "last_ms",
+    ),
+    "reminder_log": (
+        "id", "key", "rule", "title", "body", "session_id", "project", "shown_ms", "followed_ms", "action",
+    ),
+    "usage_chat": (
+        "session_id", "first_ms", "last_ms", "calls", "input", "cache_write", "cache_read", "output",
+        "cost_usd",
+    ),
+    "usage_rollup": (
+        "session_id", "bucket_ms", "model", "source", "calls", "input", "cache_write", "cache_read", "output",
+        "reasoning", "cost_usd", "unpriced_calls", "input_cost", "cache_write_cost", "cache_read_cost",
+        "output_cost",
+    ),
+}
