@@ -99,3 +99,12 @@ def test_sql_that_writes_lives_in_the_store() -> None:
                 continue
             offenders.append(f"{rel}: {' '.join(text.split())[:80]}")
     assert offenders == []
+
+
+def test_the_cursor_carries_every_column_of_its_table() -> None:
+    """A column added to source_file must reach the Cursor (or be one the ledger fills itself)."""
+    from dataclasses import fields
+
+    from tokenpulse.store.ledger import Cursor
+
+    assert [f.name for f in fields(Cursor)] == [c for c in COLUMNS["source_file"] if c not in ("id", "updated_ms")]

@@ -9,14 +9,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tokenpulse.store.columns import COLUMNS
 from tokenpulse.store.rollups import PENDING_UP
 from tokenpulse.store.tx import write_tx
 from tokenpulse.usage import ApiCall
 
-_UPSERT_CALL = """
-INSERT INTO api_call (dedupe_key, source, session_id, ts_ms, model, input, cache_write_5m, cache_write_1h,
-                      cache_read, output, reasoning, cost_usd, message_hash, is_sidechain)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+_CALL_COLUMNS = COLUMNS["api_call"][1:]  # all but the row id, in the order the rows below are built
+_UPSERT_CALL = f"""
+INSERT INTO api_call ({", ".join(_CALL_COLUMNS)})
+VALUES ({", ".join("?" * len(_CALL_COLUMNS))})
 ON CONFLICT (dedupe_key) DO UPDATE SET
     ts_ms = excluded.ts_ms, model = excluded.model, input = excluded.input, cache_write_5m = excluded.cache_write_5m,
     cache_write_1h = excluded.cache_write_1h, cache_read = excluded.cache_read, output = excluded.output,
@@ -36,15 +37,12 @@ ON CONFLICT (source, session_key) DO UPDATE SET
 RETURNING id, models
 """
 
-_UPSERT_FILE = """
-INSERT INTO source_file (source, path, device, inode, size, mtime_ns, offset, tail_hash, parser_state,
-                         lines_skipped, missing, updated_ms)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
+_FILE_COLUMNS = COLUMNS["source_file"][1:]
+_UPSERT_FILE = f"""
+INSERT INTO source_file ({", ".join(_FILE_COLUMNS)})
+VALUES ({", ".join("?" * len(_FILE_COLUMNS))})
 ON CONFLICT (path) DO UPDATE SET
-    source = excluded.source, device = excluded.device, inode = excluded.inode, size = excluded.size,
-    mtime_ns = excluded.mtime_ns, offset = excluded.offset, tail_hash = excluded.tail_hash,
-    parser_state = excluded.parser_state, lines_skipped = excluded.lines_skipped, missing = 0,
-    updated_ms = excluded.updated_ms
+    {", ".join(f"{c} = excluded.{c}" for c in _FILE_COLUMNS if c != "path")}
 """
 
 
@@ -141,7 +139,7 @@ class Ledger:
             conn.execute(_UPSERT_FILE, (
                 cursor.source, path_key(cursor.path), cursor.device, cursor.inode, cursor.size, cursor.mtime_ns,
                 cursor.offset, cursor.tail_hash,
-                json.dumps(cursor.parser_state) if cursor.parser_state else None, cursor.lines_skipped, now_ms))
+                json.dumps(cursor.parser_state) if cursor.parser_state else None, cursor.lines_skipped, 0, now_ms))
         return result
 
     def mark_missing(self, paths: Iterable[str]) -> None:
