@@ -43,9 +43,12 @@ def test_toast_without_a_tray_offers_every_action(qtbot) -> None:  # type: ignor
 
 
 def test_tray_notification_and_click_opens_the_chat(qtbot, fake_worker) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QIcon, QPixmap
     from PySide6.QtWidgets import QSystemTrayIcon
 
-    icon = QSystemTrayIcon()
+    pixmap = QPixmap(16, 16)
+    pixmap.fill()
+    icon = QSystemTrayIcon(QIcon(pixmap))  # Qt warns about a tray icon shown without an image
     icon.show()  # offscreen: "visible" and able to show messages, though nothing is drawn
     messages: list[tuple[str, str]] = []
     icon.showMessage = lambda title, body, *a: messages.append((title, body))  # type: ignore[method-assign]
