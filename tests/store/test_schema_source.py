@@ -108,3 +108,32 @@ def test_the_cursor_carries_every_column_of_its_table() -> None:
     from tokenpulse.store.ledger import Cursor
 
     assert [f.name for f in fields(Cursor)] == [c for c in COLUMNS["source_file"] if c not in ("id", "updated_ms")]
+
+
+def test_a_write_group_commits_whole_groups_and_rolls_back_only_the_open_one(tmp_path: Path) -> None:
+    from tokenpulse.store.db import connect
+    from tokenpulse.store.tx import WriteGroup, write_tx
+
+    db = tmp_path / "tokenpulse.sqlite3"
+    conn = connect(db)
+    try:
+        group = WriteGroup(conn, seconds=0.0)  # every step commits what came before it
+        try:
+            with group:
+                for n in range(3):
+                    group.step()
+                    with write_tx(conn):  # a file's own transaction joins the group's
+                        conn.execute("INSERT INTO app_state (key, value) VALUES (?, 'x')", (f"k{n}",))
+                raise RuntimeError("the disk filled up")
+        except RuntimeError:
+            pass
+        assert not conn.in_transaction
+        # k0 and k1 were committed by later steps; k2 was in the open group, rolled back with it
+        assert [k for (k,) in conn.execute("SELECT key FROM app_state ORDER BY key")] == ["k0", "k1"]
+        with WriteGroup(conn, seconds=60.0) as slow:
+            for n in range(3, 6):
+                slow.step()
+                conn.execute("INSERT INTO app_state (key, value) VALUES (?, 'x')", (f"k{n}",))
+        assert conn.execute("SELECT count(*) FROM app_state").fetchone()[0] == 5
+    finally:
+        conn.close()

@@ -85,22 +85,25 @@ class Scanner:
             progress(0, total, "")  # the count is known before the first file is read
         line_files = [(s, p) for s, p in files if file_kind(s, p) == "lines"]
         pool = self._pool_for(line_files, cursors)
-        if pool is not None:
-            # Parsing runs in worker processes; this process stays the one writer and commits in order.
-            with pool:
-                jobs = [(s, p, cursors.get(path_key(p))) for s, p in line_files]
-                for read in pool.map(read_line_job, jobs):
-                    self._commit_lines(read, summary)
-                    done += 1
-                    if progress is not None:
-                        progress(done, total, read.path)
-            taken = {path_key(p) for _, p in line_files}
-            files = [(s, p) for s, p in files if path_key(p) not in taken]
-        for source, path in files:
-            self.scan_file(source, path, cursors.get(path_key(path)), summary)
-            done += 1
-            if progress is not None:
-                progress(done, total, str(path))
+        with self.ledger.write_group() as group:  # files commit together, a few times a second
+            if pool is not None:
+                # Parsing runs in worker processes; this process stays the one writer and commits in order.
+                with pool:
+                    jobs = [(s, p, cursors.get(path_key(p))) for s, p in line_files]
+                    for read in pool.map(read_line_job, jobs):
+                        group.step()
+                        self._commit_lines(read, summary)
+                        done += 1
+                        if progress is not None:
+                            progress(done, total, read.path)
+                taken = {path_key(p) for _, p in line_files}
+                files = [(s, p) for s, p in files if path_key(p) not in taken]
+            for source, path in files:
+                group.step()
+                self.scan_file(source, path, cursors.get(path_key(path)), summary)
+                done += 1
+                if progress is not None:
+                    progress(done, total, str(path))
         return summary
 
     def _pool_for(self, line_files: list[tuple[Source, Path]], cursors: dict[str, Cursor]) -> Executor | None:
@@ -127,17 +130,19 @@ class Scanner:
         """Read only the given files (the watcher's changed paths); unknown paths are ignored."""
         summary = ScanSummary()
         cursors = self.ledger.cursors()
-        for path in paths:
-            source = self.owner(path)
-            if source is None:
-                continue
-            if not path.exists():
-                known = cursors.get(path_key(path))
-                if known is not None and not known.missing:
-                    self.ledger.mark_missing([path_key(path)])
-                    summary.files_missing += 1
-                continue
-            self.scan_file(source, path, cursors.get(path_key(path)), summary)
+        with self.ledger.write_group() as group:
+            for path in paths:
+                source = self.owner(path)
+                if source is None:
+                    continue
+                group.step()
+                if not path.exists():
+                    known = cursors.get(path_key(path))
+                    if known is not None and not known.missing:
+                        self.ledger.mark_missing([path_key(path)])
+                        summary.files_missing += 1
+                    continue
+                self.scan_file(source, path, cursors.get(path_key(path)), summary)
         return summary
 
     def owner(self, path: Path) -> Source | None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from tokenpulse.store.columns import COLUMNS
 from tokenpulse.store.rollups import PENDING_UP
-from tokenpulse.store.tx import write_tx
+from tokenpulse.store.tx import GROUP_SECONDS, WriteGroup, write_tx
 from tokenpulse.usage import ApiCall
 
 _CALL_COLUMNS = COLUMNS["api_call"][1:]  # all but the row id, in the order the rows below are built
@@ -141,6 +141,10 @@ class Ledger:
                 cursor.offset, cursor.tail_hash,
                 json.dumps(cursor.parser_state) if cursor.parser_state else None, cursor.lines_skipped, 0, now_ms))
         return result
+
+    def write_group(self, seconds: float = GROUP_SECONDS) -> WriteGroup:
+        """Commit the files written inside it together, once per `seconds` (store.tx.WriteGroup)."""
+        return WriteGroup(self.conn, seconds)
 
     def mark_missing(self, paths: Iterable[str]) -> None:
         """Files the agent deleted: their cursors are kept (flagged) and their calls stay counted."""
