@@ -44,6 +44,8 @@ class Settings:
     price_overrides: dict[str, PriceOverride] = field(default_factory=dict)
     reminders: Reminders = field(default_factory=Reminders)
     start_at_login: bool = False
+    # the app reads every source again this often (minutes; 0: never), to catch changes the watcher missed
+    rescan_minutes: int = 60
     # project folders the user asked to forget (`tokenpulse forget --project`): later scans leave them out
     forgotten_projects: tuple[str, ...] = ()
     schema_version: int = SCHEMA_VERSION
@@ -72,6 +74,7 @@ def from_dict(data: dict[str, Any]) -> Settings:
     roots = {str(k): tuple(str(p) for p in v) for k, v in data.get("source_roots", {}).items()}
     return Settings(timezone=data.get("timezone") or None, source_roots=roots, price_overrides=overrides,
                     reminders=reminders, start_at_login=bool(data.get("start_at_login", False)),
+                    rescan_minutes=int(data.get("rescan_minutes", 60)),
                     forgotten_projects=tuple(str(p) for p in data.get("forgotten_projects", ())),
                     schema_version=int(data.get("schema_version", SCHEMA_VERSION)))
 

@@ -44,6 +44,7 @@ from tokenpulse.service.messages import (
     Stop,
     UnknownMessage,
 )
+from tokenpulse.service.recording import RECORDING_ERRORS, Recording, store_identity
 from tokenpulse.snapshot import LIVE_WINDOW_MS, ImportProgress, Snapshot, build, next_midnight_ms
 from tokenpulse.workspace import Workspace
 
@@ -65,7 +66,7 @@ class IngestWorker:
     def __init__(self, factory: WorkspaceFactory, settings: Settings, listener: Listener, *,
                  clock: Clock | None = None, quiet_s: float = 0.3, max_batch_s: float = 1.0,
                  progress_every_s: float = 0.1, snapshot_every_s: float = 1.0,
-                 reminder_grace_ms: int = DEFAULT_GRACE_MS) -> None:
+                 reminder_grace_ms: int = DEFAULT_GRACE_MS, rescan_every_s: float | None = None) -> None:
         self._factory = factory
         self._settings = settings
         self._listener = listener
@@ -84,7 +85,9 @@ class IngestWorker:
         self._stopped = False
         self._progress: ImportProgress | None = None
         self._problems: list[str] = []
-        self._pending: set[Path] = set()  # changed files not read yet: another process held the scan lock
+        every_s = settings.rescan_minutes * 60 if rescan_every_s is None else rescan_every_s
+        self._recording = Recording(self._clock, int(every_s * 1000))  # pending work, retries, rescans
+        self._store_id: tuple[int, int] | None = None  # the store file this worker opened
         self._last: Snapshot | None = None
         self._handlers: dict[type[Command], Callable[[Any], None]] = {
             Stop: self._on_stop, Pause: self._on_pause, Resume: self._on_resume, Snooze: self._on_snooze,
@@ -152,6 +155,7 @@ class IngestWorker:
             self._problem(str(exc))
             self._emit_error(str(exc))
             return
+        self._store_id = store_identity(self._ws.paths.database)
         self._chores.load_policy(self._ws)
         self._chores.list_backups(self._ws)
         notice = self._chores.notice(self._ws)
@@ -177,7 +181,9 @@ class IngestWorker:
         self._watcher.start()  # before the scan, so nothing written during it is missed
         self._backfill()
 
-    def _backfill(self) -> None:
+    def _backfill(self, announce: bool = True) -> None:
+        """A whole (incremental) scan: the first import, a retry of one, or the periodic rescan, which is not
+        announced as an import (`announce=False`)."""
         ws = self._ws
         if ws is None:
             return
@@ -188,6 +194,8 @@ class IngestWorker:
             if self._interrupt.is_set():
                 raise _Interrupted
             now = time.monotonic()
+            if not announce:
+                return
             if done == total or now - last_progress >= self._progress_every_s:
                 last_progress = now
                 self._progress = ImportProgress(done, total)
@@ -202,11 +210,16 @@ class IngestWorker:
                 if self._interrupt.is_set():
                     raise _Interrupted
                 summary = ws.scan(progress, wait=0.5)
+            self._recording.recorded()
+            self._recording.backfill_due = False
+            self._recording.rescan_done()
             self._ready = True
             self._absorb(summary)
             self._daily_backup()
         except _Interrupted:
             pass
+        except RECORDING_ERRORS as exc:  # what was read before it is committed; the rest is read at the retry
+            self._emit_error(self._recording.failed(exc, whole_scan=True))
         finally:
             self._progress = None
             self._publish()
@@ -225,14 +238,15 @@ class IngestWorker:
     def _process(self, batch: Batch) -> None:
         if self._paused or self._ws is None or self._watcher is None:
             return  # resuming rescans everything, so changes seen while paused are not lost
+        if self._reopen_if_replaced():
+            return
         if batch.roots_changed:
             self._watcher.refresh()
             self._backfill()
             return
-        files = set(batch.files) | self._pending
+        files = set(batch.files) | self._recording.take_pending()
         for folder in batch.dirs:
             files.update(self._files_under(folder))
-        self._pending = set()
         self._scan_paths(files)
         self._publish()
 
@@ -248,13 +262,17 @@ class IngestWorker:
         ws = self._ws
         if not files or ws is None:
             return
-        if not ws.lock.acquire(wait=2.0):  # the CLI is scanning: retry at the next deadline
-            self._pending = files
+        if not ws.lock.acquire(wait=2.0):  # the CLI is scanning: retry shortly
+            self._recording.busy(files)
             return
         try:
             summary = ws.scan_paths(sorted(files))  # with the chats' waste figures and rollups refreshed
+        except RECORDING_ERRORS as exc:  # nothing of the open group was kept: the files stay pending
+            self._emit_error(self._recording.failed(exc, files))
+            return
         finally:
             ws.lock.release()
+        self._recording.recorded()
         self._absorb(summary)
 
     def _command(self, cmd: Command) -> None:
@@ -307,8 +325,13 @@ class IngestWorker:
         self._publish(force=True)
 
     def _on_deadline(self) -> None:
-        if self._pending:
-            self._scan_paths(set())
+        now = self._clock.now_ms()
+        if self._ws is not None and not self._paused and not self._reopen_if_replaced():
+            rec = self._recording
+            if rec.rescan_due(now) or (rec.retry_due(now) and rec.backfill_due):
+                self._backfill(announce=not self._ready)  # the periodic rescan, or the retry of a failed one
+            elif rec.retry_due(now):
+                self._scan_paths(rec.take_pending())
         if self._ready:
             self._daily_backup()  # a no-op unless the UTC day has turned since the last one
         self._publish()
@@ -327,8 +350,7 @@ class IngestWorker:
         if self._chores.wake_ms is not None:
             deadlines.append(self._chores.wake_ms)
         deadlines.append(next_utc_midnight(now))  # the daily backup is dated by UTC day
-        if self._pending:
-            deadlines.append(now + 5_000)
+        deadlines.extend(self._recording.deadlines())
         # at least a second: a clock sitting on a boundary must not turn this into a busy loop
         return max(1.0, (min(deadlines) - now) / 1000)
 
@@ -350,10 +372,12 @@ class IngestWorker:
             snap = build(self._ws.conn, now, tz, context_threshold=settings.reminders.context_threshold,
                          fresh_chat_reminders=settings.reminders.fresh_chat)
         watch_problems = self._watcher.problems if self._watcher is not None else []
+        failing = self._recording.problem_line(now)
         return snap.with_state(importing=self._progress, ready=self._ready, paused=self._paused,
                                snoozed_until_ms=self._chores.policy.snoozed_until_ms,
                                backups=self._chores.backups,
-                               problems=tuple(dict.fromkeys(self._problems + watch_problems)))
+                               problems=tuple(dict.fromkeys(([failing] if failing else []) + self._problems
+                                                            + watch_problems)))
 
     def _publish(self, force: bool = False) -> None:
         snap = self._snapshot()
@@ -397,6 +421,19 @@ class IngestWorker:
         self._open()
         self._publish()
         self._guarded(self._watch_and_backfill)
+
+    def _reopen_if_replaced(self) -> bool:
+        """The store file was replaced or removed under the app (restored by hand, moved): reopen it and read
+        the logs into it from its own cursors, instead of writing on into the orphaned file."""
+        if self._ws is None or store_identity(self._ws.paths.database) == self._store_id:
+            return False
+        log.warning("the store %s was replaced while the app ran; reopening it", self._ws.paths.database)
+        self._close()
+        self._ready = False
+        self._open()
+        self._publish()
+        self._guarded(self._watch_and_backfill)
+        return True
 
     def _emit_error(self, message: str) -> None:
         self._post(ErrorRaised(message))

@@ -73,29 +73,60 @@ def move_aside(db_path: Path, now_ms: int | None = None) -> Path | None:
     return target
 
 
-def plain_words(exc: BaseException, db_path: Path) -> str:
-    """One or two sentences for a person about an error from the store, without a traceback."""
+def error_kind(exc: BaseException) -> str:
+    """What went wrong with the store, as one of: full, read-only, busy, damaged, disk, cannot-open, other."""
     context = exc.__context__
     if "no transaction is active" in str(exc) and isinstance(context, (sqlite3.Error, OSError)):
         exc = context  # SQLite had already rolled back after the real error (e.g. a full disk)
     name = getattr(exc, "sqlite_errorname", "") or ""
     errno = getattr(exc, "errno", None)
-    folder = db_path.parent
     if name.startswith("SQLITE_FULL") or errno == 28:
+        return "full"
+    if name.startswith("SQLITE_READONLY") or errno in (13, 30) or name.startswith("SQLITE_PERM"):
+        return "read-only"
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return "busy"
+    if is_corrupt_error(exc):
+        return "damaged"
+    if name.startswith("SQLITE_IOERR") or isinstance(exc, OSError):
+        return "disk"
+    if name.startswith("SQLITE_CANTOPEN"):
+        return "cannot-open"
+    return "other"
+
+
+_SHORT = {"full": "the disk is full", "read-only": "the store is read-only",
+          "busy": "the store is locked by another program", "damaged": "the store is damaged",
+          "disk": "the disk reported an error", "cannot-open": "the store cannot be opened"}
+
+
+def short_words(exc: BaseException) -> str:
+    """A few words for a status line ("the disk is full")."""
+    return _SHORT.get(error_kind(exc)) or " ".join(str(exc).split())[:120]
+
+
+def plain_words(exc: BaseException, db_path: Path) -> str:
+    """One or two sentences for a person about an error from the store, without a traceback."""
+    context = exc.__context__
+    if "no transaction is active" in str(exc) and isinstance(context, (sqlite3.Error, OSError)):
+        exc = context
+    kind = error_kind(exc)
+    folder = db_path.parent
+    if kind == "full":
         return (f"the disk holding {folder} is full, so the store could not be written. Free some space and run"
                 " tokenpulse again: nothing is lost, the logs are read again from where the store stopped.")
-    if name.startswith("SQLITE_READONLY") or errno in (13, 30) or name.startswith("SQLITE_PERM"):
+    if kind == "read-only":
         return (f"the data folder {folder} (or the store in it) is read-only. tokenpulse needs to write there:"
                 " make it writable, or choose another folder with TOKENPULSE_HOME or --data-dir.")
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+    if kind == "busy":
         return (f"the store {db_path} stayed locked by another program for more than {BUSY_TIMEOUT_S:.0f} s;"
                 " try again in a moment.")
-    if is_corrupt_error(exc):
+    if kind == "damaged":
         return (f"the store {db_path} is damaged ({exc}). Run tokenpulse again: it will move the damaged file"
                 " aside (keeping it) and rebuild the store from your backups and the logs that still exist.")
-    if name.startswith("SQLITE_IOERR") or isinstance(exc, OSError):
+    if kind == "disk":
         return f"the disk reported an error while using {db_path} ({exc}); check the disk and try again."
-    if name.startswith("SQLITE_CANTOPEN"):
+    if kind == "cannot-open":
         return f"the store {db_path} cannot be opened; check that {folder} exists and is yours."
     return f"the store {db_path} cannot be used: {exc}"
 
