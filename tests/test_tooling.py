@@ -30,6 +30,7 @@ def test_ruff_finds_nothing() -> None:
     assert out.returncode == 0, out.stdout + out.stderr
 
 
+@pytest.mark.slow  # a cold mypy run takes half a minute
 def test_mypy_finds_nothing_in_the_core(tmp_path: Path) -> None:
     # a fresh cache each run: a stale one has hidden real errors
     out = subprocess.run([_tool("mypy"), "--cache-dir", str(tmp_path / "mypy-cache")], cwd=REPO,

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a timed fuzzing run of every parser
+
 HARNESS = Path(__file__).resolve().parent / "fuzz_parsers.py"
 SECONDS = 25  # a smoke run for every suite; longer runs: see the harness's docstring
 # Not a speed check (25 s give some 25,000 inputs here): fewer than this means the harness hardly ran at all.

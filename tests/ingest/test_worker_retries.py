@@ -25,6 +25,8 @@ from tokenpulse.service.worker import IngestWorker
 from tokenpulse.store.locks import ScanLock
 from tokenpulse.workspace import Workspace
 
+pytestmark = pytest.mark.slow  # real waits for the worker's retry pauses
+
 
 class Disk:
     """Shared between the test and the worker's workspace: whether the store may grow."""

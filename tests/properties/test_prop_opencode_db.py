@@ -18,6 +18,8 @@ from prop_hostile import EXTREME_DEPTHS, deep, hostile_values, mutate, to_line
 
 from tokenpulse.sources.opencode.database import read_database
 
+pytestmark = pytest.mark.slow  # each example builds a SQLite database
+
 # OpenCode's own tables (session.sql.ts), without its NOT NULL constraints: a hostile database need not keep them.
 SCHEMA = """
 CREATE TABLE session (id text PRIMARY KEY, project_id text, parent_id text, directory text, title text,

@@ -23,6 +23,8 @@ from helpers import make_workspace
 from tokenpulse.sources.opencode.database import read_database
 from tokenpulse.usage import MAX_TOKENS
 
+pytestmark = pytest.mark.slow  # each example is a real scan with its commit and refresh
+
 COUNT_COLUMNS = ("input", "cache_write_5m", "cache_write_1h", "cache_read", "output", "reasoning")
 E2E = settings(SETTINGS, max_examples=50)  # each example is a real scan, commit and rollup refresh
 
