@@ -15,7 +15,7 @@ from pathlib import Path
 USER = "me@example.org"
 OTHER = "someone@example.net"
 FILES = 200
-START_S = 1_767_225_600  # 2026-01-01T00:00:00Z
+START_S = 1_672_531_200  # 2023-01-01T00:00:00Z
 
 
 def _blob(out: list[bytes], path: str, data: bytes) -> None:
@@ -30,12 +30,11 @@ def build(path: Path, commits: int, seed: int = 1) -> None:
     names = list(files)
     stream: list[bytes] = []
     t = START_S
-    mark = 0
     side_tip: int | None = None
     main_tip: int | None = None
     for n in range(commits):
-        mark += 1
-        t += rnd.randint(60, 3600)
+        mark = n + 1
+        t += rnd.randint(600, 18_000)  # ~2.6 h apart: 10,000 commits span about three years
         email = USER if rnd.random() < 0.8 else OTHER
         on_side = n % 50 in range(40, 45) and n > 0  # five side-branch commits, then a merge
         merging = n % 50 == 45 and side_tip is not None

@@ -41,7 +41,8 @@ class RepoState:
 
     key: str  # the repository's common git directory (resolved): worktrees and sub-folders share it
     tips: tuple[str, ...]
-    identities: tuple[str, ...]  # lower-case e-mail addresses whose commits are the user's
+    identities: tuple[str, ...]  # lower-case e-mail addresses whose commits are the user's (git's and the settings')
+    config_identities: tuple[str, ...]  # those of them git's configuration gave (asked again when a stamp changes)
     config_stamp: tuple[tuple[str, int, int], ...]  # (file, mtime_ns, size) of the config files read
     horizon_ms: int | None  # None: the whole history was read
     commits: Mapping[str, CommitFigures] = field(default_factory=dict)
@@ -49,6 +50,7 @@ class RepoState:
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "tips": list(self.tips), "identities": list(self.identities),
+                "config_identities": list(self.config_identities),
                 "config_stamp": [list(s) for s in self.config_stamp], "horizon_ms": self.horizon_ms,
                 "version": self.version,
                 "commits": [[c.sha, c.author_ms, c.lines_added, c.lines_removed, c.files_changed]
@@ -61,6 +63,7 @@ class RepoState:
         horizon = data.get("horizon_ms")
         return cls(key=str(data["key"]), tips=tuple(str(t) for t in data["tips"]),
                    identities=tuple(str(i) for i in data["identities"]),
+                   config_identities=tuple(str(i) for i in data.get("config_identities", ())),
                    config_stamp=tuple((str(p), int(m), int(s)) for p, m, s in data["config_stamp"]),
                    horizon_ms=None if horizon is None else int(horizon), commits=commits,
                    version=int(data.get("version", 0)))

@@ -60,6 +60,7 @@ class _Plan:
     previous: RepoState | None
     tips: tuple[str, ...]
     identities: tuple[str, ...]
+    config_identities: tuple[str, ...]
     config_stamp: tuple[tuple[str, int, int], ...]
     horizon_ms: int | None
     full: bool
@@ -152,10 +153,11 @@ class WorkReader:
         else:
             config_stamp = ()
         if prev is not None and prev.version == READER_VERSION and config_stamp == prev.config_stamp:
-            identities = prev.identities
+            from_config = prev.config_identities
         else:
-            identities, origins = self._identities(git, loc.common_dir)
+            from_config, origins = self._identities(git, loc.common_dir)
             config_stamp = locate.stamp([*standard, *origins])
+        identities = tuple(sorted({*from_config, *self._extra}))
         if not identities:
             raise GitError("no e-mail address is known as yours (git's user.email, or the list in the settings):"
                            " no work figures")
@@ -164,14 +166,15 @@ class WorkReader:
                 or not _covers(prev.horizon_ms, horizon))
         if not full and prev is not None:
             if prev.tips == tips:
-                return prev if prev.config_stamp == config_stamp else replace(prev, config_stamp=config_stamp)
+                return prev if prev.config_stamp == config_stamp else replace(
+                    prev, config_stamp=config_stamp, config_identities=from_config)
             horizon = prev.horizon_ms
-        return _Plan(loc, prev, tips, identities, config_stamp, horizon, full)
+        return _Plan(loc, prev, tips, identities, from_config, config_stamp, horizon, full)
 
     def _identities(self, git: Git, common_dir: Path) -> tuple[tuple[str, ...], list[Path]]:
-        """The e-mail addresses in user.email (every scope git reads) plus the settings' list, and the files
-        git found them in (includes too), whose stamps tell when to ask again."""
-        found = set(self._extra)
+        """The e-mail addresses in user.email (every scope git reads), and the files git found them in
+        (includes too), whose stamps tell when to ask again."""
+        found: set[str] = set()
         origins: list[Path] = []
         # exit 1: set nowhere
         for line in git.output(common_dir, ["config", "--show-origin", "--get-all", "user.email"], ok=(0, 1)):
@@ -199,41 +202,51 @@ class WorkReader:
                 commits = dict(plan.previous.commits)
                 old = plan.previous.tips
                 if set(plan.tips) != set(old):
-                    self._drop_unreachable(git, plan, commits)
+                    if not self._drop_unreachable(git, plan, commits):
+                        old = _existing(git, plan.location.common_dir, old)
                     for c in self._log(git, plan, plan.tips, old, counts):
                         commits[c.sha] = c
         except GitError as exc:
             return str(exc)
-        state = RepoState(plan.location.key, plan.tips, plan.identities, plan.config_stamp, plan.horizon_ms,
-                          commits)
+        state = RepoState(plan.location.key, plan.tips, plan.identities, plan.config_identities, plan.config_stamp,
+                          plan.horizon_ms, commits)
         return state, counts
 
     def _log(self, git: Git, plan: _Plan, tips: Sequence[str], hide: Sequence[str],
              counts: ParseCounts) -> list[CommitFigures]:
-        args = ["log", "--stdin", "--ignore-missing", "--no-color", "--no-ext-diff", "--no-textconv", "--root",
+        args = ["log", "--stdin", "--no-color", "--no-ext-diff", "--no-textconv", "--root",
                 "--shortstat", "-M", "--diff-merges=first-parent", FORMAT, "--regexp-ignore-case",
                 "--fixed-strings", *(f"--author=<{e}>" for e in plan.identities), *_since(git, plan.horizon_ms)]
         stdin = "".join(f"{t}\n" for t in tips) + "".join(f"^{h}\n" for h in hide)
         return list(parse(git.lines(plan.location.common_dir, args, stdin), counts))
 
-    def _drop_unreachable(self, git: Git, plan: _Plan, commits: dict[str, CommitFigures]) -> None:
-        """Forget the remembered commits that no current tip reaches any more."""
+    def _drop_unreachable(self, git: Git, plan: _Plan, commits: dict[str, CommitFigures]) -> bool:
+        """Forget the remembered commits that no current tip reaches any more. False when an old tip was no
+        longer in the object store (garbage-collected after a force push or a reset)."""
         assert plan.previous is not None
         gone = sorted(set(plan.previous.tips) - set(plan.tips))
         if not gone or not commits:
-            return
+            return True
         common = plan.location.common_dir
         stdin = "".join(f"{g}\n" for g in gone) + "".join(f"^{t}\n" for t in plan.tips)
         try:
             for line in git.lines(common, ["rev-list", "--stdin"], stdin):
                 commits.pop(line.strip(), None)
-            return
+            return True
         except GitError:
             pass  # an old tip is no longer in the object store: list what is reachable instead
         reachable = {line.strip() for line in git.lines(
             common, ["rev-list", "--stdin", *_since(git, plan.horizon_ms)], "".join(f"{t}\n" for t in plan.tips))}
         for sha in [s for s in commits if s not in reachable]:
             del commits[sha]
+        return False
+
+
+def _existing(git: Git, common_dir: Path, shas: Sequence[str]) -> tuple[str, ...]:
+    """The ids among `shas` that are still in the object store."""
+    out = git.output(common_dir, ["cat-file", "--batch-check=%(objectname) %(objecttype)"],
+                     "".join(f"{s}\n" for s in shas))
+    return tuple(line.split()[0] for line in out if line.endswith(" commit"))
 
 
 def git_tips(git: Git, common_dir: Path) -> tuple[str, ...]:
