@@ -32,6 +32,7 @@ def build(path: Path, commits: int, seed: int = 1) -> None:
     t = START_S
     side_tip: int | None = None
     main_tip: int | None = None
+    side_touched: set[str] = set()  # files edited on the side branch, written again by the merge
     for n in range(commits):
         mark = n + 1
         t += rnd.randint(600, 18_000)  # ~2.6 h apart: 10,000 commits span about three years
@@ -54,6 +55,10 @@ def build(path: Path, commits: int, seed: int = 1) -> None:
         if n == 0:
             for name, lines in files.items():
                 _blob(stream, name, ("\n".join(lines) + "\n").encode())
+        elif merging:  # the merge's tree takes the side branch's files: its first-parent diff is theirs
+            for name in sorted(side_touched):
+                _blob(stream, name, ("\n".join(files[name]) + "\n").encode())
+            side_touched.clear()
         else:
             for _ in range(rnd.randint(1, 3)):
                 name = rnd.choice(names)
@@ -63,7 +68,9 @@ def build(path: Path, commits: int, seed: int = 1) -> None:
                 if len(lines) > 40:
                     del lines[: rnd.randint(1, 10)]
                 _blob(stream, name, ("\n".join(lines) + "\n").encode())
-            roll = rnd.random()
+                if on_side:
+                    side_touched.add(name)
+            roll = 1.0 if on_side else rnd.random()  # files are added and renamed on the main line only
             if roll < 0.02:
                 name = f"src/new{n}.txt"
                 files[name] = [f"new {n} {j}" for j in range(10)]
