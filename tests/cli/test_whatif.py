@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import cli_env, claude_line, run_cli, write_lines
+from helpers import claude_line, cli_env, run_cli, write_lines
 from tokenpulse.pricing.catalog import lookup
 from tokenpulse.usage import ApiCall
 
