@@ -150,7 +150,7 @@ def test_ratios_say_unknown_rather_than_divide_by_zero() -> None:
     scan = WorkScan(repo_of={"/r": "/r/.git"}, labels={"/r/.git": "/r"})
     from tokenpulse.work.figures import RepoState
 
-    scan.repos["/r/.git"] = RepoState("/r/.git", (), (), (), (), None, {})
+    scan.repos["/r/.git"] = RepoState("/r/.git", (), "", "", (), None, {})
     days = work_beside.project_days({("/r", "2026-03-01"): DaySpend(2, 50, None, 2)}, scan, UTC)
     (p,) = work_beside.project_totals(days, scan)
     assert p.cost_per_commit.value is None and p.output_per_changed_line.value is None

@@ -1,4 +1,5 @@
-"""The work reader keeps no commit message, file name or branch name, and git never even sends them to it."""
+"""The work reader keeps no commit message, file name, branch name or e-mail address, and git never even sends
+it the first three."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from gitrepo import Repo, git_env, lines, require_git
 
+from gitrepo import ME, Repo, git_env, lines, require_git
 from tokenpulse.work import gitcmd
 from tokenpulse.work.reader import WorkReader
 
@@ -51,3 +52,4 @@ def test_no_message_file_or_branch_name_reaches_the_reader(tmp_path: Path, monke
     for secret in SECRETS:
         assert not any(secret in line for line in seen), f"git sent {secret!r} to the reader"
         assert secret not in kept, f"the reader kept {secret!r}"
+    assert ME not in kept.lower(), "the reader kept the user's e-mail address (a digest is enough)"

@@ -6,6 +6,7 @@ the repository is held: a commit is its id, its author time and three counts.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,22 +36,22 @@ class RepoState:
     """What a rescan of one repository remembers, and the figures it has read.
 
     `tips` are the commit ids the branches and worktree HEADs pointed at when `commits` was last made
-    current: when they, the identities and the configuration files are unchanged, nothing is read.
+    current: when they, the settings' addresses and the configuration files are unchanged, nothing is read.
     `commits` holds the user's commits reachable from `tips` whose commit time is not before `horizon_ms`.
     """
 
     key: str  # the repository's common git directory (resolved): worktrees and sub-folders share it
     tips: tuple[str, ...]
-    identities: tuple[str, ...]  # lower-case e-mail addresses whose commits are the user's (git's and the settings')
-    config_identities: tuple[str, ...]  # those of them git's configuration gave (asked again when a stamp changes)
+    identities_digest: str  # a digest of the e-mail addresses whose commits are the user's (never the addresses)
+    settings_digest: str  # a digest of the addresses listed in the settings (a change there is noticed at once)
     config_stamp: tuple[tuple[str, int, int], ...]  # (file, mtime_ns, size) of the config files read
     horizon_ms: int | None  # None: the whole history was read
     commits: Mapping[str, CommitFigures] = field(default_factory=dict)
     version: int = READER_VERSION
 
     def to_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "tips": list(self.tips), "identities": list(self.identities),
-                "config_identities": list(self.config_identities),
+        return {"key": self.key, "tips": list(self.tips), "identities_digest": self.identities_digest,
+                "settings_digest": self.settings_digest,
                 "config_stamp": [list(s) for s in self.config_stamp], "horizon_ms": self.horizon_ms,
                 "version": self.version,
                 "commits": [[c.sha, c.author_ms, c.lines_added, c.lines_removed, c.files_changed]
@@ -62,11 +63,15 @@ class RepoState:
                    for r in data["commits"]}
         horizon = data.get("horizon_ms")
         return cls(key=str(data["key"]), tips=tuple(str(t) for t in data["tips"]),
-                   identities=tuple(str(i) for i in data["identities"]),
-                   config_identities=tuple(str(i) for i in data.get("config_identities", ())),
+                   identities_digest=str(data["identities_digest"]), settings_digest=str(data["settings_digest"]),
                    config_stamp=tuple((str(p), int(m), int(s)) for p, m, s in data["config_stamp"]),
                    horizon_ms=None if horizon is None else int(horizon), commits=commits,
                    version=int(data.get("version", 0)))
+
+
+def identity_digest(addresses: Iterable[str]) -> str:
+    """A digest of a set of e-mail addresses: enough to notice a change, without keeping them."""
+    return hashlib.blake2b("\n".join(sorted(set(addresses))).encode("utf-8"), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

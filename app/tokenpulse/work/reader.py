@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tokenpulse.work import locate
-from tokenpulse.work.figures import READER_VERSION, CommitFigures, RepoState
+from tokenpulse.work.figures import READER_VERSION, CommitFigures, RepoState, identity_digest
 from tokenpulse.work.gitcmd import FILTER_VERSION, Git, GitError, find_git
 from tokenpulse.work.logparse import FORMAT, ParseCounts, parse
 
@@ -59,8 +59,7 @@ class _Plan:
     location: locate.RepoLocation
     previous: RepoState | None
     tips: tuple[str, ...]
-    identities: tuple[str, ...]
-    config_identities: tuple[str, ...]
+    identities: tuple[str, ...]  # the addresses themselves: in memory for this read only
     config_stamp: tuple[tuple[str, int, int], ...]
     horizon_ms: int | None
     full: bool
@@ -74,6 +73,7 @@ class WorkReader:
         self._env = dict(os.environ if env is None else env)
         self._home = home if home is not None else (Path(self._env["HOME"]) if self._env.get("HOME") else None)
         self._extra = tuple(sorted({normal for e in identities if (normal := normalise_email(e))}))
+        self._extra_digest = identity_digest(self._extra)
         self._workers = max(1, workers)
         self._git: Git | None = None
 
@@ -145,31 +145,29 @@ class WorkReader:
 
     def _plan(self, git: Git, loc: locate.RepoLocation, prev: RepoState | None,
               horizon: int | None) -> _Plan | RepoState:
-        """What to read for one repository, or its state as it stands when no commit can have changed."""
+        """What to read for one repository, or its state as it stands when no commit can have changed (then no
+        git runs at all: the tips and the configuration files' stamps are read from the file system)."""
         standard = locate.config_files(loc.common_dir, self._env, self._home)
+        tips = self._tips(git, loc)
         if prev is not None and prev.version == READER_VERSION:
             paths = list(dict.fromkeys([*standard, *(Path(p) for p, _, _ in prev.config_stamp)]))
-            config_stamp = locate.stamp(paths)
-        else:
-            config_stamp = ()
-        if prev is not None and prev.version == READER_VERSION and config_stamp == prev.config_stamp:
-            from_config = prev.config_identities
-        else:
-            from_config, origins = self._identities(git, loc.common_dir)
-            config_stamp = locate.stamp([*standard, *origins])
-        identities = tuple(sorted({*from_config, *self._extra}))
+            if (prev.tips == tips and locate.stamp(paths) == prev.config_stamp
+                    and prev.settings_digest == self._extra_digest and _covers(prev.horizon_ms, horizon)):
+                return prev
+        found, origins = self._identities(git, loc.common_dir)
+        identities = tuple(sorted({*found, *self._extra}))
         if not identities:
-            raise GitError("no e-mail address is known as yours (git's user.email, or the list in the settings):"
-                           " no work figures")
-        tips = self._tips(git, loc)
-        full = (prev is None or prev.version != READER_VERSION or prev.identities != identities
+            raise GitError("no e-mail address is known as yours (git's user.email, or git_emails in the"
+                           " settings): no work figures")
+        config_stamp = locate.stamp([*standard, *origins])
+        digest = identity_digest(identities)
+        full = (prev is None or prev.version != READER_VERSION or prev.identities_digest != digest
                 or not _covers(prev.horizon_ms, horizon))
         if not full and prev is not None:
-            if prev.tips == tips:
-                return prev if prev.config_stamp == config_stamp else replace(
-                    prev, config_stamp=config_stamp, config_identities=from_config)
+            if prev.tips == tips:  # a configuration file changed, the addresses did not
+                return replace(prev, config_stamp=config_stamp, settings_digest=self._extra_digest)
             horizon = prev.horizon_ms
-        return _Plan(loc, prev, tips, identities, from_config, config_stamp, horizon, full)
+        return _Plan(loc, prev, tips, identities, config_stamp, horizon, full)
 
     def _identities(self, git: Git, common_dir: Path) -> tuple[tuple[str, ...], list[Path]]:
         """The e-mail addresses in user.email (every scope git reads), and the files git found them in
@@ -208,8 +206,8 @@ class WorkReader:
                         commits[c.sha] = c
         except GitError as exc:
             return str(exc)
-        state = RepoState(plan.location.key, plan.tips, plan.identities, plan.config_identities, plan.config_stamp,
-                          plan.horizon_ms, commits)
+        state = RepoState(plan.location.key, plan.tips, identity_digest(plan.identities), self._extra_digest,
+                          plan.config_stamp, plan.horizon_ms, commits)
         return state, counts
 
     def _log(self, git: Git, plan: _Plan, tips: Sequence[str], hide: Sequence[str],
