@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,31 +39,38 @@ class RepoLocation:
 
 
 def find_repository(folder: str | Path) -> RepoLocation | None:
-    """The repository the folder is in, or None (not in a work tree, gone, or unreadable)."""
+    """The repository the folder is in, or None (not in a work tree, gone, or unreadable).
+
+    Plain `os.path` string work: a rescan runs this for every project folder, and pathlib costs ~10× more.
+    """
     try:
-        start = Path(folder).resolve(strict=True)
-    except (OSError, RuntimeError):
+        top = os.path.realpath(os.fspath(folder), strict=True)
+    except (OSError, ValueError):
         return None
-    if not start.is_dir():
+    if not os.path.isdir(top):
         return None
-    for top in (start, *start.parents):
-        dot_git = top / ".git"
+    while True:
+        dot_git = os.path.join(top, ".git")
         try:
-            if dot_git.is_dir():
-                git_dir = dot_git
-            elif dot_git.is_file():
-                found = _gitdir_from_file(dot_git)
-                if found is None:
-                    return None
-                git_dir = found
-            else:
-                continue
+            mode: int | None = os.stat(dot_git).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            mode = None
         except OSError:
             return None
-        if not (git_dir / "HEAD").is_file():
+        if mode is not None:
+            if stat.S_ISDIR(mode):
+                git_dir: Path | None = Path(dot_git)
+            elif stat.S_ISREG(mode):
+                git_dir = _gitdir_from_file(Path(dot_git))
+            else:
+                git_dir = None
+            if git_dir is None or not os.path.isfile(os.path.join(git_dir, "HEAD")):
+                return None
+            return RepoLocation(_common_dir(git_dir), git_dir, Path(top))
+        parent = os.path.dirname(top)
+        if parent == top:
             return None
-        return RepoLocation(_common_dir(git_dir), git_dir, top)
-    return None
+        top = parent
 
 
 def _gitdir_from_file(dot_git: Path) -> Path | None:
@@ -83,21 +92,17 @@ def _gitdir_from_file(dot_git: Path) -> Path | None:
 
 
 def _common_dir(git_dir: Path) -> Path:
-    commondir = _read_small(git_dir / "commondir")
-    if commondir is None:
-        return git_dir.resolve()
-    target = Path(commondir.strip())
-    if not target.is_absolute():
-        target = git_dir / target
+    commondir = _read_small(os.path.join(git_dir, "commondir"))
+    target = os.fspath(git_dir) if commondir is None else os.path.join(git_dir, commondir.strip())
     try:
-        return target.resolve(strict=True)
-    except (OSError, RuntimeError):
-        return git_dir.resolve()
+        return Path(os.path.realpath(target, strict=True))
+    except (OSError, ValueError):
+        return Path(os.path.realpath(git_dir))
 
 
-def _read_small(path: Path) -> str | None:
+def _read_small(path: str | Path) -> str | None:
     try:
-        with path.open("rb") as fh:
+        with open(path, "rb") as fh:
             return fh.read(_MAX_REF_BYTES).decode("utf-8", "replace")
     except OSError:
         return None
@@ -110,17 +115,23 @@ def uses_reftable(common_dir: Path) -> bool:
 
 def worktree_git_dirs(common_dir: Path) -> list[Path]:
     """The git directories of the linked worktrees (each has its own HEAD)."""
+    return [Path(p) for p in _worktree_dirs(os.fspath(common_dir))]
+
+
+def _worktree_dirs(common: str) -> list[str]:
     try:
-        return sorted(p for p in (common_dir / "worktrees").iterdir() if (p / "HEAD").is_file())
+        with os.scandir(os.path.join(common, "worktrees")) as entries:
+            return sorted(e.path for e in entries if os.path.isfile(os.path.join(e.path, "HEAD")))
     except OSError:
         return []
 
 
 def read_tips(common_dir: Path) -> tuple[str, ...]:
     """Sorted, distinct commit ids of every local branch and of each worktree's detached HEAD."""
+    common = os.fspath(common_dir)
     tips: set[str] = set()
-    for git_dir in (common_dir, *worktree_git_dirs(common_dir)):
-        head = _read_small(git_dir / "HEAD")
+    for git_dir in (common, *_worktree_dirs(common)):
+        head = _read_small(os.path.join(git_dir, "HEAD"))
         if head is not None:
             value = head.strip()
             if _SHA.fullmatch(value):  # a detached HEAD; a symbolic one names a branch, read below
@@ -128,23 +139,28 @@ def read_tips(common_dir: Path) -> tuple[str, ...]:
     # by ref: a loose ref overrides a packed one of the same name (else a rebased branch whose old tip is still
     # packed would keep its old commits reachable). A name is held only as a digest, never as text.
     by_ref: dict[bytes, str] = {}
-    packed = common_dir / "packed-refs"
     try:
-        with packed.open("rb") as fh:
+        with open(os.path.join(common, "packed-refs"), "rb") as fh:
             for raw in fh:
                 sha, _, ref = raw.rstrip(b"\r\n").partition(b" ")
                 if ref.startswith(b"refs/heads/") and _SHA.fullmatch(sha.decode("ascii", "replace")):
                     by_ref[_digest(ref)] = sha.decode("ascii")
     except OSError:
         pass
-    heads = common_dir / "refs" / "heads"
-    for folder, _dirs, files in os.walk(heads):
-        for file_name in files:
-            path = Path(folder) / file_name
-            text = _read_small(path)
-            if text is not None and _SHA.fullmatch(text.strip()):
-                loose = b"refs/heads/" + os.fsencode(path.relative_to(heads).as_posix())
-                by_ref[_digest(loose)] = text.strip()
+    folders = [(os.path.join(common, "refs", "heads"), b"refs/heads/")]
+    while folders:
+        folder, prefix = folders.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append((entry.path, prefix + os.fsencode(entry.name) + b"/"))
+                        continue
+                    text = _read_small(entry.path)
+                    if text is not None and _SHA.fullmatch(text.strip()):
+                        by_ref[_digest(prefix + os.fsencode(entry.name))] = text.strip()
+        except OSError:
+            continue
     tips.update(by_ref.values())
     return tuple(sorted(tips))
 
@@ -153,30 +169,32 @@ def _digest(ref: bytes) -> bytes:
     return hashlib.blake2b(ref, digest_size=16).digest()
 
 
-def config_files(common_dir: Path, env: dict[str, str], home: Path | None) -> list[Path]:
+def config_files(common_dir: Path, env: Mapping[str, str], home: Path | None) -> list[str]:
     """The configuration files that can set user.email for this repository (their stamps decide whether the
     identities are asked for again)."""
-    files = [common_dir / "config", common_dir / "config.worktree"]
+    common = os.fspath(common_dir)
+    files = [os.path.join(common, "config"), os.path.join(common, "config.worktree")]
     if "GIT_CONFIG_GLOBAL" in env:
-        files.append(Path(env["GIT_CONFIG_GLOBAL"]))
+        files.append(env["GIT_CONFIG_GLOBAL"])
     else:
-        base = Path(env["XDG_CONFIG_HOME"]) if env.get("XDG_CONFIG_HOME") else (home / ".config" if home else None)
-        if base is not None:
-            files.append(base / "git" / "config")
+        base = env.get("XDG_CONFIG_HOME") or (os.path.join(home, ".config") if home else None)
+        if base:
+            files.append(os.path.join(base, "git", "config"))
         if home is not None:
-            files.append(home / ".gitconfig")
+            files.append(os.path.join(home, ".gitconfig"))
     if not env.get("GIT_CONFIG_NOSYSTEM"):
-        files.append(Path(env.get("GIT_CONFIG_SYSTEM", "/etc/gitconfig")))
+        files.append(env.get("GIT_CONFIG_SYSTEM", "/etc/gitconfig"))
     return files
 
 
-def stamp(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:
+def stamp(paths: list[Path] | list[str]) -> tuple[tuple[str, int, int], ...]:
     """(path, mtime_ns, size) of each file, (path, 0, -1) when it does not exist; sorted and distinct."""
     out: set[tuple[str, int, int]] = set()
     for p in paths:
+        name = os.fspath(p)
         try:
-            st = p.stat()
-            out.add((str(p), st.st_mtime_ns, st.st_size))
+            st = os.stat(name)
+            out.add((name, st.st_mtime_ns, st.st_size))
         except OSError:
-            out.add((str(p), 0, -1))
+            out.add((name, 0, -1))
     return tuple(sorted(out))

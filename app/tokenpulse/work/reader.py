@@ -118,10 +118,12 @@ class WorkReader:
                 scan.repos_unchanged += 1
             else:
                 plans.append(plan)
+        if not plans:
+            return scan
         done = 0
-        if progress and plans:
+        if progress:
             progress(0, len(plans))
-        with ThreadPoolExecutor(max_workers=min(self._workers, max(1, len(plans)))) as pool:
+        with ThreadPoolExecutor(max_workers=min(self._workers, len(plans))) as pool:
             for plan, outcome in zip(plans, pool.map(lambda p: self._read(git, p), plans)):
                 key = plan.location.key
                 done += 1
@@ -150,7 +152,7 @@ class WorkReader:
         standard = locate.config_files(loc.common_dir, self._env, self._home)
         tips = self._tips(git, loc)
         if prev is not None and prev.version == READER_VERSION:
-            paths = list(dict.fromkeys([*standard, *(Path(p) for p, _, _ in prev.config_stamp)]))
+            paths = list(dict.fromkeys([*standard, *(p for p, _, _ in prev.config_stamp)]))
             if (prev.tips == tips and locate.stamp(paths) == prev.config_stamp
                     and prev.settings_digest == self._extra_digest and _covers(prev.horizon_ms, horizon)):
                 return prev
@@ -159,7 +161,7 @@ class WorkReader:
         if not identities:
             raise GitError("no e-mail address is known as yours (git's user.email, or git_emails in the"
                            " settings): no work figures")
-        config_stamp = locate.stamp([*standard, *origins])
+        config_stamp = locate.stamp([*standard, *(str(o) for o in origins)])
         digest = identity_digest(identities)
         full = (prev is None or prev.version != READER_VERSION or prev.identities_digest != digest
                 or not _covers(prev.horizon_ms, horizon))
