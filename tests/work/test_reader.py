@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from gitrepo import ME, ME_TOO, OTHER, T0, Repo, git_env, lines, require_git
 
+from gitrepo import ME, ME_TOO, OTHER, T0, Repo, git_env, lines, require_git
 from tokenpulse.work import locate
 from tokenpulse.work.figures import RepoState, WorkSum, add_up
 from tokenpulse.work.reader import WorkReader, WorkScan, git_tips
@@ -310,3 +310,24 @@ def test_partial_clone_never_fetches(tmp_path: Path, env: dict[str, str]) -> Non
     # nothing was fetched: the blobs are still missing
     missing = Repo(clone, env, init=False).git("rev-list", "--objects", "--missing=print", "--all")
     assert any(line.startswith("?") for line in missing.splitlines())
+
+
+def test_without_git_there_are_no_figures_and_one_reason(tmp_path: Path, env: dict[str, str]) -> None:
+    repo = Repo(tmp_path / "p", env)
+    repo.commit({"a.txt": lines(1)})
+    (tmp_path / "empty").mkdir()
+    scan = _reader({**env, "PATH": str(tmp_path / "empty")}).refresh([str(repo.path)], {})
+    assert scan.repo_of == {str(repo.path): None} and scan.repos == {}
+    assert scan.problems == ["git is not installed (or not on PATH): no work figures"]
+
+
+def test_a_git_too_old_is_named(tmp_path: Path, env: dict[str, str]) -> None:
+    repo = Repo(tmp_path / "p", env)
+    repo.commit({"a.txt": lines(1)})
+    fake = tmp_path / "oldgit"
+    fake.mkdir()
+    (fake / "git").write_text("#!/bin/sh\necho 'git version 2.25.1'\n")
+    (fake / "git").chmod(0o755)
+    scan = _reader({**env, "PATH": str(fake)}).refresh([str(repo.path)], {})
+    assert scan.repos == {}
+    assert scan.problems == ["git 2.31 or newer is needed for work figures (found 2.25)"]
