@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
         _add_source(rep)
         rep.add_argument("--json", action="store_true", help="print rows as JSON")
         rep.add_argument("--no-scan", action="store_true", help="report the store as it is, without scanning")
+    from tokenpulse.cli.whatif import add_parser as add_whatif
+
+    add_whatif(commands, _add_source)
     return parser
 
 
@@ -209,6 +212,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _scan(workspace, args.json)
         if args.command == "status":
             return _status(workspace, args)
+        if args.command == "whatif":
+            from tokenpulse.cli.whatif import run as run_whatif
+
+            return run_whatif(workspace, args, _zone, _day)
         return _report(workspace, args)
     except (sqlite3.Error, OSError, StoreError) as exc:
         return store_failed(paths.database, exc)

@@ -48,6 +48,8 @@ class Settings:
     rescan_minutes: int = 60
     # project folders the user asked to forget (`tokenpulse forget --project`): later scans leave them out
     forgotten_projects: tuple[str, ...] = ()
+    # e-mail addresses whose commits are yours besides git's user.email (say, a work address, GitHub's noreply)
+    git_emails: tuple[str, ...] = ()
     schema_version: int = SCHEMA_VERSION
 
 
@@ -76,6 +78,7 @@ def from_dict(data: dict[str, Any]) -> Settings:
                     reminders=reminders, start_at_login=bool(data.get("start_at_login", False)),
                     rescan_minutes=int(data.get("rescan_minutes", 60)),
                     forgotten_projects=tuple(str(p) for p in data.get("forgotten_projects", ())),
+                    git_emails=tuple(str(e) for e in data.get("git_emails", ())),
                     schema_version=int(data.get("schema_version", SCHEMA_VERSION)))
 
 
@@ -83,6 +86,7 @@ def to_dict(settings: Settings) -> dict[str, Any]:
     data = asdict(settings)
     data["source_roots"] = {k: list(v) for k, v in settings.source_roots.items()}
     data["forgotten_projects"] = list(settings.forgotten_projects)
+    data["git_emails"] = list(settings.git_emails)
     # TOML has no null: unset optional values are simply left out
     return _drop_none(data)
 

@@ -35,3 +35,10 @@ def _rate(value: Any) -> Rate | None:
     if tiers is None:
         return (float(value), ())
     return (float(value.base), tuple((int(t.start), float(t.price)) for t in tiers))
+
+
+def known_models() -> list[str]:
+    """Every model id the offline price data names (for suggesting a name when one is not found)."""
+    from genai_prices import data_snapshot
+
+    return sorted({m.id for p in data_snapshot.get_snapshot().providers for m in p.models})
