@@ -74,7 +74,7 @@ def test_columns_follow_the_tables() -> None:
 
 _WRITE = re.compile(r"^\s*(INSERT(\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE\s+[\w.]+\s+SET|DELETE\s+FROM|"
                     r"CREATE\s+(TEMP\s+|TEMPORARY\s+|UNIQUE\s+)?(TABLE|INDEX|VIEW|TRIGGER)|DROP\s+(TABLE|INDEX)|"
-                    r"ALTER\s+TABLE|BEGIN\b|COMMIT\b|ROLLBACK\b|VACUUM\b)", re.I)
+                    r"ALTER\s+TABLE|BEGIN\b|COMMIT\b|ROLLBACK\b|VACUUM\b)")  # SQL is written in capitals here
 _TEMP_CREATE = re.compile(r"CREATE\s+TEMP(?:ORARY)?\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:temp\.)?(\w+)", re.I)
 _TEMP_INDEX = re.compile(r"CREATE\s+INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?temp\.", re.I)
 _TARGET = re.compile(r"^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|DELETE\s+FROM|UPDATE)\s+(?:temp\.)?(\w+)", re.I)
