@@ -102,4 +102,4 @@ def test_the_live_window_of_the_facts_is_the_reminders_one() -> None:
     from tokenpulse.insights import status_view
     from tokenpulse.nudges import fresh_chat
 
-    assert status_view.LIVE_MS == fresh_chat.LIVE_MS
+    assert fresh_chat.is_live is status_view.is_live

@@ -48,9 +48,26 @@ def test_fresh_chat_fires_at_threshold_with_concrete_text() -> None:
     nudges, _ = evaluate(now, [_chat(now)], None, R, UTC, _started(now))
     assert [n.key for n in nudges] == ["fresh_chat:7:1"]
     body = nudges[0].body
-    for part in ("Claude Code · shop", "115k tokens", "started at 10k", "$0.41 now", "$0.05 at the start",
-                 "save about $1.00 over the next 10 messages"):  # (115k − 10k − 5k) × $1/M × 10
+    for part in ("Claude Code · shop", "each message re-reads 115k tokens ≈ $0.11",  # 115k × $1/M
+                 "a fresh chat would re-read about 15k",  # F + R
+                 "Over the next 10 messages a fresh chat saves ≈ $1.00"):  # (115k − 15k) × $1/M × 10
         assert part in body, body
+
+
+def test_the_reminder_argues_with_what_is_re_read_not_with_the_first_message() -> None:
+    """The first call of a Claude chat writes its context to the cache at the dearer write price, so "a message
+    costs $0.05 now vs $0.09 at the start" argued that the long chat had become cheaper. The argument is what
+    each message re-reads, priced as billed (a long-context tier too), against a fresh chat, and the action."""
+    now = _clock().now_ms()
+    chat = replace(_chat(now, context=250_000), first_cost=0.09, last_cost=0.05, read_price=2e-6,
+                   fresh_read_price=1e-6, fresh_chat_hint="/clear with a short brief, or /compact")
+    nudges, _ = evaluate(now, [chat], None, R, UTC, _started(now))
+    body = nudges[0].body
+    assert "at the start" not in body and "$0.09" not in body
+    assert "each message re-reads 250k tokens ≈ $0.50" in body  # billed at the >200k tier's $2/M
+    assert "a fresh chat would re-read about 15k ≈ $0.015" in body  # at the base $1/M
+    assert "saves ≈ $4.85" in body  # (250k × 2 − 15k × 1) / 1M × 10
+    assert body.endswith("In Claude Code: /clear with a short brief, or /compact.")
 
 
 @pytest.mark.parametrize("chat_kw", [
