@@ -200,7 +200,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from tokenpulse.workspace import Workspace
 
         workspace = Workspace(paths, sources=sources)
-    except (StoreError, SettingsError) as exc:
+    except SettingsError as exc:  # refused as a whole: nothing is scanned with part of it
+        print(f"tokenpulse: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except StoreError as exc:
         print(f"tokenpulse: {exc}", file=sys.stderr)
         return EXIT_STORE
     try:

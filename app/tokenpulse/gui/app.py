@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLockFile, QObject, QSocketNotifier, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal, Slot
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
@@ -26,6 +26,7 @@ from tokenpulse.gui.popup import SummaryPopup
 from tokenpulse.gui.reminders import ReminderPresenter
 from tokenpulse.gui.settings_dialog import SettingsDialog
 from tokenpulse.gui.tray import Tray
+from tokenpulse.ingest.lock import AppLock, AppLockError
 from tokenpulse.ingest.worker import IngestWorker, WorkspaceFactory
 from tokenpulse.nudges.model import Nudge
 from tokenpulse.nudges.policy import DEFAULT_GRACE_MS
@@ -39,29 +40,26 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHARTS_WARM_UP_MS = 3_000
+EXIT_CANNOT_START = 3  # as the CLI's store errors: the data folder cannot be used
 NO_TRAY_NOTICE = "No system tray was found, so tokenpulse shows its summary in this window. Closing it quits."
 
 
 class SingleInstance(QObject):
-    """One app per data folder: a QLockFile there, plus a local socket on which a second start says "show"."""
+    """One app per data folder: the app lock there (`ingest.lock.AppLock`, the same one the CLI asks about),
+    plus a local socket on which a second start says "show"."""
 
     sig_show_requested = Signal()
 
     def __init__(self, paths: AppPaths, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        paths.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._lock = QLockFile(str(paths.instance_lock))
-        self._lock.setStaleLockTime(0)  # stale means "its process is gone", never "old"
+        self._lock = AppLock(paths.instance_lock)
         self.name = "tokenpulse-" + hashlib.sha1(str(paths.data_dir.resolve()).encode()).hexdigest()[:16]
         self._server: QLocalServer | None = None
 
     def acquire(self) -> bool:
-        old_umask = os.umask(0o077)  # QLockFile creates its file 0666 minus the umask: keep it the user's own
-        try:
-            if not self._lock.tryLock(200):
-                return False
-        finally:
-            os.umask(old_umask)
+        """False when another app holds the lock; AppLockError (plain words) when the folder cannot be written."""
+        if not self._lock.acquire(wait=0.2):
+            return False
         QLocalServer.removeServer(self.name)  # a socket left by a crash; we hold the lock, so it is stale
         self._server = QLocalServer(self)
         self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
@@ -85,7 +83,7 @@ class SingleInstance(QObject):
     def release(self) -> None:
         if self._server is not None:
             self._server.close()
-        self._lock.unlock()
+        self._lock.release()
 
     @Slot()
     def _on_server_new_connection(self) -> None:
@@ -179,10 +177,8 @@ class TokenpulseApp(QObject):
             self._on_bridge_error_raised(problem)
 
     def _load_settings(self) -> tuple[Settings, str | None]:
-        try:
-            return settings_io.load(self.paths.settings_file), None
-        except settings_io.SettingsError as exc:
-            return Settings(), f"settings not read, defaults used: {exc}"
+        """The settings file, or when it is broken the last good settings (else the defaults), and why."""
+        return settings_io.load_or_last_good(self.paths.settings_file)
 
     def _data_dir_arg(self) -> Path | None:
         """Login starts need --data-dir only when this run's folder is not the default one."""
@@ -322,7 +318,7 @@ class TokenpulseApp(QObject):
             settings_io.save(new, self.paths.settings_file)
             if new.start_at_login != self.autostart.enabled:
                 self.autostart.set(new.start_at_login)
-        except OSError as exc:
+        except (OSError, settings_io.SettingsError) as exc:
             self._on_bridge_error_raised(f"settings not saved: {exc}")
             return
         self.settings = new
@@ -344,7 +340,13 @@ def run_app(paths: AppPaths, no_tray: bool = False, background: bool = False) ->
     app.setQuitOnLastWindowClosed(False)  # the tray icon is not a window: closing the popup must not quit
     app.setWindowIcon(app_icon())
     instance = SingleInstance(paths)
-    if not instance.acquire():
+    try:
+        acquired = instance.acquire()
+    except AppLockError as exc:  # a read-only or missing data folder: not "already running"
+        print(f"tokenpulse: {exc}", file=sys.stderr)
+        log.error("not started: %s", exc)
+        return EXIT_CANNOT_START
+    if not acquired:
         shown = instance.ask_running_to_show()
         print("tokenpulse is already running" + ("; it shows its summary now" if shown else
                                                  ", but did not answer"), file=sys.stderr)

@@ -34,7 +34,8 @@ class ForgetError(StoreError):
 
 
 def forget_all(paths: AppPaths, *, force: bool = False) -> list[Path]:
-    """Delete the store (with its journals and safety copies), the backups, the settings and the lock files.
+    """Delete the store (with its journals and safety copies), the backups, the settings (with their last good
+    copy) and the lock files.
 
     Refuses (ForgetError) while a scan holds the scan lock or the tray app's lock names a live process,
     unless `force`. Returns what was deleted. The folders themselves go only if nothing else is left in them.
@@ -58,8 +59,9 @@ def forget_all(paths: AppPaths, *, force: bool = False) -> list[Path]:
                 (backups / entry).unlink(missing_ok=True)
                 removed.append(backups / entry)
         _rmdir_if_empty(backups)
-    settings = paths.settings_file
-    for candidate in (settings, settings.with_suffix(".toml.tmp")):
+    from tokenpulse.config import settings as settings_io
+
+    for candidate in settings_io.files(paths.settings_file):  # the file, its last good copy, leftovers
         if candidate.is_file() or candidate.is_symlink():
             candidate.unlink(missing_ok=True)
             removed.append(candidate)
