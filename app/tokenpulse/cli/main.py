@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -173,8 +172,9 @@ def _status_from_the_app(argv: list[str]) -> int | None:
 
 def _print_status(status: dict[str, object], as_json: bool) -> None:
     from tokenpulse.cli.status_text import render
+    from tokenpulse.untrusted_text import json_text
 
-    print(json.dumps(status, indent=2) if as_json else render(status))
+    print(json_text(status) if as_json else render(status))
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -206,6 +206,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"tokenpulse: {exc}", file=sys.stderr)
         return EXIT_STORE
+    except (sqlite3.Error, OSError) as exc:  # met while opening (a damaged page read at start): one line
+        return store_failed(paths.database, exc)
     try:
         tell_notices(paths.data_dir)
         if args.command == "scan":
@@ -254,7 +256,10 @@ def _scan(workspace: object, as_json: bool) -> int:
     summary = workspace.scan(progress=bar, daily_backup=True)
     bar.finish()
     assert summary is not None
-    print(json.dumps(summary.to_dict(), indent=2) if as_json else "\n".join(summary.lines()))
+    from tokenpulse.untrusted_text import escape_controls, json_text
+
+    # problem lines name log files, whose names are the logs' own: escaped like every other name
+    print(json_text(summary.to_dict()) if as_json else "\n".join(escape_controls(ln) for ln in summary.lines()))
     return EXIT_OK
 
 
