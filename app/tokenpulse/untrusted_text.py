@@ -31,8 +31,8 @@ def escape_controls(text: str) -> str:
 
 def json_text(value: Any, indent: int | None = 2) -> str:
     """JSON that strict parsers accept: non-finite numbers (which would print as NaN or Infinity, not JSON)
-    become null, and DEL is escaped like the other control characters (json escapes those, not DEL)."""
-    return json.dumps(_finite(value), indent=indent, allow_nan=False).replace("\x7f", "\\u007f")
+    become null. Strings are ASCII-only, every control character escaped (`json`'s `ensure_ascii`)."""
+    return json.dumps(_finite(value), indent=indent, allow_nan=False, ensure_ascii=True)
 
 
 def _finite(value: Any) -> Any:
