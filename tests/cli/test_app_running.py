@@ -27,8 +27,6 @@ def _facts(data: Path) -> None:
 
 def test_a_lock_file_left_by_a_crash_and_a_reboot_does_not_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    from tokenpulse.ingest.lock import AppLock
-
     write_lines(tmp_path / "claude/projects/p/s.jsonl", [claude_line(cwd="/home/u/old")])
     data = cli_env(monkeypatch, tmp_path, claude=tmp_path / "claude")
     assert run_cli(capsys, "scan")[0] == 0
@@ -46,6 +44,8 @@ def test_a_lock_file_left_by_a_crash_and_a_reboot_does_not_count(tmp_path: Path,
         code, out, err = run_cli(capsys, "forget", "--project", "/home/u/old", "--yes")
         assert code == 0, err
         assert "forgot 1 call(s)" in out
+        from tokenpulse.ingest.lock import AppLock
+
         lock = AppLock(data / "app.lock")
         assert lock.acquire(wait=0)  # and a new app starts: both decided the same way
         lock.release()
