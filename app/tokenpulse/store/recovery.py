@@ -10,17 +10,11 @@ Import-light (sqlite3 and the standard library only): `db.connect` imports it on
 
 from __future__ import annotations
 
-import logging
 import os
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-log = logging.getLogger(__name__)
-# the details go to the app's log when it keeps one; a CLI run that configured no logging prints the one-line
-# notice only, instead of Python's fallback printing every finding on stderr
-log.addHandler(logging.NullHandler())
 
 CORRUPT_CODES = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
 NOTICE_NAME = "recovery-notice.txt"
@@ -64,6 +58,21 @@ def first_finding(reason: str, width: int = 100) -> str:
     first = findings[0] if len(findings[0]) <= width else findings[0][: width - 1] + "…"
     more = len(findings) - 1
     return first + (f", and {more} more problem{'s' if more > 1 else ''}" if more else "")
+
+
+def _log_findings(report: RecoveryReport) -> None:
+    """SQLite's findings in full, as one log record (logging is imported here: `take_notice` runs on every
+    command and must stay light)."""
+    import logging
+
+    log = logging.getLogger(__name__)
+    if not log.handlers:
+        # the details go to the app's log when it keeps one; a CLI run that configured no logging prints the
+        # one-line notice only, instead of Python's fallback printing every finding on stderr
+        log.addHandler(logging.NullHandler())
+    findings = " | ".join(ln.strip() for ln in report.reason.splitlines() if ln.strip())
+    log.warning("damaged store %s moved aside to %s, restored from %s; SQLite found: %s", report.db_path,
+                report.moved_to, report.restored_from or "no backup", findings)
 
 
 def is_corrupt_error(exc: BaseException) -> bool:
@@ -143,8 +152,7 @@ def recover(db_path: Path, backups_dir: Path | None = None, *, reason: str = "it
     mark.unlink(missing_ok=True)
     report = RecoveryReport(db_path=db_path, moved_to=moved, restored_from=restored.path if restored else None,
                             backup_taken_ms=restored.taken_ms if restored else None, reason=reason)
-    log.warning("damaged store %s moved aside to %s, restored from %s; SQLite found: %s", db_path, moved,
-                report.restored_from or "no backup", " | ".join(ln.strip() for ln in reason.splitlines() if ln.strip()))
+    _log_findings(report)
     write_notice(db_path.parent, report.lines())
     return report
 
