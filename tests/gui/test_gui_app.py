@@ -124,9 +124,13 @@ def test_a_settings_file_broken_by_hand_leaves_the_app_on_the_last_good_settings
     settings_file.write_text('timezone = "Asia/Tokyo"\nforgotten_projects = "/home/u/secret"\n')
     app = make_app(tray_available=False, background=True)
     assert app.settings == good  # the forgotten project stays forgotten; nothing of the broken file is used
-    err = capsys.readouterr().err
-    assert (f"tokenpulse: {settings_file}: forgotten_projects: expected a list of folders, got a string."
-            " tokenpulse runs on the last good settings until the file is fixed.") in err
+    said = (f"{settings_file}: forgotten_projects: expected a list of folders, got a string. tokenpulse runs on"
+            " the last good settings until the file is fixed.")
+    assert f"tokenpulse: {said}" in capsys.readouterr().err
+    app.start()  # and on screen: without a tray, a small non-modal window says it
+    shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    assert [w.text() for w in shown] == [said] and not shown[0].isModal()
+    shown[0].close()
 
 
 def test_settings_dialog_opens_with_the_current_settings(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QSocketNotifier, Qt, QTimer, Signal, Slot
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
@@ -31,6 +31,7 @@ from tokenpulse.ingest.worker import IngestWorker, WorkspaceFactory
 from tokenpulse.nudges.model import Nudge
 from tokenpulse.nudges.policy import DEFAULT_GRACE_MS
 from tokenpulse.platform.autostart import DESKTOP_ID, XdgAutostart, default_command
+from tokenpulse.presenters.plain import no_markup
 from tokenpulse.snapshot import Snapshot, zone
 from tokenpulse.sources import registry
 
@@ -132,7 +133,7 @@ class TokenpulseApp(QObject):
         self.home = home
         self.clock = clock or SystemClock()
         self.background = background
-        self.settings, problem = self._load_settings()
+        self.settings, self.settings_problem = self._load_settings()
         self.bridge = Bridge(Snapshot.empty(self.clock.now_ms(), zone(self.settings.timezone)), self)
         available = QSystemTrayIcon.isSystemTrayAvailable() if tray_available is None else tray_available
         self.window_mode = no_tray or not available
@@ -173,12 +174,31 @@ class TokenpulseApp(QObject):
         self.charts: ChartsWindow | None = None
         self._notice_box: QMessageBox | None = None
         self._errors_shown: set[str] = set()
-        if problem:
-            self._on_bridge_error_raised(problem)
+        if self.settings_problem:  # said at once on stderr; shown on screen once there is something to show it
+            print(f"tokenpulse: {self.settings_problem}", file=sys.stderr)
 
     def _load_settings(self) -> tuple[Settings, str | None]:
         """The settings file, or when it is broken the last good settings (else the defaults), and why."""
         return settings_io.load_or_last_good(self.paths.settings_file)
+
+    @Slot()
+    def show_settings_problem(self, attempts: int = 25) -> None:
+        """A settings file refused at start: a warning balloon by the tray icon, or a small window without one."""
+        if not self.settings_problem:
+            return
+        text = no_markup(self.settings_problem)  # it quotes values from the file: never markup
+        if self.tray is None:
+            self._notice_box = QMessageBox(QMessageBox.Icon.Warning, "tokenpulse settings", text)
+            self._notice_box.setTextFormat(Qt.TextFormat.PlainText)
+            self._notice_box.setModal(False)  # nothing may block the event loop on it
+            self._notice_box.show()
+            return
+        if self.tray.icon.geometry().isEmpty() and attempts > 0:
+            # a balloon needs the icon embedded in the tray host, which takes a moment after start
+            QTimer.singleShot(200, lambda: self.show_settings_problem(attempts - 1))
+            return
+        self._errors_shown.add(self.settings_problem)
+        self.tray.icon.showMessage("tokenpulse settings", text, QSystemTrayIcon.MessageIcon.Warning, 20_000)
 
     def _data_dir_arg(self) -> Path | None:
         """Login starts need --data-dir only when this run's folder is not the default one."""
@@ -195,6 +215,7 @@ class TokenpulseApp(QObject):
             self.tray.show()
         if not self.background:
             self.show_summary()
+        self.show_settings_problem()
         # pyqtgraph and numpy take ~0.6 s to import: pay that once at a quiet moment after start-up, so that
         # "Open charts" answers in ~0.1 s instead of ~0.9 s (BENCHMARKS.md, charts)
         QTimer.singleShot(CHARTS_WARM_UP_MS, self._warm_up_charts)
