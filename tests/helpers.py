@@ -225,7 +225,7 @@ def cli_json(capsys: pytest.CaptureFixture[str], *args: str) -> Any:
     return json.loads(out)
 
 
-_HOLD_APP_LOCK = ("import sys, time; from pathlib import Path; from tokenpulse.ingest.lock import AppLock;"
+_HOLD_APP_LOCK = ("import sys, time; from pathlib import Path; from tokenpulse.platform.app_lock import AppLock;"
                   " lock = AppLock(Path(sys.argv[1])); assert lock.acquire(); print('held', flush=True);"
                   " time.sleep(120)")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from helpers import claude_line, cli_env, hold_app_lock, run_cli, stop_process, write_lines
-from tokenpulse.ingest.lock import app_pid, app_running
+from tokenpulse.platform.app_lock import app_pid, app_running
 
 
 def _facts(data: Path) -> None:
@@ -44,7 +44,7 @@ def test_a_lock_file_left_by_a_crash_and_a_reboot_does_not_count(tmp_path: Path,
         code, out, err = run_cli(capsys, "forget", "--project", "/home/u/old", "--yes")
         assert code == 0, err
         assert "forgot 1 call(s)" in out
-        from tokenpulse.ingest.lock import AppLock
+        from tokenpulse.platform.app_lock import AppLock
 
         lock = AppLock(data / "app.lock")
         assert lock.acquire(wait=0)  # and a new app starts: both decided the same way
@@ -56,7 +56,7 @@ def test_a_lock_file_left_by_a_crash_and_a_reboot_does_not_count(tmp_path: Path,
 
 def test_a_running_app_is_seen_by_the_cli_and_by_a_second_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
-    from tokenpulse.ingest.lock import AppLock
+    from tokenpulse.platform.app_lock import AppLock
 
     data = cli_env(monkeypatch, tmp_path)
     data.mkdir(parents=True)
@@ -80,7 +80,7 @@ def test_a_running_app_is_seen_by_the_cli_and_by_a_second_app(tmp_path: Path, mo
 
 
 def test_the_app_lock_held_by_this_process_is_not_another_app(tmp_path: Path) -> None:
-    from tokenpulse.ingest.lock import AppLock
+    from tokenpulse.platform.app_lock import AppLock
 
     lock = AppLock(tmp_path / "app.lock")
     assert lock.acquire(wait=0)
@@ -94,7 +94,7 @@ def test_the_app_lock_held_by_this_process_is_not_another_app(tmp_path: Path) ->
 
 
 def test_the_lock_file_is_not_followed_through_a_symlink(tmp_path: Path) -> None:
-    from tokenpulse.ingest.lock import AppLock
+    from tokenpulse.platform.app_lock import AppLock
 
     target = tmp_path / "elsewhere"
     target.write_text("precious\n")

@@ -156,8 +156,8 @@ def _status_from_the_app(argv: list[str]) -> int | None:
     import time
 
     from tokenpulse.config.paths import resolve
-    from tokenpulse.ingest.lock import app_running
     from tokenpulse.insights.status_view import present, read_facts
+    from tokenpulse.platform.app_lock import app_running
 
     paths = resolve()
     if not app_running(paths.instance_lock):
@@ -281,8 +281,8 @@ def _status(workspace: object, args: argparse.Namespace) -> int:
     from tokenpulse.workspace import Workspace
 
     assert isinstance(workspace, Workspace)
-    from tokenpulse.ingest.lock import app_running
     from tokenpulse.nudges.policy import PolicyState
+    from tokenpulse.platform.app_lock import app_running
     from tokenpulse.store.reminders import load_state
 
     # the tray app keeps the store current within a second: then there is nothing to scan, and a status line

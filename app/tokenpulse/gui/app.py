@@ -26,10 +26,10 @@ from tokenpulse.gui.popup import SummaryPopup
 from tokenpulse.gui.reminders import ReminderPresenter
 from tokenpulse.gui.settings_dialog import SettingsDialog
 from tokenpulse.gui.tray import Tray
-from tokenpulse.ingest.lock import AppLock, AppLockError
 from tokenpulse.ingest.worker import IngestWorker, WorkspaceFactory
 from tokenpulse.nudges.model import Nudge
 from tokenpulse.nudges.policy import DEFAULT_GRACE_MS
+from tokenpulse.platform.app_lock import AppLock, AppLockError
 from tokenpulse.platform.autostart import DESKTOP_ID, XdgAutostart, default_command
 from tokenpulse.presenters.plain import no_markup
 from tokenpulse.snapshot import Snapshot, zone
@@ -46,7 +46,7 @@ NO_TRAY_NOTICE = "No system tray was found, so tokenpulse shows its summary in t
 
 
 class SingleInstance(QObject):
-    """One app per data folder: the app lock there (`ingest.lock.AppLock`, the same one the CLI asks about),
+    """One app per data folder: the app lock there (`platform.app_lock.AppLock`, the same one the CLI asks about),
     plus a local socket on which a second start says "show"."""
 
     sig_show_requested = Signal()

@@ -182,7 +182,7 @@ def refuse_if_busy(paths: AppPaths) -> None:
             fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
-    from tokenpulse.ingest.lock import app_running
+    from tokenpulse.platform.app_lock import app_running
 
     if app_running(paths.instance_lock):
         raise ForgetError("the tokenpulse app is running; quit it first, then try again")
