@@ -365,7 +365,6 @@ def run_app(paths: AppPaths, no_tray: bool = False, background: bool = False) ->
         acquired = instance.acquire()
     except AppLockError as exc:  # a read-only or missing data folder: not "already running"
         print(f"tokenpulse: {exc}", file=sys.stderr)
-        log.error("not started: %s", exc)
         return EXIT_CANNOT_START
     if not acquired:
         shown = instance.ask_running_to_show()
