@@ -26,12 +26,12 @@ BAD_FILES = [
     ("[reminders]\ncontext_threshold = -100000",
      "reminders.context_threshold: expected a number of tokens from 1,000 to 10,000,000, got -100000"),
     ("[price_overrides.m]\ninput = 1e308\noutput = 1.0",
-     "price_overrides.m.input: expected a price in US dollars per million tokens from 0 to 100,000, got 1e+308"),
+     "price_overrides.m.input: expected a price in US dollars per million tokens from 0 to 1,000,000, got 1e+308"),
     # more of the same kind
     ("[price_overrides.m]\ninput = 1.0\noutput = inf",
-     "price_overrides.m.output: expected a price in US dollars per million tokens from 0 to 100,000, got inf"),
+     "price_overrides.m.output: expected a price in US dollars per million tokens from 0 to 1,000,000, got inf"),
     ("[price_overrides.m]\ninput = nan\noutput = 1.0",
-     "price_overrides.m.input: expected a price in US dollars per million tokens from 0 to 100,000, got nan"),
+     "price_overrides.m.input: expected a price in US dollars per million tokens from 0 to 1,000,000, got nan"),
     ('[price_overrides."my model"]\ninput = 1.0', 'price_overrides."my model".output: missing (it is required)'),
     ('timezone = "Mars/Olympus"',
      "timezone: expected an IANA time zone name such as Europe/Paris, got 'Mars/Olympus'"),
@@ -177,7 +177,7 @@ def test_no_accepted_settings_forget_a_project_outside_the_listed_folders(forgot
 # ---------------------------------------------------------------------------------------------------------
 
 def _price() -> st.SearchStrategy[float]:
-    return st.floats(min_value=0, max_value=100_000.0)  # settings.MAX_PRICE_USD
+    return st.floats(min_value=0, max_value=1_000_000.0)  # settings.MAX_PRICE_USD
 
 
 _overrides = st.builds(PriceOverride, _price(), _price(), st.none() | _price(), st.none() | _price(),

@@ -66,7 +66,7 @@ def test_edits_become_settings(qtbot) -> None:  # type: ignore[no-untyped-def]
     (lambda d: d.quiet_start.setText("22:00"), "quiet hours need both quiet_start and quiet_end (or neither)"),
     (lambda d: d.add_price_row("m", None), "input and output prices are needed"),
     (lambda d: d.add_price_row("m", PriceOverride(1e9, 2.0)),
-     "price_overrides.m.input: expected a price in US dollars per million tokens from 0 to 100,000"),
+     "price_overrides.m.input: expected a price in US dollars per million tokens from 0 to 1,000,000"),
     (lambda d: d.add_root("codex", "relative/logs"),
      "source_roots.codex (item 1): expected an absolute folder (or one under ~) without commas"),
 ])

@@ -29,7 +29,7 @@ import msgspec
 from msgspec import Meta
 
 SCHEMA_VERSION = 1
-MAX_PRICE_USD = 100_000.0  # per million tokens; the dearest model sold today costs a few hundred
+MAX_PRICE_USD = 1_000_000.0  # per million tokens (a dollar a token); the dearest model sold today costs hundreds
 MAX_BUDGET_USD = 1_000_000.0
 HHMM_PATTERN = r"\A([01]\d|2[0-3]):[0-5]\d\Z"
 
@@ -68,6 +68,8 @@ class PriceOverride(Table, frozen=True, forbid_unknown_fields=True):
 
 
 class Reminders(Table, frozen=True, forbid_unknown_fields=True):
+    """`[reminders]`: when the app suggests a fresh chat or warns of an expired cache, budgets, quiet hours."""
+
     fresh_chat: bool = True
     # T: a chat's context must reach this many tokens
     context_threshold: Annotated[int, Meta(ge=1_000, le=10_000_000, description="a number of tokens")] = 100_000
@@ -91,6 +93,8 @@ class Reminders(Table, frozen=True, forbid_unknown_fields=True):
 
 
 class Settings(Table, frozen=True, forbid_unknown_fields=True):
+    """The whole file: top-level keys, and one field per section."""
+
     timezone: ZoneName | None = None  # None = the system's local zone
     # per agent: folders that replace the agent's default log folders (empty = the defaults)
     source_roots: Annotated[dict[AgentName, Annotated[tuple[LogFolder, ...], Meta(description="a list of folders")]],
