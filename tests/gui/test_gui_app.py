@@ -113,7 +113,24 @@ def test_a_broken_settings_file_falls_back_to_defaults_and_says_why(make_app, tm
     settings_file.write_text("timezone = [unclosed")
     app = make_app(tray_available=False, background=True)
     assert app.settings == settings_io.Settings()
-    assert "settings not read, defaults used" in capsys.readouterr().err
+    assert "tokenpulse runs on the default settings until the file is fixed" in capsys.readouterr().err
+
+
+def test_a_settings_file_broken_by_hand_leaves_the_app_on_the_last_good_settings(make_app, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                                  capsys) -> None:
+    settings_file = resolve(tmp_path / "data").settings_file
+    good = settings_io.Settings(timezone="Asia/Tokyo", forgotten_projects=("/home/u/secret",))
+    settings_io.save(good, settings_file)
+    settings_file.write_text('timezone = "Asia/Tokyo"\nforgotten_projects = "/home/u/secret"\n')
+    app = make_app(tray_available=False, background=True)
+    assert app.settings == good  # the forgotten project stays forgotten; nothing of the broken file is used
+    said = (f"{settings_file}: forgotten_projects: expected a list of folders, got a string. tokenpulse runs on"
+            " the last good settings until the file is fixed.")
+    assert f"tokenpulse: {said}" in capsys.readouterr().err
+    app.start()  # and on screen: without a tray, a small non-modal window says it
+    shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    assert [w.text() for w in shown] == [said] and not shown[0].isModal()
+    shown[0].close()
 
 
 def test_settings_dialog_opens_with_the_current_settings(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]

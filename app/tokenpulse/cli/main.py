@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -161,7 +160,7 @@ def _status_from_the_app(argv: list[str]) -> int | None:
 
     from tokenpulse.config.paths import resolve
     from tokenpulse.insights.status_view import present, read_facts
-    from tokenpulse.store.locks import app_running
+    from tokenpulse.platform.app_lock import app_running
 
     paths = resolve()
     if not app_running(paths.instance_lock):
@@ -176,8 +175,9 @@ def _status_from_the_app(argv: list[str]) -> int | None:
 
 def _print_status(status: dict[str, object], as_json: bool) -> None:
     from tokenpulse.cli.status_text import render
+    from tokenpulse.untrusted_text import json_text
 
-    print(json.dumps(status, indent=2) if as_json else render(status))
+    print(json_text(status) if as_json else render(status))
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -203,9 +203,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         from tokenpulse.workspace import Workspace
 
         workspace = Workspace(paths, sources=sources)
-    except (StoreError, SettingsError) as exc:
+    except SettingsError as exc:  # refused as a whole: nothing is scanned with part of it
+        print(f"tokenpulse: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except StoreError as exc:
         print(f"tokenpulse: {exc}", file=sys.stderr)
         return EXIT_STORE
+    except (sqlite3.Error, OSError) as exc:  # met while opening (a damaged page read at start): one line
+        return store_failed(paths.database, exc)
     try:
         tell_notices(paths.data_dir)
         if args.command == "scan":
@@ -258,7 +263,10 @@ def _scan(workspace: object, as_json: bool) -> int:
     summary = workspace.scan(progress=bar, daily_backup=True)
     bar.finish()
     assert summary is not None
-    print(json.dumps(summary.to_dict(), indent=2) if as_json else "\n".join(summary.lines()))
+    from tokenpulse.untrusted_text import escape_controls, json_text
+
+    # problem lines name log files, whose names are the logs' own: escaped like every other name
+    print(json_text(summary.to_dict()) if as_json else "\n".join(escape_controls(ln) for ln in summary.lines()))
     return EXIT_OK
 
 
@@ -281,7 +289,7 @@ def _status(workspace: object, args: argparse.Namespace) -> int:
 
     assert isinstance(workspace, Workspace)
     from tokenpulse.nudges.policy import PolicyState
-    from tokenpulse.store.locks import app_running
+    from tokenpulse.platform.app_lock import app_running
     from tokenpulse.store.reminders import load_state
 
     # the tray app keeps the store current within a second: then there is nothing to scan, and a status line

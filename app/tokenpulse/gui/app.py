@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLockFile, QObject, QSocketNotifier, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QSocketNotifier, Qt, QTimer, Signal, Slot
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
@@ -28,7 +28,9 @@ from tokenpulse.gui.settings_dialog import SettingsDialog
 from tokenpulse.gui.tray import Tray
 from tokenpulse.nudges.model import Nudge
 from tokenpulse.nudges.policy import DEFAULT_GRACE_MS
+from tokenpulse.platform.app_lock import AppLock, AppLockError
 from tokenpulse.platform.autostart import DESKTOP_ID, XdgAutostart, default_command
+from tokenpulse.presenters.plain import no_markup
 from tokenpulse.service.messages import ApplySettings, Pause, ReminderAnswer, RestoreBackup, Resume
 from tokenpulse.service.worker import IngestWorker, WorkspaceFactory
 from tokenpulse.snapshot import Snapshot
@@ -40,29 +42,26 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHARTS_WARM_UP_MS = 3_000
+EXIT_CANNOT_START = 3  # as the CLI's store errors: the data folder cannot be used
 NO_TRAY_NOTICE = "No system tray was found, so tokenpulse shows its summary in this window. Closing it quits."
 
 
 class SingleInstance(QObject):
-    """One app per data folder: a QLockFile there, plus a local socket on which a second start says "show"."""
+    """One app per data folder: the app lock there (`platform.app_lock.AppLock`, the same one the CLI asks about),
+    plus a local socket on which a second start says "show"."""
 
     sig_show_requested = Signal()
 
     def __init__(self, paths: AppPaths, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        paths.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._lock = QLockFile(str(paths.instance_lock))
-        self._lock.setStaleLockTime(0)  # stale means "its process is gone", never "old"
+        self._lock = AppLock(paths.instance_lock)
         self.name = "tokenpulse-" + hashlib.sha1(str(paths.data_dir.resolve()).encode()).hexdigest()[:16]
         self._server: QLocalServer | None = None
 
     def acquire(self) -> bool:
-        old_umask = os.umask(0o077)  # QLockFile creates its file 0666 minus the umask: keep it the user's own
-        try:
-            if not self._lock.tryLock(200):
-                return False
-        finally:
-            os.umask(old_umask)
+        """False when another app holds the lock; AppLockError (plain words) when the folder cannot be written."""
+        if not self._lock.acquire(wait=0.2):
+            return False
         QLocalServer.removeServer(self.name)  # a socket left by a crash; we hold the lock, so it is stale
         self._server = QLocalServer(self)
         self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
@@ -86,7 +85,7 @@ class SingleInstance(QObject):
     def release(self) -> None:
         if self._server is not None:
             self._server.close()
-        self._lock.unlock()
+        self._lock.release()
 
     @Slot()
     def _on_server_new_connection(self) -> None:
@@ -135,7 +134,7 @@ class TokenpulseApp(QObject):
         self.home = home
         self.clock = clock or SystemClock()
         self.background = background
-        self.settings, problem = self._load_settings()
+        self.settings, self.settings_problem = self._load_settings()
         self.bridge = Bridge(Snapshot.empty(self.clock.now_ms(), zone(self.settings.timezone)), self)
         available = QSystemTrayIcon.isSystemTrayAvailable() if tray_available is None else tray_available
         self.window_mode = no_tray or not available
@@ -177,14 +176,31 @@ class TokenpulseApp(QObject):
         self.charts: ChartsWindow | None = None
         self._notice_box: QMessageBox | None = None
         self._errors_shown: set[str] = set()
-        if problem:
-            self._on_bridge_error_raised(problem)
+        if self.settings_problem:  # said at once on stderr; shown on screen once there is something to show it
+            print(f"tokenpulse: {self.settings_problem}", file=sys.stderr)
 
     def _load_settings(self) -> tuple[Settings, str | None]:
-        try:
-            return settings_io.load(self.paths.settings_file), None
-        except settings_io.SettingsError as exc:
-            return Settings(), f"settings not read, defaults used: {exc}"
+        """The settings file, or when it is broken the last good settings (else the defaults), and why."""
+        return settings_io.load_or_last_good(self.paths.settings_file)
+
+    @Slot()
+    def show_settings_problem(self, attempts: int = 25) -> None:
+        """A settings file refused at start: a warning balloon by the tray icon, or a small window without one."""
+        if not self.settings_problem:
+            return
+        text = no_markup(self.settings_problem)  # it quotes values from the file: never markup
+        if self.tray is None:
+            self._notice_box = QMessageBox(QMessageBox.Icon.Warning, "tokenpulse settings", text)
+            self._notice_box.setTextFormat(Qt.TextFormat.PlainText)
+            self._notice_box.setModal(False)  # nothing may block the event loop on it
+            self._notice_box.show()
+            return
+        if self.tray.icon.geometry().isEmpty() and attempts > 0:
+            # a balloon needs the icon embedded in the tray host, which takes a moment after start
+            QTimer.singleShot(200, lambda: self.show_settings_problem(attempts - 1))
+            return
+        self._errors_shown.add(self.settings_problem)
+        self.tray.icon.showMessage("tokenpulse settings", text, QSystemTrayIcon.MessageIcon.Warning, 20_000)
 
     def _data_dir_arg(self) -> Path | None:
         """Login starts need --data-dir only when this run's folder is not the default one."""
@@ -201,6 +217,7 @@ class TokenpulseApp(QObject):
             self.tray.show()
         if not self.background:
             self.show_summary()
+        self.show_settings_problem()
         # pyqtgraph and numpy take ~0.6 s to import: pay that once at a quiet moment after start-up, so that
         # "Open charts" answers in ~0.1 s instead of ~0.9 s (BENCHMARKS.md, charts)
         QTimer.singleShot(CHARTS_WARM_UP_MS, self._warm_up_charts)
@@ -324,7 +341,7 @@ class TokenpulseApp(QObject):
             settings_io.save(new, self.paths.settings_file)
             if new.start_at_login != self.autostart.enabled:
                 self.autostart.set(new.start_at_login)
-        except OSError as exc:
+        except (OSError, settings_io.SettingsError) as exc:
             self._on_bridge_error_raised(f"settings not saved: {exc}")
             return
         self.settings = new
@@ -346,7 +363,12 @@ def run_app(paths: AppPaths, no_tray: bool = False, background: bool = False) ->
     app.setQuitOnLastWindowClosed(False)  # the tray icon is not a window: closing the popup must not quit
     app.setWindowIcon(app_icon())
     instance = SingleInstance(paths)
-    if not instance.acquire():
+    try:
+        acquired = instance.acquire()
+    except AppLockError as exc:  # a read-only or missing data folder: not "already running"
+        print(f"tokenpulse: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_START
+    if not acquired:
         shown = instance.ask_running_to_show()
         print("tokenpulse is already running" + ("; it shows its summary now" if shown else
                                                  ", but did not answer"), file=sys.stderr)

@@ -35,7 +35,8 @@ class ForgetError(StoreError):
 
 
 def forget_all(paths: AppPaths, *, force: bool = False) -> list[Path]:
-    """Delete the store (with its journals and safety copies), the backups, the settings and the lock files.
+    """Delete the store (with its journals and safety copies), the backups, the settings (with their last good
+    copy) and the lock files.
 
     Refuses (ForgetError) while a scan holds the scan lock or the tray app's lock names a live process,
     unless `force`. Returns what was deleted. The folders themselves go only if nothing else is left in them.
@@ -59,8 +60,9 @@ def forget_all(paths: AppPaths, *, force: bool = False) -> list[Path]:
                 (backups / entry).unlink(missing_ok=True)
                 removed.append(backups / entry)
         _rmdir_if_empty(backups)
-    settings = paths.settings_file
-    for candidate in (settings, settings.with_suffix(".toml.tmp")):
+    from tokenpulse.config import settings as settings_io
+
+    for candidate in settings_io.files(paths.settings_file):  # the file, its last good copy, leftovers
         if candidate.is_file() or candidate.is_symlink():
             candidate.unlink(missing_ok=True)
             removed.append(candidate)
@@ -174,7 +176,7 @@ def refuse_if_busy(paths: AppPaths) -> None:
             fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
-    from tokenpulse.store.locks import app_running
+    from tokenpulse.platform.app_lock import app_running
 
     if app_running(paths.instance_lock):
         raise ForgetError("the tokenpulse app is running; quit it first, then try again")
