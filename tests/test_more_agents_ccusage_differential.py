@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from agent_ccusage import Totals, ccusage_daily, tokenpulse_daily
 
 FIXTURES = Path(__file__).resolve().parent / "agent_fixtures"

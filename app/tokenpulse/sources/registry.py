@@ -17,8 +17,8 @@ from tokenpulse.sources.hermes import HermesSource
 from tokenpulse.sources.kilo import KiloSource
 from tokenpulse.sources.kilo_code import KiloCodeSource
 from tokenpulse.sources.kimi import KimiSource
-from tokenpulse.sources.opencode import OpenCodeSource
 from tokenpulse.sources.openclaw import OpenClawSource
+from tokenpulse.sources.opencode import OpenCodeSource
 from tokenpulse.sources.pi import PiSource
 from tokenpulse.sources.qwen import QwenSource
 from tokenpulse.sources.roo_code import RooCodeSource

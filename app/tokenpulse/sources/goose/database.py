@@ -69,7 +69,7 @@ def _pick(accumulated: object, older: object) -> int | Literal[False] | None:
         return None
     for value in (accumulated, older):
         if value is not None and value != 0:
-            return value if valid_count(value) else False
+            return value if type(value) is int and valid_count(value) else False
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Kilo Code (VS Code extension, a fork of Roo Code): `<globalStorage>/kilocode.kilo-code/tasks/<task>/ui_messages.json`."""
+"""Kilo Code (VS Code extension, a Roo Code fork): `<globalStorage>/kilocode.kilo-code/tasks/<id>/ui_messages.json`."""
 
 from tokenpulse.sources.kilo_code.source import KiloCodeSource
 

@@ -1,4 +1,4 @@
-"""Roo Code (VS Code extension, a fork of Cline): `<globalStorage>/rooveterinaryinc.roo-cline/tasks/<task>/ui_messages.json`."""
+"""Roo Code (a Cline fork): `<globalStorage>/rooveterinaryinc.roo-cline/tasks/*/ui_messages.json`."""
 
 from tokenpulse.sources.roo_code.source import RooCodeSource
 
