@@ -55,9 +55,9 @@ with atheris.instrument_imports(include=["tokenpulse"]):
     from tokenpulse.sources.goose.database import read_sessions as read_goose
     from tokenpulse.sources.hermes.database import read_sessions as read_hermes
     from tokenpulse.sources.kimi.source import KimiSource
+    from tokenpulse.sources.openclaw.source import OpenClawSource
     from tokenpulse.sources.opencode.database import read_database
     from tokenpulse.sources.opencode.source import OpenCodeSource
-    from tokenpulse.sources.openclaw.source import OpenClawSource
     from tokenpulse.sources.pi.source import PiSource
     from tokenpulse.sources.qwen.source import QwenSource
     from tokenpulse.sources.task_messages import read_task
