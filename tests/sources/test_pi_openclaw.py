@@ -122,3 +122,17 @@ def test_roots() -> None:
     assert OpenClawSource().roots({}, home) == [home / d / "agents" for d in (".openclaw", ".clawdbot", ".moltbot",
                                                                                ".moldbot")]
     assert OpenClawSource().roots({"OPENCLAW_DIR": "/o"}, home) == [Path("/o/agents")]
+
+
+def test_pi_subagent_runs_stored_twice_count_once(tmp_path: Path) -> None:
+    """pi's sub-agent extension keeps each run's transcript in `subagent-artifacts/` and again under the parent
+    session's `<entry>/run-<n>/session.jsonl`: the same calls, counted once (as ccusage 20.0.24 does)."""
+    record = {"type": "message", "id": "zz000001", "timestamp": "2026-01-05T11:00:00.000Z",
+              "message": {"role": "assistant", "model": "claude-haiku-4-5", "timestamp": 1767610800000,
+                          "usage": {"input": 5, "output": 7, "cacheRead": 100, "cacheWrite": 0, "totalTokens": 112}}}
+    project = tmp_path / "s" / "--home-u-p--"
+    jsonl(project / "subagent-artifacts" / "run1_worker_transcript.jsonl", [record])
+    jsonl(project / f"2026-01-05T09-00-00-000Z_{S1}" / "aa000004" / "run-1" / "session.jsonl", [record])
+    _, got = scan_agent(tmp_path / "ws", "pi", pi=tmp_path / "s")
+    assert pick(got, "calls", "input", "cache_read", "output") == {"calls": 1, "input": 5, "cache_read": 100,
+                                                                   "output": 7}
