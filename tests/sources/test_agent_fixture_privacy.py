@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent_helpers import agent_workspace, fixture, sqlite_from_script
+
 from test_privacy import data_files, harvest, leaks
 
 JSON_AGENTS = {
