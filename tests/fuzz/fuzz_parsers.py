@@ -190,7 +190,10 @@ def fuzz_session_database(name: str, payload: bytes) -> None:
         conn.execute(insert, sentinel)
         conn.commit()
         conn.close()
-        parsed = reader(path)
+        parsed, state = reader(path, None)
+        assert json.loads(json.dumps(state)) == state
+        again, _ = reader(path, state)
+        assert sum(again.skipped.values()) == 0, "a bad row was reported twice"
         _document_checked(parsed, name.split("-")[0])
         assert any(c.session_key == "sentinel" and c.input == 7 for c in parsed.calls), "the valid row was lost"
     finally:

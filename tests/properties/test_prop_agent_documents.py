@@ -213,7 +213,7 @@ def test_goose_hostile_rows_never_cost_a_good_row_its_call(tmp_path_factory: pyt
     folder = tmp_path_factory.mktemp("goose", numbered=True)
     rows = [(f"good-{i}", "/p", "2026-01-11 08:00:00", '{"model_name": "gpt-5"}', None, None, inp, out or 1)
             for i, (inp, out) in enumerate(good)]
-    parsed = read_goose(_database(folder, "sessions.db", GOOSE, rows + bad, GOOSE_INSERT))
+    parsed, _ = read_goose(_database(folder, "sessions.db", GOOSE, rows + bad, GOOSE_INSERT))
     for call in parsed.calls:
         assert_sane_call(call, "goose")
     assert_honest_counter(parsed.skipped)
@@ -229,7 +229,7 @@ def test_hermes_hostile_rows_never_cost_a_good_row_its_call(tmp_path_factory: py
     folder = tmp_path_factory.mktemp("hermes", numbered=True)
     rows = [(f"good-{i}", "gpt-5", None, 1768294800.25, inp, out or 1, read, 0, 0)
             for i, (inp, out, read) in enumerate(good)]
-    parsed = read_hermes(_database(folder, "state.db", HERMES, rows + bad, HERMES_INSERT))
+    parsed, _ = read_hermes(_database(folder, "state.db", HERMES, rows + bad, HERMES_INSERT))
     for call in parsed.calls:
         assert_sane_call(call, "hermes")
     assert_honest_counter(parsed.skipped)

@@ -84,6 +84,31 @@ def test_goose_bad_rows_are_counted(tmp_path: Path) -> None:
     assert summary.skipped == {"invalid token counts": 2, "missing or invalid timestamp": 1}
 
 
+def test_a_bad_row_is_reported_once_though_the_table_is_read_again(tmp_path: Path) -> None:
+    root = _goose(tmp_path)
+    db = root / "data" / "sessions" / "sessions.db"
+    conn = sqlite3.connect(db)
+    conn.execute("INSERT INTO sessions (id, working_dir, created_at, accumulated_input_tokens) VALUES"
+                 " ('bad', '/p', '2026-01-12 07:00:00', -1)")
+    conn.commit()
+    ws = agent_workspace(tmp_path / "ws", ["goose"], goose=root)
+    try:
+        first = ws.scan()
+        conn.execute("UPDATE sessions SET accumulated_output_tokens = 4000 WHERE id = '20260111_1'")
+        conn.commit()
+        second = ws.scan()
+        conn.execute("INSERT INTO sessions (id, working_dir, created_at, accumulated_input_tokens) VALUES"
+                     " ('bad-2', '/p', 'never', 5)")
+        conn.commit()
+        third = ws.scan()
+    finally:
+        conn.close()
+        ws.close()
+    assert first.skipped == {"invalid token counts": 1}
+    assert second.calls_updated == 1 and second.skipped == {}  # re-read whole, the known bad row not again
+    assert third.skipped == {"missing or invalid timestamp": 1}
+
+
 def test_not_a_goose_database(tmp_path: Path) -> None:
     db = tmp_path / "g" / "data" / "sessions" / "sessions.db"
     db.parent.mkdir(parents=True)

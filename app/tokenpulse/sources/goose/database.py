@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from tokenpulse.sources.base import Parsed
 from tokenpulse.sources.fields import ascii_int, call_key, parse_iso_ms, plausible_ms
+from tokenpulse.sources.session_rows import SkippedRows
 from tokenpulse.sources.sqlite_read import columns, connect_readonly
 from tokenpulse.usage import ApiCall, valid_count
 
@@ -23,7 +25,7 @@ _OUTPUT = ("accumulated_output_tokens", "output_tokens")
 _MAX_MODEL_CONFIG = 1 << 16
 
 
-def read_sessions(path: Path) -> Parsed:
+def read_sessions(path: Path, state: Mapping[str, Any] | None = None) -> tuple[Parsed, dict[str, Any]]:
     """Every session with tokens; raises sqlite3.Error when the file is not Goose's (or is busy)."""
     conn = connect_readonly(path)
     try:
@@ -32,33 +34,35 @@ def read_sessions(path: Path) -> Parsed:
             raise sqlite3.DatabaseError("no Goose sessions table")
         wanted = ["id", "created_at", "model_config_json", "working_dir", *_INPUT, *_OUTPUT]
         select = ", ".join(name if name in have else "NULL" for name in wanted)
-        rows = conn.execute(f"SELECT {select} FROM sessions").fetchall()
+        rows = conn.execute(f"SELECT rowid, {select} FROM sessions").fetchall()
     finally:
         conn.close()
     parsed = Parsed()
-    for sid, created, model_config, working_dir, acc_in, last_in, acc_out, last_out in rows:
+    skipped = SkippedRows(state)  # a bad row is reported once, not at every re-read
+    for rowid, sid, created, model_config, working_dir, acc_in, last_in, acc_out, last_out in rows:
         inp, out = _pick(acc_in, last_in), _pick(acc_out, last_out)
         if inp is None and out is None:
             continue  # a session that never reached a model
         parsed.usage_records += 1
         if not isinstance(sid, str) or not sid:
-            parsed.skipped["record of an unexpected shape"] += 1
+            skipped.skip(rowid, "record of an unexpected shape")
             continue
         if inp is False or out is False:
-            parsed.skipped["invalid token counts"] += 1
+            skipped.skip(rowid, "invalid token counts")
             continue
         inp, out = inp or 0, out or 0
         if not (inp or out):
             continue
         ts_ms = _created_ms(created)
         if ts_ms is None:
-            parsed.skipped["missing or invalid timestamp"] += 1
+            skipped.skip(rowid, "missing or invalid timestamp")
             continue
         # Goose adds cache reads and writes into its input count and keeps no split: all of it is input here.
         parsed.calls.append(ApiCall(source=SOURCE, dedupe_key=call_key(SOURCE, sid), session_key=sid, ts_ms=ts_ms,
                                     model=_model(model_config), input=inp, output=out,
                                     project=working_dir if isinstance(working_dir, str) and working_dir else None))
-    return parsed
+    parsed.skipped.update(skipped.counts)
+    return parsed, skipped.state()
 
 
 def _pick(accumulated: object, older: object) -> int | Literal[False] | None:

@@ -44,7 +44,7 @@ class GooseSource:
     def read_database(self, path: Path, state: Mapping[str, Any] | None) -> tuple[Parsed, dict[str, Any]]:
         from tokenpulse.sources.goose.database import read_sessions  # imported on first use
 
-        return read_sessions(path), {}
+        return read_sessions(path, state)
 
     def parser(self, path: Path, state: Mapping[str, Any] | None) -> Any:
         raise TypeError("Goose has no line-based logs")  # file_kind never says "database" otherwise

@@ -35,7 +35,7 @@ class HermesSource:
     def read_database(self, path: Path, state: Mapping[str, Any] | None) -> tuple[Parsed, dict[str, Any]]:
         from tokenpulse.sources.hermes.database import read_sessions  # imported on first use
 
-        return read_sessions(path), {}
+        return read_sessions(path, state)
 
     def parser(self, path: Path, state: Mapping[str, Any] | None) -> Any:
         raise TypeError("Hermes has no line-based logs")  # file_kind always says "database"
