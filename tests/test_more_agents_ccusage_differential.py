@@ -46,7 +46,7 @@ def test_amp_equals_ccusage(tmp_path: Path, capsys: pytest.CaptureFixture[str],
 def test_pi_equals_ccusage_but_for_its_model_prefix(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     env = {"PI_AGENT_DIR": str(FIXTURES / "pi" / "sessions")}
-    ours, theirs = _both("pi", "pi", env, tmp_path, capsys, monkeypatch)
+    ours, theirs = _both("pi", "pi-agent", env, tmp_path, capsys, monkeypatch)
     # ccusage names pi's models `[pi] <model>`; we keep the model as logged, so that it is priced
     assert ours == _unprefixed(theirs, "[pi] ")
     assert ours[("2026-01-06", "gpt-5")] == (2100, 0, 11800, 350)
@@ -55,7 +55,7 @@ def test_pi_equals_ccusage_but_for_its_model_prefix(tmp_path: Path, capsys: pyte
 def test_pi_fork_differs_by_the_copied_message(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     env = {"PI_AGENT_DIR": str(FIXTURES / "pi_fork" / "sessions")}
-    ours, theirs = _both("pi", "pi", env, tmp_path, capsys, monkeypatch)
+    ours, theirs = _both("pi", "pi-agent", env, tmp_path, capsys, monkeypatch)
     # a forked session repeats its parent's first answer (12 / 3100 / 0 / 480) in its own file: ccusage counts
     # it again, we count that call once
     copied = (12, 3100, 0, 480)

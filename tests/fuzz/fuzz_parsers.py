@@ -71,7 +71,7 @@ LINE_SOURCES: dict[str, tuple[Any, str]] = {
     "gemini": (GeminiSource(), "tmp/0b7d/chats/session-2026-03-01T10-00-abcd.jsonl"),
     "qwen": (QwenSource(), "projects/-home-u-p/chats/69f0814a.jsonl"),
     "copilot-cli": (CopilotCliSource(), "copilot-otel-1.jsonl"),
-    "pi": (PiSource(), "sessions/--home-u-p--/2026-01-05T09-00-00-000Z_5f0c1a2b-0000-4000-8000-00000000a001.jsonl"),
+    "pi-agent": (PiSource(), "sessions/--home-u-p--/2026-01-05T09-00-00-000Z_5f0c1a2b-0000-4000-8000-00000000a001.jsonl"),
     "openclaw": (OpenClawSource(), "agents/main/sessions/oc-main-1.jsonl"),
     "kimi": (KimiSource(), "kimi/sessions/0f1e2d3c/3b2a1c0d-0000-4000-8000-0000000000a1/wire.jsonl"),
 }

@@ -92,7 +92,7 @@ SEEDS: dict[str, list[bytes]] = {
     "opencode-document": [_line(OPENCODE)],
     "opencode-database": [_lines(OPENCODE, dict(OPENCODE, id="msg_2", time={"created": 1772360139000}))],
     "line-reader": [b"\x00" + _lines(CLAUDE, CLAUDE_USER) + b"\n{half", b"\x01a\nbb\n\nccc"],
-    "pi": [_lines(PI_HEADER, PI_MODEL, PI), _line(PI)],
+    "pi-agent": [_lines(PI_HEADER, PI_MODEL, PI), _line(PI)],
     "openclaw": [_lines(PI_HEADER, PI_MODEL, dict(PI, message={**PI["message"], "model": None}))],
     "kimi": [_lines({"type": "metadata", "protocol_version": "1.3"}, KIMI), _line(KIMI)],
     "amp-document": [_line(AMP), _line(dict(AMP, usageLedger=None))],
@@ -115,7 +115,7 @@ SENTINELS: dict[str, bytes] = {
     "copilot-cli": _line(dict(COPILOT, traceId="zz-sentinel", spanId="zz-sentinel")),
     "opencode": _line({"role": "assistant", "time": {"created": 1772360139000, "completed": 1772360142000},
                        "tokens": {"input": 7, "output": 3}}),
-    "pi": _line(dict(PI, timestamp=_END, message={**PI["message"], "usage": {"input": 7, "output": 3}})),
+    "pi-agent": _line(dict(PI, timestamp=_END, message={**PI["message"], "usage": {"input": 7, "output": 3}})),
     "openclaw": _line(dict(PI, timestamp=_END, message={**PI["message"], "timestamp": 4_102_444_800_000,
                                                          "usage": {"input": 7, "output": 3}})),
     "kimi": _line(dict(KIMI, timestamp=4_102_444_800.0, message={"type": "StatusUpdate", "payload": {

@@ -104,7 +104,7 @@ AGENTS = [
               more.copilot_otlp_usage, more.copilot_reads,
               tuple(("attributes", i, "value", "intValue") for i in range(5, 10)), more.COPILOT_OTHER,
               more.copilot_session(), "copilot-otel-2.jsonl", digit_strings_are_counts=True),
-    LineAgent("pi", PiSource, b'"usage"', new.pi_usage, new.pi_reads,
+    LineAgent("pi-agent", PiSource, b'"usage"', new.pi_usage, new.pi_reads,
               tuple(("message", "usage", n) for n in new.PI_COUNTS), new.PI_OTHER, new.pi_session(),
               "sessions/--home-u-p--/2026-01-05T09-00-00-000Z_5f0c1a2b-0000-4000-8000-00000000a001.jsonl"),
     LineAgent("openclaw", OpenClawSource, b'"usage"', new.pi_usage, new.pi_reads,

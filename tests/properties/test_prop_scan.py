@@ -39,7 +39,7 @@ class Home:
         self.examples = 0
 
     def next_example(self) -> None:
-        for agent in ("claude-code", "codex", "gemini", "qwen", "copilot-cli", "opencode", "pi", "openclaw", "kimi"):
+        for agent in ("claude-code", "codex", "gemini", "qwen", "copilot-cli", "opencode", "pi-agent", "openclaw", "kimi"):
             shutil.rmtree(self.folder_for(agent), ignore_errors=True)
         self.opencode_db().unlink(missing_ok=True)
         self.examples += 1
@@ -56,7 +56,7 @@ class Home:
             "qwen": home / ".qwen" / "projects" / n / "chats",
             "copilot-cli": home / ".copilot" / "otel" / n,
             "opencode": home / ".local" / "share" / "opencode" / "storage" / "message" / n,
-            "pi": home / ".pi" / "agent" / "sessions" / f"--{n}--",
+            "pi-agent": home / ".pi" / "agent" / "sessions" / f"--{n}--",
             "openclaw": home / ".openclaw" / "agents" / n / "sessions",
             "kimi": home / ".kimi" / "sessions" / n / "session-1",  # exactly `<hash>/<session>/wire.jsonl`
         }[agent]

@@ -10,7 +10,7 @@ from agent_helpers import agent_workspace, fixture, sqlite_from_script
 from test_privacy import data_files, harvest, leaks
 
 JSON_AGENTS = {
-    "amp": [fixture("amp")], "pi": [fixture("pi"), fixture("pi_fork")], "openclaw": [fixture("openclaw")],
+    "amp": [fixture("amp")], "pi-agent": [fixture("pi"), fixture("pi_fork")], "openclaw": [fixture("openclaw")],
     "kimi": [fixture("kimi")], "droid": [fixture("droid")], "cline": [fixture("cline")], "roo-code": [fixture("roo")],
     "kilo-code": [fixture("kilocode")],
 }

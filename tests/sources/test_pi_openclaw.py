@@ -14,7 +14,7 @@ S2 = "5f0c1a2b-0000-4000-8000-00000000b002"
 
 
 def test_pi_fixture_sessions(tmp_path: Path) -> None:
-    summary, got = scan_agent(tmp_path, "pi", pi=fixture("pi", "sessions"))
+    summary, got = scan_agent(tmp_path, "pi-agent", pi=fixture("pi", "sessions"))
     # By hand: 12+40+7 / 3100+600 / 0+3100+3700 / 480+220+90 in session 1 (the aborted all-zero reply is no call),
     # 1800+300 / 0 / 5000+6800 / 260+90 in session 2.
     assert pick(got, *KEYS) == {"calls": 5, "input": 2159, "cache_write": 3700, "cache_read": 18600, "output": 1140,
@@ -24,10 +24,10 @@ def test_pi_fixture_sessions(tmp_path: Path) -> None:
 
 
 def test_pi_sessions_projects_and_models(tmp_path: Path) -> None:
-    ws = agent_workspace(tmp_path, ["pi"], pi=fixture("pi", "sessions"))
+    ws = agent_workspace(tmp_path, ["pi-agent"], pi=fixture("pi", "sessions"))
     try:
         ws.scan()
-        got = rows(ws, "pi")
+        got = rows(ws, "pi-agent")
     finally:
         ws.close()
     assert [(r[0], r[1], r[3], r[4]) for r in got] == [
@@ -40,7 +40,7 @@ def test_pi_sessions_projects_and_models(tmp_path: Path) -> None:
 
 
 def test_pi_fork_counts_the_copied_messages_once(tmp_path: Path) -> None:
-    summary, got = scan_agent(tmp_path, "pi", pi=fixture("pi_fork", "sessions"))
+    summary, got = scan_agent(tmp_path, "pi-agent", pi=fixture("pi_fork", "sessions"))
     # session 1's three calls, and the fork's one new call (25 / 200 / 3100 / 150); its copy of session 1's
     # first answer is the same call (ccusage counts it twice: README of pi)
     assert pick(got, "calls", "input", "cache_write", "output") == {"calls": 4, "input": 12 + 40 + 7 + 25,
@@ -55,13 +55,13 @@ def test_pi_resumes_with_its_header_state(tmp_path: Path) -> None:
     target.parent.mkdir(parents=True)
     lines = src.read_bytes().splitlines(keepends=True)
     target.write_bytes(b"".join(lines[:5]))
-    ws = agent_workspace(tmp_path / "ws", ["pi"], pi=tmp_path / "s")
+    ws = agent_workspace(tmp_path / "ws", ["pi-agent"], pi=tmp_path / "s")
     try:
         ws.scan()
         with open(target, "ab") as fh:
             fh.write(b"".join(lines[5:]))
         ws.scan()
-        got = rows(ws, "pi")
+        got = rows(ws, "pi-agent")
     finally:
         ws.close()
     assert [(r[0], r[1]) for r in got] == [(S1, "/home/u/proj-a")] * 3
@@ -77,7 +77,7 @@ def test_pi_bad_lines_are_counted(tmp_path: Path) -> None:
         '{"type":"message","message":{"role":"assistant","usage":{"inp',
         ok,
     ])
-    summary, got = scan_agent(tmp_path / "ws", "pi", pi=tmp_path / "s")
+    summary, got = scan_agent(tmp_path / "ws", "pi-agent", pi=tmp_path / "s")
     assert got["calls"] == 1
     assert summary.skipped == {"only a total, no split by token type": 1, "invalid token counts": 1,
                                "missing or invalid timestamp": 1, "torn or malformed JSON line": 1}
@@ -133,6 +133,6 @@ def test_pi_subagent_runs_stored_twice_count_once(tmp_path: Path) -> None:
     project = tmp_path / "s" / "--home-u-p--"
     jsonl(project / "subagent-artifacts" / "run1_worker_transcript.jsonl", [record])
     jsonl(project / f"2026-01-05T09-00-00-000Z_{S1}" / "aa000004" / "run-1" / "session.jsonl", [record])
-    _, got = scan_agent(tmp_path / "ws", "pi", pi=tmp_path / "s")
+    _, got = scan_agent(tmp_path / "ws", "pi-agent", pi=tmp_path / "s")
     assert pick(got, "calls", "input", "cache_read", "output") == {"calls": 1, "input": 5, "cache_read": 100,
                                                                    "output": 7}

@@ -17,7 +17,7 @@ from tokenpulse.sources.decoding import decode_counted, only_a_total, read_count
 from tokenpulse.sources.fields import call_key, parse_iso_ms, plausible_ms
 from tokenpulse.usage import ApiCall
 
-SOURCE = "pi"
+SOURCE = "pi-agent"
 _COUNTS = ("input", "cacheWrite", "cacheRead", "output")
 
 

@@ -14,8 +14,8 @@ if TYPE_CHECKING:  # the parser module is imported on first use: a scan that fin
 
 
 class PiSource:
-    name = "pi"
-    label = "pi"
+    name = "pi-agent"  # ccusage's name for it; a bare "pi" reads as part of other words (api, pip)
+    label = "pi-agent"
     env_var = "PI_AGENT_DIR"  # ccusage's variable: folders of pi's session files (`~/.pi/agent/sessions`)
 
     def roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
