@@ -73,8 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_source(cmd: argparse.ArgumentParser) -> None:
+    from tokenpulse.sources.registry import source_names
+
     cmd.add_argument("--source", action="append", metavar="NAME",
-                     help="only this agent (claude-code, codex, gemini, qwen, opencode, copilot-cli); repeatable")
+                     help=f"only this agent ({', '.join(source_names())}); repeatable")
 
 
 def _sources(values: list[str] | None) -> list[str] | None:
