@@ -20,6 +20,7 @@ from tokenpulse.clock import Clock, SystemClock
 from tokenpulse.config import settings as settings_io
 from tokenpulse.config.paths import AppPaths, resolve
 from tokenpulse.config.settings import Settings
+from tokenpulse.gui import qt_messages
 from tokenpulse.gui.bridge import Bridge
 from tokenpulse.gui.icons import app_icon
 from tokenpulse.gui.popup import SummaryPopup
@@ -40,6 +41,10 @@ log = logging.getLogger(__name__)
 
 CHARTS_WARM_UP_MS = 3_000
 NO_TRAY_NOTICE = "No system tray was found, so tokenpulse shows its summary in this window. Closing it quits."
+NO_TRAY_HINT = ("On GNOME, the tray icon needs the \"AppIndicator and KStatusNotifierItem Support\" extension"
+                " (Debian/Ubuntu: gnome-shell-extension-appindicator; Fedora: gnome-shell-extension-appindicator),"
+                " then log out and in again.")
+NO_TRAY_HINT_MARK = "no-tray-hint-shown"  # in the data folder: the GNOME hint is given once
 
 
 class SingleInstance(QObject):
@@ -138,9 +143,9 @@ class TokenpulseApp(QObject):
         self.bridge = Bridge(Snapshot.empty(self.clock.now_ms(), zone(self.settings.timezone)), self)
         available = QSystemTrayIcon.isSystemTrayAvailable() if tray_available is None else tray_available
         self.window_mode = no_tray or not available
-        notice = NO_TRAY_NOTICE if not no_tray and not available else None
+        notice = self._no_tray_notice() if not no_tray and not available else None
         if notice:
-            print(f"tokenpulse: {notice}", file=sys.stderr)  # said once, at start
+            log.warning("%s", notice)
         self.popup = SummaryPopup(window_mode=self.window_mode, notice=notice)
         self.bridge.sig_snapshot_changed.connect(self.popup.update_snapshot)
         self.bridge.sig_error_raised.connect(self._on_bridge_error_raised)
@@ -162,10 +167,12 @@ class TokenpulseApp(QObject):
             self.tray.sig_reminder_action.connect(self._on_reminder_action)
             self.tray.sig_restore_requested.connect(self._on_restore_requested)
             self.tray.sig_quit_requested.connect(self.quit)
+            self.tray.sig_log_folder_requested.connect(self.open_log_folder)
             self.reminders.attach_icon(self.tray.icon)
         self.bridge.sig_reminder_due.connect(self.reminders.show)
         self.bridge.sig_reminder_due.connect(self.popup.show_reminder)
         self.reminders.sig_action.connect(self._on_reminder_action)
+        self.reminders.sig_summary_requested.connect(self.show_summary)
         self.reminders.sig_action.connect(lambda _n, action: action != "open_chat" and self.popup.hide_reminder())
         self.bridge.sig_notice_raised.connect(self._on_bridge_notice_raised)
         self.bridge.sig_snapshot_changed.connect(self._on_bridge_snapshot_changed)
@@ -177,6 +184,30 @@ class TokenpulseApp(QObject):
         self._errors_shown: set[str] = set()
         if problem:
             self._on_bridge_error_raised(problem)
+
+    def _no_tray_notice(self) -> str:
+        """The window's notice; the first time, with how to get a tray on GNOME (said once per data folder)."""
+        mark = self.paths.data_dir / NO_TRAY_HINT_MARK
+        if mark.exists():
+            return NO_TRAY_NOTICE
+        try:
+            self.paths.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            mark.touch()
+        except OSError as exc:
+            log.warning("cannot remember the tray hint: %s", exc)
+        return f"{NO_TRAY_NOTICE}\n{NO_TRAY_HINT}"
+
+    @Slot()
+    def open_log_folder(self) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        from tokenpulse.app_log import log_dir
+
+        folder = log_dir(self.paths.data_dir)
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self._on_bridge_notice_raised(f"The log folder is {folder}")
 
     def _load_settings(self) -> tuple[Settings, str | None]:
         try:
@@ -239,12 +270,11 @@ class TokenpulseApp(QObject):
 
     @Slot(str)
     def _on_bridge_error_raised(self, message: str) -> None:
-        print(f"tokenpulse: {message}", file=sys.stderr)
+        log.warning("%s", message)
         if message in self._errors_shown:
             return
         self._errors_shown.add(message)
-        if self.tray is not None:
-            self.tray.icon.showMessage("tokenpulse", message, QSystemTrayIcon.MessageIcon.Warning, 10_000)
+        self.reminders.inform("tokenpulse", message, warning=True)
 
     @Slot()
     def _on_charts_requested(self) -> None:
@@ -284,13 +314,15 @@ class TokenpulseApp(QObject):
 
     @Slot(str)
     def _on_bridge_notice_raised(self, message: str) -> None:
-        print(f"tokenpulse: {message}", file=sys.stderr)
-        if self.tray is not None and self.tray.icon.isVisible():
-            self.tray.icon.showMessage("tokenpulse", message, QSystemTrayIcon.MessageIcon.Information, 20_000)
-        else:  # non-modal: nothing may block the event loop (or a test) on it
-            self._notice_box = QMessageBox(QMessageBox.Icon.Information, "tokenpulse", message)
-            self._notice_box.setModal(False)
-            self._notice_box.show()
+        log.info("%s", message)
+        self.reminders.inform("tokenpulse", message, otherwise=lambda: self._show_notice_box(message))
+
+    def _show_notice_box(self, message: str) -> None:
+        """Where neither a notification server nor a tray balloon can say it; non-modal: nothing may block
+        the event loop (or a test) on it."""
+        self._notice_box = QMessageBox(QMessageBox.Icon.Information, "tokenpulse", message)
+        self._notice_box.setModal(False)
+        self._notice_box.show()
 
     @Slot(str)
     def _on_restore_requested(self, path: str) -> None:
@@ -343,11 +375,13 @@ def run_app(paths: AppPaths, no_tray: bool = False, background: bool = False) ->
     app.setDesktopFileName(DESKTOP_ID)  # lets shells match our windows to the launcher
     app.setQuitOnLastWindowClosed(False)  # the tray icon is not a window: closing the popup must not quit
     app.setWindowIcon(app_icon())
+    qt_messages.install()
     instance = SingleInstance(paths)
     if not instance.acquire():
         shown = instance.ask_running_to_show()
-        print("tokenpulse is already running" + ("; it shows its summary now" if shown else
-                                                 ", but did not answer"), file=sys.stderr)
+        said = "tokenpulse is already running" + ("; it shows its summary now" if shown else ", but did not answer")
+        log.info("%s", said)
+        print(said, file=sys.stderr)  # to whoever started this second copy from a terminal
         return 0
     controller = TokenpulseApp(paths, no_tray=no_tray, background=background)
     instance.sig_show_requested.connect(controller.show_summary)
