@@ -135,6 +135,14 @@ def _route_uncaught() -> None:
     threading.excepthook = thread_hook
 
 
+def to_file_only(level: str, message: str) -> None:
+    """Write one record to the log file but not to stderr (the caller has already printed it there)."""
+    record = logging.getLogger(OWN).makeRecord(OWN, logging.getLevelName(level), __file__, 0, message, None, None)
+    for handler in logging.getLogger().handlers:
+        if getattr(handler, "_tokenpulse", False) and isinstance(handler, logging.FileHandler):
+            handler.handle(record)
+
+
 def shutdown() -> None:
     """Flush and close our handlers (tests, and the app's exit)."""
     root = logging.getLogger()
