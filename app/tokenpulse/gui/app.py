@@ -23,6 +23,7 @@ from tokenpulse.config.settings import Settings
 from tokenpulse.gui import qt_messages
 from tokenpulse.gui.bridge import Bridge
 from tokenpulse.gui.icons import app_icon
+from tokenpulse.gui.no_logs import NoLogsWindow
 from tokenpulse.gui.popup import SummaryPopup
 from tokenpulse.gui.reminders import ReminderPresenter
 from tokenpulse.gui.settings_dialog import SettingsDialog
@@ -175,6 +176,11 @@ class TokenpulseApp(QObject):
         self.reminders.sig_summary_requested.connect(self.show_summary)
         self.reminders.sig_action.connect(lambda _n, action: action != "open_chat" and self.popup.hide_reminder())
         self.bridge.sig_notice_raised.connect(self._on_bridge_notice_raised)
+        self.bridge.sig_progress_changed.connect(self._on_bridge_progress_changed)
+        if self.tray is not None:
+            self.tray.sig_no_logs_help_requested.connect(self.show_no_logs)
+        self.no_logs: NoLogsWindow | None = None
+        self._no_logs_said = False
         self.bridge.sig_snapshot_changed.connect(self._on_bridge_snapshot_changed)
         self.worker = IngestWorker(self._factory(), self.settings, self.bridge, clock=self.clock,
                                    reminder_grace_ms=reminder_grace_ms)
@@ -196,6 +202,35 @@ class TokenpulseApp(QObject):
         except OSError as exc:
             log.warning("cannot remember the tray hint: %s", exc)
         return f"{NO_TRAY_NOTICE}\n{NO_TRAY_HINT}"
+
+    @Slot(int, int)
+    def _on_bridge_progress_changed(self, done: int, total: int) -> None:
+        """An import counts the files first: none at all means no agent log was found in any folder."""
+        found_none = done == 0 and total == 0
+        if self.tray is not None and self.tray.no_logs != found_none:
+            self.tray.no_logs = found_none
+            self.tray.refresh()
+        if not found_none:
+            if self.no_logs is not None:
+                self.no_logs.hide()
+            return
+        log.warning("no agent logs found in any folder (the first-run window names them)")
+        if not self._no_logs_said and not self.background:
+            self._no_logs_said = True  # once per run; the tray menu offers it again
+            self.show_no_logs()
+
+    @Slot()
+    def show_no_logs(self) -> None:
+        from tokenpulse.presenters.first_run import looked_in
+
+        if self.no_logs is None:
+            self.no_logs = NoLogsWindow()
+            self.no_logs.sig_log_folders_requested.connect(self._on_settings_requested)
+        home = self.home or Path.home()
+        self.no_logs.set_looked(looked_in(self.settings, self.env, home), home)
+        self.no_logs.show()
+        self.no_logs.raise_()
+        self.no_logs.activateWindow()
 
     @Slot()
     def open_log_folder(self) -> None:
@@ -260,6 +295,8 @@ class TokenpulseApp(QObject):
         if self.tray is not None:
             self.tray.hide()
         self.popup.hide()
+        if self.no_logs is not None:
+            self.no_logs.hide()
         if self.charts is not None:
             self.charts.hide()
             self.charts.shutdown()

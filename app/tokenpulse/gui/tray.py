@@ -166,20 +166,15 @@ class Tray(QObject):
         self._popup.show_near(self.icon.geometry())
 
 
-def importing(snap: Snapshot) -> bool:
-    """The first import is running: totals are partial, so they are not shown as if final."""
-    return not snap.ready and not snap.paused
-
-
 def status_lines(snap: Snapshot) -> list[str]:
-    if importing(snap):
-        return ["Today: importing…", *text.state_lines(snap)]
+    if text.first_import_running(snap):
+        return [f"Today: {text.IMPORTING}", *text.state_lines(snap)]
     return text.status_lines(snap)
 
 
 def tooltip(snap: Snapshot, no_logs: bool = False) -> str:
     if no_logs:
         return f"{text.APP} — no agent logs found (see the menu)"
-    if importing(snap):
-        return "\n".join([f"{text.APP} — importing…", *text.state_lines(snap)])
+    if text.first_import_running(snap):
+        return "\n".join([f"{text.APP} — {text.IMPORTING}", *text.state_lines(snap)])
     return text.tooltip(snap)
