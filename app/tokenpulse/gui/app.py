@@ -404,14 +404,20 @@ class TokenpulseApp(QObject):
         self.save_settings(settings_io.with_changes(self.settings, start_at_login=on))
 
 
+def identify(app: QApplication) -> None:
+    """Who we are to the desktop: the name a StatusNotifier host shows as the item's Id, the launcher shells
+    match our windows to, the icon; and a tray app's rule that closing its last window does not quit it."""
+    app.setApplicationName("tokenpulse")
+    app.setDesktopFileName(DESKTOP_ID)
+    app.setQuitOnLastWindowClosed(False)  # the tray icon is not a window: closing the popup must not quit
+    app.setWindowIcon(app_icon())
+
+
 def run_app(paths: AppPaths, no_tray: bool = False, background: bool = False) -> int:
     """The tray app's entry (called by the CLI with no command); returns the exit code."""
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "tokenpulse"])
     assert isinstance(app, QApplication)
-    app.setApplicationName("tokenpulse")
-    app.setDesktopFileName(DESKTOP_ID)  # lets shells match our windows to the launcher
-    app.setQuitOnLastWindowClosed(False)  # the tray icon is not a window: closing the popup must not quit
-    app.setWindowIcon(app_icon())
+    identify(app)
     qt_messages.install()
     instance = SingleInstance(paths)
     if not instance.acquire():
