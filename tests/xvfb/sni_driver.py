@@ -257,7 +257,8 @@ def _reminders(app: TokenpulseApp, claude: Path, data: Path, out: Path, r: dict[
         from tokenpulse.gui.charts.window import VIEWS
 
         r["charts_on_chats_view"] = app.charts.tabs.currentIndex() == VIEWS.index("chats")
-        r["charts_session"] = b.session_id
+        charts = app.charts
+        r["charts_on_that_chat"] = wait_until(lambda: charts.chats.shown_session == b.session_id, 10)
         settle(1.0)
         shots["charts"] = shot(out, "sni-06-open-in-charts.png")
         app.charts.hide()

@@ -82,7 +82,8 @@ def test_status_notifier_host_and_real_notifications(tmp_path: Path) -> None:
     assert len(calls) == 2 and calls[0]["replaces_id"] == 0 and calls[1]["replaces_id"] > 0
     assert all(c["urgency"] == 1 and c["category"] == "x-tokenpulse.reminder" for c in calls), calls
     assert r["closed_is_not_an_answer"], "closing the notification was taken as an answer"
-    assert r["open_in_charts"] and r["charts_on_chats_view"], "Open in charts (from dunst) did not open the chat"
+    assert r["open_in_charts"] and r["charts_on_chats_view"] and r["charts_on_that_chat"], \
+        "Open in charts (from dunst) did not open the chat's curve"
     assert r["snoozed"] and r["c_action_logged"], f"Snooze 1 h (from dunst) did not snooze: {r['actions_logged']}"
     assert [c for _k, c in r["channels"]] == ["notification"] * 4
     assert r["other_apps_ignored"], "another app's notification action reached our reminders"
