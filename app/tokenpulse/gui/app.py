@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLockFile, QObject, QSocketNotifier, QTimer, Signal, Slot
+from PySide6.QtCore import QLockFile, QObject, QSocketNotifier, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
@@ -148,6 +149,11 @@ class TokenpulseApp(QObject):
         if notice:
             log.warning("%s", notice)
         self.popup = SummaryPopup(window_mode=self.window_mode, notice=notice)
+        if not self.window_mode and QGuiApplication.platformName().startswith("wayland"):
+            # Wayland shows a popup only as the child of a surface the user just clicked, and a tray item is
+            # not one of ours: the summary becomes a small normal window there (closing it only hides it)
+            self.popup.setWindowFlags(Qt.WindowType.Window)
+            self.popup.setWindowTitle("tokenpulse")
         self.bridge.sig_snapshot_changed.connect(self.popup.update_snapshot)
         self.bridge.sig_error_raised.connect(self._on_bridge_error_raised)
         self.popup.sig_charts_requested.connect(self._on_charts_requested)
