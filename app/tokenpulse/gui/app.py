@@ -213,6 +213,8 @@ class TokenpulseApp(QObject):
     def _on_bridge_progress_changed(self, done: int, total: int) -> None:
         """An import counts the files first: none at all means no agent log was found in any folder."""
         found_none = done == 0 and total == 0
+        if done == total:
+            log.info("import: %d log file(s) read", total)
         if self.tray is not None and self.tray.no_logs != found_none:
             self.tray.no_logs = found_none
             self.tray.refresh()
@@ -266,6 +268,10 @@ class TokenpulseApp(QObject):
         return lambda s: Workspace(self.paths, env=self.env, home=self.home, clock=self.clock, settings=s)
 
     def start(self) -> None:
+        from tokenpulse import __version__
+
+        log.info("tokenpulse %s starting: data in %s, Qt platform %s, %s", __version__, self.paths.data_dir,
+                 QGuiApplication.platformName(), "a window (no tray)" if self.window_mode else "a tray icon")
         self.bridge.attach(self.worker)
         if self.tray is not None:
             self.tray.show()

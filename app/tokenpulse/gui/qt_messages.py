@@ -23,6 +23,7 @@ def _on_qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -
     log.log(level, "[%s] %s", category, message)
 
 
-def install() -> None:
-    """From now on Qt writes through Python's logging (so to the log file, and stderr on a terminal)."""
-    qInstallMessageHandler(_on_qt_message)
+def install() -> object:
+    """From now on Qt writes through Python's logging (so to the log file, and stderr on a terminal).
+    Returns the handler it replaced (tests put it back)."""
+    return qInstallMessageHandler(_on_qt_message)

@@ -180,6 +180,7 @@ class ReminderPresenter(QObject):
         self._thread_ids[thread] = nid
         self._by_id[nid] = nudge
         self.channels.append((nudge.key, "notification"))
+        log.info("reminder %s shown as notification %d", nudge.key, nid)
 
     def _fall_back(self, nudge: Nudge) -> None:
         if self._balloon_possible():
@@ -190,6 +191,7 @@ class ReminderPresenter(QObject):
             self._icon.showMessage(nudge.title, nudge.body + hint, QSystemTrayIcon.MessageIcon.Information,
                                    MESSAGE_SHOWN_MS)
             self.channels.append((nudge.key, "balloon"))
+            log.info("reminder %s shown in the tray's balloon (no notification server)", nudge.key)
             return
         if self.toast is not None:
             self.toast.hide()
@@ -198,6 +200,7 @@ class ReminderPresenter(QObject):
         self.toast.sig_action.connect(lambda action, n=nudge: self.choose(n, action))
         self.toast.show_near(self._icon.geometry() if self._icon is not None else QRect())
         self.channels.append((nudge.key, "toast"))
+        log.info("reminder %s shown as a toast (no notification server, no tray balloon)", nudge.key)
 
     def choose(self, nudge: Nudge, action: str) -> None:
         """An action taken in the notification, the toast, the tray menu or the summary; "close" only hides."""
