@@ -15,8 +15,8 @@ import logging.handlers
 import os
 import sys
 import threading
-from pathlib import Path
 from io import TextIOWrapper
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -137,7 +137,7 @@ def _route_uncaught() -> None:
 
 def to_file_only(level: str, message: str) -> None:
     """Write one record to the log file but not to stderr (the caller has already printed it there)."""
-    record = logging.getLogger(OWN).makeRecord(OWN, logging.getLevelName(level), __file__, 0, message, None, None)
+    record = logging.getLogger(OWN).makeRecord(OWN, logging.getLevelName(level), __file__, 0, message, (), None)
     for handler in logging.getLogger().handlers:
         if getattr(handler, "_tokenpulse", False) and isinstance(handler, logging.FileHandler):
             handler.handle(record)

@@ -1,4 +1,4 @@
-"""A client of the D-Bus session bus read from Qt's event loop: method calls answered by callback, signals as a Qt signal.
+"""A client of the D-Bus session bus read from Qt's event loop: calls answered by callback, signals as a Qt signal.
 
 Why jeepney and not QtDBus: PySide6's QtDBus marshals every Python int as one fixed D-Bus type (and
 QDBusArgument's `<<` picks uint16 for int, bool and float alike), so it cannot send the notification spec's
@@ -9,6 +9,7 @@ to say hello; after that its socket is watched by a QSocketNotifier, so nothing 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Callable
@@ -127,10 +128,8 @@ class SessionBus(QObject):
         conn, self._conn = self._conn, None
         self._notifier.setEnabled(False)
         if conn is not None:
-            try:
+            with contextlib.suppress(OSError):
                 conn.close()
-            except OSError:
-                pass
         for serial in list(self._pending):
             self._answer(serial, None)
 
