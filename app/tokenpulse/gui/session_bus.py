@@ -43,7 +43,10 @@ class SessionBus(QObject):
 
     @classmethod
     def open(cls, parent: QObject | None = None) -> SessionBus | None:
-        if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):  # jeepney reads only this; no guessing at sockets
+        address = os.environ.get("DBUS_SESSION_BUS_ADDRESS", "")  # jeepney reads only this; no guessing
+        if not address.startswith("unix:"):  # a tcp: bus would be a network connection, which we never open
+            if address:
+                log.info("the session bus is not a local socket (%s…): not used", address.split(":", 1)[0])
             return None
         try:
             conn = open_dbus_connection(bus="SESSION", auth_timeout=HELLO_TIMEOUT_S)
