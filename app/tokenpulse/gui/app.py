@@ -204,7 +204,7 @@ class TokenpulseApp(QObject):
             return NO_TRAY_NOTICE
         try:
             self.paths.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            mark.touch()
+            mark.touch(mode=0o600)  # the user's own, like everything in the data folder
         except OSError as exc:
             log.warning("cannot remember the tray hint: %s", exc)
         return f"{NO_TRAY_NOTICE}\n{NO_TRAY_HINT}"

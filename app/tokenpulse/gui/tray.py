@@ -57,7 +57,8 @@ class Tray(QObject):
         bridge.sig_snapshot_changed.connect(self._on_bridge_snapshot_changed)
         self._on_bridge_snapshot_changed(bridge.latest)
         self.rebuild_menu(bridge.latest)  # some tray hosts read the menu before it is ever shown
-        QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: self.refresh())
+        # a bound slot, not a lambda: Qt drops the connection when this object goes
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_color_scheme_changed)
 
     def show(self) -> None:
         self.icon.show()
@@ -153,6 +154,10 @@ class Tray(QObject):
                 self._popup.hide()
             else:
                 self._show_popup()
+
+    @Slot(object)
+    def _on_color_scheme_changed(self, _scheme: object) -> None:
+        self.refresh()  # a symbolic icon follows the panel's light or dark scheme
 
     def refresh(self) -> None:
         """Redraw tooltip and menu from the latest Snapshot (after `no_logs` or the panel's colours changed)."""
