@@ -81,3 +81,19 @@ def test_the_summary_says_importing_not_zero_during_the_first_import(qtbot) -> N
     popup.update_snapshot(make_snapshot())
     assert popup.cells[("cost", "today")].text() == "$3.40"
     QApplication.processEvents()
+
+
+def test_open_log_folder_opens_the_data_folders_log_folder(tmp_path: Path, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QDesktopServices
+
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    app = _app(tmp_path, tray_available=True, background=True)
+    qtbot.addWidget(app.popup)
+    try:
+        assert app.tray is not None
+        app.tray.menu.aboutToShow.emit()
+        next(a for a in app.tray.menu.actions() if a.text() == "Open log folder").trigger()
+        assert opened == [str(tmp_path / "data" / "logs")] and (tmp_path / "data" / "logs").is_dir()
+    finally:
+        app.shutdown()

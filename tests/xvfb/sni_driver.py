@@ -154,6 +154,7 @@ def main() -> int:
         r["registered"] = wait_until(registered, 10)
         r["watcher_items"] = list(listed)
         me = found[0] if found else ""
+        r["item_name"] = me
         props = gdbus("--dest", me, "--object-path", ITEM, "--method", "org.freedesktop.DBus.Properties.GetAll",
                       "org.kde.StatusNotifierItem")
         r["item_props"] = {k: v for k, v in re.findall(r"'(\w+)': <([^<>]{0,120})", props)
@@ -208,6 +209,18 @@ def main() -> int:
         app.shutdown()
 
 
+def exported_menu(r: dict[str, object]) -> list[str]:
+    """The labels of the item's menu as a host reads them (AboutToShow, then GetLayout)."""
+    me, path = str(r.get("item_name") or ""), str(r.get("menu_path") or "")
+    if not me or not path:
+        return []
+    gdbus("--dest", me, "--object-path", path, "--method", "com.canonical.dbusmenu.AboutToShow", "--", "0")
+    settle(0.3)
+    layout = gdbus("--dest", me, "--object-path", path, "--method", "com.canonical.dbusmenu.GetLayout", "--", "0",
+                   "-1", "@as []")
+    return [label for _id, label in menu_labels(layout)]
+
+
 def _find_icon() -> tuple[int, int] | None:
     """Where the host drew our icon: the span of pixels unlike its background in the strip at the top left
     (the only item it hosts is ours)."""
@@ -232,6 +245,7 @@ def _reminders(app: TokenpulseApp, claude: Path, data: Path, out: Path, r: dict[
     settle(0.5)
     shots["notification"] = shot(out, "sni-04-notification.png", corner)
     r["a1_menu"] = pick_in_dunst("")  # what dunst lists for it; nothing chosen
+    r["dbus_menu_with_reminder"] = exported_menu(r)  # the reminder's actions are in the tray menu too
     # chat A, level 2 (past 2T): replaces level 1 on screen instead of stacking
     grow(claude, "chat-a", 12, 250_000)
     r["a2_notified"] = wait_until(lambda: any(k.endswith(":2") and c == "notification" for k, c in rem.channels), 10)

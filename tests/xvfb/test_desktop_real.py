@@ -77,6 +77,10 @@ def test_status_notifier_host_and_real_notifications(tmp_path: Path) -> None:
     offered = [line for line in r["a1_menu"] if line.startswith("#")]
     for label in ("Open in charts", "Snooze 1 h", "Not for this chat"):
         assert any(line.startswith(f"#{label} ") for line in offered), f"{label!r} not among dunst's actions: {offered}"
+    with_reminder = r["dbus_menu_with_reminder"]
+    assert "Reminder: Time for a fresh chat?" in with_reminder, with_reminder
+    after = with_reminder[with_reminder.index("Reminder: Time for a fresh chat?") + 1:]
+    assert after[:3] == ["Open in charts", "Snooze 1 h", "Not for this chat"], with_reminder
     assert r["a2_notified"] and r["a2_displayed_count"] == 1, "the second level stacked instead of replacing"
     calls = [c for c in r["notify_calls"] if c["app"] == "tokenpulse"]
     assert len(calls) == 2 and calls[0]["replaces_id"] == 0 and calls[1]["replaces_id"] > 0
