@@ -28,7 +28,7 @@ from tokenpulse.gui.no_logs import NoLogsWindow
 from tokenpulse.gui.popup import SummaryPopup
 from tokenpulse.gui.reminders import ReminderPresenter
 from tokenpulse.gui.settings_dialog import SettingsDialog
-from tokenpulse.gui.tray import Tray
+from tokenpulse.gui.tray import Tray, xembed_tray_in_use
 from tokenpulse.ingest.worker import IngestWorker, WorkspaceFactory
 from tokenpulse.nudges.model import Nudge
 from tokenpulse.nudges.policy import DEFAULT_GRACE_MS
@@ -295,7 +295,7 @@ class TokenpulseApp(QObject):
             return
         assert self.tray is not None
         where = self.tray.icon.geometry()
-        if (where.isEmpty() or where.topLeft().isNull()) and attempts > 0:
+        if (where.isEmpty() or where.topLeft().isNull()) and attempts > 0 and xembed_tray_in_use():
             # just after start the tray host has not embedded the icon yet (it sits at 0,0 until then);
             # ask again shortly, a bounded number of times
             QTimer.singleShot(200, lambda: self.show_summary(attempts - 1))

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QPoint, QRect, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from tokenpulse.gui.notifications import URGENCY_LOW, URGENCY_NORMAL, DesktopNotifications, Note, markup_escaped
 from tokenpulse.gui.text_fit import wrap_to_width
+from tokenpulse.gui.tray import xembed_tray_in_use
 from tokenpulse.nudges.model import Nudge
 
 log = logging.getLogger(__name__)
@@ -141,11 +141,10 @@ class ReminderPresenter(QObject):
         tray_icon.messageClicked.connect(self._on_icon_message_clicked)
 
     def _xembed_balloon_possible(self) -> bool:
-        """Qt draws its own balloon only for an XEMBED tray icon, which lives in a hidden QSystemTrayIconSys
-        window; on a StatusNotifier tray `showMessage` would go to the (absent) notification server instead."""
+        """Qt draws its own balloon only for an icon in an XEMBED tray; on a StatusNotifier tray `showMessage`
+        would go to the (absent) notification server instead."""
         icon = self._icon
-        return (icon is not None and icon.isVisible() and icon.supportsMessages()
-                and any(w.metaObject().className() == "QSystemTrayIconSys" for w in QApplication.topLevelWidgets()))
+        return icon is not None and icon.isVisible() and icon.supportsMessages() and xembed_tray_in_use()
 
     # --- reminders ------------------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QAction, QGuiApplication
-from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
 from tokenpulse.clock import Clock
 from tokenpulse.gui.bridge import Bridge
@@ -169,6 +169,13 @@ class Tray(QObject):
     def _show_popup(self) -> None:
         self._popup.update_snapshot(self._bridge.latest)
         self._popup.show_near(self.icon.geometry())
+
+
+def xembed_tray_in_use() -> bool:
+    """Whether Qt put the icon in an old-style X tray: it lives in a hidden QSystemTrayIconSys window there.
+    On a StatusNotifier host (KDE, GNOME's extension, Wayland) there is no such window, no geometry to place
+    the summary by, and no balloon: `showMessage` would go to the notification server instead."""
+    return any(w.metaObject().className() == "QSystemTrayIconSys" for w in QApplication.topLevelWidgets())
 
 
 def status_lines(snap: Snapshot) -> list[str]:
