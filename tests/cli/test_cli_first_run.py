@@ -87,12 +87,12 @@ def test_scan_with_no_logs_names_every_folder_it_looked_in(tmp_path: Path, monke
     code, out, _err = run_cli(capsys, "scan")
     assert code == 0
     assert "No agent logs found. tokenpulse looked in:" in out
-    assert f"Claude Code: {tmp_path / 'no-claude' / 'projects'} (missing) — moved by CLAUDE_CONFIG_DIR" in out
-    assert f"Codex: {tmp_path / 'no-codex' / 'sessions'} (missing), " in out and "moved by CODEX_HOME" in out
-    assert "Gemini CLI: ~/.gemini/tmp (missing) — the default; GEMINI_DATA_DIR moves it" in out
+    assert f"  Claude Code (moved by CLAUDE_CONFIG_DIR):\n    {tmp_path / 'no-claude' / 'projects'} (missing)\n" in out
+    assert f"  Codex (moved by CODEX_HOME):\n    {tmp_path / 'no-codex' / 'sessions'} (missing)\n" in out
+    assert "  Gemini CLI (the default; GEMINI_DATA_DIR moves it):\n    ~/.gemini/tmp (missing)\n" in out
     assert "Settings › Log folders" in out
     code, out, _err = run_cli(capsys, "scan", "--source", "codex")
-    assert "Codex:" in out and "Claude Code:" not in out  # only the sources asked for
+    assert "Codex (" in out and "Claude Code" not in out  # only the sources asked for
 
 
 def test_scan_that_finds_logs_says_nothing_of_the_kind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

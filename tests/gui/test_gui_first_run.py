@@ -13,6 +13,8 @@ from tokenpulse.gui.app import TokenpulseApp
 from tokenpulse.gui.popup import SummaryPopup
 from tokenpulse.snapshot import ImportProgress
 
+SHOTS = Path(__file__).resolve().parent / "screenshots"
+
 
 def _app(tmp_path: Path, **kw) -> TokenpulseApp:  # type: ignore[no-untyped-def]
     env = {"CLAUDE_CONFIG_DIR": str(tmp_path / "claude"), "CODEX_HOME": str(tmp_path / "codex"),
@@ -31,11 +33,16 @@ def test_no_logs_anywhere_opens_a_window_naming_every_folder(tmp_path: Path, qtb
         assert window is not None
         assert window.headline.text() == "No agent logs found. tokenpulse looked in:"
         folders = window.folders.text().splitlines()
-        assert folders[0] == f"Claude Code: {tmp_path / 'claude' / 'projects'} (missing) — moved by CLAUDE_CONFIG_DIR"
-        assert folders[1].startswith(f"Codex: {tmp_path / 'codex' / 'sessions'} (missing)")
-        assert any(f.startswith("OpenCode: ~/.local/share/opencode (missing)") for f in folders)
-        assert len(folders) == 6  # one line per agent
+        assert folders[:2] == ["Claude Code (moved by CLAUDE_CONFIG_DIR):",
+                               f"    {tmp_path / 'claude' / 'projects'} (missing)"]
+        assert folders[2:4] == ["Codex (moved by CODEX_HOME):", f"    {tmp_path / 'codex' / 'sessions'} (missing)"]
+        assert "OpenCode (the default; OPENCODE_DATA_DIR moves it):" in folders
+        assert "    ~/.local/share/opencode (missing)" in folders
+        assert sum(not f.startswith(" ") for f in folders) == 6  # every agent
         assert "Settings › Log folders" in window.advice.text()
+        SHOTS.mkdir(exist_ok=True)  # for a person to look at: the window, and the summary with the no-tray hint
+        assert window.grab().save(str(SHOTS / "first-run-no-logs.png"))
+        assert app.popup.grab().save(str(SHOTS / "first-run-no-tray-window.png"))
         window.log_folders_button.click()  # straight to where the folders are chosen
         assert app._dialog is not None and app._dialog.isVisible() and not window.isVisible()
         app._dialog.close()

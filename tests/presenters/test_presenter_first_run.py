@@ -19,10 +19,11 @@ def test_defaults_variables_and_settings_are_told_apart() -> None:
     assert by_agent["Codex"].moved_by == "CODEX_HOME" and by_agent["Codex"].folder.parts[:3] == ("/", "srv", "codex")
     assert by_agent["Gemini CLI"].moved_by == SETTINGS_PLACE and by_agent["Gemini CLI"].folder == Path("/data/gem")
     lines = no_logs_lines(looked, home, lambda p: p == home / ".claude/projects")
-    assert lines[0] == "No agent logs found. tokenpulse looked in:"
-    assert lines[1] == ("  Claude Code: ~/.config/claude/projects (missing), ~/.claude/projects (empty) — the default;"
-                        " CLAUDE_CONFIG_DIR moves it")
-    assert lines[2].startswith("  Codex: /srv/codex/sessions (missing), /srv/codex/archived_sessions (missing)")
-    assert lines[2].endswith("— moved by CODEX_HOME")
-    assert lines[3] == f"  Gemini CLI: /data/gem (missing) — chosen in {SETTINGS_PLACE}"
+    assert lines[:4] == ["No agent logs found. tokenpulse looked in:",
+                         "  Claude Code (the default; CLAUDE_CONFIG_DIR moves it):",
+                         "    ~/.config/claude/projects (missing)",
+                         "    ~/.claude/projects (empty)"]
+    assert lines[4:7] == ["  Codex (moved by CODEX_HOME):", "    /srv/codex/sessions (missing)",
+                          "    /srv/codex/archived_sessions (missing)"]
+    assert lines[7:9] == [f"  Gemini CLI (chosen in {SETTINGS_PLACE}):", "    /data/gem (missing)"]
     assert SETTINGS_PLACE in lines[-1] and "tokenpulse scan" in lines[-1]

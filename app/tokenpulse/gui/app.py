@@ -207,7 +207,7 @@ class TokenpulseApp(QObject):
             mark.touch(mode=0o600)  # the user's own, like everything in the data folder
         except OSError as exc:
             log.warning("cannot remember the tray hint: %s", exc)
-        return f"{NO_TRAY_NOTICE}\n{NO_TRAY_HINT}"
+        return f"{NO_TRAY_NOTICE} {NO_TRAY_HINT}"
 
     @Slot(int, int)
     def _on_bridge_progress_changed(self, done: int, total: int) -> None:

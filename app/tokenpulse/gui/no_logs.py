@@ -10,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from tokenpulse.presenters.first_run import Looked, no_logs_lines
+from tokenpulse.presenters.first_run import ADVICE, HEADLINE, Looked, no_logs_blocks
 
 WIDTH = 560
 
@@ -36,7 +37,7 @@ class NoLogsWindow(QWidget):
         root.addWidget(self.headline)
         self.folders = QLabel(objectName="no_logs_folders")
         self.folders.setTextFormat(Qt.TextFormat.PlainText)
-        self.folders.setWordWrap(True)
+        self.folders.setWordWrap(False)  # one folder per line; a long path widens the window instead
         self.folders.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # to copy a path
         root.addWidget(self.folders)
         self.advice = QLabel(objectName="no_logs_advice")
@@ -52,11 +53,14 @@ class NoLogsWindow(QWidget):
         root.addWidget(buttons)
 
     def set_looked(self, looked: list[Looked], home: Path) -> None:
-        lines = no_logs_lines(looked, home, Path.is_dir)  # a few stat calls, once: on the GUI thread is fine
-        self.headline.setText(lines[0])
-        self.folders.setText("\n".join(line.strip() for line in lines[1:-1]))
-        self.advice.setText(lines[-1])
-        self.adjustSize()
+        blocks = no_logs_blocks(looked, home, Path.is_dir)  # a few stat calls, once: on the GUI thread is fine
+        self.headline.setText(f"{HEADLINE} tokenpulse looked in:")
+        self.folders.setText("\n".join(f"{heading}:\n" + "\n".join(f"    {f}" for f in folders)
+                                       for heading, folders in blocks))
+        self.advice.setText(ADVICE)
+        # adjustSize() would cap the width at 2/3 of the screen and cut long paths: fit them up to the screen
+        screen = (self.screen() or QGuiApplication.primaryScreen()).availableGeometry().size()
+        self.resize(self.sizeHint().expandedTo(self.minimumSize()).boundedTo(screen))
 
     def _on_log_folders_clicked(self) -> None:
         self.hide()

@@ -53,14 +53,13 @@ def tilde(path: Path, home: Path) -> str:
         return str(path)
 
 
-def no_logs_lines(looked: list[Looked], home: Path, exists: Callable[[Path], bool]) -> list[str]:
-    """The empty state, one fact per line: a headline, every folder per agent, and how to point elsewhere."""
-    lines = [HEADLINE + " tokenpulse looked in:"]
+def no_logs_blocks(looked: list[Looked], home: Path, exists: Callable[[Path], bool]) -> list[tuple[str, list[str]]]:
+    """Per agent: a heading saying what chose its folders, and one line per folder saying whether it exists."""
     by_agent: dict[str, list[Looked]] = {}
     for item in looked:
         by_agent.setdefault(item.agent, []).append(item)
+    blocks = []
     for agent, items in by_agent.items():
-        folders = ", ".join(f"{tilde(i.folder, home)} ({'empty' if exists(i.folder) else 'missing'})" for i in items)
         first = items[0]
         if first.moved_by == SETTINGS_PLACE:
             why = f"chosen in {SETTINGS_PLACE}"
@@ -68,7 +67,20 @@ def no_logs_lines(looked: list[Looked], home: Path, exists: Callable[[Path], boo
             why = f"moved by {first.moved_by}"
         else:
             why = f"the default; {first.env_var} moves it"
-        lines.append(f"  {agent}: {folders} — {why}")
-    lines.append(f"To point tokenpulse elsewhere: {SETTINGS_PLACE} in the app, or set the variable named above"
-                 " before starting it; then run `tokenpulse scan` or restart the app.")
+        folders = [f"{tilde(i.folder, home)} ({'empty' if exists(i.folder) else 'missing'})" for i in items]
+        blocks.append((f"{agent} ({why})", folders))
+    return blocks
+
+
+ADVICE = (f"To point tokenpulse elsewhere: {SETTINGS_PLACE} in the app, or set the variable named above before"
+          " starting it; then run `tokenpulse scan` or restart the app.")
+
+
+def no_logs_lines(looked: list[Looked], home: Path, exists: Callable[[Path], bool]) -> list[str]:
+    """The empty state as text: a headline, each agent with its folders indented beneath, and the advice."""
+    lines = [HEADLINE + " tokenpulse looked in:"]
+    for heading, folders in no_logs_blocks(looked, home, exists):
+        lines.append(f"  {heading}:")
+        lines.extend(f"    {folder}" for folder in folders)
+    lines.append(ADVICE)
     return lines
