@@ -12,7 +12,7 @@ if TYPE_CHECKING:  # the modules themselves are imported where used: `status` mu
     import argparse
     from zoneinfo import ZoneInfo
 
-EXIT_OK, EXIT_USAGE, EXIT_STORE = 0, 2, 3
+EXIT_OK, EXIT_USAGE, EXIT_STORE, EXIT_DISPLAY = 0, 2, 3, 4
 REPORTS = ("daily", "weekly", "monthly", "sessions", "projects")
 
 
@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", help="keep the store and settings in this folder (like TOKENPULSE_HOME)")
     parser.add_argument("--no-tray", action="store_true", help="app: show the summary as a window, no tray icon")
     parser.add_argument("--background", action="store_true", help="app: start without showing any window")
+    parser.add_argument("--verbose", action="store_true",
+                        help="log what tokenpulse does, not only warnings (the app's log is in DATA_DIR/logs)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     scan = commands.add_parser("scan", help="read new log lines into the store and print a summary")
@@ -189,13 +191,15 @@ def _dispatch(args: argparse.Namespace) -> int:
     from tokenpulse.config.settings import SettingsError
     from tokenpulse.store.db import StoreError
 
+    if args.command is None:
+        return _run_app(resolve(args.data_dir), args)
+    if args.verbose:
+        from tokenpulse import app_log
+
+        app_log.setup(None, verbose=True)
     if args.command == "desktop":
         return _desktop(args.action)
     paths = resolve(args.data_dir)
-    if args.command is None:
-        from tokenpulse.gui.app import run_app
-
-        return run_app(paths, no_tray=args.no_tray, background=args.background)
     if args.command in ("backup", "restore", "forget"):
         from tokenpulse.cli import store_commands
 
@@ -228,6 +232,28 @@ def _dispatch(args: argparse.Namespace) -> int:
         return store_failed(paths.database, exc)
     finally:
         workspace.close()
+
+
+def _run_app(paths: object, args: argparse.Namespace) -> int:
+    """The tray app, once the log is set up and a window can be opened (else one line and EXIT_DISPLAY: Qt
+    itself would abort with a core dump)."""
+    from tokenpulse import app_log
+    from tokenpulse.config.paths import AppPaths
+    from tokenpulse.platform import display
+
+    assert isinstance(paths, AppPaths)
+    app_log.setup(paths.data_dir, verbose=args.verbose)
+    problem = display.problem()
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        app_log.to_file_only("ERROR", problem)
+        return EXIT_DISPLAY
+    from tokenpulse.gui.app import run_app
+
+    try:
+        return run_app(paths, no_tray=args.no_tray, background=args.background)
+    finally:
+        app_log.shutdown()
 
 
 def tell_notices(data_dir: object) -> None:
@@ -269,14 +295,33 @@ def _scan(workspace: object, as_json: bool) -> int:
 
     # problem lines name log files, whose names are the logs' own: escaped like every other name
     print(json_text(summary.to_dict()) if as_json else "\n".join(escape_controls(ln) for ln in summary.lines()))
+    if summary.files_seen == 0 and not as_json:
+        _say_where_we_looked(workspace)
     return EXIT_OK
+
+
+def _say_where_we_looked(workspace: object) -> None:
+    """No log file at all: name every folder looked in, and how to point tokenpulse elsewhere."""
+    import os
+    from pathlib import Path
+
+    from tokenpulse.presenters.first_run import looked_in, no_logs_lines
+    from tokenpulse.workspace import Workspace
+
+    assert isinstance(workspace, Workspace)
+    home = workspace.home or Path.home()
+    selected = {s.label for s in workspace.sources}
+    # the process environment, not the workspace's copy (which has the settings' folders merged in:
+    # looked_in tells those apart, as chosen in Settings)
+    looked = [item for item in looked_in(workspace.settings, os.environ, home) if item.agent in selected]
+    print("\n".join(no_logs_lines(looked, home, Path.is_dir)))
 
 
 def _desktop(action: str) -> int:
     from tokenpulse.platform.desktop_entry import DesktopEntryError, install, uninstall
 
     try:
-        changed = install() if action == "install" else uninstall()
+        changed = install() if action == "install" else uninstall()  # install finds this installation's launcher
     except DesktopEntryError as exc:
         print(f"tokenpulse: {exc}", file=sys.stderr)
         return EXIT_STORE

@@ -2,8 +2,9 @@
 
 A wheel cannot put files in `~/.local/share/applications` (its data files land under the venv prefix, which
 no desktop reads), so `tokenpulse desktop install` copies the shipped entry there with `Exec=` set to the
-absolute path of this installation's `tokenpulse`, and the icons into the user's hicolor theme. The .deb
-ships the same entry under /usr/share and does not need this. Qt-free.
+absolute path of this installation's own launcher, and the icons into the user's hicolor theme. The launcher
+is found from the running program, not from PATH: a venv's or pipx's `bin/tokenpulse` is often not on PATH.
+The .deb ships the same entry under /usr/share and does not need this. Qt-free.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import contextlib
 import os
 import shutil
 import sys
-from collections.abc import Mapping
+import sysconfig
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from tokenpulse.platform.autostart import quote_arg
@@ -36,18 +38,52 @@ def data_home(env: Mapping[str, str] | None = None, home: Path | None = None) ->
     return (home or Path.home()) / ".local" / "share"
 
 
+def _runnable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
+
+
+def own_launcher(*, argv0: str | None = None, executable: str | None = None, frozen: bool | None = None,
+                 which: Callable[[str], str | None] = shutil.which) -> list[str]:
+    """The command that starts *this* installation, found in this order:
+
+    a bundle's own executable; the `tokenpulse` script this process was started as; the script beside this
+    Python (a venv's or pipx's bin folder, not resolved through the python symlink); the scripts folder of
+    this Python's install scheme (pip --user); `tokenpulse` on PATH; else this Python with `-m tokenpulse`.
+    """
+    frozen = bool(getattr(sys, "frozen", False)) if frozen is None else frozen
+    executable = sys.executable if executable is None else executable
+    if frozen:
+        return [str(Path(executable).absolute())]
+    argv0 = (sys.argv[0] if sys.argv else "") if argv0 is None else argv0
+    candidates = []
+    if argv0 and Path(argv0).name == "tokenpulse":
+        candidates.append(Path(argv0))
+    if executable:
+        candidates.append(Path(executable).parent / "tokenpulse")
+    for scheme in (None, f"{os.name}_user"):
+        with contextlib.suppress(KeyError, ValueError):
+            folder = sysconfig.get_path("scripts", scheme) if scheme else sysconfig.get_path("scripts")
+            if folder:
+                candidates.append(Path(folder) / "tokenpulse")
+    for candidate in candidates:
+        if _runnable(candidate):
+            return [str(candidate.absolute())]
+    found = which("tokenpulse")
+    if found:
+        return [str(Path(found).absolute())]
+    if not executable:
+        raise DesktopEntryError("cannot tell how this tokenpulse was started; pass the launcher's path")
+    return [str(Path(executable).absolute()), "-m", "tokenpulse"]
+
+
 def default_exec_path() -> Path:
-    """The program a launcher should start: the bundle's own executable, else `tokenpulse` on PATH."""
-    if getattr(sys, "frozen", False):
-        return Path(sys.executable).resolve()
-    found = shutil.which("tokenpulse")
-    if not found:
-        raise DesktopEntryError("no `tokenpulse` on PATH; pass the executable's path")
-    return Path(found).absolute()
+    """The program a launcher should start (the first word of `own_launcher()`)."""
+    return Path(own_launcher()[0])
 
 
-def entry_text(exec_path: Path) -> str:
-    """The shipped launcher with Exec/TryExec pointing at `exec_path`."""
+def entry_text(command: Path | Sequence[str]) -> str:
+    """The shipped launcher with Exec/TryExec pointing at `command` (a path, or a program and its arguments)."""
+    words = [str(command)] if isinstance(command, Path) else [str(w) for w in command]
     template = resource_path("linux", DESKTOP_FILE)
     if not template.is_file():
         raise DesktopEntryError(f"the shipped launcher is missing: {template}")
@@ -55,9 +91,9 @@ def entry_text(exec_path: Path) -> str:
     for line in template.read_text(encoding="utf-8").splitlines():
         key = line.split("=", 1)[0]
         if key == "Exec":
-            line = f"Exec={quote_arg(str(exec_path))}"  # quoted as the spec asks
+            line = "Exec=" + " ".join(quote_arg(w) for w in words)  # quoted as the spec asks
         elif key == "TryExec":
-            line = f"TryExec={exec_path}"
+            line = f"TryExec={words[0]}"
         lines.append(line)
     return "\n".join(lines) + "\n"
 
@@ -87,10 +123,9 @@ def install(exec_path: str | os.PathLike[str] | None = None, *, env: Mapping[str
     """Write the launcher and icons under $XDG_DATA_HOME; returns the files written.
 
     Args:
-        exec_path: the program the launcher starts; default: the bundle's executable or
-            `shutil.which("tokenpulse")`. Made absolute.
+        exec_path: the program the launcher starts; default: `own_launcher()`. Made absolute.
     """
-    target = Path(exec_path).absolute() if exec_path is not None else default_exec_path()
+    target: Path | list[str] = Path(exec_path).absolute() if exec_path is not None else own_launcher()
     base = data_home(env, home)
     icons = _icon_files()
     if not icons:
