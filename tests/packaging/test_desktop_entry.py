@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tokenpulse.platform import desktop_entry
+from tokenpulse.platform import desktop_entry, launcher
 from tokenpulse.platform.desktop_entry import APP_ID, DesktopEntryError, install, uninstall
 
 REPO = Path(__file__).resolve().parents[2]
@@ -103,7 +103,7 @@ def test_the_launcher_is_this_installation_not_path(tmp_path: Path) -> None:
 
 
 def test_path_then_python_m_when_no_script_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(desktop_entry.sysconfig, "get_path", lambda *a: str(tmp_path / "no-scripts"))
+    monkeypatch.setattr(launcher.sysconfig, "get_path", lambda *a: str(tmp_path / "no-scripts"))
     python = str(tmp_path / "src-checkout" / "python3")
     on_path = _script(tmp_path / "my bin")
     assert desktop_entry.own_launcher(argv0="x", executable=python, frozen=False,

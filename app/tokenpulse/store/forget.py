@@ -27,7 +27,10 @@ if TYPE_CHECKING:
 # damaged copies moved aside, the damage mark and the recovery notice.
 _STORE_SUFFIXES = ("", "-wal", "-shm", "-journal", SETUP_LOCK_SUFFIX, ".pre-migration", ".damaged")
 _STORE_INFIXES = (".corrupt-", ".before-restore-", ".new-", ".pre-migration")
-_DATA_FILES = ("scan.lock", "app.lock", "recovery-notice.txt")
+# Everything else tokenpulse writes in the data folder: locks, the status facts the app keeps for `status`
+# (they name projects), notices and marks.
+_DATA_FILES = ("scan.lock", "app.lock", "recovery-notice.txt", "status.json", "no-tray-hint-shown")
+_LOG_FOLDER = "logs"  # the app's log (app_log.py): tokenpulse.log and its rotated copies
 
 
 class ForgetError(StoreError):
@@ -51,6 +54,13 @@ def forget_all(paths: AppPaths, *, force: bool = False) -> list[Path]:
             if (_is_store_file(entry) or entry in _DATA_FILES) and (path.is_file() or path.is_symlink()):
                 path.unlink(missing_ok=True)
                 removed.append(path)
+    logs = data / _LOG_FOLDER
+    if logs.is_dir() and not logs.is_symlink():
+        for entry in sorted(os.listdir(logs)):
+            if entry.startswith("tokenpulse.log"):
+                (logs / entry).unlink(missing_ok=True)
+                removed.append(logs / entry)
+        _rmdir_if_empty(logs)
     backups = paths.backups_dir
     if backups.is_dir() and not backups.is_symlink():
         from tokenpulse.store.backup import PREFIX
