@@ -36,6 +36,48 @@ class Reminders:
     daily_output_goal: int | None = None
 
 
+PROJECT_PATH_MODES = ("full", "folder", "hashed")  # how project paths are published to the sync folder
+DEVICE_CHOICES = ("this", "all")  # besides device names
+
+
+@dataclass(frozen=True, slots=True)
+class Sync:
+    """Several machines, one picture: this device's ledger shared through a folder the user already syncs."""
+
+    folder: str | None = None  # the synchronised folder (Syncthing, a NAS share, ...); None: not sharing
+    device_name: str | None = None  # None: the host name
+    project_paths: str = "folder"  # one of PROJECT_PATH_MODES: published as they are, folder name only, or hashed
+    # which devices reports and the app show: () = this device until a folder is set, then all; else "this",
+    # "all" or device names (remembered from the app's switch)
+    devices: tuple[str, ...] = ()
+    forgotten_devices: tuple[str, ...] = ()  # device ids the user removed: never read again
+
+    def __post_init__(self) -> None:
+        if self.project_paths not in PROJECT_PATH_MODES:
+            raise ValueError(f"sync.project_paths must be one of {', '.join(PROJECT_PATH_MODES)},"
+                             f" not {self.project_paths!r}")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Sync:
+        def names(key: str) -> tuple[str, ...]:
+            value = data.get(key, ())
+            if isinstance(value, str) or not isinstance(value, list | tuple):
+                raise ValueError(f"sync.{key} must be a list of names")
+            return tuple(str(v) for v in value)
+
+        unknown = set(data) - {"folder", "device_name", "project_paths", "devices", "forgotten_devices"}
+        if unknown:
+            raise ValueError(f"unknown sync setting {sorted(unknown)[0]!r}")
+        return cls(folder=str(data["folder"]) if data.get("folder") else None,
+                   device_name=str(data["device_name"]).strip() or None if data.get("device_name") else None,
+                   project_paths=str(data.get("project_paths", "folder")), devices=names("devices"),
+                   forgotten_devices=names("forgotten_devices"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"folder": self.folder, "device_name": self.device_name, "project_paths": self.project_paths,
+                "devices": list(self.devices), "forgotten_devices": list(self.forgotten_devices)}
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     timezone: str | None = None  # IANA name; None = the system's local zone
@@ -46,6 +88,7 @@ class Settings:
     start_at_login: bool = False
     # project folders the user asked to forget (`tokenpulse forget --project`): later scans leave them out
     forgotten_projects: tuple[str, ...] = ()
+    sync: Sync = field(default_factory=Sync)
     schema_version: int = SCHEMA_VERSION
 
 
@@ -73,6 +116,7 @@ def from_dict(data: dict[str, Any]) -> Settings:
     return Settings(timezone=data.get("timezone") or None, source_roots=roots, price_overrides=overrides,
                     reminders=reminders, start_at_login=bool(data.get("start_at_login", False)),
                     forgotten_projects=tuple(str(p) for p in data.get("forgotten_projects", ())),
+                    sync=Sync.from_dict(data.get("sync", {})),
                     schema_version=int(data.get("schema_version", SCHEMA_VERSION)))
 
 
@@ -80,6 +124,7 @@ def to_dict(settings: Settings) -> dict[str, Any]:
     data = asdict(settings)
     data["source_roots"] = {k: list(v) for k, v in settings.source_roots.items()}
     data["forgotten_projects"] = list(settings.forgotten_projects)
+    data["sync"] = settings.sync.to_dict()
     # TOML has no null: unset optional values are simply left out
     return _drop_none(data)
 

@@ -44,6 +44,7 @@ from tokenpulse.service.messages import (
     Stop,
     UnknownMessage,
 )
+from tokenpulse.service.sync_chores import SyncChores
 from tokenpulse.snapshot import LIVE_WINDOW_MS, ImportProgress, Snapshot, build, next_midnight_ms
 from tokenpulse.workspace import Workspace
 
@@ -73,6 +74,7 @@ class IngestWorker:
         self._quiet_s, self._max_batch_s = quiet_s, max_batch_s
         self._progress_every_s, self._snapshot_every_s = progress_every_s, snapshot_every_s
         self._chores = Housekeeping(self._clock, reminder_grace_ms, started_ms=self._clock.now_ms())
+        self._sync = SyncChores(self._clock)  # publish this device's ledger, read the others' (issue 14)
         self._queue: queue.Queue[object] = queue.Queue()
         self._interrupt = threading.Event()  # stop, pause or new settings: abandon a running backfill
         self._thread = threading.Thread(target=self._run, name="tokenpulse-ingest", daemon=True)
@@ -154,6 +156,7 @@ class IngestWorker:
             return
         self._chores.load_policy(self._ws)
         self._chores.list_backups(self._ws)
+        self._sync.open(self._ws)
         notice = self._chores.notice(self._ws)
         if notice:
             self._post(NoticeRaised(notice))
@@ -167,6 +170,7 @@ class IngestWorker:
         if self._watcher is not None:
             self._watcher.stop()
         self._chores.drop_status(self._ws)
+        self._sync.close()
         if self._ws is not None:
             self._ws.close()
             self._ws = None
@@ -205,6 +209,7 @@ class IngestWorker:
             self._ready = True
             self._absorb(summary)
             self._daily_backup()
+            self._sync.run_due(self._ready)
         except _Interrupted:
             pass
         finally:
@@ -234,6 +239,7 @@ class IngestWorker:
             files.update(self._files_under(folder))
         self._pending = set()
         self._scan_paths(files)
+        self._sync.run_due(self._ready)
         self._publish()
 
     def _files_under(self, folder: Path) -> Iterable[Path]:
@@ -311,6 +317,7 @@ class IngestWorker:
             self._scan_paths(set())
         if self._ready:
             self._daily_backup()  # a no-op unless the UTC day has turned since the last one
+        self._sync.run_due(self._ready)
         self._publish()
 
     def _next_timeout(self) -> float | None:
@@ -329,10 +336,13 @@ class IngestWorker:
         deadlines.append(next_utc_midnight(now))  # the daily backup is dated by UTC day
         if self._pending:
             deadlines.append(now + 5_000)
+        if (sync_due := self._sync.deadline()) is not None:
+            deadlines.append(sync_due)
         # at least a second: a clock sitting on a boundary must not turn this into a busy loop
         return max(1.0, (min(deadlines) - now) / 1000)
 
     def _absorb(self, summary: ScanSummary) -> None:
+        self._sync.note_scan(summary.calls_new)
         for message in summary.problems:
             self._problem(message)
 
@@ -349,11 +359,13 @@ class IngestWorker:
         else:
             snap = build(self._ws.conn, now, tz, context_threshold=settings.reminders.context_threshold,
                          fresh_chat_reminders=settings.reminders.fresh_chat)
+            snap = snap.with_state(everywhere=self._sync.everywhere(now, tz))
         watch_problems = self._watcher.problems if self._watcher is not None else []
         return snap.with_state(importing=self._progress, ready=self._ready, paused=self._paused,
                                snoozed_until_ms=self._chores.policy.snoozed_until_ms,
                                backups=self._chores.backups,
-                               problems=tuple(dict.fromkeys(self._problems + watch_problems)))
+                               problems=tuple(dict.fromkeys(self._problems + watch_problems
+                                                            + list(self._sync.problems))))
 
     def _publish(self, force: bool = False) -> None:
         snap = self._snapshot()
