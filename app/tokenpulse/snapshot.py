@@ -49,6 +49,7 @@ class DeviceLine:
     last_call_ms: int | None
     written_ms: int | None  # when the copy in use was written by its device (this device: when last published)
     problem: str | None = None
+    device_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -144,7 +144,8 @@ class SyncChores:
             self._view_problem = f"the other devices cannot be read: {exc}"
             self._scope = None
         counts = ledger_counts(ws.conn)
-        this = DeviceLine(labels[0], True, counts.calls, counts.last_call_ms, self._published_ms, self._publish_problem)
+        this = DeviceLine(labels[0], True, counts.calls, counts.last_call_ms, self._published_ms, self._publish_problem,
+                          own.id)
         self._lines = (this, *[_line(label, s) for label, s in zip(labels[1:], states)])
 
     def everywhere(self, now_ms: int, tz: ZoneInfo) -> Everywhere | None:
@@ -161,5 +162,6 @@ class SyncChores:
 def _line(label: str, state: DeviceState) -> DeviceLine:
     m = state.manifest
     if m is None:
-        return DeviceLine(label, False, 0, None, None, state.problem or "no usable copy yet")
-    return DeviceLine(label, False, m.counts.calls, m.counts.last_call_ms, m.written_ms, state.problem)
+        return DeviceLine(label, False, 0, None, None, state.problem or "no usable copy yet", state.device_id)
+    return DeviceLine(label, False, m.counts.calls, m.counts.last_call_ms, m.written_ms, state.problem,
+                      state.device_id)
