@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
@@ -70,7 +71,8 @@ class Device:
             last = usage(rng.randrange(100, 900), 50, rng.randrange(10, 400), 5)
             total = {key: total.get(key, 0) + last.get(key, 0) for key in last}
             rows.append(codex_tc(_iso(start + k * 60_000), total, last))
-        write_lines(codex_file(self.codex, name=f"rollout-2026-03-01T10-00-00-{self.name}-{self._n:04d}"), rows)
+        session = uuid.uuid5(uuid.NAMESPACE_URL, f"{self.name}/{self._n}")  # as Codex names its files
+        write_lines(codex_file(self.codex, name=f"rollout-2026-03-01T10-00-00-{session}"), rows)
 
     def scan(self) -> None:
         ws = self.workspace()

@@ -119,3 +119,16 @@ def test_the_socket_check_sees_a_socket_beyond_loopback() -> None:
         assert seen >= 2
         assert [b for b in bad if f":{wide.getsockname()[1]} " in b + " "] and not [
             b for b in bad if f":{narrow.getsockname()[1]} " in b + " "]
+
+
+def test_a_missing_syncthing_fails_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skipped on a developer's machine without Syncthing, but a failure where CI requires it."""
+    import shutil
+
+    monkeypatch.setattr(shutil, "which", lambda _name: None)
+    monkeypatch.setenv("TP_REQUIRE_SYNCTHING", "1")
+    with pytest.raises(pytest.fail.Exception, match="TP_REQUIRE_SYNCTHING=1"):
+        syncthing_or_skip()
+    monkeypatch.delenv("TP_REQUIRE_SYNCTHING")
+    with pytest.raises(pytest.skip.Exception):
+        syncthing_or_skip()
