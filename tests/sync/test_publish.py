@@ -128,3 +128,41 @@ def test_replaced_whole_never_in_place(tmp_path: Path, shared: Path, monkeypatch
     assert "full" in problem
     monkeypatch.undo()
     assert {p.name: p.read_bytes() for p in d.folder().iterdir()} == before
+
+
+def test_forget_all_deletes_what_syncing_keeps_and_what_this_device_published(
+        pair: tuple[Device, Device], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from helpers import cli_env, run_cli
+    from tokenpulse.config import settings as settings_io
+
+    a, b = pair
+    settings_io.save(a.settings, a.data / "settings.toml")
+    cli_env(monkeypatch, a.root, claude=a.claude, codex=a.codex, data=a.data)
+    mine, theirs = a.folder(), b.folder()
+    code, _out, err = run_cli(capsys, "forget", "--all", "--yes")
+    assert code == 0, err
+    assert not a.data.exists()  # nothing left: the id and the copies of other devices went too
+    assert not mine.exists()  # what this device published
+    assert sorted(p.name for p in theirs.iterdir()) == [LEDGER, MANIFEST]  # another device's files stay
+
+
+def test_forget_project_replaces_the_published_ledger(pair: tuple[Device, Device], monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from helpers import cli_env, run_cli
+    from tokenpulse.config import settings as settings_io
+
+    a, b = pair
+    settings_io.save(a.settings, a.data / "settings.toml")
+    cli_env(monkeypatch, a.root, claude=a.claude, codex=a.codex, data=a.data)
+    before = read_manifest(a.folder() / MANIFEST).counts.calls
+    code, out, err = run_cli(capsys, "forget", "--project", "/home/laptop/projects/p1", "--yes")
+    assert code == 0, err
+    assert "was replaced without it" in out
+    conn = _published(a)
+    try:
+        assert conn.execute("SELECT count(*) FROM chat_session WHERE project = 'p1'").fetchone() == (0,)
+        after = conn.execute("SELECT count(*) FROM api_call").fetchone()[0]
+    finally:
+        conn.close()
+    assert 0 < after < before and read_manifest(a.folder() / MANIFEST).counts.calls == after
+    assert b.sync(publish_too=False).pulled.devices[0].manifest.counts.calls == after

@@ -91,3 +91,19 @@ def test_sync_command_lists_each_device(pair: tuple[Device, Device], tmp_path: P
     assert code == 2 and "no sync folder is set" in err
     code, out, err = run_cli(capsys, "daily", "--json", "--no-scan", "--devices", "all")
     assert code == 0 and {r["device"] for r in json.loads(out)} == {"laptop", "workstation"}  # copies kept
+
+
+def test_syncing_opens_no_network_connection(tmp_path: Path, shared: Path) -> None:
+    """Publishing, reading the other devices and the all-devices report: files only, inet sockets blocked."""
+    from security.probes import audit, self_check_blocking
+
+    a, b = Device(tmp_path, "laptop", shared), Device(tmp_path, "workstation", shared)
+    a.add_calls(10, seed=41)
+    b.add_calls(10, seed=42)
+    with audit(block_inet=True) as rec:
+        self_check_blocking(rec)
+        for d in (a, b, a):
+            d.scan()
+            assert d.sync().publish_problem is None
+        assert {k[3] for k in per_day(a, ["all"])} == {"laptop", "workstation"}
+    assert rec.inet_attempts == []
