@@ -28,6 +28,7 @@ from tokenpulse.store.sync.identity import Device, IdentityError
 from tokenpulse.store.sync.inbox import DeviceState, pull
 from tokenpulse.store.sync.ledgers import LedgerSet, TooManyDevices, attach, open_reader, unique_labels
 from tokenpulse.store.sync.manifest import ledger_counts
+from tokenpulse.store.sync.publish import last_published_ms
 from tokenpulse.store.sync.scope import DeviceScope
 from tokenpulse.workspace import Workspace
 
@@ -144,8 +145,8 @@ class SyncChores:
             self._view_problem = f"the other devices cannot be read: {exc}"
             self._scope = None
         counts = ledger_counts(ws.conn)
-        this = DeviceLine(labels[0], True, counts.calls, counts.last_call_ms, self._published_ms, self._publish_problem,
-                          own.id)
+        this = DeviceLine(labels[0], True, counts.calls, counts.last_call_ms, last_published_ms(ws.paths.data_dir),
+                          self._publish_problem, own.id)
         self._lines = (this, *[_line(label, s) for label, s in zip(labels[1:], states)])
 
     def everywhere(self, now_ms: int, tz: ZoneInfo) -> Everywhere | None:

@@ -93,6 +93,14 @@ def publish(db_path: Path, sync_dir: Path, data_dir: Path, device: Device, *, pr
     return Published(manifest, target)
 
 
+def last_published_ms(data_dir: Path) -> int | None:
+    """When this device last published (by any of its processes), or None."""
+    try:
+        return int(json.loads((outgoing_folder(data_dir) / RECORD).read_text(encoding="utf-8"))["written_ms"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _prepare(db_path: Path, staged: Path, project_paths: str) -> Counts:
     """A cleaned standalone copy of the store at `staged`; returns its counts."""
     staged.unlink(missing_ok=True)
