@@ -90,3 +90,41 @@ def test_publishing_is_debounced(started) -> None:  # type: ignore[no-untyped-de
     worker.send(Refresh())
     time.sleep(2.5)  # no calls added since: nothing to publish, however long it waits
     assert _written(a) == clock.now_ms() - PUBLISH_EVERY_MS - 1000
+
+
+def test_folder_problems_show_until_they_go_away(tmp_path: Path, shared: Path) -> None:
+    """The app's chores (no thread): a missing folder is a problem while it lasts; the copies read before stay
+    in the all-machines picture; publishing resumes when the folder is back."""
+    from zoneinfo import ZoneInfo
+
+    from tokenpulse.service.sync_chores import SyncChores
+
+    clock = FakeClock(T0 + 8 * DAY_MS)
+    a, b = Device(tmp_path, "laptop", shared, clock), Device(tmp_path, "workstation", shared, clock)
+    a.add_calls(10, seed=61, days=8)
+    b.add_calls(10, seed=62, days=8)
+    for d in (a, b):
+        d.scan()
+        d.sync()
+    ws = a.workspace()
+    chores = SyncChores(clock)
+    try:
+        chores.open(ws)
+        chores.run_due(ready=True)
+        assert chores.problems == () and (a.folder() / MANIFEST).exists()
+        everywhere = chores.everywhere(clock.now_ms(), ZoneInfo("UTC"))
+        assert everywhere is not None and [line.label for line in everywhere.devices] == ["laptop", "workstation"]
+        shared.rename(tmp_path / "unmounted")
+        chores.note_scan(1)
+        clock.advance(PUBLISH_EVERY_MS / 1000 + 1)
+        chores.run_due(ready=True)
+        assert any("does not exist" in p for p in chores.problems), chores.problems
+        assert chores.everywhere(clock.now_ms(), ZoneInfo("UTC")) is not None  # the copy read before stays
+        (tmp_path / "unmounted").rename(shared)
+        clock.advance(PUBLISH_EVERY_MS / 1000 + 1)
+        chores.run_due(ready=True)
+        assert chores.problems == ()
+        assert _written(a) == clock.now_ms()
+    finally:
+        chores.close()
+        ws.close()
