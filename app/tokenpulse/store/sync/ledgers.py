@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from tokenpulse.store.errors import BUSY_TIMEOUT_MS
+from tokenpulse.store.sync.identity import ID_PATTERN
 from tokenpulse.store.sync.scope import DeviceScope, Member
 
 _ALIAS = "dev_"
@@ -78,7 +79,9 @@ def attach(conn: sqlite3.Connection, ledgers: LedgerSet) -> DeviceScope:
         if ledger.path is None:
             members.append(Member(ledger.label, "main"))
             continue
-        alias = _ALIAS + ledger.device_id  # the id is 16 hex digits (checked when the copy was taken)
+        if not ID_PATTERN.match(ledger.device_id):  # checked when the copy was taken; it names a schema here
+            raise ValueError(f"not a device id: {ledger.device_id!r}")
+        alias = _ALIAS + ledger.device_id
         conn.execute(f"ATTACH DATABASE ? AS {alias}", (uri(ledger.path, "mode=ro&immutable=1"),))
         members.append(Member(ledger.label, alias))
     return DeviceScope(tuple(members))
