@@ -1,4 +1,5 @@
-"""The immutable Snapshot the tray shows, built from the store: today, this week, 14 days of output, the live chat."""
+"""The immutable Snapshot the tray shows, built from the store: today, this week, 14 days of output, the live chat;
+and, when other devices share their ledgers, the same totals over every device (the live chat stays this one's)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from tokenpulse.insights.status_view import LIVE_MS as LIVE_WINDOW_MS  # a chat 
 from tokenpulse.insights.status_view import SKEW_MS
 from tokenpulse.store.localtime import day_start_ms
 from tokenpulse.store.queries import Filter, Totals, by_period, totals
+from tokenpulse.store.sync.ledgers import LedgerSet
+from tokenpulse.store.sync.scope import DeviceScope
 
 SPARK_DAYS = 14
 DEFAULT_CONTEXT_THRESHOLD = 100_000
@@ -38,6 +41,30 @@ class ImportProgress:
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceLine:
+    """One device of the all-machines picture, for the summary, the menu and `tokenpulse sync`."""
+
+    label: str
+    this: bool  # this device (its numbers come from the live store)
+    calls: int
+    last_call_ms: int | None
+    written_ms: int | None  # when the copy in use was written by its device (this device: when last published)
+    problem: str | None = None
+    device_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Everywhere:
+    """Today, this week and the sparkline summed over every device (this one included)."""
+
+    today: Totals
+    week: Totals
+    spark_output: tuple[int, ...]
+    devices: tuple[DeviceLine, ...]
+    ledgers: LedgerSet  # what the charts read for "all machines"
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     now_ms: int
     tz: str  # IANA key of the zone that defines "today" and "this week"
@@ -55,6 +82,7 @@ class Snapshot:
     snoozed_until_ms: int | None = None
     problems: tuple[str, ...] = ()
     backups: tuple[tuple[str, str], ...] = ()  # (label, path) of the store's backups, newest first
+    everywhere: Everywhere | None = None  # None: no other device shares its ledger
 
     @classmethod
     def empty(cls, now_ms: int, tz: ZoneInfo) -> Snapshot:
@@ -66,6 +94,13 @@ class Snapshot:
 
     def with_state(self, **changes: object) -> Snapshot:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+    def machines(self, every: bool) -> Snapshot:
+        """The picture of this machine, or of every machine (today, week and sparkline summed over devices)."""
+        if not every or self.everywhere is None:
+            return self
+        e = self.everywhere
+        return replace(self, today=e.today, week=e.week, spark_output=e.spark_output)
 
     @property
     def snoozed(self) -> bool:
@@ -87,26 +122,39 @@ def next_midnight_ms(now_ms: int, tz: ZoneInfo) -> int:
     return day_start_ms((local_day(now_ms, tz) + timedelta(days=1)).isoformat(), tz)
 
 
-def build(conn: sqlite3.Connection, now_ms: int, tz: ZoneInfo, *, context_threshold: int = DEFAULT_CONTEXT_THRESHOLD,
-          fresh_chat_reminders: bool = True) -> Snapshot:
-    """Read today, this week, the sparkline and the live chat; the worker adds its own state afterwards."""
+def _period_totals(conn: sqlite3.Connection, now_ms: int, tz: ZoneInfo, scope: DeviceScope | None
+                   ) -> tuple[Totals, Totals, tuple[str, ...], tuple[int, ...]]:
+    """(today, this week, the sparkline's days, output per day) over the devices of `scope`."""
     today = local_day(now_ms, tz)
     tomorrow_ms = day_start_ms((today + timedelta(days=1)).isoformat(), tz)
     monday = today - timedelta(days=today.weekday())
     first = today - timedelta(days=SPARK_DAYS - 1)
     days = tuple((first + timedelta(days=i)).isoformat() for i in range(SPARK_DAYS))
     per_day = dict.fromkeys(days, 0)
-    for label, _source, _model, t in by_period(conn, "day", tz, Filter(day_start_ms(days[0], tz), tomorrow_ms),
-                                               split_model=False):
-        if label in per_day:
-            per_day[label] += t.output_tokens
+    for row in by_period(conn, "day", tz, Filter(day_start_ms(days[0], tz), tomorrow_ms, devices=scope),
+                         split_model=False):
+        if row.period in per_day:
+            per_day[row.period] += row.totals.output_tokens
+    return (totals(conn, Filter(day_start_ms(today.isoformat(), tz), tomorrow_ms, devices=scope)),
+            totals(conn, Filter(day_start_ms(monday.isoformat(), tz), tomorrow_ms, devices=scope)),
+            days, tuple(per_day[d] for d in days))
+
+
+def build(conn: sqlite3.Connection, now_ms: int, tz: ZoneInfo, *, context_threshold: int = DEFAULT_CONTEXT_THRESHOLD,
+          fresh_chat_reminders: bool = True) -> Snapshot:
+    """Read today, this week, the sparkline and the live chat; the worker adds its own state afterwards."""
+    today, week, days, spark = _period_totals(conn, now_ms, tz, None)
     return Snapshot(
-        now_ms=now_ms, tz=tz.key, day=today.isoformat(),
-        today=totals(conn, Filter(day_start_ms(today.isoformat(), tz), tomorrow_ms)),
-        week=totals(conn, Filter(day_start_ms(monday.isoformat(), tz), tomorrow_ms)),
-        spark_days=days, spark_output=tuple(per_day[d] for d in days),
-        live=live_chat(conn, now_ms), context_threshold=context_threshold,
+        now_ms=now_ms, tz=tz.key, day=local_day(now_ms, tz).isoformat(), today=today, week=week,
+        spark_days=days, spark_output=spark, live=live_chat(conn, now_ms), context_threshold=context_threshold,
         fresh_chat_reminders=fresh_chat_reminders)
+
+
+def build_everywhere(conn: sqlite3.Connection, scope: DeviceScope, now_ms: int, tz: ZoneInfo,
+                     devices: tuple[DeviceLine, ...], ledgers: LedgerSet) -> Everywhere:
+    """The totals over every device of `scope` (attached to `conn`); live chats stay this device's own."""
+    today, week, _days, spark = _period_totals(conn, now_ms, tz, scope)
+    return Everywhere(today, week, spark, devices, ledgers)
 
 
 _EDGE = ("SELECT ts_ms, input + cache_write_5m + cache_write_1h + cache_read, cost_usd FROM api_call"

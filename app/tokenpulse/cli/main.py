@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from tokenpulse import __version__
+from tokenpulse.cli.errors import UsageError
 
 if TYPE_CHECKING:  # the modules themselves are imported where used: `status` must start in a few ms
     import argparse
@@ -14,10 +15,6 @@ if TYPE_CHECKING:  # the modules themselves are imported where used: `status` mu
 
 EXIT_OK, EXIT_USAGE, EXIT_STORE, EXIT_DISPLAY = 0, 2, 3, 4
 REPORTS = ("daily", "weekly", "monthly", "sessions", "projects")
-
-
-class UsageError(Exception):
-    """Bad arguments: printed as one line, exit code 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="one project folder's chats and calls (in the store and its backups); later scans"
                            " leave it out")
     forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    from tokenpulse.cli import sync_command
+
+    sync_command.add_commands(commands)
 
     for name in REPORTS:
         rep = commands.add_parser(name, help=f"{name} report (runs an incremental scan first)")
@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_source(rep)
         rep.add_argument("--json", action="store_true", help="print rows as JSON")
         rep.add_argument("--no-scan", action="store_true", help="report the store as it is, without scanning")
+        sync_command.add_devices_option(rep)
     from tokenpulse.cli.whatif import add_parser as add_whatif
 
     add_whatif(commands, _add_source)
@@ -204,6 +205,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from tokenpulse.cli import store_commands
 
         return store_commands.run(args, paths)
+    if args.command == "sync":
+        from tokenpulse.cli import sync_command
+
+        return sync_command.run(args, paths)
     sources = _sources(getattr(args, "source", None))
     try:
         from tokenpulse.workspace import Workspace
@@ -375,15 +380,17 @@ def _report(workspace: object, args: argparse.Namespace) -> int:
         elif summary.problems and not args.json:
             print(f"tokenpulse: {len(summary.problems)} problem(s) while scanning; run `tokenpulse scan` for"
                   " details", file=sys.stderr)
-    flt = Filter(since_ms=day_start_ms(since, tz) if since else None,
-                 until_ms=day_start_ms(next_day(until), tz) if until else None,
-                 sources=[s.name for s in workspace.sources])
-    conn = workspace.conn
-    if args.command in ("daily", "weekly", "monthly"):
-        period = {"daily": "day", "weekly": "week", "monthly": "month"}[args.command]
-        print(reports.period_report(conn, period, tz, flt, args.json))
-    elif args.command == "sessions":
-        print(reports.sessions_report(conn, tz, flt, args.json))
-    else:
-        print(reports.projects_report(conn, flt, args.json))
+    from tokenpulse.cli.sync_command import report_devices
+
+    with report_devices(workspace, args.devices, look=not args.no_scan) as (conn, devices):
+        flt = Filter(since_ms=day_start_ms(since, tz) if since else None,
+                     until_ms=day_start_ms(next_day(until), tz) if until else None,
+                     sources=[s.name for s in workspace.sources], devices=devices)
+        if args.command in ("daily", "weekly", "monthly"):
+            period = {"daily": "day", "weekly": "week", "monthly": "month"}[args.command]
+            print(reports.period_report(conn, period, tz, flt, args.json))
+        elif args.command == "sessions":
+            print(reports.sessions_report(conn, tz, flt, args.json))
+        else:
+            print(reports.projects_report(conn, flt, args.json))
     return EXIT_OK

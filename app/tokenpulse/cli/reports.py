@@ -42,17 +42,28 @@ def _unpriced_note(conn: sqlite3.Connection, flt: Filter) -> str:
             " (add a price override in settings.toml).")
 
 
+def _device(flt: Filter, device: str) -> dict[str, str]:
+    """The `device` field of a JSON row: only when the report covers more than one device."""
+    return {"device": device} if flt.scope.labelled else {}
+
+
+def _device_cells(flt: Filter, device: str) -> list[str]:
+    return [device] if flt.scope.labelled else []
+
+
 def period_report(conn: sqlite3.Connection, period: str, tz: ZoneInfo, flt: Filter, as_json: bool) -> str:
     rows = queries.by_period(conn, period, tz, flt)
     key = _PERIOD_KEY[period]
     if as_json:
-        return json_text([{key: p, "source": s, "model": m, **t.as_dict()} for p, s, m, t in rows])
+        return json_text([{key: r.period, **_device(flt, r.device), "source": r.source, "model": r.model,
+                           **r.totals.as_dict()} for r in rows])
     if not rows:
         return "No usage recorded in this range."
-    table = [[p, s, m, *_token_cells(t)] for p, s, m, t in rows]
-    footer = ["Total", "", "", *_token_cells(_sum([t for *_, t in rows]))]
-    head = [key.capitalize(), "Source", "Model", *_TOKEN_HEADERS]
-    return render(head, table, [False] * 3 + [True] * 6, footer) + _unpriced_note(conn, flt)
+    extra = _device_cells(flt, "Device")
+    table = [[r.period, *_device_cells(flt, r.device), r.source, r.model, *_token_cells(r.totals)] for r in rows]
+    footer = ["Total", *["" for _ in extra], "", "", *_token_cells(_sum([r.totals for r in rows]))]
+    head = [key.capitalize(), *extra, "Source", "Model", *_TOKEN_HEADERS]
+    return render(head, table, [False] * (3 + len(extra)) + [True] * 6, footer) + _unpriced_note(conn, flt)
 
 
 def _local(ts_ms: int, tz: ZoneInfo) -> str:
@@ -63,27 +74,33 @@ def sessions_report(conn: sqlite3.Connection, tz: ZoneInfo, flt: Filter, as_json
     rows = queries.sessions(conn, flt)
     if as_json:
         return json_text([{
-            "source": r.source, "session": r.session_key, "parent_session": r.parent_key, "project": r.project,
+            **_device(flt, r.device), "source": r.source, "session": r.session_key, "parent_session": r.parent_key,
+            "project": r.project,
             "first_call": _local(r.first_ms, tz), "last_call": _local(r.last_ms, tz),
             "models": r.models.split(",") if r.models else [], **r.totals.as_dict()} for r in rows])
     if not rows:
         return "No usage recorded in this range."
-    table = [[_local(r.last_ms, tz), r.source, _short(r.session_key, 24), _short(r.project or "", 40),
-              *_token_cells(r.totals)] for r in rows]
-    footer = ["Total", "", "", "", *_token_cells(_sum([r.totals for r in rows]))]
-    head = ["Last call", "Source", "Session", "Project", *_TOKEN_HEADERS]
-    return render(head, table, [False] * 4 + [True] * 6, footer) + _unpriced_note(conn, flt)
+    extra = _device_cells(flt, "Device")
+    table = [[_local(r.last_ms, tz), *_device_cells(flt, r.device), r.source, _short(r.session_key, 24),
+              _short(r.project or "", 40), *_token_cells(r.totals)] for r in rows]
+    footer = ["Total", *["" for _ in extra], "", "", "", *_token_cells(_sum([r.totals for r in rows]))]
+    head = ["Last call", *extra, "Source", "Session", "Project", *_TOKEN_HEADERS]
+    return render(head, table, [False] * (4 + len(extra)) + [True] * 6, footer) + _unpriced_note(conn, flt)
 
 
 def projects_report(conn: sqlite3.Connection, flt: Filter, as_json: bool) -> str:
     rows = queries.projects(conn, flt)
     if as_json:
-        return json_text([{"project": p or None, **t.as_dict()} for p, t in rows])
+        return json_text([{"project": r.project or None, **_device(flt, r.device), **r.totals.as_dict()}
+                          for r in rows])
     if not rows:
         return "No usage recorded in this range."
-    table = [[_short(p or "(unknown)", 60), *_token_cells(t)] for p, t in rows]
-    footer = ["Total", *_token_cells(_sum([t for _, t in rows]))]
-    return render(["Project", *_TOKEN_HEADERS], table, [False] + [True] * 6, footer) + _unpriced_note(conn, flt)
+    extra = _device_cells(flt, "Device")
+    table = [[_short(r.project or "(unknown)", 60), *_device_cells(flt, r.device), *_token_cells(r.totals)]
+             for r in rows]
+    footer = ["Total", *["" for _ in extra], *_token_cells(_sum([r.totals for r in rows]))]
+    return render(["Project", *extra, *_TOKEN_HEADERS], table, [False] * (1 + len(extra)) + [True] * 6,
+                  footer) + _unpriced_note(conn, flt)
 
 
 def _short(text: str, width: int) -> str:

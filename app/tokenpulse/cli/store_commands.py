@@ -121,9 +121,14 @@ def _confirm(question: str) -> bool:
 
 
 def _forget_all(paths: AppPaths) -> int:
+    from tokenpulse.config import settings as settings_io
     from tokenpulse.store.forget import forget_all
 
-    removed = forget_all(paths)
+    try:
+        folder = settings_io.load(paths.settings_file).sync.folder
+    except settings_io.SettingsError:
+        folder = None
+    removed = forget_all(paths, sync_folder=Path(folder) if folder else None)
     print(f"deleted {len(removed)} file(s)" + "".join(f"\n  {p}" for p in removed))
     return EXIT_OK
 
@@ -162,4 +167,24 @@ def _forget_project(paths: AppPaths, folder: str, settings: Settings) -> int:
     in_backups = forget_project_in_backups(paths.backups_dir, folder)
     print(f"forgot {deleted:,} call(s) of {folder} in the store and {in_backups:,} in its backups;"
           " later scans leave this folder out (settings: forgotten_projects)")
+    if settings.sync.folder:
+        _republish(paths, settings)
     return EXIT_OK
+
+
+def _republish(paths: AppPaths, settings: Settings) -> None:
+    """The ledger this device published still holds the project: replace it now (other machines then drop it
+    at their next look)."""
+    from tokenpulse.service.sync import device, publish_ledger
+    from tokenpulse.workspace import Workspace
+
+    ws = Workspace(paths, settings=settings)
+    try:
+        done, problem = publish_ledger(ws, device(ws), Path(ws.settings.sync.folder or ""), _now_ms())
+    finally:
+        ws.close()
+    if done is not None:
+        print(f"the ledger this device publishes in {done.folder} was replaced without it")
+    else:
+        print(f"tokenpulse: the ledger published in the sync folder still holds it: {problem}; run"
+              " `tokenpulse sync` once the folder is back", file=sys.stderr)

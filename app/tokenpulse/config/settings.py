@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 from msgspec import Meta
@@ -94,6 +94,28 @@ class Reminders(Table, frozen=True, forbid_unknown_fields=True):
             raise ValueError("quiet hours need both quiet_start and quiet_end (or neither)")
 
 
+PROJECT_PATH_MODES = ("full", "folder", "hashed")  # how project paths are published to the sync folder
+DEVICE_CHOICES = ("this", "all")  # besides device names
+DeviceChoice = Annotated[str, Meta(min_length=1, max_length=128, description="this, all or a device name")]
+DeviceId = Annotated[str, Meta(min_length=1, max_length=128, description="a device id")]
+SyncFolder = Annotated[str, Meta(max_length=4096, pattern=r"\A(~|/)[^\x00]*\Z",
+                                 description="an absolute folder (or one under ~)")]
+
+
+class Sync(Table, frozen=True, forbid_unknown_fields=True):
+    """`[sync]`: several machines, one picture: this device's ledger shared through a folder the user already
+    syncs."""
+
+    folder: SyncFolder | None = None  # the synchronised folder (Syncthing, a NAS share, ...); None: not sharing
+    device_name: Annotated[str, Meta(min_length=1, max_length=128, description="a device name")] | None = None
+    # published as they are, as the folder name only, or hashed
+    project_paths: Literal["full", "folder", "hashed"] = "folder"
+    # which devices reports and the app show: () = this device until a folder is set, then all; else "this",
+    # "all" or device names (remembered from the app's switch)
+    devices: Annotated[tuple[DeviceChoice, ...], Meta(description="a list of devices")] = ()
+    forgotten_devices: Annotated[tuple[DeviceId, ...], Meta(description="a list of device ids")] = ()  # never read
+
+
 class Settings(Table, frozen=True, forbid_unknown_fields=True):
     """The whole file: top-level keys, and one field per section."""
 
@@ -111,6 +133,7 @@ class Settings(Table, frozen=True, forbid_unknown_fields=True):
     forgotten_projects: Annotated[tuple[AbsoluteFolder, ...], Meta(description="a list of folders")] = ()
     # e-mail addresses whose commits are yours besides git's user.email (say, a work address, GitHub's noreply)
     git_emails: Annotated[tuple[EmailAddress, ...], Meta(description="a list of e-mail addresses")] = ()
+    sync: Sync = msgspec.field(default_factory=Sync)
     schema_version: Annotated[int, Meta(ge=1, le=1_000, description="a settings format version")] = SCHEMA_VERSION
 
     def __post_init__(self) -> None:

@@ -154,6 +154,8 @@ class TokenpulseApp(QObject):
             # not one of ours: the summary becomes a small normal window there (closing it only hides it)
             self.popup.setWindowFlags(Qt.WindowType.Window)
             self.popup.setWindowTitle("tokenpulse")
+        self.popup.device_switch.set_every(self._every_machine())
+        self.popup.sig_devices_chosen.connect(self._on_devices_chosen)
         self.bridge.sig_snapshot_changed.connect(self.popup.update_snapshot)
         self.bridge.sig_error_raised.connect(self._on_bridge_error_raised)
         self.popup.sig_charts_requested.connect(self._on_charts_requested)
@@ -354,6 +356,8 @@ class TokenpulseApp(QObject):
             from tokenpulse.gui.charts.window import ChartsWindow
 
             self.charts = ChartsWindow(self.paths.database, self.settings, self.clock)
+            self.charts.sig_devices_chosen.connect(self._on_devices_chosen)
+            self._follow_devices(self.bridge.latest)
         if session_id is not None:
             self.charts.show_session(session_id)
         else:
@@ -362,8 +366,34 @@ class TokenpulseApp(QObject):
             self.charts.activateWindow()
         return self.charts
 
+    def _every_machine(self) -> bool:
+        """What the machines switches show: the remembered choice (all once a sync folder is set)."""
+        from tokenpulse.service.sync import choice
+
+        return choice(self.settings) != ("this",)
+
+    def _follow_devices(self, snap: Snapshot) -> None:
+        if self.charts is not None:
+            self.charts.set_ledgers(snap.everywhere.ledgers if snap.everywhere else None, self._every_machine())
+
+    @Slot(bool)
+    def _on_devices_chosen(self, every: bool) -> None:
+        """A machines switch was flipped: the other one follows, and the choice is remembered (the settings file
+        only: the worker keeps both pictures, so nothing has to be re-read)."""
+        self.popup.device_switch.set_every(every)
+        devices = ("all",) if every else ("this",)
+        sync = settings_io.with_changes(self.settings.sync, devices=devices)
+        new = settings_io.with_changes(self.settings, sync=sync)
+        try:
+            settings_io.save(new, self.paths.settings_file)
+        except OSError as exc:
+            self._on_bridge_error_raised(f"settings not saved: {exc}")
+        self.settings = new
+        self._follow_devices(self.bridge.latest)
+
     @Slot(object)
     def _on_bridge_snapshot_changed(self, _snap: Snapshot) -> None:
+        self._follow_devices(_snap)
         if self.charts is None:
             return
         if self.charts.isVisible():
@@ -410,8 +440,13 @@ class TokenpulseApp(QObject):
         sources = registry.all_sources()
         home = self.home or Path.home()
         defaults = {s.name: s.roots(self.env, home) for s in sources}  # what an empty list in settings means
+        from tokenpulse.gui.sync_page import SyncPage
+        from tokenpulse.store.sync.identity import host_name
+
+        snap = self.bridge.latest
+        devices = snap.everywhere.devices if snap.everywhere else ()
         self._dialog = SettingsDialog(self.settings, sources, defaults, self.autostart.enabled,
-                                      zone(None).key)
+                                      zone(None).key, SyncPage(self.settings.sync, devices, host_name(), snap.now_ms))
         self._dialog.sig_settings_saved.connect(self.save_settings)
         self._dialog.show()
 
@@ -426,6 +461,7 @@ class TokenpulseApp(QObject):
             self._on_bridge_error_raised(f"settings not saved: {exc}")
             return
         self.settings = new
+        self.popup.device_switch.set_every(self._every_machine())  # a sync folder set: all machines by default
         self.bridge.send(ApplySettings(new))
         if self.charts is not None:
             self.charts.apply_settings(new)

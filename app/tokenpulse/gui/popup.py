@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tokenpulse.gui.device_switch import DeviceList, DeviceSwitch
 from tokenpulse.gui.text_fit import wrap_to_width
 from tokenpulse.presenters import text
 from tokenpulse.presenters.numbers import compact
@@ -84,6 +85,7 @@ class SummaryPopup(QFrame):
     sig_pause_toggled = Signal(bool)
     sig_quit_requested = Signal()
     sig_reminder_action = Signal(str)  # an action id of the reminder shown here
+    sig_devices_chosen = Signal(bool)  # the machines switch: True for all machines
 
     def __init__(self, window_mode: bool = False, notice: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -94,6 +96,7 @@ class SummaryPopup(QFrame):
             self.setWindowFlags(Qt.WindowType.Popup | Qt.WindowType.FramelessWindowHint)
             self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setObjectName("summary")
+        self._latest: Snapshot | None = None
         self.setFixedWidth(WIDTH)
         root = QVBoxLayout(self)
         root.setContentsMargins(12, 10, 12, 10)
@@ -102,6 +105,9 @@ class SummaryPopup(QFrame):
             label = _plain(QLabel(objectName="notice"))
             label.setText(_wrap(notice, label))
             root.addWidget(label)
+        self.device_switch = DeviceSwitch()  # shown once another device shares its ledger
+        self.device_switch.sig_changed.connect(self._on_device_switch_changed)
+        root.addWidget(self.device_switch)
         root.addWidget(self._bold(QLabel("Tokens by type")))
         root.addLayout(self._table())
         hint = QLabel("Output is the work; the rest is what the model was fed.")
@@ -113,6 +119,8 @@ class SummaryPopup(QFrame):
         self.spark = Sparkline()
         root.addWidget(self.spark_caption)
         root.addWidget(self.spark)
+        self.device_list = DeviceList()
+        root.addWidget(self.device_list)
         root.addWidget(self._live_block())
         root.addWidget(self._reminder_block())
         self.state = _plain(QLabel(objectName="state"))
@@ -228,8 +236,19 @@ class SummaryPopup(QFrame):
             row.addWidget(quit_)
         return rows
 
+    def _on_device_switch_changed(self, every: bool) -> None:
+        if self._latest is not None:
+            self.update_snapshot(self._latest)
+        self.sig_devices_chosen.emit(every)
+
     @Slot(object)
     def update_snapshot(self, snap: Snapshot) -> None:
+        self._latest = snap
+        self.device_switch.setVisible(snap.everywhere is not None)
+        every = self.device_switch.every and snap.everywhere is not None
+        self.device_list.show_snapshot(snap if every else snap.with_state(everywhere=None),
+                                       lambda line: _wrap(line, self.device_list.label))
+        snap = snap.machines(every)  # the live chat, reminders and state stay this machine's
         for r, key in zip(text.summary_rows(snap), [k for k, _ in text.TOKEN_TYPES] + ["cost"]):
             self.cells[(key, "today")].setText(r.today)
             self.cells[(key, "week")].setText(r.week)

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from tokenpulse.config.settings import PriceOverride, Reminders, Settings, SettingsError, bounds, with_changes
+from tokenpulse.gui.sync_page import SyncPage
 from tokenpulse.sources.base import Source
 
 PRICE_COLUMNS = ("Model", "Input", "Output", "Cache read", "Cache write 5m", "Cache write 1h")
@@ -48,7 +49,8 @@ class SettingsDialog(QDialog):
     sig_settings_saved = Signal(object)  # Settings
 
     def __init__(self, settings: Settings, sources: list[Source], default_roots: Mapping[str, list[Path]],
-                 autostart_on: bool, local_zone: str, parent: QWidget | None = None) -> None:
+                 autostart_on: bool, local_zone: str, sync_page: SyncPage | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("tokenpulse settings")
         self._base = settings
@@ -59,6 +61,9 @@ class SettingsDialog(QDialog):
         tabs.addTab(folders, "Log folders")
         tabs.addTab(self._prices(settings), "Prices")
         tabs.addTab(self._reminders(settings.reminders), "Reminders")
+        self.sync_page = sync_page
+        if sync_page is not None:
+            tabs.addTab(sync_page, "Devices")
         self.error = QLabel(objectName="error", wordWrap=True)
         self.error.setStyleSheet("color: #c62828;")
         self.error.hide()
@@ -195,7 +200,8 @@ class SettingsDialog(QDialog):
             return with_changes(self._base, timezone=_typed_zone(self.zone.currentText()),
                                 source_roots={k: v for k, v in roots.items() if v},
                                 price_overrides=self._read_prices(), reminders=self._read_reminders(),
-                                start_at_login=self.start_at_login.isChecked())
+                                start_at_login=self.start_at_login.isChecked(),
+                                sync=self.sync_page.read() if self.sync_page is not None else self._base.sync)
         except SettingsError as exc:
             raise ValueError(exc.problem) from None
 

@@ -1,8 +1,9 @@
 """What the range views show, read from the rollups (Qt-free): zero-filled local days, the token mix, rhythm.
 
 Every builder takes a connection (the charts pass a read-only one on a worker thread) and returns plain
-lists. Tokens stay split by type everywhere: output is the work; input, cache write and cache read are
-what the model was fed. The chats and projects listings live in insights.chart_chats.
+lists; given a device scope (store.sync.scope) it sums every device's rollups, each read in its own ledger.
+Tokens stay split by type everywhere: output is the work; input, cache write and cache read are what the model
+was fed. The chats and projects listings live in insights.chart_chats.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tokenpulse.store.localtime import day_start_ms, offset_spans
+from tokenpulse.store.sync.scope import THIS_DEVICE, DeviceScope
 
 RANGES = {"7d": 7, "30d": 30, "90d": 90, "1y": 365, "all": None}
 _DAY_MS, _HOUR_MS = 86_400_000, 3_600_000
@@ -82,9 +84,12 @@ def local_date(ts_ms: int, tz: ZoneInfo) -> date:
     return datetime.fromtimestamp(ts_ms / 1000, tz=UTC).astimezone(tz).date()
 
 
-def data_days(conn: sqlite3.Connection, tz: ZoneInfo) -> tuple[date, date] | None:
-    row = conn.execute("SELECT min(bucket_ms), max(bucket_ms) FROM usage_rollup").fetchone()
-    return None if row[0] is None else (local_date(row[0], tz), local_date(row[1], tz))
+def data_days(conn: sqlite3.Connection, tz: ZoneInfo, scope: DeviceScope | None = None) -> tuple[date, date] | None:
+    found = [row for row in (conn.execute(f"SELECT min(bucket_ms), max(bucket_ms) FROM {schema}.usage_rollup")
+                             .fetchone() for schema in (scope or THIS_DEVICE).schemas) if row[0] is not None]
+    if not found:
+        return None
+    return local_date(min(r[0] for r in found), tz), local_date(max(r[1] for r in found), tz)
 
 
 def preset_range(key: str, today: date, first_data_day: date | None) -> DayRange:
@@ -147,7 +152,8 @@ class Daily:
     totals: list[Sums]
     agents: list[str] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
-    output_by: dict[str, dict[str, list[int]]] = field(default_factory=dict)  # "agent"/"model" -> key -> days
+    # "agent"/"model" (and "device" when several devices are read) -> key -> days
+    output_by: dict[str, dict[str, list[int]]] = field(default_factory=dict)
     cost_by: dict[str, dict[str, list[float | None]]] = field(default_factory=dict)
 
     def index(self, day: str) -> int:
@@ -155,52 +161,56 @@ class Daily:
 
 
 def _grouped(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange, keys: tuple[str, str], cols: str,
-             group: tuple[str, str]) -> list[tuple[Any, ...]]:
+             group: tuple[str, str], schema: str = "main") -> list[tuple[Any, ...]]:
     """Rows of `keys` + `cols` grouped by `group`, over the range's local days and hours.
 
     `keys` and `group` come in two spellings: (over usage_local_hour, with its local_day and hour columns;
     over quarter-hours, with `d` and `h`, the local day and hour of each). usage_local_hour is read when it is
     kept in `tz` (a few rows per hour); otherwise usage_rollup's quarter-hours are summed span by span of
-    constant UTC offset (exact for any whole- or quarter-hour zone, slower).
+    constant UTC offset (exact for any whole- or quarter-hour zone, slower). `schema` names the device's ledger
+    on the connection (another device's keeps its local hours in its own zone, often the same).
     """
-    if _local_ready(conn, tz):
+    if _local_ready(conn, tz, schema):
         first, last = (rng.first - _EPOCH).days, (rng.last - _EPOCH).days
-        return conn.execute(f"SELECT {keys[0]}, {cols} FROM usage_local_hour WHERE local_day BETWEEN ? AND ?"
+        return conn.execute(f"SELECT {keys[0]}, {cols} FROM {schema}.usage_local_hour WHERE local_day BETWEEN ? AND ?"
                             f" GROUP BY {group[0]}", (first, last)).fetchall()
     rows: list[tuple[Any, ...]] = []
     for a, b, off in _spans(tz, *rng.window_ms(tz)):
         rows += conn.execute(
             f"SELECT {keys[1]}, {cols} FROM (SELECT (bucket_ms + {off}) / {_DAY_MS} AS d,"
-            f" ((bucket_ms + {off}) % {_DAY_MS}) / {_HOUR_MS} AS h, * FROM usage_rollup"
+            f" ((bucket_ms + {off}) % {_DAY_MS}) / {_HOUR_MS} AS h, * FROM {schema}.usage_rollup"
             f" WHERE bucket_ms >= ? AND bucket_ms < ?) GROUP BY {group[1]}", (a, b)).fetchall()
     return rows
 
 
-def _local_ready(conn: sqlite3.Connection, tz: ZoneInfo) -> bool:
-    row = conn.execute("SELECT zone FROM usage_local_hour LIMIT 1").fetchone()
+def _local_ready(conn: sqlite3.Connection, tz: ZoneInfo, schema: str = "main") -> bool:
+    row = conn.execute(f"SELECT zone FROM {schema}.usage_local_hour LIMIT 1").fetchone()
     if row is None:  # empty: right only if there is nothing to sum
-        return not conn.execute("SELECT EXISTS (SELECT 1 FROM usage_rollup)").fetchone()[0]
+        return not conn.execute(f"SELECT EXISTS (SELECT 1 FROM {schema}.usage_rollup)").fetchone()[0]
     return bool(row[0] == tz.key)
 
 
-def daily(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> Daily:
+def daily(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange, scope: DeviceScope | None = None) -> Daily:
     days = rng.days()
     pos = {d: i for i, d in enumerate(days)}
     out = Daily(days, [Sums() for _ in days])
-    per: dict[str, dict[str, list[int]]] = {"agent": {}, "model": {}}
-    cost: dict[str, dict[str, list[float | None]]] = {"agent": {}, "model": {}}
-    for d, source, model, *sums in _grouped(conn, tz, rng, ("local_day, source, model", "d, source, model"),
-                                            _SUMS, ("local_day, source, model", "d, source, model")):
-        i = pos.get(_epoch_day(d))
-        if i is None:
-            continue
-        out.totals[i].add_row(tuple(sums))
-        for split, key in (("agent", source), ("model", model)):
-            series = per[split].setdefault(key, [0] * len(days))
-            series[i] += sums[4] or 0
-            costs = cost[split].setdefault(key, [None] * len(days))
-            costs[i] = add_known(costs[i], sums[6])
-    for split in ("agent", "model"):
+    scope = scope or THIS_DEVICE
+    splits = ("agent", "model", "device") if scope.labelled else ("agent", "model")
+    per: dict[str, dict[str, list[int]]] = {split: {} for split in splits}
+    cost: dict[str, dict[str, list[float | None]]] = {split: {} for split in splits}
+    for member in scope.members:
+        for d, source, model, *sums in _grouped(conn, tz, rng, ("local_day, source, model", "d, source, model"),
+                                                _SUMS, ("local_day, source, model", "d, source, model"), member.schema):
+            i = pos.get(_epoch_day(d))
+            if i is None:
+                continue
+            out.totals[i].add_row(tuple(sums))
+            for split, key in (("agent", source), ("model", model), ("device", member.label))[:len(splits)]:
+                series = per[split].setdefault(key, [0] * len(days))
+                series[i] += sums[4] or 0
+                costs = cost[split].setdefault(key, [None] * len(days))
+                costs[i] = add_known(costs[i], sums[6])
+    for split in splits:
         order = sorted(per[split], key=lambda k: (-sum(per[split][k]), k))
         out.output_by[split] = {k: per[split][k] for k in order}
         out.cost_by[split] = {k: cost[split][k] for k in order}
@@ -249,12 +259,13 @@ class Rhythm:
                 [[WEEKDAYS[w], *self.output[w]] for w in range(7)])
 
 
-def rhythm(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> Rhythm:
+def rhythm(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange, scope: DeviceScope | None = None) -> Rhythm:
     out = [[0] * 24 for _ in range(7)]
     calls = [[0] * 24 for _ in range(7)]
     # epoch day 0 was a Thursday: +3 makes Monday 0
-    for wd, hour, o, n in _grouped(conn, tz, rng, ("(local_day + 3) % 7 AS w, hour", "(d + 3) % 7 AS w, h"),
-                                   "sum(output), sum(calls)", ("w, hour", "w, h")):
-        out[wd][hour] += o or 0
-        calls[wd][hour] += n or 0
+    for schema in (scope or THIS_DEVICE).schemas:
+        for wd, hour, o, n in _grouped(conn, tz, rng, ("(local_day + 3) % 7 AS w, hour", "(d + 3) % 7 AS w, h"),
+                                       "sum(output), sum(calls)", ("w, hour", "w, h"), schema):
+            out[wd][hour] += o or 0
+            calls[wd][hour] += n or 0
     return Rhythm(out, calls)

@@ -46,6 +46,7 @@ from tokenpulse.service.messages import (
     UnknownMessage,
 )
 from tokenpulse.service.recording import RECORDING_ERRORS, Recording, store_identity
+from tokenpulse.service.sync_chores import SyncChores
 from tokenpulse.snapshot import ImportProgress, Snapshot, build
 from tokenpulse.workspace import Workspace
 
@@ -71,6 +72,7 @@ class IngestWorker:
         self._quiet_s, self._max_batch_s = quiet_s, max_batch_s
         self._progress_every_s, self._snapshot_every_s = progress_every_s, snapshot_every_s
         self._chores = Housekeeping(self._clock, reminder_grace_ms, started_ms=self._clock.now_ms())
+        self._sync = SyncChores(self._clock)  # publish this device's ledger, read the others' (issue 14)
         self._queue: queue.Queue[object] = queue.Queue()
         self._interrupt = threading.Event()  # stop, pause or new settings: abandon a running backfill
         self._thread = threading.Thread(target=self._run, name="tokenpulse-ingest", daemon=True)
@@ -155,6 +157,7 @@ class IngestWorker:
         self._store_id = store_identity(self._ws.paths.database)
         self._chores.load_policy(self._ws)
         self._chores.list_backups(self._ws)
+        self._sync.open(self._ws)
         notice = self._chores.notice(self._ws)
         if notice:
             self._post(NoticeRaised(notice))
@@ -168,6 +171,7 @@ class IngestWorker:
         if self._watcher is not None:
             self._watcher.stop()
         self._chores.drop_status(self._ws)
+        self._sync.close()
         if self._ws is not None:
             self._ws.close()
             self._ws = None
@@ -198,6 +202,7 @@ class IngestWorker:
             self._ready = True
             self._absorb(summary)
             self._daily_backup()
+            self._sync.run_due(self._ready)
         except Interrupted:
             pass
         except RECORDING_ERRORS as exc:  # what was read before it is committed; the rest is read at the retry
@@ -234,6 +239,7 @@ class IngestWorker:
         for folder in batch.dirs:
             files.update(self._files_under(folder))
         self._scan_paths(files)
+        self._sync.run_due(self._ready)
         self._publish()
 
     def _files_under(self, folder: Path) -> Iterable[Path]:
@@ -320,16 +326,20 @@ class IngestWorker:
                 self._scan_paths(rec.take_pending())
         if self._ready:
             self._daily_backup()  # a no-op unless the UTC day has turned since the last one
+        self._sync.run_due(self._ready)
         self._publish()
 
     def _next_timeout(self) -> float | None:
         snap = self._last
         if snap is None:
             return None
+        sync_due = self._sync.deadline()
         return seconds_to_next(snap, self._clock.now_ms(), [
-            *([self._chores.wake_ms] if self._chores.wake_ms is not None else []), *self._recording.deadlines()])
+            *([self._chores.wake_ms] if self._chores.wake_ms is not None else []), *self._recording.deadlines(),
+            *([sync_due] if sync_due is not None else [])])
 
     def _absorb(self, summary: ScanSummary) -> None:
+        self._sync.note_scan(summary.calls_new)
         for message in summary.problems:
             self._problem(message)
 
@@ -346,13 +356,14 @@ class IngestWorker:
         else:
             snap = build(self._ws.conn, now, tz, context_threshold=settings.reminders.context_threshold,
                          fresh_chat_reminders=settings.reminders.fresh_chat)
+            snap = snap.with_state(everywhere=self._sync.everywhere(now, tz))
         watch_problems = self._watcher.problems if self._watcher is not None else []
         failing = self._recording.problem_line(now)
         return snap.with_state(importing=self._progress, ready=self._ready, paused=self._paused,
                                snoozed_until_ms=self._chores.policy.snoozed_until_ms,
                                backups=self._chores.backups,
                                problems=tuple(dict.fromkeys(([failing] if failing else []) + self._problems
-                                                            + watch_problems)))
+                                                            + watch_problems + list(self._sync.problems))))
 
     def _publish(self, force: bool = False) -> None:
         snap = self._snapshot()

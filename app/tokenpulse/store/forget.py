@@ -37,9 +37,10 @@ class ForgetError(StoreError):
     """Nothing was deleted; the message says why."""
 
 
-def forget_all(paths: AppPaths, *, force: bool = False) -> list[Path]:
+def forget_all(paths: AppPaths, *, force: bool = False, sync_folder: Path | None = None) -> list[Path]:
     """Delete the store (with its journals and safety copies), the backups, the settings (with their last good
-    copy) and the lock files.
+    copy), the lock files, the status facts and the app's log; this device's id and its copies of other devices'
+    ledgers; and, given the sync folder, what this device published there (never another device's files).
 
     Refuses (ForgetError) while a scan holds the scan lock or the tray app's lock names a live process,
     unless `force`. Returns what was deleted. The folders themselves go only if nothing else is left in them.
@@ -48,6 +49,17 @@ def forget_all(paths: AppPaths, *, force: bool = False) -> list[Path]:
     if not force:
         refuse_if_busy(paths)
     removed: list[Path] = []
+    from tokenpulse.store.sync import cleanup
+    from tokenpulse.store.sync.identity import ID_FILE, ID_PATTERN
+    from tokenpulse.store.sync.layout import device_folder
+
+    try:
+        own = (data / ID_FILE).read_text(encoding="ascii", errors="replace").strip()
+    except OSError:
+        own = ""
+    if sync_folder is not None and ID_PATTERN.match(own):
+        removed += cleanup.unpublish(device_folder(sync_folder, own))
+    removed += cleanup.forget_local(data)
     if data.is_dir():
         for entry in sorted(os.listdir(data)):
             path = data / entry

@@ -1,14 +1,20 @@
-"""The read side of the store: totals by period, session, project and model, in a chosen time zone."""
+"""The read side of the store: totals by period, session, project and model, in a chosen time zone.
+
+Every query reads the devices its Filter names (store.sync.scope): this device's store by default, or this
+device's store and other devices' copies attached to the connection. Rows carry the device's label when more
+than one device is read.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 from tokenpulse.store.localtime import local_day_sql
+from tokenpulse.store.sync.scope import THIS_DEVICE, DeviceScope
 
 _SUMS = """count(*), sum(c.input), sum(c.cache_write_5m + c.cache_write_1h), sum(c.cache_read), sum(c.output),
            sum(c.reasoning), sum(c.cost_usd), sum(c.cost_usd IS NULL)"""
@@ -18,11 +24,25 @@ PERIODS = {"day": "{d}", "week": "date({d}, '-6 days', 'weekday 1')", "month": "
 
 @dataclass(frozen=True, slots=True)
 class Filter:
-    """Which calls a query covers: a UTC time window [since_ms, until_ms) and optional sources."""
+    """Which calls a query covers: a UTC time window [since_ms, until_ms), optional sources, and the devices
+    (None: this device's store; a scope attached to the connection: those devices' ledgers)."""
 
     since_ms: int | None = None
     until_ms: int | None = None
     sources: Sequence[str] | None = None
+    devices: DeviceScope | None = None
+
+    @property
+    def scope(self) -> DeviceScope:
+        return self.devices or THIS_DEVICE
+
+    def calls(self, *, sessions: bool = False) -> str:
+        """The FROM item of the selected devices' calls (alias it `c`)."""
+        return self.scope.calls(sessions=sessions)
+
+    def device(self, index: int) -> str:
+        """The label of a row's device ('' when a single device is read)."""
+        return self.scope.label(index) if self.scope.labelled else ""
 
     def where(self, alias: str = "c") -> tuple[str, list[object]]:
         parts: list[str] = ["1"]
@@ -69,29 +89,38 @@ class Totals:
 
 def data_span(conn: sqlite3.Connection, flt: Filter = Filter()) -> tuple[int, int] | None:
     where, args = flt.where()
-    row = conn.execute(f"SELECT min(c.ts_ms), max(c.ts_ms) FROM api_call c WHERE {where}", args).fetchone()
+    row = conn.execute(f"SELECT min(c.ts_ms), max(c.ts_ms) FROM {flt.calls()} c WHERE {where}", args).fetchone()
     return None if row[0] is None else (int(row[0]), int(row[1]))
 
 
 def totals(conn: sqlite3.Connection, flt: Filter = Filter()) -> Totals:
     where, args = flt.where()
-    return Totals.from_row(conn.execute(f"SELECT {_SUMS} FROM api_call c WHERE {where}", args).fetchone())
+    return Totals.from_row(conn.execute(f"SELECT {_SUMS} FROM {flt.calls()} c WHERE {where}", args).fetchone())
+
+
+class PeriodRow(NamedTuple):
+    period: str  # a local day, ISO week (its Monday) or month
+    source: str
+    model: str  # '' when models are not split
+    totals: Totals
+    device: str = ""  # the device's label when the filter reads more than one device
 
 
 def by_period(conn: sqlite3.Connection, period: str, tz: ZoneInfo, flt: Filter = Filter(),
-              split_model: bool = True) -> list[tuple[str, str, str, Totals]]:
-    """[(period label, source, model or '', totals)] sorted; periods are local days, ISO weeks or months."""
+              split_model: bool = True) -> list[PeriodRow]:
+    """Rows sorted by period, source, model (and device); periods are local days, ISO weeks or months."""
     span = data_span(conn, flt)
     if span is None:
         return []
     day = local_day_sql("c.ts_ms", tz, *span)
     label = PERIODS[period].format(d=day)
     model = "c.model" if split_model else "''"
+    device = "c.device" if flt.scope.labelled else "0"
     where, args = flt.where()
     rows = conn.execute(
-        f"SELECT {label} AS p, c.source, {model} AS m, {_SUMS} FROM api_call c WHERE {where}"
-        f" GROUP BY p, c.source, m ORDER BY p, c.source, m", args)
-    return [(r[0], r[1], r[2], Totals.from_row(r[3:])) for r in rows]
+        f"SELECT {label} AS p, c.source, {model} AS m, {device} AS d, {_SUMS} FROM {flt.calls()} c WHERE {where}"
+        f" GROUP BY p, c.source, m, d ORDER BY p, c.source, m, d", args)
+    return [PeriodRow(r[0], r[1], r[2], Totals.from_row(r[4:]), flt.device(r[3])) for r in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +134,7 @@ class SessionRow:
     last_ms: int
     models: str
     totals: Totals
+    device: str = ""  # the device's label when the filter reads more than one device (ids are per device)
 
 
 def sessions(conn: sqlite3.Connection, flt: Filter = Filter(), limit: int | None = None) -> list[SessionRow]:
@@ -112,25 +142,34 @@ def sessions(conn: sqlite3.Connection, flt: Filter = Filter(), limit: int | None
     where, args = flt.where()
     lim = f" LIMIT {int(limit)}" if limit else ""
     rows = conn.execute(
-        f"SELECT s.id, s.source, s.session_key, s.parent_key, s.project, min(c.ts_ms), max(c.ts_ms),"
-        f" s.models, {_SUMS} FROM api_call c JOIN chat_session s ON s.id = c.session_id WHERE {where}"
-        f" GROUP BY s.id ORDER BY max(c.ts_ms) DESC{lim}", args)
-    return [SessionRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], Totals.from_row(r[8:])) for r in rows]
+        f"SELECT c.session_id, min(c.source), min(c.session_key), min(c.parent_key), min(c.project), min(c.ts_ms),"
+        f" max(c.ts_ms), min(c.models), c.device, {_SUMS} FROM {flt.calls(sessions=True)} c WHERE {where}"
+        f" GROUP BY c.device, c.session_id ORDER BY max(c.ts_ms) DESC, c.device{lim}", args)
+    return [SessionRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], Totals.from_row(r[9:]), flt.device(r[8]))
+            for r in rows]
 
 
-def projects(conn: sqlite3.Connection, flt: Filter = Filter()) -> list[tuple[str, Totals]]:
-    """Totals per project folder (unknown folders grouped as ''), largest output first."""
+class ProjectRow(NamedTuple):
+    project: str  # '' for chats whose folder is unknown
+    totals: Totals
+    device: str = ""  # the device's label when the filter reads more than one device
+
+
+def projects(conn: sqlite3.Connection, flt: Filter = Filter()) -> list[ProjectRow]:
+    """Totals per project folder (unknown folders grouped as ''), and per device when several are read;
+    largest output first."""
     where, args = flt.where()
+    device = "c.device" if flt.scope.labelled else "0"
     rows = conn.execute(
-        f"SELECT coalesce(s.project, ''), {_SUMS} FROM api_call c JOIN chat_session s ON s.id = c.session_id"
-        f" WHERE {where} GROUP BY 1 ORDER BY sum(c.output) DESC", args)
-    return [(r[0], Totals.from_row(r[1:])) for r in rows]
+        f"SELECT coalesce(c.project, ''), {device} AS d, {_SUMS} FROM {flt.calls(sessions=True)} c"
+        f" WHERE {where} GROUP BY 1, d ORDER BY sum(c.output) DESC, 1, d", args)
+    return [ProjectRow(r[0], Totals.from_row(r[2:]), flt.device(r[1])) for r in rows]
 
 
 def unpriced_models(conn: sqlite3.Connection, flt: Filter = Filter()) -> list[str]:
     where, args = flt.where()
     return [r[0] for r in conn.execute(
-        f"SELECT DISTINCT c.model FROM api_call c WHERE {where} AND c.cost_usd IS NULL ORDER BY 1", args)]
+        f"SELECT DISTINCT c.model FROM {flt.calls()} c WHERE {where} AND c.cost_usd IS NULL ORDER BY 1", args)]
 
 
 def session_calls(conn: sqlite3.Connection, session_id: int) -> list[tuple[int, str, int, int, int, int, float | None]]:

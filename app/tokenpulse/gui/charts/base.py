@@ -18,6 +18,8 @@ from tokenpulse.gui.charts.fetcher import Query
 from tokenpulse.gui.charts.style import Theme
 from tokenpulse.insights import chart_data
 from tokenpulse.insights.chart_data import DayRange
+from tokenpulse.store.sync.ledgers import LedgerSet, attach
+from tokenpulse.store.sync.scope import DeviceScope
 
 _EPOCH = date(1970, 1, 1)
 
@@ -32,18 +34,25 @@ class Request:
     first: date | None = None
     last: date | None = None
     recap_allowance: int = 5_000
+    ledgers: LedgerSet | None = None  # all machines: this device's store and the other devices' copies
 
     @property
     def key(self) -> tuple[object, ...]:
-        return (self.tz.key, self.today, self.preset, self.first, self.last, self.recap_allowance)
+        return (self.tz.key, self.today, self.preset, self.first, self.last, self.recap_allowance, self.ledgers)
 
-    def resolve(self, conn: sqlite3.Connection) -> DayRange:
+    def resolve(self, conn: sqlite3.Connection, scope: DeviceScope | None = None) -> DayRange:
         """The local days (on the worker: "all" asks the store where the data starts)."""
         if self.preset is None and self.first is not None and self.last is not None:
             return DayRange(min(self.first, self.last), max(self.first, self.last))
         preset = self.preset or "30d"
-        span = chart_data.data_days(conn, self.tz) if preset == "all" else None
+        span = chart_data.data_days(conn, self.tz, scope) if preset == "all" else None
         return chart_data.preset_range(preset, self.today, span[0] if span else None)
+
+    def devices(self, conn: sqlite3.Connection) -> tuple[DayRange, DeviceScope | None]:
+        """For the views that follow the machines switch: the other devices' copies attached (read-only) to
+        this job's connection, and the days over all of them."""
+        scope = attach(conn, self.ledgers) if self.ledgers is not None and not self.ledgers.this_only else None
+        return self.resolve(conn, scope), scope
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""Overview: output tokens per day stacked by agent or by model, with the day's cost as a line."""
+"""Overview: output tokens per day stacked by agent, by model or (all machines) by device, with the day's cost
+as a line."""
 
 from __future__ import annotations
 
@@ -52,10 +53,12 @@ class OverviewView(ChartView):
         self.split = "agent"
         self.series: list[tuple[str, str, list[int]]] = []
         by_agent, by_model = QRadioButton("By agent"), QRadioButton("By model")
+        by_device = QRadioButton("By device", objectName="by_device")  # shown when several devices are read
+        by_device.setVisible(False)
         by_agent.setChecked(True)
         self._split_group = QButtonGroup(self)
-        self.split_buttons = {"agent": by_agent, "model": by_model}
-        for button, split in ((by_agent, "agent"), (by_model, "model")):
+        self.split_buttons = {"agent": by_agent, "model": by_model, "device": by_device}
+        for button, split in ((by_agent, "agent"), (by_model, "model"), (by_device, "device")):
             self._split_group.addButton(button)
             button.toggled.connect(lambda on, s=split: on and self.set_split(s))
         # its own row, wrapping: six model names must not widen the window past the screen
@@ -66,6 +69,7 @@ class OverviewView(ChartView):
         top.addWidget(QLabel("Output tokens per day, stacked"))
         top.addWidget(by_agent)
         top.addWidget(by_model)
+        top.addWidget(by_device)
         top.addStretch(1)
         self.plot = plot_widget(bottom=day_axis(), left=token_axis())
         item = self.plot.getPlotItem()
@@ -88,8 +92,8 @@ class OverviewView(ChartView):
 
     def query(self, request: Request) -> Query:
         def run(conn):  # type: ignore[no-untyped-def]
-            rng = request.resolve(conn)
-            return Result(rng, chart_data.daily(conn, request.tz, rng))
+            rng, devices = request.devices(conn)
+            return Result(rng, chart_data.daily(conn, request.tz, rng, devices))
         return run
 
     @property
@@ -107,6 +111,10 @@ class OverviewView(ChartView):
     def apply(self, result: Result) -> None:
         self.result = result
         d: Daily = result.data
+        self.split_buttons["device"].setVisible("device" in d.output_by)
+        if self.split not in d.output_by:  # this machine only again: no device split to show
+            self.split = "agent"
+            self.split_buttons["agent"].setChecked(True)
         x = day_x(d.days)
         self.series = self._series(d)
         self.bars.set_data(x, self.series, width=DAY_S * 0.8)
@@ -128,6 +136,9 @@ class OverviewView(ChartView):
     def _series(self, d: Daily) -> list[tuple[str, str, list[int]]]:
         if self.split == "agent":
             return [(chart_data.agent_label(a), agent_colour(a), d.output_by["agent"][a]) for a in d.agents]
+        if self.split == "device":
+            colours = model_colours(list(d.output_by["device"]))
+            return [(name, colours[name], values) for name, values in d.output_by["device"].items()]
         models = d.models[:MAX_MODELS]
         colours = model_colours(models)
         series = [(short_models([m]), colours[m], d.output_by["model"][m]) for m in models]

@@ -47,8 +47,8 @@ class RhythmView(ChartView):
 
     def query(self, request: Request) -> Query:
         def run(conn):  # type: ignore[no-untyped-def]
-            rng = request.resolve(conn)
-            return Result(rng, chart_data.rhythm(conn, request.tz, rng))
+            rng, devices = request.devices(conn)
+            return Result(rng, chart_data.rhythm(conn, request.tz, rng, devices))
         return run
 
     @property

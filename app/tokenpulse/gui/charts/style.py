@@ -3,6 +3,7 @@ names shortened for people."""
 
 from __future__ import annotations
 
+import html
 import re
 import zlib
 from dataclasses import dataclass
@@ -114,5 +115,6 @@ class Theme:
         item.titleLabel.setAttr("color", self.foreground.name())
 
     def swatch(self, colour: str, label: str) -> str:
-        """Rich text: a coloured square and a label (legends and read-outs)."""
-        return f'<span style="color:{colour}">&#9632;</span>&nbsp;{label}'
+        """Rich text: a coloured square and a label (legends and read-outs); the label is plain text (model and
+        device names come from logs and other machines) and is escaped here."""
+        return f'<span style="color:{colour}">&#9632;</span>&nbsp;{html.escape(label)}'

@@ -9,6 +9,7 @@ How the app uses it (all on the GUI thread):
     win.drop_cache()                                     # the same while hidden: showing it re-reads
     win.show_session(session_id)                         # a reminder's "open the chat": Chats, that chat
     win.apply_settings(settings)                         # the settings changed (zone, recap allowance)
+    win.set_ledgers(ledgers, every)                      # other devices' copies (None: none) and the switch
     win.shutdown()                                       # before deleting it: waits for running queries
 
 Signals: sig_view_updated(view name) when a view is drawn from fresh data, sig_exported(path) when a PNG
@@ -51,7 +52,9 @@ from tokenpulse.gui.charts.rangebar import RangeBar
 from tokenpulse.gui.charts.rhythm import RhythmView
 from tokenpulse.gui.charts.style import Theme
 from tokenpulse.gui.charts.throttle import Throttle
+from tokenpulse.gui.device_switch import DeviceSwitch
 from tokenpulse.insights.chart_data import local_date, local_time
+from tokenpulse.store.sync.ledgers import LedgerSet
 
 VIEWS = ("overview", "mix", "chats", "projects", "rhythm")
 TITLES = {"overview": "Overview", "mix": "Token mix", "chats": "Chats", "projects": "Projects", "rhythm": "Rhythm"}
@@ -69,6 +72,7 @@ class ChartsWindow(QMainWindow):
     sig_view_updated = Signal(str)  # a view was drawn with fresh data (its name)
     sig_exported = Signal(str)  # path of a written PNG or CSV
     sig_failed = Signal(str)
+    sig_devices_chosen = Signal(bool)  # the machines switch: True for all machines
 
     def __init__(self, db_path: Path, settings: Settings, clock: Clock, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -98,8 +102,13 @@ class ChartsWindow(QMainWindow):
         png.clicked.connect(lambda: self.export_png())
         csv_button.clicked.connect(lambda: self.export_csv())
         self.status = QLabel()
+        # Overview, Token mix and Rhythm follow it; Chats and Projects are this machine's (chats are per device)
+        self._ledgers: LedgerSet | None = None
+        self.device_switch = DeviceSwitch()
+        self.device_switch.sig_changed.connect(self._on_device_switch_changed)
         bar = QHBoxLayout()
         bar.addWidget(self.range_bar)
+        bar.addWidget(self.device_switch)
         bar.addStretch(1)
         bar.addWidget(self.status)
         bar.addWidget(png)
@@ -150,6 +159,21 @@ class ChartsWindow(QMainWindow):
         if "projects" in self.views:
             self.views["projects"].tz = self._tz  # type: ignore[attr-defined]
         self._reload()
+
+    def set_ledgers(self, ledgers: LedgerSet | None, every: bool | None = None) -> None:
+        """The devices "All machines" covers (None: no other device shares its ledger), and the switch's state."""
+        if every is not None and every != self.device_switch.every:
+            self.device_switch.set_every(every)
+            self._reload()
+        if ledgers != self._ledgers:
+            self._ledgers = ledgers
+            self.device_switch.setVisible(ledgers is not None)
+            self._reload()
+
+    @Slot(bool)
+    def _on_device_switch_changed(self, every: bool) -> None:
+        self._load(self.current)
+        self.sig_devices_chosen.emit(every)
 
     # --- navigation ----------------------------------------------------------------------------------
 
@@ -207,7 +231,9 @@ class ChartsWindow(QMainWindow):
     def request(self) -> Request:
         today = local_date(self._clock.now_ms(), self._tz)
         first, last = self._days or (None, None)
-        return Request(self._tz, today, self._preset, first, last, self._settings.reminders.recap_allowance)
+        every = self.device_switch.every and self._ledgers is not None
+        return Request(self._tz, today, self._preset, first, last, self._settings.reminders.recap_allowance,
+                       self._ledgers if every else None)
 
     def drop_cache(self) -> None:
         self._cache.clear()
