@@ -6,11 +6,16 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from tokenpulse.cli.table import count, money, render
 from tokenpulse.store import queries
 from tokenpulse.store.queries import Filter, Totals
+
+if TYPE_CHECKING:
+    from tokenpulse.work.figures import WorkSum
+    from tokenpulse.work.reader import WorkScan
 
 _TOKEN_HEADERS = ["Calls", "Input", "Cache write", "Cache read", "Output", "Cost"]
 _PERIOD_KEY = {"day": "date", "week": "week", "month": "month"}
@@ -54,31 +59,93 @@ def _local(ts_ms: int, tz: ZoneInfo) -> str:
     return datetime.fromtimestamp(ts_ms / 1000, tz=timezone.utc).astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
-def sessions_report(conn: sqlite3.Connection, tz: ZoneInfo, flt: Filter, as_json: bool) -> str:
+def sessions_report(conn: sqlite3.Connection, tz: ZoneInfo, flt: Filter, as_json: bool,
+                    work: WorkScan | None = None) -> str:
+    """With `work`, each chat gains the commits made in its folder's repository from its first call in the range
+    to 30 minutes after its last (null where the folder is not a readable repository)."""
     rows = queries.sessions(conn, flt)
+    done = _chats_work(rows, work)
     if as_json:
         return json.dumps([{
             "source": r.source, "session": r.session_key, "parent_session": r.parent_key, "project": r.project,
             "first_call": _local(r.first_ms, tz), "last_call": _local(r.last_ms, tz),
-            "models": r.models.split(",") if r.models else [], **r.totals.as_dict()} for r in rows], indent=2)
+            "models": r.models.split(",") if r.models else [], **r.totals.as_dict(), **_work_fields(done[r.id])}
+            for r in rows], indent=2)
     if not rows:
         return "No usage recorded in this range."
     table = [[_local(r.last_ms, tz), r.source, _short(r.session_key, 24), _short(r.project or "", 40),
-              *_token_cells(r.totals)] for r in rows]
-    footer = ["Total", "", "", "", *_token_cells(_sum([r.totals for r in rows]))]
-    head = ["Last call", "Source", "Session", "Project", *_TOKEN_HEADERS]
-    return render(head, table, [False] * 4 + [True] * 6, footer) + _unpriced_note(conn, flt)
+              *_token_cells(r.totals), _work_cell(done[r.id])] for r in rows]
+    footer = ["Total", "", "", "", *_token_cells(_sum([r.totals for r in rows])), ""]
+    head = ["Last call", "Source", "Session", "Project", *_TOKEN_HEADERS, _WORK_HEADER]
+    return render(head, table, [False] * 4 + [True] * 7, footer) + _unpriced_note(conn, flt)
 
 
-def projects_report(conn: sqlite3.Connection, flt: Filter, as_json: bool) -> str:
+def projects_report(conn: sqlite3.Connection, flt: Filter, as_json: bool, work: WorkScan | None = None) -> str:
+    """With `work`, each folder gains its repository's commits in the range (null where it is not one; a
+    sub-folder or worktree shows its whole repository's, and the total counts each repository once)."""
     rows = queries.projects(conn, flt)
+    done = {p: _folder_work(p, work, flt) for p, _ in rows}
     if as_json:
-        return json.dumps([{"project": p or None, **t.as_dict()} for p, t in rows], indent=2)
+        return json.dumps([{"project": p or None, **t.as_dict(), **_work_fields(done[p])} for p, t in rows],
+                          indent=2)
     if not rows:
         return "No usage recorded in this range."
-    table = [[_short(p or "(unknown)", 60), *_token_cells(t)] for p, t in rows]
-    footer = ["Total", *_token_cells(_sum([t for _, t in rows]))]
-    return render(["Project", *_TOKEN_HEADERS], table, [False] + [True] * 6, footer) + _unpriced_note(conn, flt)
+    table = [[_short(p or "(unknown)", 60), *_token_cells(t), _work_cell(done[p])] for p, t in rows]
+    footer = ["Total", *_token_cells(_sum([t for _, t in rows])), _work_cell(_repos_total(rows, work, done))]
+    return render(["Project", *_TOKEN_HEADERS, _WORK_HEADER], table, [False] + [True] * 7, footer) \
+        + _unpriced_note(conn, flt)
+
+
+# --- the work read from git, beside the tokens ---------------------------------------------------------
+
+_WORK_HEADER = "Commits (+/- lines)"
+_WORK_KEYS = ("commits", "lines_added", "lines_removed", "files_changed")
+
+
+def _work_fields(work: WorkSum | None) -> dict[str, int | None]:
+    return dict.fromkeys(_WORK_KEYS) if work is None else dict(work.as_dict())
+
+
+def _work_cell(work: WorkSum | None) -> str:
+    if work is None:
+        return "–"
+    if not work.commits:
+        return "0"
+    return f"{work.commits:,} (+{work.lines_added:,}/-{work.lines_removed:,})"
+
+
+def _folder_work(folder: str, work: WorkScan | None, flt: Filter) -> WorkSum | None:
+    if work is None or not folder:
+        return None
+    from tokenpulse.insights.work_beside import folder_work
+
+    return folder_work(folder, work, flt.since_ms, flt.until_ms)
+
+
+def _repos_total(rows: Sequence[tuple[str, Totals]], work: WorkScan | None,
+                 done: dict[str, WorkSum | None]) -> WorkSum | None:
+    """Each repository once, however many of its folders are listed."""
+    if work is None:
+        return None
+    from tokenpulse.work.figures import WorkSum
+
+    seen: dict[str, WorkSum] = {}
+    for folder, _ in rows:
+        key = work.repo_of.get(folder)
+        sums = done.get(folder)
+        if key is not None and sums is not None:
+            seen[key] = sums
+    if not seen:
+        return None
+    return WorkSum(*(sum(getattr(s, k) for s in seen.values()) for k in _WORK_KEYS))
+
+
+def _chats_work(rows: Sequence[queries.SessionRow], work: WorkScan | None) -> dict[int, WorkSum | None]:
+    if work is None:
+        return dict.fromkeys((r.id for r in rows), None)
+    from tokenpulse.insights.chat_work import ChatSpan, chats_work
+
+    return chats_work([ChatSpan(r.id, r.project, r.first_ms, r.last_ms) for r in rows], work)
 
 
 def _short(text: str, width: int) -> str:

@@ -1,0 +1,165 @@
+"""The work read from git, kept between runs: each repository's reader state (git_repo), the user's commits in
+it (git_commit) and which repository each project folder lies in (project_repo).
+
+`load` gives back a `WorkScan` as the reader made it, so a report can show the figures without running git
+and the next refresh reads only what changed. Writing is split so that the app's worker can write a large
+first read in slices between recording calls: `save_repo` writes one repository (its state and the difference
+in its commits, in one transaction), `save_folders` the folders' repositories and the removal of repositories
+no folder lies in any more. `save` does both at once (the CLI). Nothing here holds text from a repository: a
+commit is an id, a time and three counts; the tips are commit ids; the addresses are digests.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from tokenpulse.store.tx import write_tx
+from tokenpulse.work.figures import CommitFigures, RepoState
+from tokenpulse.work.reader import WorkScan
+
+_INSERT_COMMIT = ("INSERT OR REPLACE INTO git_commit (repo_id, sha, author_ms, lines_added, lines_removed,"
+                  " files_changed) VALUES (?, ?, ?, ?, ?, ?)")
+
+
+def has_tables(conn: sqlite3.Connection) -> bool:
+    """Whether the store has the work tables (a backup from before 0006 does not)."""
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'git_repo'").fetchone() \
+        is not None
+
+
+def load(conn: sqlite3.Connection) -> WorkScan:
+    """The figures and states as last saved: folders never checked are absent from `repo_of`."""
+    scan = WorkScan()
+    key_of: dict[int, str] = {}
+    meta: dict[int, tuple[Any, ...]] = {}
+    for rid, git_dir, label, tips, ident, settings, stamp, horizon, version in conn.execute(
+            "SELECT id, git_dir, label, tips, identities_digest, settings_digest, config_stamp, horizon_ms,"
+            " reader_version FROM git_repo"):
+        key_of[rid] = git_dir
+        scan.labels[git_dir] = label
+        meta[rid] = (tips, ident, settings, stamp, horizon, version)
+    commits: dict[int, dict[str, CommitFigures]] = {rid: {} for rid in key_of}
+    for rid, sha, when, added, removed, files in conn.execute(
+            "SELECT repo_id, sha, author_ms, lines_added, lines_removed, files_changed FROM git_commit"):
+        hexsha = bytes(sha).hex()
+        commits[rid][hexsha] = CommitFigures(hexsha, when, added, removed, files)
+    for rid, (tips, ident, settings, stamp, horizon, version) in meta.items():
+        key = key_of[rid]
+        scan.repos[key] = RepoState(
+            key=key, tips=tuple(json.loads(str(tips))), identities_digest=str(ident), settings_digest=str(settings),
+            config_stamp=tuple((str(p), int(m), int(s)) for p, m, s in json.loads(str(stamp))),
+            horizon_ms=None if horizon is None else int(horizon), commits=commits[rid], version=int(version))
+    for project, rid, problem in conn.execute("SELECT project, repo_id, problem FROM project_repo"):
+        scan.repo_of[project] = key_of.get(rid) if rid is not None else None
+        if problem:
+            scan.problem_of[project] = problem
+    scan.problems = sorted(set(scan.problem_of.values()))
+    return scan
+
+
+def load_states(conn: sqlite3.Connection) -> dict[str, RepoState]:
+    """What the reader needs to read only what changed: each repository's state, by key."""
+    return load(conn).repos
+
+
+def save_repo(conn: sqlite3.Connection, state: RepoState, label: str, now_ms: int, *,
+              commits_changed: bool = True) -> int:
+    """Write one repository's state, and its commits as the difference from what is stored (a rescan changes
+    few rows); one transaction. `commits_changed=False` when only the state's stamps moved. Returns the
+    commit rows inserted or deleted."""
+    changed = 0
+    with write_tx(conn):
+        conn.execute(
+            "INSERT INTO git_repo (git_dir, label, tips, identities_digest, settings_digest, config_stamp,"
+            " horizon_ms, reader_version, scanned_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (git_dir) DO UPDATE SET label = excluded.label, tips = excluded.tips,"
+            " identities_digest = excluded.identities_digest, settings_digest = excluded.settings_digest,"
+            " config_stamp = excluded.config_stamp, horizon_ms = excluded.horizon_ms,"
+            " reader_version = excluded.reader_version, scanned_ms = excluded.scanned_ms",
+            (state.key, label, json.dumps(list(state.tips)), state.identities_digest, state.settings_digest,
+             json.dumps([list(s) for s in state.config_stamp]), state.horizon_ms, state.version, now_ms))
+        rid = int(conn.execute("SELECT id FROM git_repo WHERE git_dir = ?", (state.key,)).fetchone()[0])
+        if not commits_changed:
+            return 0
+        stored = {bytes(r[0]) for r in conn.execute("SELECT sha FROM git_commit WHERE repo_id = ?", (rid,))}
+        wanted = {bytes.fromhex(sha): c for sha, c in state.commits.items()}
+        gone = [(rid, sha) for sha in stored if sha not in wanted]
+        new = [(rid, sha, c.author_ms, c.lines_added, c.lines_removed, c.files_changed)
+               for sha, c in wanted.items() if sha not in stored]
+        if gone:
+            conn.executemany("DELETE FROM git_commit WHERE repo_id = ? AND sha = ?", gone)
+        if new:
+            conn.executemany(_INSERT_COMMIT, new)
+        changed = len(gone) + len(new)
+    return changed
+
+
+def save_folders(conn: sqlite3.Connection, scan: WorkScan, now_ms: int) -> None:
+    """Which repository each folder lies in (or why it has none), and the removal of the repositories the scan
+    no longer holds (deleted, unreadable, or no folder in them any more) with their commits. Call after the
+    repositories themselves were saved."""
+    with write_tx(conn):
+        ids = dict(conn.execute("SELECT git_dir, id FROM git_repo"))
+        gone = [rid for key, rid in ids.items() if key not in scan.repos]
+        _drop_repos(conn, gone)
+        conn.executemany(
+            "INSERT INTO project_repo (project, repo_id, problem, checked_ms) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (project) DO UPDATE SET repo_id = excluded.repo_id, problem = excluded.problem,"
+            " checked_ms = excluded.checked_ms",
+            [(folder, ids.get(key) if key is not None and key in scan.repos else None, scan.problem_of.get(folder),
+              now_ms) for folder, key in scan.repo_of.items()])
+        stale = [p for (p,) in conn.execute("SELECT project FROM project_repo") if p not in scan.repo_of]
+        conn.executemany("DELETE FROM project_repo WHERE project = ?", [(p,) for p in stale])
+
+
+def changed_repos(scan: WorkScan, previous: Mapping[str, RepoState]) -> list[tuple[RepoState, bool]]:
+    """The repositories a refresh must write: (state, whether its commits changed); unchanged ones (the
+    reader hands back the very state it was given) are left out."""
+    out = []
+    for key, state in scan.repos.items():
+        before = previous.get(key)
+        if state is before:
+            continue
+        out.append((state, before is None or state.commits is not before.commits))
+    return out
+
+
+def save(conn: sqlite3.Connection, scan: WorkScan, now_ms: int,
+         previous: Mapping[str, RepoState] | None = None) -> int:
+    """A whole refresh in one transaction: the repositories that changed, then the folders. Returns the commit
+    rows inserted or deleted."""
+    changed = 0
+    with write_tx(conn):
+        for state, commits_changed in changed_repos(scan, previous or {}):
+            changed += save_repo(conn, state, scan.labels.get(state.key, state.key), now_ms,
+                                 commits_changed=commits_changed)
+        save_folders(conn, scan, now_ms)
+    return changed
+
+
+def forget_folders(conn: sqlite3.Connection, folder: str, prefix: str) -> None:
+    """Inside `forget_project`'s transaction: the folder's (and its sub-folders') rows, and every repository no
+    remaining folder lies in, or whose main work tree is the forgotten folder (re-read for the folders left,
+    if any, at the next refresh)."""
+    if not has_tables(conn):
+        return
+    conn.execute("DELETE FROM project_repo WHERE project = ? OR substr(project, 1, ?) = ?",
+                 (folder, len(prefix), prefix))
+    unused = [rid for (rid,) in conn.execute(
+        "SELECT id FROM git_repo WHERE label = ? OR substr(label, 1, ?) = ?"
+        " OR id NOT IN (SELECT repo_id FROM project_repo WHERE repo_id IS NOT NULL)",
+        (folder, len(prefix), prefix))]
+    _drop_repos(conn, unused)
+
+
+def _drop_repos(conn: sqlite3.Connection, ids: Iterable[int]) -> None:
+    """Repositories and their commits (explicitly: a backup's connection may not enforce foreign keys)."""
+    rows = [(rid,) for rid in ids]
+    if not rows:
+        return
+    conn.executemany("UPDATE project_repo SET repo_id = NULL WHERE repo_id = ?", rows)
+    conn.executemany("DELETE FROM git_commit WHERE repo_id = ?", rows)
+    conn.executemany("DELETE FROM git_repo WHERE id = ?", rows)
