@@ -114,4 +114,6 @@ def test_problems_are_said_in_plain_words_and_the_report_still_runs(
     code, out, err = run_cli(capsys, "projects")
     assert code == 0
     assert "no work figures: git is not installed" in err
-    assert "/alpha " in out and "(+" not in out  # the calls are reported; no figures for any folder
+    rows = [line for line in out.splitlines() if line.startswith("…")]
+    assert len(rows) == 6  # the calls are reported, with no work figures for any folder (not zeros)
+    assert all(line.endswith("–") for line in rows)
