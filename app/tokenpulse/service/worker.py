@@ -45,6 +45,7 @@ from tokenpulse.service.messages import (
     UnknownMessage,
 )
 from tokenpulse.service.recording import RECORDING_ERRORS, Recording, store_identity
+from tokenpulse.service.work_refresh import WorkRefresh, WorkStep
 from tokenpulse.snapshot import LIVE_WINDOW_MS, ImportProgress, Snapshot, build, next_midnight_ms
 from tokenpulse.workspace import Workspace
 
@@ -88,11 +89,13 @@ class IngestWorker:
         every_s = settings.rescan_minutes * 60 if rescan_every_s is None else rescan_every_s
         self._recording = Recording(self._clock, int(every_s * 1000))  # pending work, retries, rescans
         self._store_id: tuple[int, int] | None = None  # the store file this worker opened
+        self._work = WorkRefresh(self._clock, self.send, lambda: self._publish(force=True))  # figures from git
         self._last: Snapshot | None = None
         self._handlers: dict[type[Command], Callable[[Any], None]] = {
             Stop: self._on_stop, Pause: self._on_pause, Resume: self._on_resume, Snooze: self._on_snooze,
             ReminderAnswer: self._on_reminder_answer, RestoreBackup: self._on_restore,
             ApplySettings: self._on_settings, Refresh: self._on_refresh,
+            WorkStep: lambda cmd: self._work.step(self._ws, cmd),
         }
 
     # --- any thread -------------------------------------------------------------------------------------
@@ -168,6 +171,7 @@ class IngestWorker:
                                 self.notify_changed)
 
     def _close(self) -> None:
+        self._work.reset()
         if self._watcher is not None:
             self._watcher.stop()
         self._chores.drop_status(self._ws)
@@ -216,6 +220,7 @@ class IngestWorker:
             self._ready = True
             self._absorb(summary)
             self._daily_backup()
+            self._work.after_scan(ws, whole=True)
         except _Interrupted:
             pass
         except RECORDING_ERRORS as exc:  # what was read before it is committed; the rest is read at the retry
@@ -274,6 +279,7 @@ class IngestWorker:
             ws.lock.release()
         self._recording.recorded()
         self._absorb(summary)
+        self._work.after_scan(ws)
 
     def _command(self, cmd: Command) -> None:
         handler = self._handlers.get(type(cmd))
@@ -332,6 +338,7 @@ class IngestWorker:
                 self._backfill(announce=not self._ready)  # the periodic rescan, or the retry of a failed one
             elif rec.retry_due(now):
                 self._scan_paths(rec.take_pending())
+            self._work.on_deadline(self._ws)
         if self._ready:
             self._daily_backup()  # a no-op unless the UTC day has turned since the last one
         self._publish()
@@ -351,6 +358,7 @@ class IngestWorker:
             deadlines.append(self._chores.wake_ms)
         deadlines.append(next_utc_midnight(now))  # the daily backup is dated by UTC day
         deadlines.extend(self._recording.deadlines())
+        deadlines.extend([] if self._paused else self._work.deadlines())
         # at least a second: a clock sitting on a boundary must not turn this into a busy loop
         return max(1.0, (min(deadlines) - now) / 1000)
 

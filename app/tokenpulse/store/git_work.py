@@ -97,22 +97,29 @@ def save_repo(conn: sqlite3.Connection, state: RepoState, label: str, now_ms: in
     return changed
 
 
-def save_folders(conn: sqlite3.Connection, scan: WorkScan, now_ms: int) -> None:
+def save_folders(conn: sqlite3.Connection, scan: WorkScan, now_ms: int) -> int:
     """Which repository each folder lies in (or why it has none), and the removal of the repositories the scan
     no longer holds (deleted, unreadable, or no folder in them any more) with their commits. Call after the
-    repositories themselves were saved."""
+    repositories themselves were saved. Only rows that change are written (`checked_ms`: when the folder's
+    row last changed); returns how many rows changed."""
     with write_tx(conn):
         ids = dict(conn.execute("SELECT git_dir, id FROM git_repo"))
         gone = [rid for key, rid in ids.items() if key not in scan.repos]
         _drop_repos(conn, gone)
+        stored = {p: (rid, problem) for p, rid, problem in conn.execute(
+            "SELECT project, repo_id, problem FROM project_repo")}
+        rows = []
+        for folder, key in scan.repo_of.items():
+            row = (ids.get(key) if key is not None and key in scan.repos else None, scan.problem_of.get(folder))
+            if stored.get(folder) != row:
+                rows.append((folder, *row, now_ms))
         conn.executemany(
             "INSERT INTO project_repo (project, repo_id, problem, checked_ms) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (project) DO UPDATE SET repo_id = excluded.repo_id, problem = excluded.problem,"
-            " checked_ms = excluded.checked_ms",
-            [(folder, ids.get(key) if key is not None and key in scan.repos else None, scan.problem_of.get(folder),
-              now_ms) for folder, key in scan.repo_of.items()])
-        stale = [p for (p,) in conn.execute("SELECT project FROM project_repo") if p not in scan.repo_of]
-        conn.executemany("DELETE FROM project_repo WHERE project = ?", [(p,) for p in stale])
+            " checked_ms = excluded.checked_ms", rows)
+        stale = [(p,) for p in stored if p not in scan.repo_of]
+        conn.executemany("DELETE FROM project_repo WHERE project = ?", stale)
+    return len(gone) + len(rows) + len(stale)
 
 
 def changed_repos(scan: WorkScan, previous: Mapping[str, RepoState]) -> list[tuple[RepoState, bool]]:
