@@ -198,3 +198,28 @@ def test_state_json_columns_hold_ids_and_stamps_only(world) -> None:  # type: ig
     for tips, stamp in ws.conn.execute("SELECT tips, config_stamp FROM git_repo"):
         assert all(len(t) == 40 and int(t, 16) >= 0 for t in json.loads(tips))
         assert all(p.endswith(("config", "config.worktree", ".gitconfig")) for p, _m, _s in json.loads(stamp))
+
+
+def test_sums_in_sql_equal_the_readers_own_sums(world) -> None:  # type: ignore[no-untyped-def]
+    """The reports sum in SQL; insights sum the reader's figures in memory: the same windows, the same sums."""
+    from tokenpulse.insights.chat_work import CHAT_TAIL_MS, ChatSpan, chats_work
+    from tokenpulse.insights.work_beside import folder_work
+    from work_world import H, T0
+
+    w, ws = world
+    scan = ws.refresh_work()
+    stored = git_work.load(ws.conn)
+    assert isinstance(next(iter(stored.repos.values())).commits, git_work.StoredCommits)  # read when first used
+    for since, until in ((None, None), ((T0 + 3 * H) * 1000, None), (None, (T0 + 5 * H) * 1000),
+                         ((T0 + 5 * H) * 1000, (T0 + 5 * H) * 1000 + 1), (0, 1)):
+        sums = git_work.window_sums(ws.conn, since, until)
+        for folder, key in scan.repo_of.items():
+            assert (sums[key] if key else None) == folder_work(folder, scan, since, until), (folder, since, until)
+    spans = [ChatSpan(n, folder, first, last) for n, (folder, first, last) in enumerate(
+        [(str(w.alpha.path), (T0 + H) * 1000, (T0 + H) * 1000), (str(w.beta.path), 0, (T0 + 3 * H) * 1000),
+         (str(w.plain), 0, 2**40), (str(w.worktree), (T0 + 6 * H + 1) * 1000, (T0 + 7 * H) * 1000 - CHAT_TAIL_MS)])]
+    expected = chats_work(spans, scan)
+    got = git_work.span_sums(ws.conn, [(scan.repo_of[s.folder] or "", s.first_ms, s.last_ms + CHAT_TAIL_MS)
+                                       for s in spans if s.folder])
+    assert got == [expected[s.session_id] for s in spans]
+    assert got[0] == WorkSum(1, 10, 0, 1) and got[3] == WorkSum(1, 3, 0, 1)  # both window ends included

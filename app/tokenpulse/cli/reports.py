@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 from tokenpulse.cli.table import count, money, render
 from tokenpulse.store import queries
 from tokenpulse.store.queries import Filter, Totals
+from tokenpulse.work.figures import WorkSum
 
 if TYPE_CHECKING:
-    from tokenpulse.work.figures import WorkSum
     from tokenpulse.work.reader import WorkScan
 
 _TOKEN_HEADERS = ["Calls", "Input", "Cache write", "Cache read", "Output", "Cost"]
@@ -64,7 +64,7 @@ def sessions_report(conn: sqlite3.Connection, tz: ZoneInfo, flt: Filter, as_json
     """With `work`, each chat gains the commits made in its folder's repository from its first call in the range
     to 30 minutes after its last (null where the folder is not a readable repository)."""
     rows = queries.sessions(conn, flt)
-    done = _chats_work(rows, work)
+    done = _chats_work(conn, rows, work)
     if as_json:
         return json.dumps([{
             "source": r.source, "session": r.session_key, "parent_session": r.parent_key, "project": r.project,
@@ -84,19 +84,24 @@ def projects_report(conn: sqlite3.Connection, flt: Filter, as_json: bool, work: 
     """With `work`, each folder gains its repository's commits in the range (null where it is not one; a
     sub-folder or worktree shows its whole repository's, and the total counts each repository once)."""
     rows = queries.projects(conn, flt)
-    done = {p: _folder_work(p, work, flt) for p, _ in rows}
+    by_repo = _repo_sums(conn, work, flt)
+    done = {p: _folder_work(p, work, by_repo) for p, _ in rows}
     if as_json:
         return json.dumps([{"project": p or None, **t.as_dict(), **_work_fields(done[p])} for p, t in rows],
                           indent=2)
     if not rows:
         return "No usage recorded in this range."
     table = [[_short(p or "(unknown)", 60), *_token_cells(t), _work_cell(done[p])] for p, t in rows]
-    footer = ["Total", *_token_cells(_sum([t for _, t in rows])), _work_cell(_repos_total(rows, work, done))]
+    footer = ["Total", *_token_cells(_sum([t for _, t in rows])), _work_cell(_repos_total(rows, work, by_repo))]
     return render(["Project", *_TOKEN_HEADERS, _WORK_HEADER], table, [False] + [True] * 7, footer) \
         + _unpriced_note(conn, flt)
 
 
-# --- the work read from git, beside the tokens ---------------------------------------------------------
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else "…" + text[-(width - 1):]
+
+
+# --- the work read from git, beside the tokens (summed in SQL from the store) -------------------------------
 
 _WORK_HEADER = "Commits (+/- lines)"
 _WORK_KEYS = ("commits", "lines_added", "lines_removed", "files_changed")
@@ -114,39 +119,38 @@ def _work_cell(work: WorkSum | None) -> str:
     return f"{work.commits:,} (+{work.lines_added:,}/-{work.lines_removed:,})"
 
 
-def _folder_work(folder: str, work: WorkScan | None, flt: Filter) -> WorkSum | None:
-    if work is None or not folder:
-        return None
-    from tokenpulse.insights.work_beside import folder_work
+def _repo_sums(conn: sqlite3.Connection, work: WorkScan | None, flt: Filter) -> dict[str, WorkSum]:
+    if work is None:
+        return {}
+    from tokenpulse.store.git_work import window_sums
 
-    return folder_work(folder, work, flt.since_ms, flt.until_ms)
+    return window_sums(conn, flt.since_ms, flt.until_ms)
+
+
+def _folder_work(folder: str, work: WorkScan | None, by_repo: dict[str, WorkSum]) -> WorkSum | None:
+    key = work.repo_of.get(folder) if work is not None and folder else None
+    return None if key is None else by_repo.get(key)
 
 
 def _repos_total(rows: Sequence[tuple[str, Totals]], work: WorkScan | None,
-                 done: dict[str, WorkSum | None]) -> WorkSum | None:
+                 by_repo: dict[str, WorkSum]) -> WorkSum | None:
     """Each repository once, however many of its folders are listed."""
-    if work is None:
+    keys = {k for folder, _ in rows if work is not None and (k := work.repo_of.get(folder)) in by_repo}
+    if not keys:
         return None
-    from tokenpulse.work.figures import WorkSum
-
-    seen: dict[str, WorkSum] = {}
-    for folder, _ in rows:
-        key = work.repo_of.get(folder)
-        sums = done.get(folder)
-        if key is not None and sums is not None:
-            seen[key] = sums
-    if not seen:
-        return None
-    return WorkSum(*(sum(getattr(s, k) for s in seen.values()) for k in _WORK_KEYS))
+    return WorkSum(*(sum(getattr(by_repo[k], name) for k in keys) for name in _WORK_KEYS))
 
 
-def _chats_work(rows: Sequence[queries.SessionRow], work: WorkScan | None) -> dict[int, WorkSum | None]:
+def _chats_work(conn: sqlite3.Connection, rows: Sequence[queries.SessionRow],
+                work: WorkScan | None) -> dict[int, WorkSum | None]:
+    out: dict[int, WorkSum | None] = dict.fromkeys((r.id for r in rows), None)
     if work is None:
-        return dict.fromkeys((r.id for r in rows), None)
-    from tokenpulse.insights.chat_work import ChatSpan, chats_work
+        return out
+    from tokenpulse.insights.chat_work import CHAT_TAIL_MS
+    from tokenpulse.store.git_work import span_sums
 
-    return chats_work([ChatSpan(r.id, r.project, r.first_ms, r.last_ms) for r in rows], work)
-
-
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else "…" + text[-(width - 1):]
+    asked = [(r.id, key, r.first_ms, r.last_ms + CHAT_TAIL_MS) for r in rows
+             if r.project and (key := work.repo_of.get(r.project)) is not None]
+    for (sid, *_), found in zip(asked, span_sums(conn, [(k, a, b) for _, k, a, b in asked])):
+        out[sid] = found
+    return out

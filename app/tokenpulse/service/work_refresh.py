@@ -132,7 +132,7 @@ class WorkRefresh:
             conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
             try:
                 wanted = work_refresh.folders(conn)
-                previous = git_work.load_states(conn) if states is None else states
+                previous = git_work.load_states(conn, lazy=False) if states is None else states  # kept
             finally:
                 conn.close()
             scan = work_refresh.read(reader, wanted, previous)

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
-from typing import Any
+import threading
+from collections.abc import Iterable, Iterator, Mapping
 
 from tokenpulse.store.tx import write_tx
-from tokenpulse.work.figures import CommitFigures, RepoState
+from tokenpulse.work.figures import CommitFigures, RepoState, WorkSum
 from tokenpulse.work.reader import WorkScan
 
 _INSERT_COMMIT = ("INSERT OR REPLACE INTO git_commit (repo_id, sha, author_ms, lines_added, lines_removed,"
@@ -30,28 +30,59 @@ def has_tables(conn: sqlite3.Connection) -> bool:
         is not None
 
 
-def load(conn: sqlite3.Connection) -> WorkScan:
-    """The figures and states as last saved: folders never checked are absent from `repo_of`."""
+class StoredCommits(Mapping[str, CommitFigures]):
+    """A repository's commits as stored, read on first use: a refresh that finds the repository unchanged never
+    reads them (most refreshes). Reads through the connection it was made with, so use it while that is open."""
+
+    __slots__ = ("_conn", "_lock", "_repo_id", "_rows")
+
+    def __init__(self, conn: sqlite3.Connection, repo_id: int, lock: threading.Lock) -> None:
+        self._conn, self._repo_id = conn, repo_id
+        self._rows: dict[str, CommitFigures] | None = None
+        self._lock = lock  # shared by one load's mappings: the reader's threads use the one connection in turn
+
+    def _all(self) -> dict[str, CommitFigures]:
+        with self._lock:
+            if self._rows is None:
+                self._rows = _commits(self._conn, self._repo_id)
+            return self._rows
+
+    def __getitem__(self, sha: str) -> CommitFigures:
+        return self._all()[sha]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+def _commits(conn: sqlite3.Connection, repo_id: int) -> dict[str, CommitFigures]:
+    out = {}
+    for sha, when, added, removed, files in conn.execute(
+            "SELECT sha, author_ms, lines_added, lines_removed, files_changed FROM git_commit WHERE repo_id = ?",
+            (repo_id,)):
+        hexsha = bytes(sha).hex()
+        out[hexsha] = CommitFigures(hexsha, when, added, removed, files)
+    return out
+
+
+def load(conn: sqlite3.Connection, *, lazy: bool = True) -> WorkScan:
+    """The figures and states as last saved: folders never checked are absent from `repo_of`. With `lazy`,
+    each repository's commits are read when first used (see StoredCommits); else all of them now."""
     scan = WorkScan()
     key_of: dict[int, str] = {}
-    meta: dict[int, tuple[Any, ...]] = {}
+    lock = threading.Lock()
     for rid, git_dir, label, tips, ident, settings, stamp, horizon, version in conn.execute(
             "SELECT id, git_dir, label, tips, identities_digest, settings_digest, config_stamp, horizon_ms,"
-            " reader_version FROM git_repo"):
+            " reader_version FROM git_repo").fetchall():
         key_of[rid] = git_dir
         scan.labels[git_dir] = label
-        meta[rid] = (tips, ident, settings, stamp, horizon, version)
-    commits: dict[int, dict[str, CommitFigures]] = {rid: {} for rid in key_of}
-    for rid, sha, when, added, removed, files in conn.execute(
-            "SELECT repo_id, sha, author_ms, lines_added, lines_removed, files_changed FROM git_commit"):
-        hexsha = bytes(sha).hex()
-        commits[rid][hexsha] = CommitFigures(hexsha, when, added, removed, files)
-    for rid, (tips, ident, settings, stamp, horizon, version) in meta.items():
-        key = key_of[rid]
-        scan.repos[key] = RepoState(
-            key=key, tips=tuple(json.loads(str(tips))), identities_digest=str(ident), settings_digest=str(settings),
-            config_stamp=tuple((str(p), int(m), int(s)) for p, m, s in json.loads(str(stamp))),
-            horizon_ms=None if horizon is None else int(horizon), commits=commits[rid], version=int(version))
+        commits: Mapping[str, CommitFigures] = StoredCommits(conn, rid, lock) if lazy else _commits(conn, rid)
+        scan.repos[git_dir] = RepoState(
+            key=git_dir, tips=tuple(json.loads(tips)), identities_digest=ident, settings_digest=settings,
+            config_stamp=tuple((str(p), int(m), int(s)) for p, m, s in json.loads(stamp)),
+            horizon_ms=None if horizon is None else int(horizon), commits=commits, version=int(version))
     for project, rid, problem in conn.execute("SELECT project, repo_id, problem FROM project_repo"):
         scan.repo_of[project] = key_of.get(rid) if rid is not None else None
         if problem:
@@ -60,9 +91,37 @@ def load(conn: sqlite3.Connection) -> WorkScan:
     return scan
 
 
-def load_states(conn: sqlite3.Connection) -> dict[str, RepoState]:
+def load_states(conn: sqlite3.Connection, *, lazy: bool = True) -> dict[str, RepoState]:
     """What the reader needs to read only what changed: each repository's state, by key."""
-    return load(conn).repos
+    return load(conn, lazy=lazy).repos
+
+
+def window_sums(conn: sqlite3.Connection, since_ms: int | None, until_ms: int | None) -> dict[str, WorkSum]:
+    """Per repository (key): its commits authored in [since_ms, until_ms) (None: unbounded), summed in SQL."""
+    rows = conn.execute(
+        "SELECT r.git_dir, count(c.sha), coalesce(sum(c.lines_added), 0), coalesce(sum(c.lines_removed), 0),"
+        " coalesce(sum(c.files_changed), 0) FROM git_repo r LEFT JOIN git_commit c ON c.repo_id = r.id"
+        " AND c.author_ms >= ? AND c.author_ms < ? GROUP BY r.id",
+        (-(2**62) if since_ms is None else since_ms, 2**62 if until_ms is None else until_ms))
+    return {key: WorkSum(n, a, r, f) for key, n, a, r, f in rows}
+
+
+def span_sums(conn: sqlite3.Connection, spans: Iterable[tuple[str, int, int]]) -> list[WorkSum | None]:
+    """For each (repository key, first ms, last ms): its commits authored in [first, last], both ends included
+    (a chat's window); None for a repository the store does not hold."""
+    ids = dict(conn.execute("SELECT git_dir, id FROM git_repo"))
+    out: list[WorkSum | None] = []
+    for key, first, last in spans:
+        rid = ids.get(key)
+        if rid is None:
+            out.append(None)
+            continue
+        n, a, r, f = conn.execute(
+            "SELECT count(*), coalesce(sum(lines_added), 0), coalesce(sum(lines_removed), 0),"
+            " coalesce(sum(files_changed), 0) FROM git_commit WHERE repo_id = ? AND author_ms BETWEEN ? AND ?",
+            (rid, first, last)).fetchone()
+        out.append(WorkSum(n, a, r, f))
+    return out
 
 
 def save_repo(conn: sqlite3.Connection, state: RepoState, label: str, now_ms: int, *,
