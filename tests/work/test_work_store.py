@@ -204,7 +204,7 @@ def test_sums_in_sql_equal_the_readers_own_sums(world) -> None:  # type: ignore[
     """The reports sum in SQL; insights sum the reader's figures in memory: the same windows, the same sums."""
     from tokenpulse.insights.chat_work import CHAT_TAIL_MS, ChatSpan, chats_work
     from tokenpulse.insights.work_beside import folder_work
-    from work_world import H, T0
+    from work_world import T0, H
 
     w, ws = world
     scan = ws.refresh_work()
