@@ -130,8 +130,8 @@ def work_beside(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> WorkBe
         i = pos.get(d)
         if i is None:
             continue
-        key = repo_of.get(folder)
-        p = project(labels[key] if key else folder, key is not None)
+        repo = repo_of.get(folder)
+        p = project(labels[repo] if repo else folder, repo is not None)
         if folder not in p.folders:
             p.folders.append(folder)
         p.calls[i] += int(calls or 0)
