@@ -77,17 +77,17 @@ def test_overview_overlays_commits_per_day_when_asked(qtbot, open_window, work_s
     i = strip.data.days.index("2026-01-01")
     assert strip.day_words(i).endswith("11 commits, +50 / −0 lines")
     # the strip's days sit under the overview's: a day is at the same place on the screen in both
+    from PySide6.QtCore import QPointF
+
     from tokenpulse.gui.charts.base import day_x
 
     x = float(day_x(["2026-01-01"])[0])
 
-    def screen_x(plot) -> float:  # type: ignore[no-untyped-def]
-        box = plot.getPlotItem().vb
-        (lo, hi), geometry = box.viewRange()[0], box.screenGeometry()
-        return geometry.x() + (x - lo) / (hi - lo) * geometry.width()
+    def screen_x(plot) -> int:  # type: ignore[no-untyped-def]
+        scene = plot.getPlotItem().vb.mapViewToScene(QPointF(x, 0))
+        return plot.viewport().mapToGlobal(plot.mapFromScene(scene)).x()
 
     main = win.views["overview"].plot
-    assert strip.plot.getPlotItem().vb.screenGeometry().x() != main.getPlotItem().vb.screenGeometry().x()
     assert abs(screen_x(strip.plot) - screen_x(main)) <= 1
     before = main.width()
     win.resize(win.width() + 200, win.height())  # and after the window is resized
@@ -110,7 +110,7 @@ def test_a_chats_commits_are_marked_on_its_curve(qtbot, open_window, work_store)
     qtbot.waitUntil(lambda: layer.found is not None and layer.found.session_id == ids["a1"], timeout=10_000)
     assert layer.positions == [pytest.approx(1.5)]  # the 13:00 commit, halfway between the 12:50 and 13:10 calls
     assert layer.summary() == "this chat: 1 commit, +10 / −0 lines, 1 file"
-    assert layer.label.textItem.toPlainText() == layer.summary()
+    assert win.chats.growth.plot.getPlotItem().titleLabel.text == layer.summary()
     assert list(layer.marks.data["x"]) == [pytest.approx(1.5)]
     with qtbot.waitSignal(win.chats.sig_curve_shown, timeout=10_000, check_params_cb=lambda s: s == ids["p1"]):
         win.show_session(ids["p1"])

@@ -1,8 +1,8 @@
 """Chats: the commits made while the plotted chat ran, marked on its growth curve.
 
 Each commit is a dashed line with a mark at the top, placed between the two calls it was made between (in
-proportion to the time), or within one step after the last call for the 30 minutes that follow it; a line of
-text in the plot says "this chat: 3 commits, +120 / −40 lines". Hovering a mark gives that commit's time and
+proportion to the time), or within one step after the last call for the 30 minutes that follow it; the plot's
+title row says "this chat: 3 commits, +120 / −40 lines, 5 files". Hovering a mark gives that commit's time and
 counts. A layer on the view's GrowthPlot, fed by its own query when a curve is shown.
 """
 
@@ -42,8 +42,7 @@ class ChatCommitsLayer(QObject):
         self.lines = pg.PlotDataItem(pen=pg.mkPen(COMMITS, width=1, style=Qt.PenStyle.DashLine), connect="pairs")
         self.marks = pg.ScatterPlotItem(symbol="t", size=12, pen=pg.mkPen(None), brush=pg.mkBrush(COMMITS),
                                         hoverable=True, tip=self._tip)
-        self.label = pg.TextItem(anchor=(0, 0), color=COMMITS)
-        for part in (self.lines, self.marks, self.label):
+        for part in (self.lines, self.marks):
             part.setZValue(20)
             item.addItem(part, ignoreBounds=True)
         view.sig_curve_shown.connect(self._on_curve_shown)
@@ -70,8 +69,8 @@ class ChatCommitsLayer(QObject):
         pairs_y = np.tile(np.array([0.0, top * 0.93]), len(xs))
         self.lines.setData(pairs_x, pairs_y)
         self.marks.setData(x=xs, y=[top * 0.95] * len(xs), data=list(range(len(xs))))
-        self.label.setText(self.summary())
-        self.label.setPos(0.55, top)
+        # the plot's own title row: above the marks, never over a line, and in a PNG export too
+        item.setTitle(html.escape(self.summary()), color=COMMITS, size="9pt", justify="left")
 
     def summary(self) -> str:
         """The plain-text line drawn in the plot."""

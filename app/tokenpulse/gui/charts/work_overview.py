@@ -43,8 +43,11 @@ class CommitsStrip(QWidget):
         main = getattr(view, "plot", None)
         self._main = main if isinstance(main, pg.PlotWidget) else None
         if self._main is not None:
-            # the same days, one above the other (pyqtgraph lines linked views up on the screen)
-            self.plot.getPlotItem().setXLink(self._main.getPlotItem())
+            # the same days, one above the other: the same x range, and axes as wide as the chart's on both
+            # sides, so that the two plot areas start and end at the same place on the screen (pyqtgraph's own
+            # x link shifts a view of another width by its guess of the screen offset: days came out 9 px apart)
+            self._main.getPlotItem().vb.sigXRangeChanged.connect(self._follow_days)
+            self._main.getPlotItem().vb.sigResized.connect(self._match_axes)
             self._main.scene().sigMouseMoved.connect(lambda pos: self._hover(self._main, pos))
         self.plot.scene().sigMouseMoved.connect(lambda pos: self._hover(self.plot, pos))
         row = QHBoxLayout()
@@ -59,11 +62,30 @@ class CommitsStrip(QWidget):
         window.sig_view_updated.connect(self._on_view_updated)
         self._style()
 
+    def _follow_days(self) -> None:
+        if self._main is not None:
+            lo, hi = self._main.getPlotItem().vb.viewRange()[0]
+            self.plot.getPlotItem().setXRange(lo, hi, padding=0)
+
+    def _match_axes(self) -> None:
+        if self._main is None:
+            return
+        theirs, mine = self._main.getPlotItem(), self.plot.getPlotItem()
+        mine.getAxis("left").setWidth(round(theirs.getAxis("left").width()))
+        if theirs.getAxis("right").isVisible():
+            mine.showAxis("right")
+            right = mine.getAxis("right")
+            right.setStyle(showValues=False)
+            right.setPen(pg.mkPen(None))
+            right.setWidth(round(theirs.getAxis("right").width()))
+        self._follow_days()
+
     # --- data ----------------------------------------------------------------------------------------
 
     def _on_toggled(self, on: bool) -> None:
         self.plot.setVisible(on)
         if on:
+            self._match_axes()
             self.reload()
         else:
             self.readout.setText("")
