@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -227,3 +230,21 @@ def cli_json(capsys: pytest.CaptureFixture[str], *args: str) -> Any:
     code, out, err = run_cli(capsys, *args, "--json")
     assert code == 0, err
     return json.loads(out)
+
+
+_HOLD_APP_LOCK = ("import sys, time; from pathlib import Path; from tokenpulse.platform.app_lock import AppLock;"
+                  " lock = AppLock(Path(sys.argv[1])); assert lock.acquire(); print('held', flush=True);"
+                  " time.sleep(120)")
+
+
+def hold_app_lock(lock: Path) -> subprocess.Popen[str]:
+    """Another process holding the tray app's lock, as the running app does (stop it with `stop_process`)."""
+    proc = subprocess.Popen([sys.executable, "-c", _HOLD_APP_LOCK, str(lock)], stdout=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHONPATH=str(REPO / "app")))
+    assert proc.stdout is not None and proc.stdout.readline() == "held\n"
+    return proc
+
+
+def stop_process(proc: subprocess.Popen[str]) -> None:
+    proc.kill()
+    proc.communicate()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tokenpulse.platform import autostart
+from tokenpulse.platform import launcher
 from tokenpulse.platform.autostart import XdgAutostart, default_command, entry_text, quote_arg
 
 
@@ -68,11 +68,22 @@ def test_entry_text_and_delay() -> None:
     assert text.startswith("[Desktop Entry]\n") and text.endswith("\n")
 
 
-def test_default_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(autostart.shutil, "which", lambda name: "/usr/local/bin/tokenpulse")
-    assert default_command() == ["/usr/local/bin/tokenpulse", "--background"]
-    assert default_command(tmp_path) == ["/usr/local/bin/tokenpulse", "--data-dir", str(tmp_path), "--background"]
-    monkeypatch.setattr(autostart.shutil, "which", lambda name: None)
-    assert default_command() == [sys.executable, "-m", "tokenpulse", "--background"]
-    monkeypatch.setattr(sys, "frozen", True, raising=False)
-    assert default_command() == [sys.executable, "--background"]
+def test_default_command(tmp_path: Path) -> None:
+    launcher = ["/opt/venv/bin/tokenpulse"]
+    assert default_command(launcher=launcher) == ["/opt/venv/bin/tokenpulse", "--background"]
+    assert default_command(tmp_path, launcher) == ["/opt/venv/bin/tokenpulse", "--data-dir", str(tmp_path),
+                                                   "--background"]
+
+
+def test_login_starts_this_installation_even_off_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A venv whose bin folder is not on PATH: the login entry used to fall back to `python -m tokenpulse` (or to
+    another installation found on PATH); it now names this installation's own script."""
+    bin_dir = tmp_path / "venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    script = bin_dir / "tokenpulse"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(bin_dir / "python"))
+    monkeypatch.setattr(sys, "argv", ["-c"])
+    monkeypatch.setattr(launcher.shutil, "which", lambda name: "/usr/bin/tokenpulse")  # another one, on PATH
+    assert default_command() == [str(script), "--background"]

@@ -9,6 +9,11 @@ from datetime import datetime, timezone
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+# A call stamped up to this far after now still counts as now (clocks differ a little). Further ahead it is
+# counted (it is a real call) but nothing live is derived from it: a line stamped 2040 must not become the
+# live chat for years.
+SKEW_MS = 2 * 60_000
+
 
 class Clock(Protocol):
     def now_ms(self) -> int:

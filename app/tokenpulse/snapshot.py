@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tokenpulse.insights.status_view import LIVE_MS as LIVE_WINDOW_MS  # a chat this recent is "live"
+from tokenpulse.insights.status_view import SKEW_MS
 from tokenpulse.store.localtime import day_start_ms
 from tokenpulse.store.queries import Filter, Totals, by_period, totals
 
@@ -109,7 +110,7 @@ def build(conn: sqlite3.Connection, now_ms: int, tz: ZoneInfo, *, context_thresh
 
 
 _EDGE = ("SELECT ts_ms, input + cache_write_5m + cache_write_1h + cache_read, cost_usd FROM api_call"
-         " WHERE session_id = ? ORDER BY ts_ms {order}, id {order} LIMIT 1")  # ix_api_call_session_ts
+         " WHERE session_id = ? AND ts_ms <= ? ORDER BY ts_ms {order}, id {order} LIMIT 1")  # ix_api_call_session_ts
 
 
 def live_chat(conn: sqlite3.Connection, now_ms: int, window_ms: int = LIVE_WINDOW_MS) -> LiveChat | None:
@@ -117,8 +118,9 @@ def live_chat(conn: sqlite3.Connection, now_ms: int, window_ms: int = LIVE_WINDO
 
     A sub-agent's calls count as activity of the chat that started it: the person acts on the parent chat.
     """
-    row = conn.execute("SELECT session_id FROM api_call WHERE ts_ms >= ? ORDER BY ts_ms DESC, id DESC LIMIT 1",
-                       (now_ms - window_ms,)).fetchone()  # ix_api_call_ts
+    row = conn.execute("SELECT session_id FROM api_call WHERE ts_ms >= ? AND ts_ms <= ?"
+                       " ORDER BY ts_ms DESC, id DESC LIMIT 1",
+                       (now_ms - window_ms, now_ms + SKEW_MS)).fetchone()  # ix_api_call_ts
     if row is None:
         return None
     session = conn.execute("SELECT id, source, project, parent_key FROM chat_session WHERE id = ?",
@@ -130,8 +132,8 @@ def live_chat(conn: sqlite3.Connection, now_ms: int, window_ms: int = LIVE_WINDO
                               " WHERE source = ? AND session_key = ?", (session[1], session[3])).fetchone()
         session = parent or session
     sid, source, project = session[0], session[1], session[2]
-    first = conn.execute(_EDGE.format(order="ASC"), (sid,)).fetchone()
-    last = conn.execute(_EDGE.format(order="DESC"), (sid,)).fetchone()
+    first = conn.execute(_EDGE.format(order="ASC"), (sid, now_ms + SKEW_MS)).fetchone()
+    last = conn.execute(_EDGE.format(order="DESC"), (sid, now_ms + SKEW_MS)).fetchone()
     if first is None or last is None:
         return None
     calls = conn.execute("SELECT count(*) FROM api_call WHERE session_id = ?", (sid,)).fetchone()[0]

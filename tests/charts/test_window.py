@@ -286,15 +286,14 @@ def test_dark_palette(qtbot, open_window, history_store: Path) -> None:  # type:
 
 def test_new_settings_cut_days_in_the_new_zone(qtbot, open_window, history_store: Path) -> None:  # type: ignore[no-untyped-def]
     import sqlite3
-    from dataclasses import replace
     from zoneinfo import ZoneInfo
 
-    from tokenpulse.config.settings import Settings
+    from tokenpulse.config.settings import Settings, with_changes
     from tokenpulse.insights import chart_data
 
     win = open_window(history_store)
     settings = Settings(timezone="Asia/Kathmandu")
-    settings = replace(settings, reminders=replace(settings.reminders, recap_allowance=12_000))
+    settings = with_changes(settings, reminders=with_changes(settings.reminders, recap_allowance=12_000))
     _switch(qtbot, win, lambda: win.apply_settings(settings))
     overview = win.view("overview")
     rng = overview.result.range

@@ -234,7 +234,11 @@ def test_desktop_install_and_uninstall_for_this_user(tmp_path: Path, capsys: pyt
 
     assert main(["desktop", "install"]) == 0
     launcher = tmp_path / "share" / "applications" / "io.github.tokenpulse.TokenPulse.desktop"
-    assert launcher.exists() and str(fake) in launcher.read_text()
+    # this installation's own script (beside this Python), not another `tokenpulse` that happens to be on PATH
+    import sys
+
+    own = Path(sys.executable).parent / "tokenpulse"
+    assert launcher.exists() and f"TryExec={own}\n" in launcher.read_text() and str(fake) not in launcher.read_text()
     assert main(["desktop", "uninstall"]) == 0
     assert not launcher.exists()
     assert "removed" in capsys.readouterr().out

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from helpers import claude_line, write_lines
+from helpers import claude_line, hold_app_lock, stop_process, write_lines
 from tokenpulse.cli.main import main
 
 
@@ -39,12 +38,10 @@ def test_status_lists_the_live_chat(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "context 6" in capsys.readouterr().out
 
 
-def _fake_app(data: Path) -> subprocess.Popen[bytes]:
-    """A live process named in the app's lock file, as the running tray app would be."""
-    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+def _fake_app(data: Path) -> subprocess.Popen[str]:
+    """A live process holding the app's lock, as the running tray app does."""
     data.mkdir(parents=True, exist_ok=True)
-    (data / "app.lock").write_text(f"{proc.pid}\ntokenpulse\nhost\n")
-    return proc
+    return hold_app_lock(data / "app.lock")
 
 
 def test_status_answers_from_the_apps_facts_while_it_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -76,8 +73,7 @@ def test_status_answers_from_the_apps_facts_while_it_runs(tmp_path: Path, capsys
         assert "reminder: Daily budget 80 % used" in capsys.readouterr().out
         assert not (data / "tokenpulse.sqlite3").exists()  # the store was not even opened
     finally:
-        app.kill()
-        app.wait()
+        stop_process(app)
     # the app is gone: its facts are not trusted, the store is read instead
     assert main(["status", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["due"] == []
@@ -102,4 +98,4 @@ def test_the_live_window_of_the_facts_is_the_reminders_one() -> None:
     from tokenpulse.insights import status_view
     from tokenpulse.nudges import fresh_chat
 
-    assert status_view.LIVE_MS == fresh_chat.LIVE_MS
+    assert fresh_chat.is_live is status_view.is_live

@@ -114,6 +114,23 @@ def test_forget_all_deletes_the_store_backups_and_settings(env: Path, capsys: py
     assert not list(env.glob("backups/*"))
 
 
+def test_forget_all_leaves_nothing_the_app_wrote(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The status facts (they name projects), the app's log and its marks went unnoticed before: the data
+    folder held project names after "delete everything"."""
+    from tokenpulse.app_log import log_dir
+    from tokenpulse.insights.status_view import FACTS_NAME
+
+    assert run_cli(capsys, "scan")[0] == 0
+    (env / FACTS_NAME).write_text('{"chats": [{"project": "/home/u/secret"}]}')
+    log_dir(env).mkdir()
+    for name in ("tokenpulse.log", "tokenpulse.log.1"):
+        (log_dir(env) / name).write_text("/home/u/secret\n")
+    (env / "no-tray-hint-shown").touch()
+    code, _out, err = run_cli(capsys, "forget", "--all", "--yes")
+    assert code == 0, err
+    assert not env.exists() or sorted(p.name for p in env.rglob("*")) == []
+
+
 def test_forget_refuses_while_a_scan_runs(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from tokenpulse.store.locks import ScanLock
 

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 USAGE = """\
-Targets: each agent's line parser, the Gemini and OpenCode document readers, the OpenCode database reader and
-the line reader. A crash is an exception past a parser's boundary or a broken promise: a count that is not a
+Targets: each agent's line parser, the document readers (Gemini, OpenCode, Amp, Droid, Cline-family tasks), the
+database readers (OpenCode, Goose, Hermes) and the line reader. A crash is an exception past a parser's boundary or a broken promise: a count that is not a
 non-negative integer, a line counted twice, a state that does not survive JSON or resume, a valid neighbour
 lost. The first input byte picks the target; the rest is its input.
 
@@ -45,14 +45,22 @@ except ImportError:  # the pytest wrapper turns this exit code into a clear fail
 
 with atheris.instrument_imports(include=["tokenpulse"]):
     from tokenpulse.ingest import tailer
+    from tokenpulse.sources.amp.parser import read_thread
     from tokenpulse.sources.claude_code.source import ClaudeCodeSource
     from tokenpulse.sources.codex.source import CodexSource
     from tokenpulse.sources.copilot_cli.source import CopilotCliSource
+    from tokenpulse.sources.droid.parser import read_settings
     from tokenpulse.sources.gemini.parser import read_document as read_gemini_document
     from tokenpulse.sources.gemini.source import GeminiSource
+    from tokenpulse.sources.goose.database import read_sessions as read_goose
+    from tokenpulse.sources.hermes.database import read_sessions as read_hermes
+    from tokenpulse.sources.kimi.source import KimiSource
+    from tokenpulse.sources.openclaw.source import OpenClawSource
     from tokenpulse.sources.opencode.database import read_database
     from tokenpulse.sources.opencode.source import OpenCodeSource
+    from tokenpulse.sources.pi.source import PiSource
     from tokenpulse.sources.qwen.source import QwenSource
+    from tokenpulse.sources.task_messages import read_task
 
 from fuzz_seeds import DICTIONARY, SEEDS, SENTINELS
 from prop_checks import as_stored, assert_honest_counter, assert_sane_call, calls_of, feed_all
@@ -63,8 +71,18 @@ LINE_SOURCES: dict[str, tuple[Any, str]] = {
     "gemini": (GeminiSource(), "tmp/0b7d/chats/session-2026-03-01T10-00-abcd.jsonl"),
     "qwen": (QwenSource(), "projects/-home-u-p/chats/69f0814a.jsonl"),
     "copilot-cli": (CopilotCliSource(), "copilot-otel-1.jsonl"),
+    "pi-agent": (PiSource(), "sessions/--home-u-p--/2026-01-05T09-00-00-000Z_5f0c1a2b-0000-4000-8000-00000000a001.jsonl"),
+    "openclaw": (OpenClawSource(), "agents/main/sessions/oc-main-1.jsonl"),
+    "kimi": (KimiSource(), "kimi/sessions/0f1e2d3c/3b2a1c0d-0000-4000-8000-0000000000a1/wire.jsonl"),
 }
-TARGETS = [*LINE_SOURCES, "gemini-document", "opencode-document", "opencode-database", "line-reader"]
+DOCUMENT_READERS: dict[str, tuple[str, Any]] = {
+    "amp-document": ("amp", lambda data: read_thread(Path("/nonexistent/amp/threads/T-1.json"), data)),
+    "droid-document": ("droid", lambda data: read_settings(Path("/nonexistent/sessions/d1.settings.json"), data)),
+    "task-document": ("cline", lambda data: read_task(Path("/nonexistent/tasks/1/ui_messages.json"), data, "cline")),
+}
+SESSION_DATABASES = ["goose-database", "hermes-database"]
+TARGETS = [*LINE_SOURCES, "gemini-document", "opencode-document", *DOCUMENT_READERS, "opencode-database",
+           *SESSION_DATABASES, "line-reader"]
 _SCRATCH = Path("/nonexistent")  # main() makes it: temporary databases and files, in memory where it can
 
 
@@ -127,6 +145,63 @@ def fuzz_opencode_database(payload: bytes) -> None:
         os.rmdir(folder)
 
 
+def fuzz_document(name: str, payload: bytes) -> None:
+    source, reader = DOCUMENT_READERS[name]
+    _document_checked(reader(payload), source)
+
+
+# A session row of each: (CREATE TABLE, INSERT of one row from 8 fuzzed cells, a valid row, the reader)
+_SESSION_TABLES: dict[str, tuple[str, str, tuple[Any, ...], Any]] = {
+    "goose-database": (
+        "CREATE TABLE sessions (id TEXT, working_dir TEXT, created_at TIMESTAMP, model_config_json TEXT,"
+        " input_tokens INTEGER, output_tokens INTEGER, accumulated_input_tokens INTEGER,"
+        " accumulated_output_tokens INTEGER)", "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        ("sentinel", "/p", "2026-01-11 08:00:00", '{"model_name": "m"}', None, None, 7, 3), read_goose),
+    "hermes-database": (
+        "CREATE TABLE sessions (id TEXT, model TEXT, parent_session_id TEXT, started_at REAL, input_tokens INTEGER,"
+        " output_tokens INTEGER, cache_read_tokens INTEGER, cache_write_tokens INTEGER)",
+        "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        ("sentinel", "m", None, 1768294800.25, 7, 3, 0, 0), read_hermes),
+}
+
+
+def _cell(raw: bytes) -> Any:
+    """An integer when the bytes read as one that SQLite can hold, else the bytes themselves (a BLOB)."""
+    try:
+        value = int(raw)
+    except ValueError:
+        return raw
+    return value if -(2**63) <= value < 2**63 else raw
+
+
+def fuzz_session_database(name: str, payload: bytes) -> None:
+    """Each line is one row, its cells split on `|` (TEXT byte for byte, or an integer when it reads as one),
+    then one valid row; the valid row must give its call whatever lies beside it."""
+    create, insert, sentinel, reader = _SESSION_TABLES[name]
+    folder = Path(tempfile.mkdtemp(dir=_SCRATCH))
+    path = folder / "sessions.db"
+    try:
+        conn = sqlite3.connect(path)
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute(create)
+        for line in payload.split(b"\n")[:32]:
+            cells = [_cell(c) for c in (line.split(b"|") + [b""] * 8)[:8]]
+            conn.execute(insert, cells)
+        conn.execute(insert, sentinel)
+        conn.commit()
+        conn.close()
+        parsed, state = reader(path, None)
+        assert json.loads(json.dumps(state)) == state
+        again, _ = reader(path, state)
+        assert sum(again.skipped.values()) == 0, "a bad row was reported twice"
+        _document_checked(parsed, name.split("-")[0])
+        assert any(c.session_key == "sentinel" and c.input == 7 for c in parsed.calls), "the valid row was lost"
+    finally:
+        for entry in os.listdir(folder):
+            os.unlink(folder / entry)
+        os.rmdir(folder)
+
+
 def fuzz_line_reader(payload: bytes) -> None:
     """Append the payload in pieces, reading after each; whole reads or tiny chunks as the first byte says."""
     if not payload:
@@ -167,6 +242,10 @@ def run_one(target: str, payload: bytes) -> None:
         fuzz_opencode_document(payload)
     elif target == "opencode-database":
         fuzz_opencode_database(payload)
+    elif target in DOCUMENT_READERS:
+        fuzz_document(target, payload)
+    elif target in _SESSION_TABLES:
+        fuzz_session_database(target, payload)
     else:
         fuzz_line_reader(payload)
 

@@ -54,6 +54,30 @@ OPENCODE = {"id": "msg_1", "sessionID": "ses_1", "role": "assistant",
             "tokens": {"input": 20, "output": 300, "reasoning": 10, "cache": {"read": 5000, "write": 200}}}
 
 
+PI = {"type": "message", "id": "aa000004", "parentId": "aa000003", "timestamp": TS,
+      "message": {"role": "assistant", "content": [{"type": "text", "text": "ok"}], "provider": "anthropic",
+                  "model": "claude-sonnet-4-5", "usage": {"input": 12, "output": 480, "cacheRead": 0, "cacheWrite": 3100,
+                                                          "totalTokens": 3592, "cost": {"total": 0.01}},
+                  "stopReason": "stop", "timestamp": 1772360139000}}
+PI_HEADER = {"type": "session", "version": 3, "id": "5f0c1a2b", "timestamp": TS, "cwd": "/home/u/p"}
+PI_MODEL = {"type": "model_change", "id": "aa000001", "timestamp": TS, "provider": "openai", "modelId": "gpt-5.2"}
+KIMI = {"timestamp": 1772360139.5, "message": {"type": "StatusUpdate", "payload": {"token_usage": {
+    "input_other": 1244, "output": 155, "input_cache_read": 69376, "input_cache_creation": 0},
+    "message_id": "chatcmpl-1"}}}
+AMP = {"id": "T-1", "messages": [{"role": "assistant", "messageId": 1, "usage": {
+    "model": "claude-sonnet-4-5", "inputTokens": 12, "outputTokens": 340, "cacheCreationInputTokens": 2100,
+    "cacheReadInputTokens": 0, "timestamp": TS}}],
+       "usageLedger": {"events": [{"id": "ev-1", "timestamp": TS, "model": "claude-sonnet-4-5",
+                                   "tokens": {"input": 12, "output": 340}, "toMessageId": 1}]}}
+DROID = {"model": "custom:Claude-Sonnet-4.5-[Anthropic]", "providerLockTimestamp": TS,
+         "tokenUsage": {"inputTokens": 2100, "outputTokens": 5400, "cacheCreationTokens": 30000,
+                        "cacheReadTokens": 410000, "thinkingTokens": 800}}
+TASK = [{"ts": 1772360139000, "type": "say", "say": "api_req_started", "text": json.dumps(
+    {"request": "x", "tokensIn": 12, "tokensOut": 420, "cacheWrites": 9800, "cacheReads": 0, "apiProtocol": "openai"}),
+    "modelInfo": {"providerId": "anthropic", "modelId": "claude-sonnet-4-5", "mode": "act"}},
+    {"ts": 1772360140000, "type": "say", "say": "text", "text": "answer"}]
+
+
 def _lines(*records: Any) -> bytes:
     return b"\n".join(_line(r) for r in records)
 
@@ -68,6 +92,14 @@ SEEDS: dict[str, list[bytes]] = {
     "opencode-document": [_line(OPENCODE)],
     "opencode-database": [_lines(OPENCODE, dict(OPENCODE, id="msg_2", time={"created": 1772360139000}))],
     "line-reader": [b"\x00" + _lines(CLAUDE, CLAUDE_USER) + b"\n{half", b"\x01a\nbb\n\nccc"],
+    "pi-agent": [_lines(PI_HEADER, PI_MODEL, PI), _line(PI)],
+    "openclaw": [_lines(PI_HEADER, PI_MODEL, dict(PI, message={**PI["message"], "model": None}))],
+    "kimi": [_lines({"type": "metadata", "protocol_version": "1.3"}, KIMI), _line(KIMI)],
+    "amp-document": [_line(AMP), _line(dict(AMP, usageLedger=None))],
+    "droid-document": [_line(DROID)],
+    "task-document": [_line(TASK)],
+    "goose-database": [b"s1|/p|2026-01-11 08:00:00|{\"model_name\": \"gpt-5\"}|||52000|3100\nx|y|z"],
+    "hermes-database": [b"s1|gpt-5||1768294800|1200|3000|250000|18000\ns2|m|s1|x|-1|2|3|4"],
 }
 
 # Valid records fed after the fuzzed input: each must still give its call (its ids appear in no seed, and a
@@ -83,6 +115,11 @@ SENTINELS: dict[str, bytes] = {
     "copilot-cli": _line(dict(COPILOT, traceId="zz-sentinel", spanId="zz-sentinel")),
     "opencode": _line({"role": "assistant", "time": {"created": 1772360139000, "completed": 1772360142000},
                        "tokens": {"input": 7, "output": 3}}),
+    "pi-agent": _line(dict(PI, timestamp=_END, message={**PI["message"], "usage": {"input": 7, "output": 3}})),
+    "openclaw": _line(dict(PI, timestamp=_END, message={**PI["message"], "timestamp": 4_102_444_800_000,
+                                                         "usage": {"input": 7, "output": 3}})),
+    "kimi": _line(dict(KIMI, timestamp=4_102_444_800.0, message={"type": "StatusUpdate", "payload": {
+        "token_usage": {"input_other": 7, "output": 3}, "message_id": "zz-sentinel"}})),
 }
 
 # Tokens libFuzzer splices into inputs (ASCII: its dictionary format knows no \u escapes).
@@ -96,6 +133,8 @@ DICTIONARY = [
     '"usageMetadata"', '"promptTokenCount"', '"candidatesTokenCount"', '"thoughtsTokenCount"', '"totalTokenCount"',
     '"gen_ai.usage.input_tokens"', '"gen_ai.operation.name"', '"chat"', '"span"', '"spanId"', '"traceId"',
     '"endTime"', '"endTimeUnixNano"', '"intValue"', '"role"', '"time"', '"created"', '"completed"', '"cache"',
+    '"cacheRead"', '"cacheWrite"', '"model_change"', '"StatusUpdate"', '"token_usage"', '"input_other"',
+    '"usageLedger"', '"toMessageId"', '"tokenUsage"', '"api_req_started"', '"tokensIn"', '"apiProtocol"',
     "null", "true", "false", "-1", "0", "1.5", "1e400", "18446744073709551616", "9223372036854775808",
     '"2026-03-01T10:00:00Z"', '"9999-12-31T23:59:59+23:59"', "[[[[[[[[", "{\"a\":{\"a\":", "\\ud800", "\\u0000",
 ]

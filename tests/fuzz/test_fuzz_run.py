@@ -37,6 +37,7 @@ def test_fuzzing_every_parser_for_a_short_while_finds_no_crash(tmp_path: Path) -
     summary = re.search(r"fuzz_parsers: (\d+) inputs in [\d.]+ s \((\d+) exec/s\); crashes: 0", output)
     assert summary, f"no summary line from the harness:\n{output[-3000:]}"
     assert int(summary.group(1)) >= MIN_INPUTS, summary.group(0)
-    for target in ("claude-code", "codex", "gemini", "qwen", "copilot-cli", "gemini-document", "opencode-document",
-                   "opencode-database", "line-reader"):
+    for target in ("claude-code", "codex", "gemini", "qwen", "copilot-cli", "pi-agent", "openclaw", "kimi",
+                   "gemini-document", "opencode-document", "amp-document", "droid-document", "task-document",
+                   "opencode-database", "goose-database", "hermes-database", "line-reader"):
         assert re.search(rf"\b{target} [1-9]\d*", output), f"target {target} never ran:\n{output[-2000:]}"

@@ -9,6 +9,9 @@ import pytest
 # Before any QApplication exists: the platform cannot change afterwards.
 if os.environ.get("TP_REAL_DISPLAY") != "1":
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
+# Reminders go to the desktop's notification server when a session bus is there: these tests must not put
+# notifications on the desktop of whoever runs them (the real-server tests start their own bus).
+os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

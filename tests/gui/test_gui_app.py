@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from tokenpulse.config import settings as settings_io
 from tokenpulse.config.paths import resolve
-from tokenpulse.gui.app import NO_TRAY_NOTICE, SignalWaker, SingleInstance, TokenpulseApp
+from tokenpulse.gui.app import NO_TRAY_HINT, NO_TRAY_NOTICE, SignalWaker, SingleInstance, TokenpulseApp
 
 
 def test_a_second_instance_asks_the_first_to_show_its_summary(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -62,13 +62,17 @@ def make_app(tmp_path: Path, qtbot):  # type: ignore[no-untyped-def]
         assert not app.worker.alive
 
 
-def test_no_tray_says_so_once_and_shows_a_window(make_app, qtbot, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_no_tray_says_so_and_names_gnomes_extension_once(make_app, qtbot, caplog) -> None:  # type: ignore[no-untyped-def]
     app = make_app(tray_available=False)
     app.start()
     assert app.window_mode and app.tray is None
     qtbot.waitUntil(app.popup.isVisible, timeout=2000)
-    assert app.popup.findChild(QLabel, "notice").text().replace("\n", " ") == NO_TRAY_NOTICE
-    assert capsys.readouterr().err.count(NO_TRAY_NOTICE) == 1
+    assert app.popup.findChild(QLabel, "notice").text().replace("\n", " ") == f"{NO_TRAY_NOTICE} {NO_TRAY_HINT}"
+    assert "AppIndicator" in NO_TRAY_HINT and "gnome-shell-extension-appindicator" in NO_TRAY_HINT
+    assert sum(NO_TRAY_NOTICE in r.getMessage() for r in caplog.records) == 1
+    app.shutdown()
+    again = make_app(tray_available=False)  # the next start: the notice, without the one-time hint
+    assert again.popup.findChild(QLabel, "notice").text().replace("\n", " ") == NO_TRAY_NOTICE
 
 
 def test_no_tray_flag_needs_no_notice_and_background_shows_nothing(make_app) -> None:  # type: ignore[no-untyped-def]
@@ -113,7 +117,24 @@ def test_a_broken_settings_file_falls_back_to_defaults_and_says_why(make_app, tm
     settings_file.write_text("timezone = [unclosed")
     app = make_app(tray_available=False, background=True)
     assert app.settings == settings_io.Settings()
-    assert "settings not read, defaults used" in capsys.readouterr().err
+    assert "tokenpulse runs on the default settings until the file is fixed" in capsys.readouterr().err
+
+
+def test_a_settings_file_broken_by_hand_leaves_the_app_on_the_last_good_settings(make_app, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                                  capsys) -> None:
+    settings_file = resolve(tmp_path / "data").settings_file
+    good = settings_io.Settings(timezone="Asia/Tokyo", forgotten_projects=("/home/u/secret",))
+    settings_io.save(good, settings_file)
+    settings_file.write_text('timezone = "Asia/Tokyo"\nforgotten_projects = "/home/u/secret"\n')
+    app = make_app(tray_available=False, background=True)
+    assert app.settings == good  # the forgotten project stays forgotten; nothing of the broken file is used
+    said = (f"{settings_file}: forgotten_projects: expected a list of folders, got a string. tokenpulse runs on"
+            " the last good settings until the file is fixed.")
+    assert f"tokenpulse: {said}" in capsys.readouterr().err
+    app.start()  # and on screen: without a tray, a small non-modal window says it
+    shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    assert [w.text() for w in shown] == [said] and not shown[0].isModal()
+    shown[0].close()
 
 
 def test_settings_dialog_opens_with_the_current_settings(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]

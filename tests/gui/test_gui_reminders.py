@@ -42,26 +42,43 @@ def test_toast_without_a_tray_offers_every_action(qtbot) -> None:  # type: ignor
     assert presenter.latest is None  # answered
 
 
-def test_tray_notification_and_click_opens_the_chat(qtbot, fake_worker) -> None:  # type: ignore[no-untyped-def]
+def test_balloon_without_a_notification_server_and_its_click_opens_the_chat(qtbot, fake_worker) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtGui import QIcon, QPixmap
     from PySide6.QtWidgets import QSystemTrayIcon
 
     pixmap = QPixmap(16, 16)
     pixmap.fill()
     icon = QSystemTrayIcon(QIcon(pixmap))  # Qt warns about a tray icon shown without an image
-    icon.show()  # offscreen: "visible" and able to show messages, though nothing is drawn
     messages: list[tuple[str, str]] = []
     icon.showMessage = lambda title, body, *a: messages.append((title, body))  # type: ignore[method-assign]
-    presenter = ReminderPresenter(icon)
+    presenter = ReminderPresenter(icon, balloon_possible=lambda: True)  # no session bus in these tests
     chosen: list[str] = []
     presenter.sig_action.connect(lambda _n, a: chosen.append(a))
     presenter.show(NUDGE)
-    assert presenter.toast is None
+    assert presenter.toast is None and presenter.channels == [(NUDGE.key, "balloon")]
     assert messages == [(NUDGE.title, NUDGE.body + "\nClick to open this chat in the charts.")]
     icon.messageClicked.emit()
     assert chosen == ["open_chat"]
     assert presenter.latest is NUDGE  # opening it is not an answer: its other actions stay in the menu
-    icon.hide()
+    icon.messageClicked.emit()  # the balloon was answered: a second click signal is not ours
+    assert chosen == ["open_chat"]
+
+
+def test_a_balloon_click_answers_only_a_reminder_balloon(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Qt's messageClicked fires for any balloon (and, on some desktops, for other apps' notifications): a click
+    on a notice's balloon, or with no balloon of ours on screen, must not open a chat."""
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    icon = QSystemTrayIcon()
+    icon.showMessage = lambda *a: None  # type: ignore[method-assign]
+    presenter = ReminderPresenter(icon, balloon_possible=lambda: True)
+    chosen: list[str] = []
+    presenter.sig_action.connect(lambda _n, a: chosen.append(a))
+    icon.messageClicked.emit()  # nothing of ours shown yet
+    presenter.show(NUDGE)
+    presenter.inform("tokenpulse", "the store was rebuilt")  # a notice's balloon replaces the reminder's
+    icon.messageClicked.emit()
+    assert chosen == []
 
 
 def test_tray_menu_offers_the_latest_reminder(qtbot, fake_worker) -> None:  # type: ignore[no-untyped-def]

@@ -60,10 +60,15 @@ def test_edits_become_settings(qtbot) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("edit, message", [
-    (lambda d: d.zone.setCurrentText("Mars/Olympus"), "time zone 'Mars/Olympus' is unknown"),
-    (lambda d: d.quiet_start.setText("25:00"), "not a time like 22:00"),
-    (lambda d: d.quiet_start.setText("22:00"), "both a start and an end"),
+    (lambda d: d.zone.setCurrentText("Mars/Olympus"),
+     "timezone: expected an IANA time zone name such as Europe/Paris, got 'Mars/Olympus'"),
+    (lambda d: (d.quiet_start.setText("25:00"), d.quiet_end.setText("08:00")), "reminders.quiet_start: expected a time like 22:00, got '25:00'"),
+    (lambda d: d.quiet_start.setText("22:00"), "quiet hours need both quiet_start and quiet_end (or neither)"),
     (lambda d: d.add_price_row("m", None), "input and output prices are needed"),
+    (lambda d: d.add_price_row("m", PriceOverride(1e9, 2.0)),
+     "price_overrides.m.input: expected a price in US dollars per million tokens from 0 to 1,000,000"),
+    (lambda d: d.add_root("codex", "relative/logs"),
+     "source_roots.codex (item 1): expected an absolute folder (or one under ~) without commas"),
 ])
 def test_nonsense_is_refused_with_a_reason(qtbot, edit, message) -> None:  # type: ignore[no-untyped-def]
     dialog = _dialog(qtbot, Settings())
@@ -80,6 +85,16 @@ def test_bad_price_cell(qtbot) -> None:  # type: ignore[no-untyped-def]
     dialog.prices.item(0, 2).setText("cheap")
     with pytest.raises(ValueError, match="Output 'cheap' is not a number"):
         dialog.settings()
+
+
+def test_the_form_offers_exactly_the_ranges_the_schema_allows(qtbot) -> None:  # type: ignore[no-untyped-def]
+    dialog = _dialog(qtbot, Settings())
+    for box, field in ((dialog.threshold, "context_threshold"), (dialog.growth, "growth_factor"),
+                       (dialog.min_calls, "min_calls"), (dialog.recap, "recap_allowance")):
+        assert (box.minimum(), box.maximum()) == settings_io.bounds(Reminders, field)
+    low, high = settings_io.bounds(Reminders, "daily_output_goal")
+    assert (dialog.output_goal.minimum(), dialog.output_goal.maximum()) == (low - 1, high)  # one below: "none"
+    assert dialog.budgets["daily"].maximum() == settings_io.bounds(Reminders, "daily_budget_usd")[1]
 
 
 def test_save_writes_toml_that_loads_back(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

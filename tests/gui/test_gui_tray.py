@@ -35,6 +35,7 @@ def test_menu_is_built_from_the_snapshot(qtbot, fake_worker) -> None:  # type: i
     tray.menu.aboutToShow.emit()
     texts = _texts(tray.menu)
     assert texts == [
+        "Show summary", "---",
         "Today: $3.40 — output 12.3k",
         "      input 3.4k · cache write 45.6k · cache read 1.2M",
         "This week: $21.10+ — output 92.3k",
@@ -42,10 +43,12 @@ def test_menu_is_built_from_the_snapshot(qtbot, fake_worker) -> None:  # type: i
         "Live chat: tokenpulse (Claude Code, 42 calls)",
         "      context 84.2k of 100k · $0.41 per message (first $0.05)",
         "Importing 1,204 of 3,100 files",
-        "---", "Show summary", "Open charts…", "---", "Snooze reminders", "Pause watching", "Settings…",
-        "Restore a backup", "Start at login", "---", "Quit tokenpulse",
+        "---", "Open charts…", "---", "Snooze reminders", "Pause watching", "Settings…",
+        "Restore a backup", "Start at login", "Open log folder", "---", "Quit tokenpulse",
     ]
-    status = tray.menu.actions()[:7]
+    # GNOME's AppIndicator extension opens this menu on a left click too: the summary comes first, in bold
+    assert tray.menu.defaultAction() is tray.menu.actions()[0] and tray.menu.defaultAction().isEnabled()
+    status = tray.menu.actions()[2:9]
     assert not any(a.isEnabled() for a in status)  # status lines are information, not commands
     assert _action(tray.menu, "Pause watching").isCheckable() and not _action(tray.menu, "Pause watching").isChecked()
     assert _action(tray.menu, "Start at login").isCheckable()
@@ -115,3 +118,29 @@ def test_left_click_toggles_the_popup(qtbot, fake_worker) -> None:  # type: igno
     assert popup.cells[("output", "today")].text() == "12.3k"
     tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
     assert not popup.isVisible()
+
+
+def test_first_import_shows_importing_not_zero(qtbot, fake_worker) -> None:  # type: ignore[no-untyped-def]
+    """While the first import runs the totals are partial: "importing…", never a final-looking $0.00."""
+    from tokenpulse.store.queries import Totals
+
+    snap = make_snapshot(ready=False, importing=ImportProgress(3, 10), today=Totals(), week=Totals(), live=None)
+    _bridge, tray = _tray(qtbot, fake_worker, snap)
+    tray.menu.aboutToShow.emit()
+    texts = _texts(tray.menu)
+    assert texts[2:4] == ["Today: importing…", "Importing 3 of 10 files"]
+    assert not any("$0.00" in t for t in texts)
+    assert tray.icon.toolTip().startswith("tokenpulse — importing…") and "$" not in tray.icon.toolTip()
+
+
+def test_log_folder_and_no_logs_entries(qtbot, fake_worker) -> None:  # type: ignore[no-untyped-def]
+    _bridge, tray = _tray(qtbot, fake_worker)
+    tray.no_logs = True
+    tray.refresh()
+    texts = _texts(tray.menu)
+    assert texts[1] == "No agent logs found: where tokenpulse looked…"
+    assert tray.icon.toolTip() == "tokenpulse — no agent logs found (see the menu)"
+    with qtbot.waitSignal(tray.sig_no_logs_help_requested, timeout=1000):
+        _action(tray.menu, texts[1]).trigger()
+    with qtbot.waitSignal(tray.sig_log_folder_requested, timeout=1000):
+        _action(tray.menu, "Open log folder").trigger()

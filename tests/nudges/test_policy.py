@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tokenpulse.clock import FakeClock
-from tokenpulse.config.settings import Reminders
+from tokenpulse.config.settings import Reminders, with_changes
 from tokenpulse.insights.facts import ChatSnapshot, SpendSnapshot
 from tokenpulse.nudges.budgets import projection
 from tokenpulse.nudges.policy import PolicyState, evaluate, snooze
@@ -48,9 +48,26 @@ def test_fresh_chat_fires_at_threshold_with_concrete_text() -> None:
     nudges, _ = evaluate(now, [_chat(now)], None, R, UTC, _started(now))
     assert [n.key for n in nudges] == ["fresh_chat:7:1"]
     body = nudges[0].body
-    for part in ("Claude Code · shop", "115k tokens", "started at 10k", "$0.41 now", "$0.05 at the start",
-                 "save about $1.00 over the next 10 messages"):  # (115k − 10k − 5k) × $1/M × 10
+    for part in ("Claude Code · shop", "each message re-reads 115k tokens ≈ $0.11",  # 115k × $1/M
+                 "a fresh chat would re-read about 15k",  # F + R
+                 "Over the next 10 messages a fresh chat saves ≈ $1.00"):  # (115k − 15k) × $1/M × 10
         assert part in body, body
+
+
+def test_the_reminder_argues_with_what_is_re_read_not_with_the_first_message() -> None:
+    """The first call of a Claude chat writes its context to the cache at the dearer write price, so "a message
+    costs $0.05 now vs $0.09 at the start" argued that the long chat had become cheaper. The argument is what
+    each message re-reads, priced as billed (a long-context tier too), against a fresh chat, and the action."""
+    now = _clock().now_ms()
+    chat = replace(_chat(now, context=250_000), first_cost=0.09, last_cost=0.05, read_price=2e-6,
+                   fresh_read_price=1e-6, fresh_chat_hint="/clear with a short brief, or /compact")
+    nudges, _ = evaluate(now, [chat], None, R, UTC, _started(now))
+    body = nudges[0].body
+    assert "at the start" not in body and "$0.09" not in body
+    assert "each message re-reads 250k tokens ≈ $0.50" in body  # billed at the >200k tier's $2/M
+    assert "a fresh chat would re-read about 15k ≈ $0.015" in body  # at the base $1/M
+    assert "saves ≈ $4.85" in body  # (250k × 2 − 15k × 1) / 1M × 10
+    assert body.endswith("In Claude Code: /clear with a short brief, or /compact.")
 
 
 @pytest.mark.parametrize("chat_kw", [
@@ -67,7 +84,7 @@ def test_fresh_chat_needs_every_condition(chat_kw: dict[str, int]) -> None:
 
 def test_fresh_chat_rule_can_be_switched_off() -> None:
     now = _clock().now_ms()
-    assert _run(now, [_chat(now)], _started(now), replace(R, fresh_chat=False))[0] == []
+    assert _run(now, [_chat(now)], _started(now), with_changes(R, fresh_chat=False))[0] == []
 
 
 def test_once_per_chat_then_once_more_at_2T_then_never() -> None:
@@ -118,7 +135,7 @@ def test_snooze_silences_until_its_time_then_the_reminder_comes() -> None:
 def test_quiet_hours_wrap_past_midnight(hh: int, mm: int, quiet: bool) -> None:
     now = _clock(hh, mm).now_ms()
     assert in_quiet_hours(now, UTC, "22:00", "07:00") is quiet
-    r = replace(R, quiet_start="22:00", quiet_end="07:00")
+    r = with_changes(R, quiet_start="22:00", quiet_end="07:00")
     assert (_run(now, [_chat(now)], _started(now), r)[0] == []) is quiet
 
 
@@ -191,7 +208,7 @@ def test_cache_expiry_skips_small_chats_old_history_and_the_switch() -> None:
     small = _chat(now, 99_000, calls=3, idle_ms=6 * MIN)
     assert _run(now, [small], _started(now))[0] == []
     big = _chat(now, 150_000, calls=3, idle_ms=6 * MIN)
-    assert _run(now, [big], _started(now), replace(R, cache_expiry=False))[0] == []
+    assert _run(now, [big], _started(now), with_changes(R, cache_expiry=False))[0] == []
     # expired (5 min ago) before the app started (3 min ago): history, not news
     older = _chat(now, 150_000, calls=3, idle_ms=10 * MIN)
     assert _run(now, [older], PolicyState(started_ms=now - 3 * MIN))[0] == []
@@ -214,7 +231,7 @@ def _spend(now: int, **kw: float) -> SpendSnapshot:
 
 def test_daily_budget_at_80_and_100_percent_once_each() -> None:
     now = _clock().now_ms()
-    r = replace(R, daily_budget_usd=10.0)
+    r = with_changes(R, daily_budget_usd=10.0)
     state = _started(now)
     keys, state = _run(now, [], state, r, _spend(now, day_cost=7.99))
     assert keys == []
@@ -233,7 +250,7 @@ def test_daily_budget_at_80_and_100_percent_once_each() -> None:
 
 def test_weekly_budget_jump_past_100_gives_one_reminder() -> None:
     now = _clock().now_ms()
-    r = replace(R, weekly_budget_usd=50.0)
+    r = with_changes(R, weekly_budget_usd=50.0)
     keys, state = _run(now, [], _started(now), r, _spend(now, week_cost=60.0))
     assert keys == ["budget:week:2026-W15:100"]
     assert _run(now, [], state, r, _spend(now, week_cost=61.0))[0] == []
@@ -244,7 +261,7 @@ def test_monthly_projection_at_current_pace() -> None:
     now = int(datetime(2026, 4, 11, tzinfo=timezone.utc).timestamp() * 1000)
     spend = _spend(now, month_cost=137.33)
     assert projection(spend, now) == pytest.approx(411.99)
-    r = replace(R, monthly_budget_usd=300.0)
+    r = with_changes(R, monthly_budget_usd=300.0)
     nudges, state = evaluate(now, [], spend, r, UTC, _started(now))
     assert [n.key for n in nudges] == ["budget_pace:2026-04"]
     assert "At this pace $412 this month; budget $300." in nudges[0].body
@@ -256,7 +273,7 @@ def test_monthly_projection_at_current_pace() -> None:
 
 
 def test_projection_waits_for_enough_of_the_month_and_stays_quiet_under_budget() -> None:
-    r = replace(R, monthly_budget_usd=300.0)
+    r = with_changes(R, monthly_budget_usd=300.0)
     early = int(datetime(2026, 4, 3, tzinfo=timezone.utc).timestamp() * 1000)
     assert _run(early, [], _started(early), r, _spend(early, month_cost=50.0))[0] == []
     now = int(datetime(2026, 4, 11, tzinfo=timezone.utc).timestamp() * 1000)
@@ -265,7 +282,7 @@ def test_projection_waits_for_enough_of_the_month_and_stays_quiet_under_budget()
 
 def test_output_goal_at_80_and_100_percent() -> None:
     now = _clock().now_ms()
-    r = replace(R, daily_output_goal=100_000)
+    r = with_changes(R, daily_output_goal=100_000)
     keys, state = _run(now, [], _started(now), r, _spend(now, day_output=80_000))
     assert keys == ["output_goal:2026-04-11:80"]
     keys, state = _run(now, [], state, r, _spend(now, day_output=100_000))

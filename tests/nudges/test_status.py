@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from helpers import claude_line, write_lines
-from tokenpulse.config.settings import Reminders, Settings
+from tokenpulse.config.settings import Reminders, Settings, with_changes
 from tokenpulse.insights.hooks import after_scan
 from tokenpulse.nudges.policy import PolicyState
 from tokenpulse.nudges.runner import tick
@@ -82,7 +81,7 @@ def test_tick_fires_once_after_grace_and_remembers(tmp_path: Path) -> None:
         assert "Claude Code · shop" in second.due[0].body and "190k tokens" in second.due[0].body
         assert second.due[0].session_id == 1 and [a.id for a in second.due[0].actions] == \
             ["open_chat", "snooze_1h", "mute_chat"]
-        off = replace(settings, reminders=replace(settings.reminders, fresh_chat=False))
+        off = with_changes(settings, reminders=with_changes(settings.reminders, fresh_chat=False))
         assert tick(ws.conn, now + 4 * MIN, ws.pricer, off, PolicyState(started_ms=0)).due == []
         assert tick(ws.conn, now + 4 * MIN, ws.pricer, settings, second.state).due == []
     finally:

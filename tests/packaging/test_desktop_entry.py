@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tokenpulse.platform import desktop_entry
+from tokenpulse.platform import desktop_entry, launcher
 from tokenpulse.platform.desktop_entry import APP_ID, DesktopEntryError, install, uninstall
 
 REPO = Path(__file__).resolve().parents[2]
@@ -79,25 +79,60 @@ def test_the_process_environment_is_the_default(tmp_path: Path, monkeypatch: pyt
     assert uninstall() == written
 
 
-def test_exec_defaults_to_tokenpulse_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    bindir = tmp_path / "my bin"
-    bindir.mkdir()
-    fake = bindir / "tokenpulse"
-    fake.write_text("#!/bin/sh\n", encoding="utf-8")
-    fake.chmod(0o755)
-    monkeypatch.setenv("PATH", str(bindir))
-    written = install(env={"XDG_DATA_HOME": str(tmp_path / "data")})
+def _script(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    script = folder / "tokenpulse"
+    script.write_text("#!/bin/sh\n", encoding="utf-8")
+    script.chmod(0o755)
+    return script
+
+
+def test_the_launcher_is_this_installation_not_path(tmp_path: Path) -> None:
+    """A venv or pipx install whose bin folder is not on PATH: the script beside this Python is the launcher,
+    even when another tokenpulse is on PATH (it may be a different version)."""
+    venv = _script(tmp_path / "venv" / "bin")
+    other = _script(tmp_path / "elsewhere")
+    python = tmp_path / "venv" / "bin" / "python"  # a venv's python is a symlink: never resolved here
+    assert desktop_entry.own_launcher(argv0="-c", executable=str(python), frozen=False,
+                                      which=lambda _n: str(other)) == [str(venv)]
+    # started as the script itself (pipx links ~/.local/bin/tokenpulse to its venv's script): that one
+    link = tmp_path / "local-bin" / "tokenpulse"
+    link.parent.mkdir()
+    link.symlink_to(venv)
+    assert desktop_entry.own_launcher(argv0=str(link), executable=str(python), frozen=False) == [str(link)]
+
+
+def test_path_then_python_m_when_no_script_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(launcher.sysconfig, "get_path", lambda *a: str(tmp_path / "no-scripts"))
+    python = str(tmp_path / "src-checkout" / "python3")
+    on_path = _script(tmp_path / "my bin")
+    assert desktop_entry.own_launcher(argv0="x", executable=python, frozen=False,
+                                      which=lambda _n: str(on_path)) == [str(on_path)]
+    command = desktop_entry.own_launcher(argv0="x", executable=python, frozen=False, which=lambda _n: None)
+    assert command == [python, "-m", "tokenpulse"]
+    fields = _entry(desktop_entry.entry_text(command).replace(python, "PY"))
+    assert fields["Exec"] == "PY -m tokenpulse" and fields["TryExec"] == "PY"
+
+
+def test_exec_quotes_a_path_with_a_space(tmp_path: Path) -> None:
+    fake = _script(tmp_path / "my bin")
+    written = install(fake, env={"XDG_DATA_HOME": str(tmp_path / "data")})
     fields = _entry(written[0].read_text(encoding="utf-8"))
     assert fields["Exec"] == f'"{fake}"'  # a space in the path: quoted as the spec asks
     assert fields["TryExec"] == str(fake)  # TryExec is a plain path, never quoted
 
 
-def test_no_tokenpulse_on_path_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.delattr(sys, "frozen", raising=False)
-    with pytest.raises(DesktopEntryError, match="no `tokenpulse` on PATH"):
-        install(env={"XDG_DATA_HOME": str(tmp_path)})
-    assert not (tmp_path / "applications").exists()
+def test_desktop_install_from_a_venv_not_on_path(tmp_path: Path) -> None:
+    """The real command, run as a newcomer would from a venv without activating it: PATH has no tokenpulse.
+    (Before: "no `tokenpulse` on PATH", exit 3.)"""
+    script = Path(sys.executable).parent / "tokenpulse"
+    assert script.is_file(), "the test venv has no tokenpulse script: install with pip install -e '.[test]'"
+    env = {"PATH": "/usr/bin:/bin", "XDG_DATA_HOME": str(tmp_path / "data"), "HOME": str(tmp_path)}
+    out = subprocess.run([str(script), "desktop", "install"], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    fields = _entry((tmp_path / "data" / "applications" / f"{APP_ID}.desktop").read_text(encoding="utf-8"))
+    assert fields["TryExec"] == str(script)
+    assert subprocess.run([fields["TryExec"], "--version"], env=env, capture_output=True, timeout=60).returncode == 0
 
 
 def test_a_frozen_bundle_launches_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

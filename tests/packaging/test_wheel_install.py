@@ -81,6 +81,14 @@ def test_wheel_installs_into_a_fresh_venv_and_finds_its_resources(tmp_path: Path
     launcher = Path(got["written"][0])
     assert f"Exec={exe}" in launcher.read_text(encoding="utf-8")
 
+    # `tokenpulse desktop install` run by its full path with its folder not on PATH (pipx's ~/.local/bin and an
+    # unactivated venv's bin often are not): the entry starts this installation
+    no_path = {**clean, "PATH": "/usr/bin:/bin", "XDG_DATA_HOME": str(tmp_path / "xdg2")}
+    desktop = subprocess.run([str(exe), "desktop", "install"], check=False, capture_output=True, text=True,
+                             env=no_path, cwd=tmp_path)
+    assert desktop.returncode == 0, desktop.stderr
+    assert f"Exec={exe}\n" in (tmp_path / "xdg2" / "applications" / f"{APP_ID}.desktop").read_text(encoding="utf-8")
+
     # the installed copy creates a store from its own schema.sql
     scan = subprocess.run([str(exe), "scan"], check=False, capture_output=True, text=True, cwd=tmp_path,
                           env={**clean, "TOKENPULSE_HOME": str(tmp_path / "data")})

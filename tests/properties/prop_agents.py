@@ -12,6 +12,7 @@ from typing import Any
 
 import prop_records as rec
 import prop_records_more_agents as more
+import prop_records_new_agents as new
 from hypothesis import strategies as st
 from prop_hostile import EXTREME_DEPTHS, bad_counts, damage, deep, mutate, tear, to_line
 
@@ -19,6 +20,9 @@ from tokenpulse.sources.claude_code.source import ClaudeCodeSource
 from tokenpulse.sources.codex.source import CodexSource
 from tokenpulse.sources.copilot_cli.source import CopilotCliSource
 from tokenpulse.sources.gemini.source import GeminiSource
+from tokenpulse.sources.kimi.source import KimiSource
+from tokenpulse.sources.openclaw.source import OpenClawSource
+from tokenpulse.sources.pi.source import PiSource
 from tokenpulse.sources.qwen.source import QwenSource
 
 Path_ = tuple[Any, ...]
@@ -36,6 +40,7 @@ class LineAgent:
     session: st.SearchStrategy[list[Any]]  # a realistic file, in order
     file_name: str
     digit_strings_are_counts: bool = False  # OTLP JSON writes 64-bit integers as strings
+    fixed_file_name: bool = False  # the agent reads only files of this one name (Kimi's `wire.jsonl`)
 
     def __repr__(self) -> str:  # strategies built from an agent print it in every failing example
         return f"<{self.name}>"
@@ -99,6 +104,16 @@ AGENTS = [
               more.copilot_otlp_usage, more.copilot_reads,
               tuple(("attributes", i, "value", "intValue") for i in range(5, 10)), more.COPILOT_OTHER,
               more.copilot_session(), "copilot-otel-2.jsonl", digit_strings_are_counts=True),
+    LineAgent("pi-agent", PiSource, b'"usage"', new.pi_usage, new.pi_reads,
+              tuple(("message", "usage", n) for n in new.PI_COUNTS), new.PI_OTHER, new.pi_session(),
+              "sessions/--home-u-p--/2026-01-05T09-00-00-000Z_5f0c1a2b-0000-4000-8000-00000000a001.jsonl"),
+    LineAgent("openclaw", OpenClawSource, b'"usage"', new.pi_usage, new.pi_reads,
+              tuple(("message", "usage", n) for n in new.PI_COUNTS), new.PI_OTHER, new.pi_session(),
+              "agents/main/sessions/oc-main-1.jsonl"),
+    LineAgent("kimi", KimiSource, b'"token_usage"', new.kimi_usage, new.kimi_reads,
+              tuple(("message", "payload", "token_usage", n) for n in new.KIMI_COUNTS), new.KIMI_OTHER,
+              new.kimi_session(), "sessions/0f1e2d3c/3b2a1c0d-0000-4000-8000-0000000000a1/wire.jsonl",
+              fixed_file_name=True),
 ]
 # Tests take the id and look the agent up: hypothesis would print a whole LineAgent in each failing example.
 BY_ID = {a.name + ("-otlp" if a.file_name.endswith("2.jsonl") else ""): a for a in AGENTS}

@@ -41,7 +41,7 @@ class Home:
         self.examples = 0
 
     def next_example(self) -> None:
-        for agent in ("claude-code", "codex", "gemini", "qwen", "copilot-cli", "opencode"):
+        for agent in ("claude-code", "codex", "gemini", "qwen", "copilot-cli", "opencode", "pi-agent", "openclaw", "kimi"):
             shutil.rmtree(self.folder_for(agent), ignore_errors=True)
         self.opencode_db().unlink(missing_ok=True)
         self.examples += 1
@@ -58,6 +58,9 @@ class Home:
             "qwen": home / ".qwen" / "projects" / n / "chats",
             "copilot-cli": home / ".copilot" / "otel" / n,
             "opencode": home / ".local" / "share" / "opencode" / "storage" / "message" / n,
+            "pi-agent": home / ".pi" / "agent" / "sessions" / f"--{n}--",
+            "openclaw": home / ".openclaw" / "agents" / n / "sessions",
+            "kimi": home / ".kimi" / "sessions" / n / "session-1",  # exactly `<hash>/<session>/wire.jsonl`
         }[agent]
 
 
@@ -132,8 +135,12 @@ def test_scans_of_hostile_files_never_raise_and_store_only_counts(home: Home, da
     for agent in LINE_AGENTS:
         clean, dirty, hostile, name = data.draw(line_files(agent))
         folder = home.folder_for(agent.name)
-        path = _write(_file(folder, name), dirty)
-        _write(folder / "anything.jsonl", hostile)
+        if agent.fixed_file_name:  # the agent reads one file name only: the hostile one is another session's
+            path = _write(folder / Path(agent.file_name).name, dirty)
+            _write(folder.parent / "session-2" / Path(agent.file_name).name, hostile)
+        else:
+            path = _write(_file(folder, name), dirty)
+            _write(folder / "anything.jsonl", hostile)
         # the keys one clean read of this very file gives: each must reach the store whatever lies beside it
         expected |= {c.dedupe_key for c in calls_of(feed_all(agent.parser(path), clean, agent.name))}
     good_doc, any_doc = _gemini_document(data.draw)

@@ -120,6 +120,31 @@ def test_read_only_data_folder_is_one_plain_line(tmp_path: Path, monkeypatch: py
         assert (data / "tokenpulse.sqlite3").read_bytes() == before
 
 
+def test_the_app_in_a_read_only_data_folder_says_so_and_exits_non_zero(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        data_disk: Tmpfs | None, qapp) -> None:  # type: ignore[no-untyped-def]
+    from tokenpulse.config.paths import resolve
+    from tokenpulse.gui.app import run_app
+
+    data = cli_env(monkeypatch, tmp_path)
+    data.mkdir(exist_ok=True, mode=0o700)
+    (data / "app.lock").write_text("")  # left by an earlier run: opening it would work, writing the folder not
+    _make_read_only(data, data_disk, monkeypatch)
+    try:
+        code = run_app(resolve(data), no_tray=True, background=True)
+    finally:
+        if data_disk is None:
+            data.chmod(0o700)
+        else:
+            data_disk.readonly(False)
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "already running" not in err
+    assert err == (f"tokenpulse: the data folder {data} is not writable (it may be on a read-only disk); tokenpulse"
+                   " needs to write its store there: make it writable, or choose another folder with"
+                   " TOKENPULSE_HOME or --data-dir\n")
+
+
 # ---------------------------------------------------------------------------------------------
 # Full disk
 # ---------------------------------------------------------------------------------------------
@@ -417,6 +442,45 @@ def test_cli_tells_the_user_about_a_rebuilt_store(tmp_path: Path, monkeypatch: p
     code, _, err = run_cli(capsys, "daily", "--json")
     assert code == 0
     assert "damaged" in err and "moved aside" in err and "could not be recovered" in err
+
+
+def test_a_store_damaged_in_many_places_is_told_in_one_line_with_the_findings_in_the_log(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+    import random
+
+    _logs(tmp_path, files=12, per_file=200)
+    db = _scanned_store(tmp_path)
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every page in the main file, where the damage goes
+    calls_pages = [p for (p,) in conn.execute("SELECT pageno FROM dbstat WHERE name = 'api_call'")]
+    conn.close()
+    data = bytearray(db.read_bytes())
+    rng = random.Random(7)
+    for page in calls_pages:  # scribble over the cell pointers of a third of the calls table's pages
+        if rng.random() < 0.33:
+            start = (page - 1) * 4096 + 8
+            data[start:start + 200] = rng.randbytes(200)
+    db.write_bytes(bytes(data))
+    conn = sqlite3.connect(db)
+    findings = conn.execute("PRAGMA quick_check").fetchall()
+    conn.close()
+    assert sum(len(row[0].splitlines()) for row in findings) > 20  # SQLite has a lot to say about it
+    cli_env(monkeypatch, tmp_path, claude=tmp_path / "claude", codex=tmp_path / "codex", data=db.parent)
+    caplog.set_level(logging.WARNING, logger="tokenpulse.store.recovery")
+    errors = []
+    for _ in range(3):  # damage met by a query marks the store; the next start moves it aside and rebuilds
+        code, _, err = run_cli(capsys, "daily", "--json")
+        errors.append(err)
+        assert len(err.splitlines()) <= 1 and "Traceback" not in err, err
+        if code == 0:
+            break
+    assert code == 0
+    notice = next(e for e in errors if "moved aside" in e)
+    assert notice.startswith(f"tokenpulse: the store {db} was damaged (") and "more problems" in notice
+    logged = [r.getMessage() for r in caplog.records if r.name == "tokenpulse.store.recovery"]
+    assert len(logged) == 1 and "\n" not in logged[0] and logged[0].count(" | ") > 20  # the details, in the log
 
 
 class _RolledBackOnFull:

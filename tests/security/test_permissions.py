@@ -113,7 +113,7 @@ def test_store_settings_backups_and_recovery_files_are_private(tmp_path: Path, d
     assert any(n.startswith(f"{DB}.corrupt-") for n in names)  # the damaged copy, kept
     assert any(n.startswith(f"{DB}.before-restore-") for n in names)
     assert not_private(paths.data_dir) == []
-    assert set(modes(paths.config_dir)) == {".", "settings.toml"}
+    assert set(modes(paths.config_dir)) == {".", "settings.toml", "settings.last-good.toml"}
     assert not_private(paths.config_dir) == []
 
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QToolTip
 
 import tokenpulse.gui  # noqa: F401 - the CPython 3.11 workaround, before any Qt use
 from tokenpulse.config.paths import resolve
-from tokenpulse.gui.app import TokenpulseApp
+from tokenpulse.gui.app import TokenpulseApp, identify
 
 
 def wait_until(pred: Callable[[], bool], timeout: float) -> bool:
@@ -55,7 +55,7 @@ def main() -> int:
     data, claude, out = (Path(a) for a in sys.argv[1:4])
     out.mkdir(parents=True, exist_ok=True)
     qapp = QApplication([sys.argv[0]])
-    qapp.setQuitOnLastWindowClosed(False)
+    identify(qapp)  # as run_app does
     result: dict[str, object] = {"platform": QGuiApplication.platformName()}
     result["tray_available"] = wait_until(QSystemTrayIcon.isSystemTrayAvailable, 10)
     env = {"CLAUDE_CONFIG_DIR": str(claude), "CODEX_HOME": str(data / "no-codex")}
@@ -103,6 +103,8 @@ def main() -> int:
         _grow_the_live_chat(claude)
         result["reminder_shown"] = wait_until(lambda: bool(app.reminders.shown), 10)
         result["reminder_title"] = app.reminders.shown[0].title if app.reminders.shown else None
+        wait_until(lambda: bool(app.reminders.channels), 5)
+        result["reminder_channel"] = app.reminders.channels[0][1] if app.reminders.channels else None
         result["balloon_shown"] = wait_until(lambda: any(
             w.metaObject().className() == "QBalloonTip" and w.isVisible() for w in QApplication.topLevelWidgets()), 5)
         settle(0.4)

@@ -57,7 +57,10 @@ def x_server(tmp_path: Path, displays: tuple[int, int], *, tray: bool) -> Iterat
         if not shutil.which(tool):
             pytest.fail(f"{tool} is missing: install xdotool and x11-utils with Xvfb (see .ci/run)", pytrace=False)
     display = free_display(*displays)
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    # nothing of the user's own desktop: its session bus would give Qt an SNI tray and the tests notifications
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM",
+                                                          "DBUS_SESSION_BUS_ADDRESS", "XDG_CURRENT_DESKTOP",
+                                                          "XDG_SESSION_TYPE")}
     env.update({"DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "HOME": str(tmp_path / "home")})
     procs: list[subprocess.Popen[bytes]] = []
     with open(tmp_path / "x.log", "wb") as log:

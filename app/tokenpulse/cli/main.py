@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -13,7 +12,7 @@ if TYPE_CHECKING:  # the modules themselves are imported where used: `status` mu
     import argparse
     from zoneinfo import ZoneInfo
 
-EXIT_OK, EXIT_USAGE, EXIT_STORE = 0, 2, 3
+EXIT_OK, EXIT_USAGE, EXIT_STORE, EXIT_DISPLAY = 0, 2, 3, 4
 REPORTS = ("daily", "weekly", "monthly", "sessions", "projects")
 
 
@@ -31,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", help="keep the store and settings in this folder (like TOKENPULSE_HOME)")
     parser.add_argument("--no-tray", action="store_true", help="app: show the summary as a window, no tray icon")
     parser.add_argument("--background", action="store_true", help="app: start without showing any window")
+    parser.add_argument("--verbose", action="store_true",
+                        help="log what tokenpulse does, not only warnings (the app's log is in DATA_DIR/logs)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     scan = commands.add_parser("scan", help="read new log lines into the store and print a summary")
@@ -74,8 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_source(cmd: argparse.ArgumentParser) -> None:
+    from tokenpulse.sources.registry import source_names
+
     cmd.add_argument("--source", action="append", metavar="NAME",
-                     help="only this agent (claude-code, codex, gemini, qwen, opencode, copilot-cli); repeatable")
+                     help=f"only this agent ({', '.join(source_names())}); repeatable")
 
 
 def _sources(values: list[str] | None) -> list[str] | None:
@@ -161,7 +164,7 @@ def _status_from_the_app(argv: list[str]) -> int | None:
 
     from tokenpulse.config.paths import resolve
     from tokenpulse.insights.status_view import present, read_facts
-    from tokenpulse.store.locks import app_running
+    from tokenpulse.platform.app_lock import app_running
 
     paths = resolve()
     if not app_running(paths.instance_lock):
@@ -176,8 +179,9 @@ def _status_from_the_app(argv: list[str]) -> int | None:
 
 def _print_status(status: dict[str, object], as_json: bool) -> None:
     from tokenpulse.cli.status_text import render
+    from tokenpulse.untrusted_text import json_text
 
-    print(json.dumps(status, indent=2) if as_json else render(status))
+    print(json_text(status) if as_json else render(status))
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -187,13 +191,15 @@ def _dispatch(args: argparse.Namespace) -> int:
     from tokenpulse.config.settings import SettingsError
     from tokenpulse.store.db import StoreError
 
+    if args.command is None:
+        return _run_app(resolve(args.data_dir), args)
+    if args.verbose:
+        from tokenpulse import app_log
+
+        app_log.setup(None, verbose=True)
     if args.command == "desktop":
         return _desktop(args.action)
     paths = resolve(args.data_dir)
-    if args.command is None:
-        from tokenpulse.gui.app import run_app
-
-        return run_app(paths, no_tray=args.no_tray, background=args.background)
     if args.command in ("backup", "restore", "forget"):
         from tokenpulse.cli import store_commands
 
@@ -203,9 +209,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         from tokenpulse.workspace import Workspace
 
         workspace = Workspace(paths, sources=sources)
-    except (StoreError, SettingsError) as exc:
+    except SettingsError as exc:  # refused as a whole: nothing is scanned with part of it
+        print(f"tokenpulse: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except StoreError as exc:
         print(f"tokenpulse: {exc}", file=sys.stderr)
         return EXIT_STORE
+    except (sqlite3.Error, OSError) as exc:  # met while opening (a damaged page read at start): one line
+        return store_failed(paths.database, exc)
     try:
         tell_notices(paths.data_dir)
         if args.command == "scan":
@@ -221,6 +232,28 @@ def _dispatch(args: argparse.Namespace) -> int:
         return store_failed(paths.database, exc)
     finally:
         workspace.close()
+
+
+def _run_app(paths: object, args: argparse.Namespace) -> int:
+    """The tray app, once the log is set up and a window can be opened (else one line and EXIT_DISPLAY: Qt
+    itself would abort with a core dump)."""
+    from tokenpulse import app_log
+    from tokenpulse.config.paths import AppPaths
+    from tokenpulse.platform import display
+
+    assert isinstance(paths, AppPaths)
+    app_log.setup(paths.data_dir, verbose=args.verbose)
+    problem = display.problem()
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        app_log.to_file_only("ERROR", problem)
+        return EXIT_DISPLAY
+    from tokenpulse.gui.app import run_app
+
+    try:
+        return run_app(paths, no_tray=args.no_tray, background=args.background)
+    finally:
+        app_log.shutdown()
 
 
 def tell_notices(data_dir: object) -> None:
@@ -258,15 +291,37 @@ def _scan(workspace: object, as_json: bool) -> int:
     summary = workspace.scan(progress=bar, daily_backup=True)
     bar.finish()
     assert summary is not None
-    print(json.dumps(summary.to_dict(), indent=2) if as_json else "\n".join(summary.lines()))
+    from tokenpulse.untrusted_text import escape_controls, json_text
+
+    # problem lines name log files, whose names are the logs' own: escaped like every other name
+    print(json_text(summary.to_dict()) if as_json else "\n".join(escape_controls(ln) for ln in summary.lines()))
+    if summary.files_seen == 0 and not as_json:
+        _say_where_we_looked(workspace)
     return EXIT_OK
+
+
+def _say_where_we_looked(workspace: object) -> None:
+    """No log file at all: name every folder looked in, and how to point tokenpulse elsewhere."""
+    import os
+    from pathlib import Path
+
+    from tokenpulse.presenters.first_run import looked_in, no_logs_lines
+    from tokenpulse.workspace import Workspace
+
+    assert isinstance(workspace, Workspace)
+    home = workspace.home or Path.home()
+    selected = {s.label for s in workspace.sources}
+    # the process environment, not the workspace's copy (which has the settings' folders merged in:
+    # looked_in tells those apart, as chosen in Settings)
+    looked = [item for item in looked_in(workspace.settings, os.environ, home) if item.agent in selected]
+    print("\n".join(no_logs_lines(looked, home, Path.is_dir)))
 
 
 def _desktop(action: str) -> int:
     from tokenpulse.platform.desktop_entry import DesktopEntryError, install, uninstall
 
     try:
-        changed = install() if action == "install" else uninstall()
+        changed = install() if action == "install" else uninstall()  # install finds this installation's launcher
     except DesktopEntryError as exc:
         print(f"tokenpulse: {exc}", file=sys.stderr)
         return EXIT_STORE
@@ -281,7 +336,7 @@ def _status(workspace: object, args: argparse.Namespace) -> int:
 
     assert isinstance(workspace, Workspace)
     from tokenpulse.nudges.policy import PolicyState
-    from tokenpulse.store.locks import app_running
+    from tokenpulse.platform.app_lock import app_running
     from tokenpulse.store.reminders import load_state
 
     # the tray app keeps the store current within a second: then there is nothing to scan, and a status line

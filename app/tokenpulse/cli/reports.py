@@ -1,8 +1,11 @@
-"""The report commands (daily, weekly, monthly, sessions, projects) as JSON or aligned tables."""
+"""The report commands (daily, weekly, monthly, sessions, projects) as JSON or aligned tables.
+
+Names from the logs are escaped for the terminal (control characters shown, `untrusted_text`) before they
+are shortened to fit a column; JSON keeps them exact, escaped as JSON strings, with no NaN or Infinity.
+"""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -12,6 +15,7 @@ from zoneinfo import ZoneInfo
 from tokenpulse.cli.table import count, money, render
 from tokenpulse.store import queries
 from tokenpulse.store.queries import Filter, Totals
+from tokenpulse.untrusted_text import escape_controls, json_text
 from tokenpulse.work.figures import WorkSum
 
 if TYPE_CHECKING:
@@ -38,7 +42,8 @@ def _unpriced_note(conn: sqlite3.Connection, flt: Filter) -> str:
     models = queries.unpriced_models(conn, flt)
     if not models:
         return ""
-    return (f"\nCost unknown for {', '.join(models)}: no price is known offline; totals leave them out"
+    names = ", ".join(escape_controls(m) for m in models)
+    return (f"\nCost unknown for {names}: no price is known offline; totals leave them out"
             " (add a price override in settings.toml).")
 
 
@@ -46,7 +51,7 @@ def period_report(conn: sqlite3.Connection, period: str, tz: ZoneInfo, flt: Filt
     rows = queries.by_period(conn, period, tz, flt)
     key = _PERIOD_KEY[period]
     if as_json:
-        return json.dumps([{key: p, "source": s, "model": m, **t.as_dict()} for p, s, m, t in rows], indent=2)
+        return json_text([{key: p, "source": s, "model": m, **t.as_dict()} for p, s, m, t in rows])
     if not rows:
         return "No usage recorded in this range."
     table = [[p, s, m, *_token_cells(t)] for p, s, m, t in rows]
@@ -66,11 +71,11 @@ def sessions_report(conn: sqlite3.Connection, tz: ZoneInfo, flt: Filter, as_json
     rows = queries.sessions(conn, flt)
     done = _chats_work(conn, rows, work)
     if as_json:
-        return json.dumps([{
+        return json_text([{
             "source": r.source, "session": r.session_key, "parent_session": r.parent_key, "project": r.project,
             "first_call": _local(r.first_ms, tz), "last_call": _local(r.last_ms, tz),
             "models": r.models.split(",") if r.models else [], **r.totals.as_dict(), **_work_fields(done[r.id])}
-            for r in rows], indent=2)
+            for r in rows])
     if not rows:
         return "No usage recorded in this range."
     table = [[_local(r.last_ms, tz), r.source, _short(r.session_key, 24), _short(r.project or "", 40),
@@ -87,8 +92,7 @@ def projects_report(conn: sqlite3.Connection, flt: Filter, as_json: bool, work: 
     by_repo = _repo_sums(conn, work, flt)
     done = {p: _folder_work(p, work, by_repo) for p, _ in rows}
     if as_json:
-        return json.dumps([{"project": p or None, **t.as_dict(), **_work_fields(done[p])} for p, t in rows],
-                          indent=2)
+        return json_text([{"project": p or None, **t.as_dict(), **_work_fields(done[p])} for p, t in rows])
     if not rows:
         return "No usage recorded in this range."
     table = [[_short(p or "(unknown)", 60), *_token_cells(t), _work_cell(done[p])] for p, t in rows]
@@ -98,6 +102,8 @@ def projects_report(conn: sqlite3.Connection, flt: Filter, as_json: bool, work: 
 
 
 def _short(text: str, width: int) -> str:
+    """The end of `text`, escaped first so that the width counts what the terminal shows."""
+    text = escape_controls(text)
     return text if len(text) <= width else "…" + text[-(width - 1):]
 
 

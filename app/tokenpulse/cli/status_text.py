@@ -1,8 +1,14 @@
-"""`tokenpulse status` as short text lines: one per live chat, then the reminders due."""
+"""`tokenpulse status` as short text lines: one per live chat, then the reminders due.
+
+Meant for shell and editor status lines: every piece of text that can come from the logs (agent, project,
+the reminders' titles and bodies, which name projects) has its control characters escaped.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from tokenpulse.untrusted_text import escape_controls as _safe
 
 
 def _k(n: int) -> str:
@@ -16,7 +22,7 @@ def _usd(v: float | None) -> str:
 def render(status: dict[str, Any]) -> str:
     lines = []
     for c in status["live_chats"]:
-        lines.append(f"{c['agent']} {c['project'] or ''}: context {_k(c['context_tokens'])} tokens,"
+        lines.append(f"{_safe(str(c['agent']))} {_safe(c['project'] or '')}: context {_k(c['context_tokens'])} tokens,"
                      f" {_usd(c['cost_per_message_usd'])}/message (first {_usd(c['first_message_cost_usd'])}),"
                      f" waste {_k(c['waste_tokens'])} tokens")
     if not lines:
@@ -24,5 +30,5 @@ def render(status: dict[str, Any]) -> str:
     spend = status["spend"]
     lines.append(f"today {_usd(spend['day_usd'])}, this week {_usd(spend['week_usd'])},"
                  f" this month {_usd(spend['month_usd'])}")
-    lines.extend(f"reminder: {d['title']} — {d['body']}" for d in status["due"])
+    lines.extend(f"reminder: {_safe(str(d['title']))} — {_safe(str(d['body']))}" for d in status["due"])
     return "\n".join(lines)

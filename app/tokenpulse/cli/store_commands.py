@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING
 from tokenpulse.config.paths import AppPaths
 
 if TYPE_CHECKING:
+    from tokenpulse.config.settings import Settings
     from tokenpulse.store.backup import Backup
 
 EXIT_OK, EXIT_USAGE, EXIT_STORE = 0, 2, 3
 
 
 def run(args: argparse.Namespace, paths: AppPaths) -> int:
+    from tokenpulse.config.settings import SettingsError
     from tokenpulse.store.db import StoreError
 
     try:
@@ -25,6 +27,9 @@ def run(args: argparse.Namespace, paths: AppPaths) -> int:
         if args.command == "restore":
             return _restore(paths, args.backup)
         return _forget(paths, args)
+    except SettingsError as exc:  # a broken settings file, or a folder the settings cannot hold: nothing done
+        print(f"tokenpulse: {' '.join(str(exc).split())}", file=sys.stderr)
+        return EXIT_USAGE
     except StoreError as exc:
         print(f"tokenpulse: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_STORE
@@ -93,14 +98,17 @@ def _forget(paths: AppPaths, args: argparse.Namespace) -> int:
         what = (f"everything tokenpulse keeps: the store in {paths.data_dir}, its backups and the settings in"
                 f" {paths.config_dir}")
     else:
-        what = f"every chat and call of the project {args.project} (and its sub-folders), in the store and its backups"
+        # the settings are read and the folder checked first: a broken file or a folder it cannot hold
+        # (such as /) is refused before anything is asked or deleted
+        folder, settings = _settings_forgetting(paths, args.project)
+        what = f"every chat and call of the project {folder} (and its sub-folders), in the store and its backups"
     if not args.yes and not _confirm(f"Delete {what}? The agents' own logs are not touched. [y/N] "):
         print("tokenpulse: nothing deleted" + ("" if sys.stdin.isatty() else " (add --yes to confirm without a"
                                                                               " terminal)"), file=sys.stderr)
         return EXIT_USAGE
     if args.all:
         return _forget_all(paths)
-    return _forget_project(paths, args.project)
+    return _forget_project(paths, folder, settings)
 
 
 def _confirm(question: str) -> bool:
@@ -120,20 +128,28 @@ def _forget_all(paths: AppPaths) -> int:
     return EXIT_OK
 
 
-def _forget_project(paths: AppPaths, project: str) -> int:
+def _settings_forgetting(paths: AppPaths, project: str) -> tuple[str, Settings]:
+    """(the absolute folder, the settings with it in `forgotten_projects`); SettingsError when either is bad."""
     import os
 
+    from tokenpulse.config import settings as settings_io
+
+    folder = os.path.abspath(os.path.expanduser(project))
+    settings = settings_io.load(paths.settings_file)
+    if folder in settings.forgotten_projects:
+        return folder, settings
+    return folder, settings_io.with_changes(settings, forgotten_projects=(*settings.forgotten_projects, folder))
+
+
+def _forget_project(paths: AppPaths, folder: str, settings: Settings) -> int:
     from tokenpulse.config import settings as settings_io
     from tokenpulse.store.db import connect
     from tokenpulse.store.forget import forget_project, forget_project_in_backups, refuse_if_busy
 
-    folder = os.path.abspath(os.path.expanduser(project))
     refuse_if_busy(paths)  # the app or a scan would write the project's calls back while we delete them
-    settings = settings_io.load(paths.settings_file)
-    if folder not in settings.forgotten_projects:
+    if settings != settings_io.load(paths.settings_file):
         # first, so that a scan started right after this cannot bring the calls back from the logs
-        settings_io.save(settings_io.with_changes(
-            settings, forgotten_projects=(*settings.forgotten_projects, folder)), paths.settings_file)
+        settings_io.save(settings, paths.settings_file)
     conn = connect(paths.database)
     try:
         deleted = forget_project(conn, folder)

@@ -1,12 +1,21 @@
-"""Aligned plain-text tables for the terminal (numbers right-aligned, a rule under the header)."""
+"""Aligned plain-text tables for the terminal (numbers right-aligned, a rule under the header).
+
+Every cell is passed through `escape_controls`: cells hold names from the logs (projects, models, sessions),
+and a control character in one must neither reach the terminal nor break the alignment.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tokenpulse.untrusted_text import escape_controls
+
 
 def render(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[bool],
            footer: Sequence[str] | None = None) -> str:
+    headers = [escape_controls(h) for h in headers]
+    rows = [[escape_controls(c) for c in row] for row in rows]
+    footer = [escape_controls(c) for c in footer] if footer else None
     widths = [len(h) for h in headers]
     body = list(rows) + ([footer] if footer else [])
     for row in body:

@@ -11,7 +11,6 @@ if TYPE_CHECKING:
     from tokenpulse.workspace import Workspace
 
 MAX_PROBLEMS_SHOWN = 3
-_CONTROL = {c: "?" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
 
 
 def work_figures(workspace: Workspace, *, refresh: bool, quiet: bool = False) -> WorkScan:
@@ -35,8 +34,10 @@ def work_figures(workspace: Workspace, *, refresh: bool, quiet: bool = False) ->
 def _tell_problems(scan: WorkScan, quiet: bool) -> None:
     if quiet or not scan.problems:
         return
-    for problem in scan.problems[:MAX_PROBLEMS_SHOWN]:
-        print(f"tokenpulse: no work figures: {problem.translate(_CONTROL)}", file=sys.stderr)
+    from tokenpulse.untrusted_text import escape_controls
+
+    for problem in scan.problems[:MAX_PROBLEMS_SHOWN]:  # they name folders: shown, never obeyed, by the terminal
+        print(f"tokenpulse: no work figures: {escape_controls(problem)}", file=sys.stderr)
     if len(scan.problems) > MAX_PROBLEMS_SHOWN:
         print(f"tokenpulse: … and {len(scan.problems) - MAX_PROBLEMS_SHOWN} more repositories without work"
               " figures", file=sys.stderr)

@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLockFile, QObject, QSocketNotifier, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QSocketNotifier, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
@@ -20,15 +21,19 @@ from tokenpulse.clock import Clock, SystemClock, zone
 from tokenpulse.config import settings as settings_io
 from tokenpulse.config.paths import AppPaths, resolve
 from tokenpulse.config.settings import Settings
+from tokenpulse.gui import qt_messages
 from tokenpulse.gui.bridge import Bridge
 from tokenpulse.gui.icons import app_icon
+from tokenpulse.gui.no_logs import NoLogsWindow
 from tokenpulse.gui.popup import SummaryPopup
 from tokenpulse.gui.reminders import ReminderPresenter
 from tokenpulse.gui.settings_dialog import SettingsDialog
-from tokenpulse.gui.tray import Tray
+from tokenpulse.gui.tray import Tray, xembed_tray_in_use
 from tokenpulse.nudges.model import Nudge
 from tokenpulse.nudges.policy import DEFAULT_GRACE_MS
+from tokenpulse.platform.app_lock import AppLock, AppLockError
 from tokenpulse.platform.autostart import DESKTOP_ID, XdgAutostart, default_command
+from tokenpulse.presenters.plain import no_markup
 from tokenpulse.service.messages import ApplySettings, Pause, ReminderAnswer, RestoreBackup, Resume
 from tokenpulse.service.worker import IngestWorker, WorkspaceFactory
 from tokenpulse.snapshot import Snapshot
@@ -40,29 +45,30 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHARTS_WARM_UP_MS = 3_000
+EXIT_CANNOT_START = 3  # as the CLI's store errors: the data folder cannot be used
 NO_TRAY_NOTICE = "No system tray was found, so tokenpulse shows its summary in this window. Closing it quits."
+NO_TRAY_HINT = ("On GNOME, the tray icon needs the \"AppIndicator and KStatusNotifierItem Support\" extension"
+                " (Debian/Ubuntu: gnome-shell-extension-appindicator; Fedora: gnome-shell-extension-appindicator),"
+                " then log out and in again.")
+NO_TRAY_HINT_MARK = "no-tray-hint-shown"  # in the data folder: the GNOME hint is given once
 
 
 class SingleInstance(QObject):
-    """One app per data folder: a QLockFile there, plus a local socket on which a second start says "show"."""
+    """One app per data folder: the app lock there (`platform.app_lock.AppLock`, the same one the CLI asks about),
+    plus a local socket on which a second start says "show"."""
 
     sig_show_requested = Signal()
 
     def __init__(self, paths: AppPaths, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        paths.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._lock = QLockFile(str(paths.instance_lock))
-        self._lock.setStaleLockTime(0)  # stale means "its process is gone", never "old"
+        self._lock = AppLock(paths.instance_lock)
         self.name = "tokenpulse-" + hashlib.sha1(str(paths.data_dir.resolve()).encode()).hexdigest()[:16]
         self._server: QLocalServer | None = None
 
     def acquire(self) -> bool:
-        old_umask = os.umask(0o077)  # QLockFile creates its file 0666 minus the umask: keep it the user's own
-        try:
-            if not self._lock.tryLock(200):
-                return False
-        finally:
-            os.umask(old_umask)
+        """False when another app holds the lock; AppLockError (plain words) when the folder cannot be written."""
+        if not self._lock.acquire(wait=0.2):
+            return False
         QLocalServer.removeServer(self.name)  # a socket left by a crash; we hold the lock, so it is stale
         self._server = QLocalServer(self)
         self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
@@ -86,7 +92,7 @@ class SingleInstance(QObject):
     def release(self) -> None:
         if self._server is not None:
             self._server.close()
-        self._lock.unlock()
+        self._lock.release()
 
     @Slot()
     def _on_server_new_connection(self) -> None:
@@ -135,14 +141,19 @@ class TokenpulseApp(QObject):
         self.home = home
         self.clock = clock or SystemClock()
         self.background = background
-        self.settings, problem = self._load_settings()
+        self.settings, self.settings_problem = self._load_settings()
         self.bridge = Bridge(Snapshot.empty(self.clock.now_ms(), zone(self.settings.timezone)), self)
         available = QSystemTrayIcon.isSystemTrayAvailable() if tray_available is None else tray_available
         self.window_mode = no_tray or not available
-        notice = NO_TRAY_NOTICE if not no_tray and not available else None
+        notice = self._no_tray_notice() if not no_tray and not available else None
         if notice:
-            print(f"tokenpulse: {notice}", file=sys.stderr)  # said once, at start
+            log.warning("%s", notice)
         self.popup = SummaryPopup(window_mode=self.window_mode, notice=notice)
+        if not self.window_mode and QGuiApplication.platformName().startswith("wayland"):
+            # Wayland shows a popup only as the child of a surface the user just clicked, and a tray item is
+            # not one of ours: the summary becomes a small normal window there (closing it only hides it)
+            self.popup.setWindowFlags(Qt.WindowType.Window)
+            self.popup.setWindowTitle("tokenpulse")
         self.bridge.sig_snapshot_changed.connect(self.popup.update_snapshot)
         self.bridge.sig_error_raised.connect(self._on_bridge_error_raised)
         self.popup.sig_charts_requested.connect(self._on_charts_requested)
@@ -164,12 +175,19 @@ class TokenpulseApp(QObject):
             self.tray.sig_reminder_action.connect(self.reminders.choose)
             self.tray.sig_restore_requested.connect(self._on_restore_requested)
             self.tray.sig_quit_requested.connect(self.quit)
+            self.tray.sig_log_folder_requested.connect(self.open_log_folder)
             self.reminders.attach_icon(self.tray.icon)
         self.bridge.sig_reminder_due.connect(self.reminders.show)
         self.bridge.sig_reminder_due.connect(self.popup.show_reminder)
         self.reminders.sig_action.connect(self._on_reminder_action)
+        self.reminders.sig_summary_requested.connect(self.show_summary)
         self.reminders.sig_action.connect(lambda _n, action: action != "open_chat" and self.popup.hide_reminder())
         self.bridge.sig_notice_raised.connect(self._on_bridge_notice_raised)
+        self.bridge.sig_progress_changed.connect(self._on_bridge_progress_changed)
+        if self.tray is not None:
+            self.tray.sig_no_logs_help_requested.connect(self.show_no_logs)
+        self.no_logs: NoLogsWindow | None = None
+        self._no_logs_said = False
         self.bridge.sig_snapshot_changed.connect(self._on_bridge_snapshot_changed)
         self.worker = IngestWorker(self._factory(), self.settings, self.bridge, clock=self.clock,
                                    reminder_grace_ms=reminder_grace_ms)
@@ -177,14 +195,86 @@ class TokenpulseApp(QObject):
         self.charts: ChartsWindow | None = None
         self._notice_box: QMessageBox | None = None
         self._errors_shown: set[str] = set()
-        if problem:
-            self._on_bridge_error_raised(problem)
+        if self.settings_problem:  # said at once on stderr; shown on screen once there is something to show it
+            print(f"tokenpulse: {self.settings_problem}", file=sys.stderr)
+
+    def _no_tray_notice(self) -> str:
+        """The window's notice; the first time, with how to get a tray on GNOME (said once per data folder)."""
+        mark = self.paths.data_dir / NO_TRAY_HINT_MARK
+        if mark.exists():
+            return NO_TRAY_NOTICE
+        try:
+            self.paths.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            mark.touch(mode=0o600)  # the user's own, like everything in the data folder
+        except OSError as exc:
+            log.warning("cannot remember the tray hint: %s", exc)
+        return f"{NO_TRAY_NOTICE} {NO_TRAY_HINT}"
+
+    @Slot(int, int)
+    def _on_bridge_progress_changed(self, done: int, total: int) -> None:
+        """An import counts the files first: none at all means no agent log was found in any folder."""
+        found_none = done == 0 and total == 0
+        if done == total:
+            log.info("import: %d log file(s) read", total)
+        if self.tray is not None and self.tray.no_logs != found_none:
+            self.tray.no_logs = found_none
+            self.tray.refresh()
+        if not found_none:
+            if self.no_logs is not None:
+                self.no_logs.hide()
+            return
+        log.warning("no agent logs found in any folder (the first-run window names them)")
+        if not self._no_logs_said and not self.background:
+            self._no_logs_said = True  # once per run; the tray menu offers it again
+            self.show_no_logs()
+
+    @Slot()
+    def show_no_logs(self) -> None:
+        from tokenpulse.presenters.first_run import looked_in
+
+        if self.no_logs is None:
+            self.no_logs = NoLogsWindow()
+            self.no_logs.sig_log_folders_requested.connect(self._on_settings_requested)
+        home = self.home or Path.home()
+        self.no_logs.set_looked(looked_in(self.settings, self.env, home), home)
+        self.no_logs.show()
+        self.no_logs.raise_()
+        self.no_logs.activateWindow()
+
+    @Slot()
+    def open_log_folder(self) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        from tokenpulse.app_log import log_dir
+
+        folder = log_dir(self.paths.data_dir)
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self._on_bridge_notice_raised(f"The log folder is {folder}")
 
     def _load_settings(self) -> tuple[Settings, str | None]:
-        try:
-            return settings_io.load(self.paths.settings_file), None
-        except settings_io.SettingsError as exc:
-            return Settings(), f"settings not read, defaults used: {exc}"
+        """The settings file, or when it is broken the last good settings (else the defaults), and why."""
+        return settings_io.load_or_last_good(self.paths.settings_file)
+
+    @Slot()
+    def show_settings_problem(self, attempts: int = 25) -> None:
+        """A settings file refused at start: a warning balloon by the tray icon, or a small window without one."""
+        if not self.settings_problem:
+            return
+        text = no_markup(self.settings_problem)  # it quotes values from the file: never markup
+        if self.tray is None:
+            self._notice_box = QMessageBox(QMessageBox.Icon.Warning, "tokenpulse settings", text)
+            self._notice_box.setTextFormat(Qt.TextFormat.PlainText)
+            self._notice_box.setModal(False)  # nothing may block the event loop on it
+            self._notice_box.show()
+            return
+        if self.tray.icon.geometry().isEmpty() and attempts > 0:
+            # a balloon needs the icon embedded in the tray host, which takes a moment after start
+            QTimer.singleShot(200, lambda: self.show_settings_problem(attempts - 1))
+            return
+        self._errors_shown.add(self.settings_problem)
+        self.tray.icon.showMessage("tokenpulse settings", text, QSystemTrayIcon.MessageIcon.Warning, 20_000)
 
     def _data_dir_arg(self) -> Path | None:
         """Login starts need --data-dir only when this run's folder is not the default one."""
@@ -196,11 +286,16 @@ class TokenpulseApp(QObject):
         return lambda s: Workspace(self.paths, env=self.env, home=self.home, clock=self.clock, settings=s)
 
     def start(self) -> None:
+        from tokenpulse import __version__
+
+        log.info("tokenpulse %s starting: data in %s, Qt platform %s, %s", __version__, self.paths.data_dir,
+                 QGuiApplication.platformName(), "a window (no tray)" if self.window_mode else "a tray icon")
         self.bridge.attach(self.worker)
         if self.tray is not None:
             self.tray.show()
         if not self.background:
             self.show_summary()
+        self.show_settings_problem()
         # pyqtgraph and numpy take ~0.6 s to import: pay that once at a quiet moment after start-up, so that
         # "Open charts" answers in ~0.1 s instead of ~0.9 s (BENCHMARKS.md, charts)
         QTimer.singleShot(CHARTS_WARM_UP_MS, self._warm_up_charts)
@@ -219,7 +314,7 @@ class TokenpulseApp(QObject):
             return
         assert self.tray is not None
         where = self.tray.icon.geometry()
-        if (where.isEmpty() or where.topLeft().isNull()) and attempts > 0:
+        if (where.isEmpty() or where.topLeft().isNull()) and attempts > 0 and xembed_tray_in_use():
             # just after start the tray host has not embedded the icon yet (it sits at 0,0 until then);
             # ask again shortly, a bounded number of times
             QTimer.singleShot(200, lambda: self.show_summary(attempts - 1))
@@ -231,6 +326,8 @@ class TokenpulseApp(QObject):
         if self.tray is not None:
             self.tray.hide()
         self.popup.hide()
+        if self.no_logs is not None:
+            self.no_logs.hide()
         if self.charts is not None:
             self.charts.hide()
             self.charts.shutdown()
@@ -241,12 +338,11 @@ class TokenpulseApp(QObject):
 
     @Slot(str)
     def _on_bridge_error_raised(self, message: str) -> None:
-        print(f"tokenpulse: {message}", file=sys.stderr)
+        log.warning("%s", message)
         if message in self._errors_shown:
             return
         self._errors_shown.add(message)
-        if self.tray is not None:
-            self.tray.icon.showMessage("tokenpulse", message, QSystemTrayIcon.MessageIcon.Warning, 10_000)
+        self.reminders.inform("tokenpulse", message, warning=True)
 
     @Slot()
     def _on_charts_requested(self) -> None:
@@ -286,13 +382,15 @@ class TokenpulseApp(QObject):
 
     @Slot(str)
     def _on_bridge_notice_raised(self, message: str) -> None:
-        print(f"tokenpulse: {message}", file=sys.stderr)
-        if self.tray is not None and self.tray.icon.isVisible():
-            self.tray.icon.showMessage("tokenpulse", message, QSystemTrayIcon.MessageIcon.Information, 20_000)
-        else:  # non-modal: nothing may block the event loop (or a test) on it
-            self._notice_box = QMessageBox(QMessageBox.Icon.Information, "tokenpulse", message)
-            self._notice_box.setModal(False)
-            self._notice_box.show()
+        log.info("%s", message)
+        self.reminders.inform("tokenpulse", message, otherwise=lambda: self._show_notice_box(message))
+
+    def _show_notice_box(self, message: str) -> None:
+        """Where neither a notification server nor a tray balloon can say it; non-modal: nothing may block
+        the event loop (or a test) on it."""
+        self._notice_box = QMessageBox(QMessageBox.Icon.Information, "tokenpulse", message)
+        self._notice_box.setModal(False)
+        self._notice_box.show()
 
     @Slot(str)
     def _on_restore_requested(self, path: str) -> None:
@@ -324,7 +422,7 @@ class TokenpulseApp(QObject):
             settings_io.save(new, self.paths.settings_file)
             if new.start_at_login != self.autostart.enabled:
                 self.autostart.set(new.start_at_login)
-        except OSError as exc:
+        except (OSError, settings_io.SettingsError) as exc:
             self._on_bridge_error_raised(f"settings not saved: {exc}")
             return
         self.settings = new
@@ -337,19 +435,32 @@ class TokenpulseApp(QObject):
         self.save_settings(settings_io.with_changes(self.settings, start_at_login=on))
 
 
+def identify(app: QApplication) -> None:
+    """Who we are to the desktop: the name a StatusNotifier host shows as the item's Id, the launcher shells
+    match our windows to, the icon; and a tray app's rule that closing its last window does not quit it."""
+    app.setApplicationName("tokenpulse")
+    app.setDesktopFileName(DESKTOP_ID)
+    app.setQuitOnLastWindowClosed(False)  # the tray icon is not a window: closing the popup must not quit
+    app.setWindowIcon(app_icon())
+
+
 def run_app(paths: AppPaths, no_tray: bool = False, background: bool = False) -> int:
     """The tray app's entry (called by the CLI with no command); returns the exit code."""
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "tokenpulse"])
     assert isinstance(app, QApplication)
-    app.setApplicationName("tokenpulse")
-    app.setDesktopFileName(DESKTOP_ID)  # lets shells match our windows to the launcher
-    app.setQuitOnLastWindowClosed(False)  # the tray icon is not a window: closing the popup must not quit
-    app.setWindowIcon(app_icon())
+    identify(app)
+    qt_messages.install()
     instance = SingleInstance(paths)
-    if not instance.acquire():
+    try:
+        acquired = instance.acquire()
+    except AppLockError as exc:  # a read-only or missing data folder: not "already running"
+        print(f"tokenpulse: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_START
+    if not acquired:
         shown = instance.ask_running_to_show()
-        print("tokenpulse is already running" + ("; it shows its summary now" if shown else
-                                                 ", but did not answer"), file=sys.stderr)
+        said = "tokenpulse is already running" + ("; it shows its summary now" if shown else ", but did not answer")
+        log.info("%s", said)
+        print(said, file=sys.stderr)  # to whoever started this second copy from a terminal
         return 0
     controller = TokenpulseApp(paths, no_tray=no_tray, background=background)
     instance.sig_show_requested.connect(controller.show_summary)

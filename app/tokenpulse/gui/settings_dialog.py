@@ -1,10 +1,12 @@
-"""The settings form: typed fields for every Settings value; Save hands a new Settings to whoever listens."""
+"""The settings form: typed fields for every Settings value; Save hands a new Settings to whoever listens.
+
+The schema in `config/settings.py` decides what is valid: the spin boxes take their ranges from it, and the
+form's result is checked against it before it is handed on (its message is shown under the tabs).
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 from zoneinfo import available_timezones
 
@@ -34,10 +36,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tokenpulse.config.settings import PriceOverride, Reminders, Settings
+from tokenpulse.config.settings import PriceOverride, Reminders, Settings, SettingsError, bounds, with_changes
 from tokenpulse.sources.base import Source
 
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 PRICE_COLUMNS = ("Model", "Input", "Output", "Cache read", "Cache write 5m", "Cache write 1h")
 
 
@@ -142,17 +143,19 @@ class SettingsDialog(QDialog):
         page = QWidget()
         form = QFormLayout(page)
         self.fresh_chat = QCheckBox("Suggest a fresh chat when a chat's context gets long", checked=r.fresh_chat)
-        self.threshold = _spin(r.context_threshold, 1_000, 10_000_000, 10_000, " tokens", "threshold")
-        self.growth = QDoubleSpinBox(objectName="growth", minimum=1.0, maximum=100.0, singleStep=0.5,
+        self.threshold = _spin(r.context_threshold, "context_threshold", 10_000, " tokens", "threshold")
+        low, high = _range("growth_factor")
+        self.growth = QDoubleSpinBox(objectName="growth", minimum=low, maximum=high, singleStep=0.5,
                                      value=r.growth_factor, suffix=" × first context")
-        self.min_calls = _spin(r.min_calls, 1, 10_000, 1, " calls", "min_calls")
-        self.recap = _spin(r.recap_allowance, 0, 1_000_000, 1_000, " tokens", "recap")
+        self.min_calls = _spin(r.min_calls, "min_calls", 1, " calls", "min_calls")
+        self.recap = _spin(r.recap_allowance, "recap_allowance", 1_000, " tokens", "recap")
         self.cache_expiry = QCheckBox("Tell me when a paused chat's cache has expired", checked=r.cache_expiry)
         self.quiet_start = QLineEdit(r.quiet_start or "", objectName="quiet_start", placeholderText="22:00")
         self.quiet_end = QLineEdit(r.quiet_end or "", objectName="quiet_end", placeholderText="08:00")
         self.budgets = {name: _money(getattr(r, f"{name}_budget_usd"), name)
                         for name in ("daily", "weekly", "monthly")}
-        self.output_goal = _spin(r.daily_output_goal or 0, 0, 100_000_000, 10_000, " tokens", "output_goal")
+        self.output_goal = _spin(r.daily_output_goal or 0, "daily_output_goal", 10_000, " tokens", "output_goal",
+                                 none_below=True)
         self.output_goal.setSpecialValueText("none")
         form.addRow(self.fresh_chat)
         form.addRow("Context threshold", self.threshold)
@@ -186,11 +189,15 @@ class SettingsDialog(QDialog):
     # --- reading ----------------------------------------------------------------------------------------
 
     def settings(self) -> Settings:
-        """The form as Settings; ValueError names the first field that does not make sense."""
+        """The form as Settings checked against the schema; ValueError names the first field that does not fit."""
         roots = {name: tuple(w.item(i).text() for i in range(w.count())) for name, w in self.roots.items()}
-        return replace(self._base, timezone=_typed_zone(self.zone.currentText()),
-                       source_roots={k: v for k, v in roots.items() if v}, price_overrides=self._read_prices(),
-                       reminders=self._read_reminders(), start_at_login=self.start_at_login.isChecked())
+        try:
+            return with_changes(self._base, timezone=_typed_zone(self.zone.currentText()),
+                                source_roots={k: v for k, v in roots.items() if v},
+                                price_overrides=self._read_prices(), reminders=self._read_reminders(),
+                                start_at_login=self.start_at_login.isChecked())
+        except SettingsError as exc:
+            raise ValueError(exc.problem) from None
 
     def _read_prices(self) -> dict[str, PriceOverride]:
         out: dict[str, PriceOverride] = {}
@@ -209,11 +216,6 @@ class SettingsDialog(QDialog):
 
     def _read_reminders(self) -> Reminders:
         quiet = [w.text().strip() or None for w in (self.quiet_start, self.quiet_end)]
-        for value in quiet:
-            if value is not None and not _HHMM.match(value):
-                raise ValueError(f"quiet hours: {value!r} is not a time like 22:00")
-        if (quiet[0] is None) != (quiet[1] is None):
-            raise ValueError("quiet hours need both a start and an end (or neither)")
         budgets = {f"{k}_budget_usd": (b.value() or None) for k, b in self.budgets.items()}
         return Reminders(fresh_chat=self.fresh_chat.isChecked(), context_threshold=self.threshold.value(),
                          growth_factor=self.growth.value(), min_calls=self.min_calls.value(),
@@ -232,15 +234,27 @@ class SettingsDialog(QDialog):
         self.accept()
 
 
-def _spin(value: int, lo: int, hi: int, step: int, suffix: str, name: str) -> QSpinBox:
-    box = QSpinBox(objectName=name, minimum=lo, maximum=hi, singleStep=step, suffix=suffix)
+def _range(field: str) -> tuple[float, float]:
+    """The schema's bounds for a reminder setting (every number there has both)."""
+    low, high = bounds(Reminders, field)
+    assert low is not None and high is not None
+    return low, high
+
+
+def _spin(value: int, field: str, step: int, suffix: str, name: str, none_below: bool = False) -> QSpinBox:
+    """A box over the schema's range for `field`; with `none_below`, one step under it reads "none" (unset)."""
+    low, high = _range(field)
+    box = QSpinBox(objectName=name, minimum=int(low) - 1 if none_below else int(low), maximum=int(high),
+                   singleStep=step, suffix=suffix)
     box.setValue(value)
     box.setGroupSeparatorShown(True)
     return box
 
 
 def _money(value: float | None, name: str) -> QDoubleSpinBox:
-    box = QDoubleSpinBox(objectName=f"budget_{name}", minimum=0.0, maximum=1_000_000.0, decimals=2, prefix="$")
+    """0 reads "none" (the schema wants a budget above 0, or none at all)."""
+    _low, high = _range(f"{name}_budget_usd")
+    box = QDoubleSpinBox(objectName=f"budget_{name}", minimum=0.0, maximum=high, decimals=2, prefix="$")
     box.setValue(value or 0.0)
     box.setSpecialValueText("none")
     box.setAlignment(Qt.AlignmentFlag.AlignRight)
@@ -260,9 +274,8 @@ def _price(cell: str, column: str, model: str) -> float | None:
 
 
 def _typed_zone(name: str) -> str | None:
+    """None for the system entry; any other text is checked by the schema (an IANA name)."""
     name = name.strip()
     if not name or name.startswith("System ("):
         return None
-    if name not in available_timezones():
-        raise ValueError(f"time zone {name!r} is unknown (use an IANA name such as Europe/Paris)")
     return name

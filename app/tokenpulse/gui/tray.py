@@ -1,4 +1,9 @@
-"""The tray icon: picture and tooltip from the latest Snapshot, a menu rebuilt from it each time it opens."""
+"""The tray icon: picture and tooltip from the latest Snapshot, a menu rebuilt from it each time it opens.
+
+On a StatusNotifier host (KDE, GNOME's AppIndicator extension, every Wayland panel) Qt exports this menu over
+D-Bus (com.canonical.dbusmenu). GNOME's extension opens the menu on either click, so the menu's first entry is
+"Show summary" (bold: the default action) and everything the summary offers can be reached from the menu.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,12 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QObject, Signal, Slot
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
 from tokenpulse.clock import Clock
 from tokenpulse.gui.bridge import Bridge
-from tokenpulse.gui.icons import tray_icon
+from tokenpulse.gui.icons import icon_style, tray_icon
 from tokenpulse.gui.popup import SummaryPopup
 from tokenpulse.nudges.model import Nudge
 from tokenpulse.presenters import snooze, text
@@ -29,6 +34,8 @@ class Tray(QObject):
     sig_reminder_action = Signal(object, str)  # (Nudge, action id)
     sig_restore_requested = Signal(str)  # a backup's path
     sig_quit_requested = Signal()
+    sig_log_folder_requested = Signal()
+    sig_no_logs_help_requested = Signal()
 
     def __init__(self, bridge: Bridge, popup: SummaryPopup, clock: Clock, autostart_enabled: Callable[[], bool],
                  latest_reminder: Callable[[], Nudge | None] = lambda: None, parent: QObject | None = None) -> None:
@@ -41,6 +48,8 @@ class Tray(QObject):
         self._autostart_enabled = autostart_enabled
         self._latest_reminder = latest_reminder
         self._icon_state: IconState | None = None
+        self._icon_style = icon_style()
+        self.no_logs = False  # the first import found no agent logs: the menu says where it looked
         self.icon = QSystemTrayIcon(self)
         self.menu = QMenu()
         self.menu.aboutToShow.connect(self._on_menu_about_to_show)
@@ -49,6 +58,8 @@ class Tray(QObject):
         bridge.sig_snapshot_changed.connect(self._on_bridge_snapshot_changed)
         self._on_bridge_snapshot_changed(bridge.latest)
         self.rebuild_menu(bridge.latest)  # some tray hosts read the menu before it is ever shown
+        # a bound slot, not a lambda: Qt drops the connection when this object goes
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_color_scheme_changed)
 
     def show(self) -> None:
         self.icon.show()
@@ -61,8 +72,8 @@ class Tray(QObject):
         state = icon_state(snap)
         if state != self._icon_state:  # redraw only when the picture changes, not on every call
             self._icon_state = state
-            self.icon.setIcon(tray_icon(state))
-        self.icon.setToolTip(text.tooltip(snap))
+            self.icon.setIcon(tray_icon(state, self._icon_style))
+        self.icon.setToolTip(tooltip(snap, self.no_logs))
         if self.menu.isVisible():
             self.rebuild_menu(snap)
 
@@ -73,10 +84,14 @@ class Tray(QObject):
     def rebuild_menu(self, snap: Snapshot) -> None:
         menu = self.menu
         menu.clear()
-        for line in text.status_lines(snap):
+        show = menu.addAction("Show summary", self._show_popup)
+        menu.setDefaultAction(show)  # drawn bold; what a click on the icon does
+        if self.no_logs:
+            menu.addAction("No agent logs found: where tokenpulse looked…", self.sig_no_logs_help_requested.emit)
+        menu.addSeparator()
+        for line in status_lines(snap):
             menu.addAction(line).setEnabled(False)
         menu.addSeparator()
-        menu.addAction("Show summary", self._show_popup)
         menu.addAction("Open charts…", self.sig_charts_requested.emit)
         menu.addSeparator()
         self._reminder_menu(menu)
@@ -91,6 +106,7 @@ class Tray(QObject):
         login.setCheckable(True)
         login.setChecked(self._autostart_enabled())
         login.toggled.connect(self.sig_autostart_toggled.emit)
+        menu.addAction("Open log folder", self.sig_log_folder_requested.emit)
         menu.addSeparator()
         menu.addAction("Quit tokenpulse", self.sig_quit_requested.emit)
 
@@ -140,6 +156,38 @@ class Tray(QObject):
             else:
                 self._show_popup()
 
+    @Slot(object)
+    def _on_color_scheme_changed(self, _scheme: object) -> None:
+        self.refresh()  # a symbolic icon follows the panel's light or dark scheme
+
+    def refresh(self) -> None:
+        """Redraw tooltip and menu from the latest Snapshot (after `no_logs` or the panel's colours changed)."""
+        self._icon_state = None
+        self._icon_style = icon_style()
+        self._on_bridge_snapshot_changed(self._bridge.latest)
+        self.rebuild_menu(self._bridge.latest)
+
     def _show_popup(self) -> None:
         self._popup.update_snapshot(self._bridge.latest)
         self._popup.show_near(self.icon.geometry())
+
+
+def xembed_tray_in_use() -> bool:
+    """Whether Qt put the icon in an old-style X tray: it lives in a hidden QSystemTrayIconSys window there.
+    On a StatusNotifier host (KDE, GNOME's extension, Wayland) there is no such window, no geometry to place
+    the summary by, and no balloon: `showMessage` would go to the notification server instead."""
+    return any(w.metaObject().className() == "QSystemTrayIconSys" for w in QApplication.topLevelWidgets())
+
+
+def status_lines(snap: Snapshot) -> list[str]:
+    if text.first_import_running(snap):
+        return [f"Today: {text.IMPORTING}", *text.state_lines(snap)]
+    return text.status_lines(snap)
+
+
+def tooltip(snap: Snapshot, no_logs: bool = False) -> str:
+    if no_logs:
+        return f"{text.APP} — no agent logs found (see the menu)"
+    if text.first_import_running(snap):
+        return "\n".join([f"{text.APP} — {text.IMPORTING}", *text.state_lines(snap)])
+    return text.tooltip(snap)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tokenpulse.clock import Clock
+from tokenpulse.clock import SKEW_MS, Clock
 from tokenpulse.ingest.linefile import LineRead, read_line_file, read_line_job
 from tokenpulse.ingest.summary import ScanSummary
 from tokenpulse.pricing.pricer import Pricer
@@ -201,7 +201,9 @@ class Scanner:
         calls = self.forgotten.drop(read.calls, summary)
         for call in calls:
             call.cost_usd = pricer.cost(call)
-        result = self.ledger.commit_file(read.cursor, calls, self.clock.now_ms())
+        now_ms = self.clock.now_ms()
+        summary.calls_future += sum(1 for c in calls if c.ts_ms > now_ms + SKEW_MS)
+        result = self.ledger.commit_file(read.cursor, calls, now_ms)
         summary.files_read += 1
         summary.bytes_read += read.bytes_read
         summary.usage_records += read.usage_records
@@ -278,7 +280,9 @@ class Scanner:
         calls = self.forgotten.drop(parsed.calls, summary)
         for call in calls:
             call.cost_usd = self.pricer.cost(call)
-        result = self.ledger.commit_file(cursor, calls, self.clock.now_ms())
+        now_ms = self.clock.now_ms()
+        summary.calls_future += sum(1 for c in calls if c.ts_ms > now_ms + SKEW_MS)
+        result = self.ledger.commit_file(cursor, calls, now_ms)
         summary.files_read += 1
         summary.bytes_read += bytes_read
         summary.usage_records += parsed.usage_records

@@ -22,6 +22,7 @@ class ScanSummary:
     duplicates: int = 0
     replays_dropped: int = 0
     calls_forgotten: int = 0  # calls of projects the user asked to forget, left out
+    calls_future: int = 0  # calls dated after now (beyond the clock-skew allowance): counted, never "live"
     skipped: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     sessions_touched: set[int] = field(default_factory=set)
@@ -44,7 +45,7 @@ class ScanSummary:
             "files_missing": self.files_missing, "bytes_read": self.bytes_read,
             "usage_records": self.usage_records, "calls_new": self.calls_new, "calls_updated": self.calls_updated,
             "duplicates_dropped": self.duplicates, "replays_dropped": self.replays_dropped,
-            "calls_forgotten": self.calls_forgotten,
+            "calls_forgotten": self.calls_forgotten, "calls_dated_after_now": self.calls_future,
             "lines_skipped": dict(sorted(self.skipped.items())), "problems": list(self.problems),
         }
 
@@ -60,6 +61,8 @@ class ScanSummary:
             f" re-emitted snapshots)"
             + (f"; {self.replays_dropped:,} sidechain replays" if self.replays_dropped else ""),
         ]
+        if self.calls_future:
+            out.append(f"calls dated after now: {self.calls_future:,} (counted; the log's clock may be wrong)")
         if self.calls_forgotten:
             out.append(f"calls left out: {self.calls_forgotten:,} (of projects you asked to forget)")
         if self.skipped:

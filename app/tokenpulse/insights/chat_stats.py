@@ -38,9 +38,10 @@ _CALLS = ("SELECT ts_ms, model, input + cache_write_5m + cache_write_1h + cache_
           " FROM api_call WHERE session_id = ? ORDER BY ts_ms, id")  # ix_api_call_session_ts
 
 
-def read_price(pricer: RatesSource, model: str, ts_ms: int) -> float | None:
+def read_price(pricer: RatesSource, model: str, ts_ms: int, context: int) -> float | None:
+    """USD per cache-read token of this call as billed (its long-context tier included); None when unknown."""
     rates = pricer.rates(model, utc_day(ts_ms))
-    return None if rates is None else rates.cache_read_per_token()
+    return None if rates is None else rates.cache_read_at(context)
 
 
 def compute(conn: sqlite3.Connection, session_id: int, pricer: RatesSource, recap_allowance: int) -> ChatRow:
@@ -49,7 +50,7 @@ def compute(conn: sqlite3.Connection, session_id: int, pricer: RatesSource, reca
     wrote_1h = False
     last_ms = 0
     for ts_ms, model, context, cw1h, cost in conn.execute(_CALLS, (session_id,)):
-        points.append(CallPoint(int(context), read_price(pricer, model, ts_ms), cost))
+        points.append(CallPoint(int(context), read_price(pricer, model, ts_ms, int(context)), cost))
         wrote_1h = wrote_1h or cw1h > 0
         last_ms = ts_ms
     return ChatRow(session_id, chat_figures(points, recap_allowance), wrote_1h, last_ms)

@@ -22,7 +22,9 @@ class ChatSnapshot:
     last_cost: float | None  # cost of the latest message
     waste_tokens: int = 0
     waste_cost: float | None = None
-    read_price: float | None = None
+    read_price: float | None = None  # USD per cache-read token at the chat's context now (tier included)
+    fresh_read_price: float | None = None  # the same for a fresh chat's small context (the base price)
+    fresh_chat_hint: str | None = None  # how to start afresh in this agent ("/clear with a short brief, …")
     write_price: float | None = None  # cache-write price for the chat's cache lifetime
     one_hour_cache: bool = False
 

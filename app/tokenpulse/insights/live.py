@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from tokenpulse.insights.chat_stats import RatesSource, compute
 from tokenpulse.insights.facts import MINUTE_MS, ChatSnapshot, SpendSnapshot
+from tokenpulse.insights.status_view import SKEW_MS
 from tokenpulse.pricing.pricer import utc_day
 
 # Long enough to see a 1-hour cache expire and still be within its notice window.
 LOOKBACK_MS = 120 * MINUTE_MS
 
 _EDGE = ("SELECT ts_ms, model, input + cache_write_5m + cache_write_1h + cache_read, cost_usd FROM api_call"
-         " WHERE session_id = ? ORDER BY ts_ms {order}, id {order} LIMIT 1")  # ix_api_call_session_ts
+         " WHERE session_id = ? AND ts_ms <= ? ORDER BY ts_ms {order}, id {order} LIMIT 1")  # ix_api_call_session_ts
 
 
 def agent_labels() -> dict[str, str]:
     from tokenpulse.sources import registry
 
     return {s.name: s.label for s in registry.all_sources()}
+
+
+def fresh_chat_hints() -> dict[str, str]:
+    """How each agent starts afresh, where its source module says so (`fresh_chat_hint`)."""
+    from tokenpulse.sources import registry
+
+    return {s.name: hint for s in registry.all_sources() if (hint := getattr(s, "fresh_chat_hint", None))}
 
 
 def recent_chats(conn: sqlite3.Connection, now_ms: int, pricer: RatesSource, recap_allowance: int,
@@ -30,14 +39,18 @@ def recent_chats(conn: sqlite3.Connection, now_ms: int, pricer: RatesSource, rec
     Sub-agent chats are left out: the agent drives them, so a reminder to start afresh has no one to act on it.
     """
     labels = agent_labels()
-    ids = [r[0] for r in conn.execute("SELECT DISTINCT session_id FROM api_call WHERE ts_ms >= ?",
-                                      (now_ms - lookback_ms,))]  # ix_api_call_ts
+    hints = fresh_chat_hints()
+    horizon = now_ms + SKEW_MS  # calls dated further ahead are counted, never live (status_view.SKEW_MS)
+    ids = [r[0] for r in conn.execute("SELECT DISTINCT session_id FROM api_call WHERE ts_ms >= ? AND ts_ms <= ?",
+                                      (now_ms - lookback_ms, horizon))]  # ix_api_call_ts
     out = []
     for sid in ids:
         session = conn.execute("SELECT source, project, parent_key FROM chat_session WHERE id = ?", (sid,)).fetchone()
         if session is None or session[2] is not None:
             continue
-        snap = _snapshot(conn, sid, session[0], session[1], labels, pricer, recap_allowance)
+        snap = _snapshot(conn, sid, session[0], session[1], labels, pricer, recap_allowance, horizon)
+        if snap is not None and session[0] in hints:
+            snap = replace(snap, fresh_chat_hint=hints[session[0]])
         if snap is not None:
             out.append(snap)
     out.sort(key=lambda c: c.last_ms, reverse=True)
@@ -45,9 +58,9 @@ def recent_chats(conn: sqlite3.Connection, now_ms: int, pricer: RatesSource, rec
 
 
 def _snapshot(conn: sqlite3.Connection, sid: int, source: str, project: str | None, labels: dict[str, str],
-              pricer: RatesSource, recap_allowance: int) -> ChatSnapshot | None:
-    first = conn.execute(_EDGE.format(order="ASC"), (sid,)).fetchone()
-    last = conn.execute(_EDGE.format(order="DESC"), (sid,)).fetchone()
+              pricer: RatesSource, recap_allowance: int, horizon: int) -> ChatSnapshot | None:
+    first = conn.execute(_EDGE.format(order="ASC"), (sid, horizon)).fetchone()
+    last = conn.execute(_EDGE.format(order="DESC"), (sid, horizon)).fetchone()
     if first is None or last is None:
         return None
     stats = conn.execute("SELECT calls, waste_tokens, waste_cost_usd, wrote_1h_cache, last_ms FROM chat_stats"
@@ -63,7 +76,8 @@ def _snapshot(conn: sqlite3.Connection, sid: int, source: str, project: str | No
         session_id=sid, agent=labels.get(source, source), project=project, calls=int(calls),
         first_context=int(first[2]), context=int(last[2]), last_ms=int(last[0]), first_cost=first[3],
         last_cost=last[3], waste_tokens=int(waste_tokens), waste_cost=waste_cost,
-        read_price=None if rates is None else rates.cache_read_per_token(),
+        read_price=None if rates is None else rates.cache_read_at(int(last[2])),
+        fresh_read_price=None if rates is None else rates.cache_read_per_token(),
         write_price=None if write_rate is None else write_rate[0] / 1e6, one_hour_cache=bool(one_hour))
 
 

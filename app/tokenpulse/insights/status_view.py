@@ -11,8 +11,15 @@ import os
 from pathlib import Path
 from typing import Any
 
+from tokenpulse.clock import SKEW_MS
+
 FACTS_NAME = "status.json"
 LIVE_MS = 10 * 60_000  # a chat is live when its last call is this recent (the reminders and the tray too)
+
+
+def is_live(last_ms: int, now_ms: int) -> bool:
+    """Whether a chat whose latest call is at `last_ms` is live at `now_ms`."""
+    return -SKEW_MS <= now_ms - last_ms <= LIVE_MS
 # The app rewrites the file at every change and at least at each midnight; older facts mean it is stuck.
 FRESH_FOR_MS = 26 * 3_600_000
 
@@ -22,7 +29,7 @@ def present(facts: dict[str, Any], now_ms: int) -> dict[str, Any]:
     live = []
     for chat in facts["chats"]:
         idle = now_ms - int(chat["last_call_ms"])
-        if idle <= LIVE_MS:
+        if is_live(int(chat["last_call_ms"]), now_ms):
             shown = {k: v for k, v in chat.items() if k != "last_call_ms"}
             shown["idle_seconds"] = max(0, idle // 1000)
             live.append(shown)

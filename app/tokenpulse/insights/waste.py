@@ -11,7 +11,7 @@ class CallPoint:
     """One API call as the waste math sees it."""
 
     context: int  # input + cache writes + cache reads: what the model read
-    read_price: float | None = None  # USD per cache-read token of the call's model; None when unknown
+    read_price: float | None = None  # USD per cache-read token as the call was billed (tier included); None: unknown
     cost: float | None = None  # the call's own cost; None when its model has no known price
 
 
@@ -79,8 +79,11 @@ def chat_figures(points: Sequence[CallPoint], recap_allowance: int) -> ChatFigur
 
 
 def fresh_chat_saving(context: int, first_context: int, recap_allowance: int, read_price: float | None,
-                      messages: int = 10) -> float | None:
-    """Estimated saving of a fresh chat over the next `messages`: (context − F − R) × read price × messages."""
+                      fresh_read_price: float | None = None, messages: int = 10) -> float | None:
+    """Estimated saving of a fresh chat over the next `messages`: what each message re-reads now (at the price it
+    is billed, a long-context tier included) less what a fresh chat would re-read (F + R at its own price)."""
     if read_price is None:
         return None
-    return waste_of(context, first_context, recap_allowance) * read_price * messages
+    fresh = read_price if fresh_read_price is None else fresh_read_price
+    per_message = context * read_price - (first_context + recap_allowance) * fresh
+    return max(0.0, per_message) * messages

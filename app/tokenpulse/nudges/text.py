@@ -13,6 +13,13 @@ def usd(value: float | None) -> str:
     return f"${value:.3f}" if abs(value) < 0.01 else f"${value:.2f}"
 
 
+def usd_each(value: float | None) -> str:
+    """A per-message amount: cents with a third decimal below ten cents ("$0.031", "$0.008")."""
+    if value is not None and abs(value) < 0.1:
+        return f"${value:.3f}"
+    return usd(value)
+
+
 def tokens(count: int) -> str:
     if count >= 1_000_000:
         return f"{count / 1e6:.1f}M"

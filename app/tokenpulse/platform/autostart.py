@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import shutil
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from tokenpulse.platform.launcher import own_launcher
 
 # the same id as the launcher (resources/linux), so desktops treat the two entries as one app
 DESKTOP_ID = "io.github.tokenpulse.TokenPulse"
@@ -21,14 +21,9 @@ def autostart_dir(env: Mapping[str, str] | None = None, home: Path | None = None
     return Path(base) / "autostart"
 
 
-def default_command(data_dir: Path | None = None) -> list[str]:
-    """How login starts us: a frozen bundle's own executable, the installed `tokenpulse` script, else
-    this Python with `-m tokenpulse` (a source checkout)."""
-    if getattr(sys, "frozen", False):
-        cmd = [sys.executable]
-    else:
-        exe = shutil.which("tokenpulse")
-        cmd = [exe] if exe else [sys.executable, "-m", "tokenpulse"]
+def default_command(data_dir: Path | None = None, launcher: list[str] | None = None) -> list[str]:
+    """How login starts us: this installation's launcher (launcher.own_launcher), in the background."""
+    cmd = launcher or own_launcher()  # this installation, not whatever `tokenpulse` is first on PATH
     if data_dir is not None:
         cmd += ["--data-dir", str(data_dir)]
     return [*cmd, "--background"]

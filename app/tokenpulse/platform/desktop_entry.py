@@ -2,20 +2,20 @@
 
 A wheel cannot put files in `~/.local/share/applications` (its data files land under the venv prefix, which
 no desktop reads), so `tokenpulse desktop install` copies the shipped entry there with `Exec=` set to the
-absolute path of this installation's `tokenpulse`, and the icons into the user's hicolor theme. The .deb
-ships the same entry under /usr/share and does not need this. Qt-free.
+absolute path of this installation's own launcher, and the icons into the user's hicolor theme. The launcher
+is found from the running program, not from PATH: a venv's or pipx's `bin/tokenpulse` is often not on PATH.
+The .deb ships the same entry under /usr/share and does not need this. Qt-free.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tokenpulse.platform.autostart import quote_arg
+from tokenpulse.platform.launcher import LauncherError, own_launcher
 from tokenpulse.resources import resource_path
 
 APP_ID = "io.github.tokenpulse.TokenPulse"
@@ -23,7 +23,7 @@ ICON_NAME = "tokenpulse"
 DESKTOP_FILE = f"{APP_ID}.desktop"
 
 
-class DesktopEntryError(RuntimeError):
+class DesktopEntryError(LauncherError):
     """The entry cannot be written: no `tokenpulse` executable found, or a shipped file is missing."""
 
 
@@ -37,17 +37,13 @@ def data_home(env: Mapping[str, str] | None = None, home: Path | None = None) ->
 
 
 def default_exec_path() -> Path:
-    """The program a launcher should start: the bundle's own executable, else `tokenpulse` on PATH."""
-    if getattr(sys, "frozen", False):
-        return Path(sys.executable).resolve()
-    found = shutil.which("tokenpulse")
-    if not found:
-        raise DesktopEntryError("no `tokenpulse` on PATH; pass the executable's path")
-    return Path(found).absolute()
+    """The program a launcher should start (the first word of `own_launcher()`)."""
+    return Path(own_launcher()[0])
 
 
-def entry_text(exec_path: Path) -> str:
-    """The shipped launcher with Exec/TryExec pointing at `exec_path`."""
+def entry_text(command: Path | Sequence[str]) -> str:
+    """The shipped launcher with Exec/TryExec pointing at `command` (a path, or a program and its arguments)."""
+    words = [str(command)] if isinstance(command, Path) else [str(w) for w in command]
     template = resource_path("linux", DESKTOP_FILE)
     if not template.is_file():
         raise DesktopEntryError(f"the shipped launcher is missing: {template}")
@@ -55,9 +51,9 @@ def entry_text(exec_path: Path) -> str:
     for line in template.read_text(encoding="utf-8").splitlines():
         key = line.split("=", 1)[0]
         if key == "Exec":
-            line = f"Exec={quote_arg(str(exec_path))}"  # quoted as the spec asks
+            line = "Exec=" + " ".join(quote_arg(w) for w in words)  # quoted as the spec asks
         elif key == "TryExec":
-            line = f"TryExec={exec_path}"
+            line = f"TryExec={words[0]}"
         lines.append(line)
     return "\n".join(lines) + "\n"
 
@@ -87,10 +83,9 @@ def install(exec_path: str | os.PathLike[str] | None = None, *, env: Mapping[str
     """Write the launcher and icons under $XDG_DATA_HOME; returns the files written.
 
     Args:
-        exec_path: the program the launcher starts; default: the bundle's executable or
-            `shutil.which("tokenpulse")`. Made absolute.
+        exec_path: the program the launcher starts; default: `own_launcher()`. Made absolute.
     """
-    target = Path(exec_path).absolute() if exec_path is not None else default_exec_path()
+    target: Path | list[str] = Path(exec_path).absolute() if exec_path is not None else own_launcher()
     base = data_home(env, home)
     icons = _icon_files()
     if not icons:

@@ -142,8 +142,20 @@ class Row:
     emphasis: bool = False
 
 
+IMPORTING = "importing…"
+
+
+def first_import_running(snap: Snapshot) -> bool:
+    """Totals are partial until the (first, or a settings-triggered) import ends: not to be shown as final."""
+    return not snap.ready and not snap.paused
+
+
 def summary_rows(snap: Snapshot) -> list[Row]:
-    """The popup's table: one row per token type, then cost, for today and this week."""
+    """The popup's table: one row per token type, then cost, for today and this week ("importing…" until the
+    first import ends, never a final-looking $0.00)."""
+    if first_import_running(snap):
+        return [Row(label, IMPORTING, IMPORTING, key == "output") for key, label in TOKEN_TYPES] + \
+            [Row("Cost", IMPORTING, IMPORTING, True)]
     today, week = type_counts(snap.today), type_counts(snap.week)
     rows = [Row(label, compact(today[key]), compact(week[key]), key == "output") for key, label in TOKEN_TYPES]
     rows.append(Row("Cost", cost_text(snap.today), cost_text(snap.week), True))

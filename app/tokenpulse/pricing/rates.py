@@ -28,7 +28,12 @@ class Rates:
                 + _apply(self.cache_read, call.cache_read, context) + _apply(self.output, call.output, context))
 
     def cache_read_per_token(self) -> float:
+        """The base cache-read price, USD per token (a context below every long-context tier)."""
         return self.cache_read[0] / 1e6
+
+    def cache_read_at(self, context: int) -> float:
+        """USD per cache-read token as a call of this context is billed (the long-context tier included)."""
+        return _price(self.cache_read, context) / 1e6
 
     def to_json(self) -> str:
         return json.dumps({k: [getattr(self, k)[0], [list(t) for t in getattr(self, k)[1]]] for k in KINDS})
@@ -48,12 +53,15 @@ class Rates:
                    cache_write_5m=(cw5, ()), cache_write_1h=(cw5 if cache_write_1h is None else cache_write_1h, ()))
 
 
+def _price(rate: Rate, context: int) -> float:
+    """USD per million tokens for a request of this context: the highest tier it passes, else the base."""
+    for start, tier_price in reversed(rate[1]):
+        if context > start:
+            return tier_price
+    return rate[0]
+
+
 def _apply(rate: Rate, count: int, context: int) -> float:
     if not count:
         return 0.0
-    price = rate[0]
-    for start, tier_price in reversed(rate[1]):
-        if context > start:
-            price = tier_price
-            break
-    return price * count / 1e6
+    return _price(rate, context) * count / 1e6

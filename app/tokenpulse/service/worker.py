@@ -12,7 +12,6 @@ import logging
 import os
 import queue
 import threading
-import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -24,7 +23,9 @@ from tokenpulse.ingest.summary import ScanSummary
 from tokenpulse.ingest.watcher import Watcher, WatchRoot
 from tokenpulse.nudges.policy import DEFAULT_GRACE_MS
 from tokenpulse.service.changes import Batch, collect
-from tokenpulse.service.housekeeping import Housekeeping, next_utc_midnight
+from tokenpulse.service.deadlines import seconds_to_next
+from tokenpulse.service.housekeeping import Housekeeping
+from tokenpulse.service.import_progress import ImportReporter, Interrupted
 from tokenpulse.service.messages import (
     ApplySettings,
     Command,
@@ -46,7 +47,7 @@ from tokenpulse.service.messages import (
 )
 from tokenpulse.service.recording import RECORDING_ERRORS, Recording, store_identity
 from tokenpulse.service.work_refresh import WorkRefresh, WorkStep
-from tokenpulse.snapshot import LIVE_WINDOW_MS, ImportProgress, Snapshot, build, next_midnight_ms
+from tokenpulse.snapshot import ImportProgress, Snapshot, build
 from tokenpulse.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -55,10 +56,6 @@ MAX_PROBLEMS = 10
 
 
 WorkspaceFactory = Callable[[Settings], Workspace]
-
-
-class _Interrupted(Exception):
-    """Raised from the scan's progress callback to stop a backfill between two files (each is committed)."""
 
 
 class IngestWorker:
@@ -191,28 +188,13 @@ class IngestWorker:
         ws = self._ws
         if ws is None:
             return
-        last_progress = last_snapshot = 0.0
-
-        def progress(done: int, total: int, _path: str) -> None:
-            nonlocal last_progress, last_snapshot
-            if self._interrupt.is_set():
-                raise _Interrupted
-            now = time.monotonic()
-            if not announce:
-                return
-            if done == total or now - last_progress >= self._progress_every_s:
-                last_progress = now
-                self._progress = ImportProgress(done, total)
-                self._post(ImportProgressed(done, total))
-            if now - last_snapshot >= self._snapshot_every_s:
-                last_snapshot = now
-                self._publish()
-
+        progress = ImportReporter(self._interrupt, self._progress_every_s, self._snapshot_every_s,
+                                  self._show_import if announce else None, self._publish)
         try:
             summary = None
             while summary is None:  # None: another tokenpulse holds the scan lock; wait in short steps
                 if self._interrupt.is_set():
-                    raise _Interrupted
+                    raise Interrupted
                 summary = ws.scan(progress, wait=0.5)
             self._recording.recorded()
             self._recording.backfill_due = False
@@ -221,13 +203,17 @@ class IngestWorker:
             self._absorb(summary)
             self._daily_backup()
             self._work.after_scan(ws, whole=True)
-        except _Interrupted:
+        except Interrupted:
             pass
         except RECORDING_ERRORS as exc:  # what was read before it is committed; the rest is read at the retry
             self._emit_error(self._recording.failed(exc, whole_scan=True))
         finally:
             self._progress = None
             self._publish()
+
+    def _show_import(self, done: int, total: int) -> None:
+        self._progress = ImportProgress(done, total)
+        self._post(ImportProgressed(done, total))
 
     def _handle(self, item: object) -> None:
         if isinstance(item, Command):
@@ -344,23 +330,12 @@ class IngestWorker:
         self._publish()
 
     def _next_timeout(self) -> float | None:
-        """Seconds until the tray's picture changes by itself; None: nothing will, block until an event."""
         snap = self._last
         if snap is None:
             return None
-        now = self._clock.now_ms()
-        deadlines = [next_midnight_ms(now, zone(snap.tz))]
-        if snap.live is not None:
-            deadlines.append(snap.live.last_ms + LIVE_WINDOW_MS + 1)
-        if snap.snoozed_until_ms is not None and snap.snoozed_until_ms > now:
-            deadlines.append(snap.snoozed_until_ms)
-        if self._chores.wake_ms is not None:
-            deadlines.append(self._chores.wake_ms)
-        deadlines.append(next_utc_midnight(now))  # the daily backup is dated by UTC day
-        deadlines.extend(self._recording.deadlines())
-        deadlines.extend([] if self._paused else self._work.deadlines())
-        # at least a second: a clock sitting on a boundary must not turn this into a busy loop
-        return max(1.0, (min(deadlines) - now) / 1000)
+        return seconds_to_next(snap, self._clock.now_ms(), [
+            *([self._chores.wake_ms] if self._chores.wake_ms is not None else []), *self._recording.deadlines(),
+            *([] if self._paused else self._work.deadlines())])
 
     def _absorb(self, summary: ScanSummary) -> None:
         for message in summary.problems:

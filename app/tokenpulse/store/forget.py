@@ -28,7 +28,10 @@ if TYPE_CHECKING:
 # damaged copies moved aside, the damage mark and the recovery notice.
 _STORE_SUFFIXES = ("", "-wal", "-shm", "-journal", SETUP_LOCK_SUFFIX, ".pre-migration", ".damaged")
 _STORE_INFIXES = (".corrupt-", ".before-restore-", ".new-", ".pre-migration")
-_DATA_FILES = ("scan.lock", "app.lock", "recovery-notice.txt")
+# Everything else tokenpulse writes in the data folder: locks, the status facts the app keeps for `status`
+# (they name projects), notices and marks.
+_DATA_FILES = ("scan.lock", "app.lock", "recovery-notice.txt", "status.json", "no-tray-hint-shown")
+_LOG_FOLDER = "logs"  # the app's log (app_log.py): tokenpulse.log and its rotated copies
 
 
 class ForgetError(StoreError):
@@ -36,7 +39,8 @@ class ForgetError(StoreError):
 
 
 def forget_all(paths: AppPaths, *, force: bool = False) -> list[Path]:
-    """Delete the store (with its journals and safety copies), the backups, the settings and the lock files.
+    """Delete the store (with its journals and safety copies), the backups, the settings (with their last good
+    copy) and the lock files.
 
     Refuses (ForgetError) while a scan holds the scan lock or the tray app's lock names a live process,
     unless `force`. Returns what was deleted. The folders themselves go only if nothing else is left in them.
@@ -51,6 +55,13 @@ def forget_all(paths: AppPaths, *, force: bool = False) -> list[Path]:
             if (_is_store_file(entry) or entry in _DATA_FILES) and (path.is_file() or path.is_symlink()):
                 path.unlink(missing_ok=True)
                 removed.append(path)
+    logs = data / _LOG_FOLDER
+    if logs.is_dir() and not logs.is_symlink():
+        for entry in sorted(os.listdir(logs)):
+            if entry.startswith("tokenpulse.log"):
+                (logs / entry).unlink(missing_ok=True)
+                removed.append(logs / entry)
+        _rmdir_if_empty(logs)
     backups = paths.backups_dir
     if backups.is_dir() and not backups.is_symlink():
         from tokenpulse.store.backup import PREFIX
@@ -60,8 +71,9 @@ def forget_all(paths: AppPaths, *, force: bool = False) -> list[Path]:
                 (backups / entry).unlink(missing_ok=True)
                 removed.append(backups / entry)
         _rmdir_if_empty(backups)
-    settings = paths.settings_file
-    for candidate in (settings, settings.with_suffix(".toml.tmp")):
+    from tokenpulse.config import settings as settings_io
+
+    for candidate in settings_io.files(paths.settings_file):  # the file, its last good copy, leftovers
         if candidate.is_file() or candidate.is_symlink():
             candidate.unlink(missing_ok=True)
             removed.append(candidate)
@@ -177,7 +189,7 @@ def refuse_if_busy(paths: AppPaths) -> None:
             fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
-    from tokenpulse.store.locks import app_running
+    from tokenpulse.platform.app_lock import app_running
 
     if app_running(paths.instance_lock):
         raise ForgetError("the tokenpulse app is running; quit it first, then try again")

@@ -1,5 +1,5 @@
-"""Who writes the store: one scanner at a time across processes (an advisory file lock), and whether the tray
-app is running (its single-instance lock file names its process)."""
+"""Who writes the store: one scanner at a time across processes (an advisory `flock`, which the kernel drops
+when its process ends). Whether the tray app runs is `platform.app_lock`'s to say."""
 
 from __future__ import annotations
 
@@ -42,26 +42,3 @@ class ScanLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
-
-
-def app_pid(instance_lock: Path) -> int | None:
-    """The process id the tray app wrote in its lock file (Qt's QLockFile: the pid on the first line)."""
-    try:
-        first = instance_lock.read_text(encoding="utf-8", errors="replace").splitlines()[0]
-        return int(first.strip())
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def app_running(instance_lock: Path) -> bool:
-    """Whether a tray app other than this process holds the lock (a crashed app's stale file does not count)."""
-    pid = app_pid(instance_lock)
-    if pid is None or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # alive, someone else's
-    return True

@@ -2,8 +2,8 @@
 
 The new store starts from the newest backup that passes its own check (see `backup.py`), or empty; either way
 the next scan reads the agents' logs again from the cursors it holds, so only the calls whose logs the agents
-have since deleted can be missing. What happened is written, in plain words, to a notice file in the data
-folder that the CLI prints and the app shows once (`take_notice`).
+have since deleted can be missing. What happened is written, in plain words and one line, to a notice file in
+the data folder that the CLI prints and the app shows once (`take_notice`); SQLite's findings go to the log.
 
 Import-light (sqlite3 and the standard library only): `db.connect` imports it only when something went wrong.
 """
@@ -32,18 +32,45 @@ class RecoveryReport:
     reason: str
 
     def lines(self) -> list[str]:
-        out = [f"the store {self.db_path} was damaged ({self.reason})."]
+        """One line for people (the CLI prints it, the app shows it once); SQLite's full findings, which can
+        run to a hundred lines, go to the log (`recover`)."""
+        text = f"the store {self.db_path} was damaged ({first_finding(self.reason)})"
         if self.moved_to is not None:
-            out.append(f"It was moved aside to {self.moved_to} (kept, not deleted).")
+            text += f"; it was moved aside to {self.moved_to} (kept, not deleted)"
         if self.restored_from is not None:
             when = _utc_text(self.backup_taken_ms) if self.backup_taken_ms is not None else "an earlier day"
-            out.append(f"A new store was started from the backup of {when} ({self.restored_from.name}); the logs"
-                       " are read again, so only calls from logs deleted since that backup could be missing.")
+            text += (f". A new store was started from the backup of {when} ({self.restored_from.name}); the logs"
+                     " are read again, so only calls from logs deleted since that backup could be missing.")
         else:
-            out.append("A new store is being rebuilt from the logs that still exist. Calls from logs the agents"
-                       " have already deleted (Claude Code keeps 30 days by default) could not be recovered;"
-                       " daily backups in the backups folder make this avoidable next time.")
-        return out
+            text += (". A new store is being rebuilt from the logs that still exist. Calls from logs the agents"
+                     " have already deleted (Claude Code keeps 30 days by default) could not be recovered; daily"
+                     " backups in the backups folder make this avoidable next time.")
+        return [text]
+
+
+def first_finding(reason: str, width: int = 100) -> str:
+    """The first problem SQLite reported, shortened, with how many more there were."""
+    findings = [ln.strip() for ln in reason.splitlines() if ln.strip() and not ln.startswith("***")]
+    if not findings:
+        return "it failed its integrity check"
+    first = findings[0] if len(findings[0]) <= width else findings[0][: width - 1] + "…"
+    more = len(findings) - 1
+    return first + (f", and {more} more problem{'s' if more > 1 else ''}" if more else "")
+
+
+def _log_findings(report: RecoveryReport) -> None:
+    """SQLite's findings in full, as one log record (logging is imported here: `take_notice` runs on every
+    command and must stay light)."""
+    import logging
+
+    log = logging.getLogger(__name__)
+    if not log.handlers:
+        # the details go to the app's log when it keeps one; a CLI run that configured no logging prints the
+        # one-line notice only, instead of Python's fallback printing every finding on stderr
+        log.addHandler(logging.NullHandler())
+    findings = " | ".join(ln.strip() for ln in report.reason.splitlines() if ln.strip())
+    log.warning("damaged store %s moved aside to %s, restored from %s; SQLite found: %s", report.db_path,
+                report.moved_to, report.restored_from or "no backup", findings)
 
 
 def recover(db_path: Path, backups_dir: Path | None = None, *, reason: str = "it failed its integrity check",
@@ -65,6 +92,7 @@ def recover(db_path: Path, backups_dir: Path | None = None, *, reason: str = "it
     mark.unlink(missing_ok=True)
     report = RecoveryReport(db_path=db_path, moved_to=moved, restored_from=restored.path if restored else None,
                             backup_taken_ms=restored.taken_ms if restored else None, reason=reason)
+    _log_findings(report)
     write_notice(db_path.parent, report.lines())
     return report
 

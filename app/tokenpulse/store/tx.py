@@ -16,7 +16,7 @@ from types import TracebackType
 
 # A scan commits its files in groups this long: few enough COMMITs to cost little, often enough that a crash
 # loses only a moment of work and that other processes see progress.
-GROUP_SECONDS = 0.25
+GROUP_SECONDS = 0.1
 
 
 @contextmanager

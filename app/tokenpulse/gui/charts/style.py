@@ -21,7 +21,9 @@ OTHER = "#8C8C8C"
 # Every colour here keeps a 3:1 contrast against both a white and a near-black (#1e1e1e) plot background
 # (tests/charts/test_style.py checks it), so light and dark desktops both read. None is close to COST or
 # OTHER, which are drawn next to the agents and the models.
-AGENT_PALETTE = ("#D97757", "#10A37F", "#5B8DEF", "#9B59B6", "#B8860B", "#7B8B3A", "#8D6E63", "#6D8FB3")
+AGENT_PALETTE = ("#D97757", "#10A37F", "#5B8DEF", "#9B59B6", "#B8860B", "#7B8B3A", "#8D6E63", "#6D8FB3",
+                 "#DF2020", "#F95B06", "#3A962C", "#2C7A96", "#1D9ECD", "#067FF9", "#A732E2", "#CD1DB6",
+                 "#F90684", "#8E6BBF", "#2E9E8F", "#C0568A")  # the last ones for agents no longer registered
 MODEL_PALETTE = ("#4E79A7", "#DA7A1E", "#59A14F", "#B07AA1", "#9C755F", "#00897B", "#B8860B", "#A855F7",
                  "#7B8B3A")
 

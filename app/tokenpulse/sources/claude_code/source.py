@@ -19,6 +19,7 @@ class ClaudeCodeSource:
     name = "claude-code"
     label = "Claude Code"
     env_var = "CLAUDE_CONFIG_DIR"
+    fresh_chat_hint = "/clear with a short brief of where you are, or /compact"
 
     def roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
         """`<dir>/projects` for each configured dir; the env list replaces the defaults (as ccusage does)."""

@@ -22,6 +22,7 @@ class CodexSource:
     name = "codex"
     label = "Codex"
     env_var = "CODEX_HOME"
+    fresh_chat_hint = "start a new session (codex) with a short brief"
 
     def roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
         bases = env_paths(env.get(self.env_var)) or [home / ".codex"]

@@ -16,27 +16,12 @@ from typing import Any
 import msgspec
 
 from tokenpulse.sources.base import Parsed
-from tokenpulse.sources.opencode.parser import DECODER, created_ms, message_call
+from tokenpulse.sources.opencode.parser import DECODER, SOURCE, created_ms, message_call
+from tokenpulse.sources.sqlite_read import connect_readonly
 
 # How long a message may stay unfinished before we stop re-reading it (a crashed or aborted turn).
 _PENDING_MS = 24 * 3600 * 1000
-_BUSY_TIMEOUT_S = 2.0
 _CHUNK = 500
-
-
-def connect_readonly(path: Path) -> sqlite3.Connection:
-    """A read-only connection: `mode=ro` never writes, and in WAL mode a reader never blocks the writer."""
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=_BUSY_TIMEOUT_S)
-    conn.execute("PRAGMA query_only = ON")
-    conn.text_factory = _lenient_text
-    return conn
-
-
-def _lenient_text(raw: bytes) -> str:
-    """TEXT as str even when it is not UTF-8: sqlite3's default decoder raised on the first such row, which
-    made every read of the database fail and lost the calls of all its other rows. The escapes keep distinct
-    bytes distinct (stable ids), and in a `data` column they are not valid JSON, so the row is counted."""
-    return raw.decode("utf-8", "backslashreplace")
 
 
 def message_ids(path: Path) -> set[str]:
@@ -48,7 +33,9 @@ def message_ids(path: Path) -> set[str]:
         conn.close()
 
 
-def read_database(path: Path, state: Mapping[str, Any] | None) -> tuple[Parsed, dict[str, Any]]:
+def read_database(path: Path, state: Mapping[str, Any] | None,
+                  source: str = SOURCE) -> tuple[Parsed, dict[str, Any]]:
+    """Calls new or changed since `state`; `source` names the agent (Kilo CLI writes the same schema)."""
     st = dict(state or {})
     last_rowid: int = st["rowid"] if type(st.get("rowid")) is int else -1
     last_updated = st.get("updated") if type(st.get("updated")) is int else None
@@ -93,7 +80,7 @@ def read_database(path: Path, state: Mapping[str, Any] | None) -> tuple[Parsed, 
             pending[mid] = created  # tokens arrive when the step finishes: look at it again next time
         directory, parent = sessions.get(sid, (None, None)) if isinstance(sid, str) else (None, None)
         call, had_usage = message_call(msg, skipped, message_id=mid, session=sid if isinstance(sid, str) else None,
-                                       project=directory, parent=parent)
+                                       project=directory, parent=parent, source=source)
         parsed.usage_records += had_usage
         if call is not None:
             parsed.calls.append(call)

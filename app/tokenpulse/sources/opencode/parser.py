@@ -79,8 +79,9 @@ def project_of(path: object) -> str | None:
 
 def message_call(msg: Message, skipped: Counter[str], *, message_id: str | None = None,
                  session: str | None = None, project: str | None = None,
-                 parent: str | None = None) -> tuple[ApiCall | None, bool]:
-    """(the call, whether the message carried usage). Database rows pass their id and session columns."""
+                 parent: str | None = None, source: str = SOURCE) -> tuple[ApiCall | None, bool]:
+    """(the call, whether the message carried usage). Database rows pass their id and session columns;
+    `source` names the agent whose database it is (Kilo CLI, an OpenCode fork, writes the same messages)."""
     if msg.role not in ("assistant", None) or msg.tokens is None:
         return None, False
     got = counts(msg.tokens)
@@ -98,8 +99,8 @@ def message_call(msg: Message, skipped: Counter[str], *, message_id: str | None 
     model = msg.modelID if isinstance(msg.modelID, str) and msg.modelID else "unknown"
     inp, write, read, out, reasoning = got
     # The message id is the same in the database and in a legacy file: one record per message.
-    key = call_key(SOURCE, mid) if mid else call_key(SOURCE, "noid", sid, ts_ms, model, *got)
-    return ApiCall(source=SOURCE, dedupe_key=key, session_key=sid, ts_ms=ts_ms, model=model, input=inp,
+    key = call_key(source, mid) if mid else call_key(source, "noid", sid, ts_ms, model, *got)
+    return ApiCall(source=source, dedupe_key=key, session_key=sid, ts_ms=ts_ms, model=model, input=inp,
                    cache_write_5m=write, cache_read=read, output=out, reasoning=reasoning,
                    project=project or project_of(msg.path), parent_session_key=parent), True
 
