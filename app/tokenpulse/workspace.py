@@ -22,6 +22,8 @@ from tokenpulse.store.locks import ScanLock
 
 if TYPE_CHECKING:
     from tokenpulse.ingest.scanner import Progress, Scanner
+    from tokenpulse.work.reader import Progress as WorkProgress
+    from tokenpulse.work.reader import WorkReader, WorkScan
 
 
 def effective_env(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
@@ -90,6 +92,25 @@ class Workspace:
                 if problem:
                     summary.problem(problem)
             return summary
+        finally:
+            self.lock.release()
+
+    @cached_property
+    def work_reader(self) -> WorkReader:
+        """The git reader of the user's commits (built on first use; git runs with this process's environment)."""
+        from tokenpulse.insights.work_refresh import reader
+
+        return reader(self.settings.git_emails)
+
+    def refresh_work(self, progress: WorkProgress | None = None, wait: float = float("inf")) -> WorkScan | None:
+        """Bring the work figures read from git up to date (only what changed is read) under the scan lock;
+        the figures, or None if another tokenpulse kept the lock past `wait` (the store's figures then stand)."""
+        from tokenpulse.insights.work_refresh import refresh
+
+        if not self.lock.acquire(wait):
+            return None
+        try:
+            return refresh(self.conn, self.work_reader, self.clock.now_ms(), progress)
         finally:
             self.lock.release()
 

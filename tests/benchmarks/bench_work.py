@@ -1,13 +1,18 @@
 """The work reader: first read of many repositories, the no-change check, one new commit; and git vs libraries.
 
 Usage: python tests/benchmarks/bench_work.py [--repos 50] [--commits 10000] [--runs 21] [--work /tmp/tp-bench-work]
-                                            [--compare-libraries]
+                                            [--compare-libraries] [--workers 2] [--skip-whole]
 Builds `repos` synthetic repositories of `commits` commits each (tests/benchmarks/git_corpus.py; kept between
 runs) and times, in this process, as the app's background worker would run it:
   first read, whole history       WorkReader.refresh with no horizon (2 git processes at a time)
   first read, last 90 days        the same with the agents' first call 90 days before the newest commit
   nothing changed                 a rescan given the previous state (median of --runs; target 50 ms)
   one new commit in one repo      a rescan after one commit was added to one repository (median)
+Each read also prints the CPU seconds git spent (children of this process): unlike wall time, that does not
+depend on how busy the shared machine is, and CPU / cores is what the read takes on an idle machine.
+The store side (a scratch store under --work): the first read's write in one transaction (the CLI), one
+repository's write (the app writes one per turn of its queue: the longest a new call can wait), loading
+every state back (what a CLI refresh starts with), and a CLI-style refresh with nothing changed (load + check).
 With --compare-libraries (pygit2 and dulwich installed in this interpreter), one repository's history is also
 read with pygit2 (diff + stats per commit, in C) and dulwich (tree changes + difflib, pure Python; the first
 1,000 commits, scaled), beside `git log --shortstat`, each checked to give the same totals.
@@ -47,6 +52,58 @@ def _timed(fn):  # type: ignore[no-untyped-def]
     start = time.perf_counter()
     out = fn()
     return time.perf_counter() - start, out
+
+
+def _git_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed_cpu(fn):  # type: ignore[no-untyped-def]
+    """(wall seconds, git CPU seconds, result)."""
+    cpu = _git_cpu()
+    wall, out = _timed(fn)
+    return wall, _git_cpu() - cpu, out
+
+
+def bench_store(root: Path, scan, reader, folders: list[str], first_call: dict[str, int],  # type: ignore[no-untyped-def]
+                runs: int) -> None:
+    """The first read written to a scratch store, loaded back, and a no-change refresh from the store."""
+    from tokenpulse.store import git_work
+    from tokenpulse.store.db import connect
+
+    db = root / "store" / "bench.sqlite3"
+    subprocess.run(["rm", "-rf", str(db.parent)], check=True)
+    conn = connect(db)
+    try:
+        t_save, _ = _timed(lambda: git_work.save(conn, scan, 1))
+        rows = conn.execute("SELECT count(*) FROM git_commit").fetchone()[0]
+        print(f"store: first read written in one transaction: {t_save:.2f} s for {rows} commits")
+    finally:
+        conn.close()
+    subprocess.run(["rm", "-rf", str(db.parent)], check=True)
+    conn = connect(db)  # again empty: the app's way, one repository per write
+    try:
+        slices = []
+        for state in scan.repos.values():
+            t, _ = _timed(lambda st=state: git_work.save_repo(conn, st, st.key, 1))
+            slices.append(t * 1000)
+        print(f"store: one repository's write (the app's slice): median {statistics.median(slices):.1f} ms,"
+              f" longest {max(slices):.1f} ms ({len(slices)} repositories)")
+        git_work.save_folders(conn, scan, 1)
+        loads, checks = [], []
+        for _ in range(max(3, runs // 3)):
+            t_load, states = _timed(lambda: git_work.load_states(conn))
+            t_check, again = _timed(lambda: reader.refresh(folders, states, first_call))
+            assert again.repos_unchanged == len(states)
+            loads.append(t_load * 1000)
+            checks.append((t_load + t_check) * 1000)
+        print(f"store: loading every state back: median {statistics.median(loads):.0f} ms; a CLI refresh with"
+              f" nothing changed (load + check): median {statistics.median(checks):.0f} ms")
+    finally:
+        conn.close()
 
 
 def _newest_ms(path: Path) -> int:
@@ -131,6 +188,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=21)
     ap.add_argument("--work", default="/tmp/tp-bench-work")
     ap.add_argument("--compare-libraries", action="store_true")
+    ap.add_argument("--workers", type=int, default=2, help="git processes at a time (the app uses 2)")
+    ap.add_argument("--skip-whole", action="store_true", help="leave out the first read of the whole history")
     args = ap.parse_args()
     root = Path(args.work)
     t_build, paths = _timed(lambda: git_corpus.build_many(root / "repos", args.repos, args.commits))
@@ -138,18 +197,25 @@ def main() -> None:
     env = _env(root)
     folders = [str(p) for p in paths]
 
-    t_full, full = _timed(lambda: WorkReader(env=env).refresh(folders, {}))
-    assert not full.problems, full.problems
-    total = _total(full, folders)
-    print(f"first read, whole history: {t_full:.2f} s for {total.commits} commits by the user"
-          f" ({total.commits / t_full:,.0f}/s); {full.repos_read} repositories")
+    workers = args.workers
+    t_full = None
+    if not args.skip_whole:
+        t_full, cpu_full, full = _timed_cpu(lambda: WorkReader(env=env, workers=workers).refresh(folders, {}))
+        assert not full.problems, full.problems
+        total = _total(full, folders)
+        print(f"first read, whole history: {t_full:.2f} s for {total.commits} commits by the user"
+              f" ({total.commits / t_full:,.0f}/s); {full.repos_read} repositories; git CPU {cpu_full:.1f} s")
 
     first_call = {f: _newest_ms(Path(f)) - 90 * 86_400_000 for f in folders}
-    t_recent, recent = _timed(lambda: WorkReader(env=env).refresh(folders, {}, first_call))
+    t_recent, cpu_recent, recent = _timed_cpu(
+        lambda: WorkReader(env=env, workers=workers).refresh(folders, {}, first_call))
     print(f"first read, last 90 days: {t_recent:.2f} s for {_total(recent, folders).commits} commits"
-          f" ({t_recent / t_full:.2f} of the whole history)")
+          + (f" ({t_recent / t_full:.2f} of the whole history)" if t_full else "")
+          + f"; git CPU {cpu_recent:.2f} s, {cpu_recent / 2:.2f} s on two idle cores"
+          f" (wall / ideal {t_recent / (cpu_recent / 2):.1f})")
 
     reader = WorkReader(env=env)
+    bench_store(root, recent, reader, folders, first_call, args.runs)
     state = reader.refresh(folders, {}, first_call).repos
     checks = []
     for _ in range(args.runs):

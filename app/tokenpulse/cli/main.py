@@ -389,8 +389,12 @@ def _report(workspace: object, args: argparse.Namespace) -> int:
         if args.command in ("daily", "weekly", "monthly"):
             period = {"daily": "day", "weekly": "week", "monthly": "month"}[args.command]
             print(reports.period_report(conn, period, tz, flt, args.json))
-        elif args.command == "sessions":
-            print(reports.sessions_report(conn, tz, flt, args.json))
+            return EXIT_OK
+        from tokenpulse.cli.work import work_figures
+
+        work = work_figures(workspace, refresh=not args.no_scan, quiet=args.json)
+        if args.command == "sessions":
+            print(reports.sessions_report(conn, tz, flt, args.json, work))
         else:
-            print(reports.projects_report(conn, flt, args.json))
+            print(reports.projects_report(conn, flt, args.json, work))
     return EXIT_OK

@@ -47,6 +47,7 @@ from tokenpulse.service.messages import (
 )
 from tokenpulse.service.recording import RECORDING_ERRORS, Recording, store_identity
 from tokenpulse.service.sync_chores import SyncChores
+from tokenpulse.service.work_refresh import WorkRefresh, WorkStep
 from tokenpulse.snapshot import ImportProgress, Snapshot, build
 from tokenpulse.workspace import Workspace
 
@@ -87,11 +88,13 @@ class IngestWorker:
         every_s = settings.rescan_minutes * 60 if rescan_every_s is None else rescan_every_s
         self._recording = Recording(self._clock, int(every_s * 1000))  # pending work, retries, rescans
         self._store_id: tuple[int, int] | None = None  # the store file this worker opened
+        self._work = WorkRefresh(self._clock, self.send, lambda: self._publish(force=True))  # figures from git
         self._last: Snapshot | None = None
         self._handlers: dict[type[Command], Callable[[Any], None]] = {
             Stop: self._on_stop, Pause: self._on_pause, Resume: self._on_resume, Snooze: self._on_snooze,
             ReminderAnswer: self._on_reminder_answer, RestoreBackup: self._on_restore,
             ApplySettings: self._on_settings, Refresh: self._on_refresh,
+            WorkStep: lambda cmd: self._work.step(self._ws, cmd),
         }
 
     # --- any thread -------------------------------------------------------------------------------------
@@ -168,6 +171,7 @@ class IngestWorker:
                                 self.notify_changed)
 
     def _close(self) -> None:
+        self._work.reset()
         if self._watcher is not None:
             self._watcher.stop()
         self._chores.drop_status(self._ws)
@@ -203,6 +207,7 @@ class IngestWorker:
             self._absorb(summary)
             self._daily_backup()
             self._sync.run_due(self._ready)
+            self._work.after_scan(ws, whole=True)
         except Interrupted:
             pass
         except RECORDING_ERRORS as exc:  # what was read before it is committed; the rest is read at the retry
@@ -266,6 +271,7 @@ class IngestWorker:
             ws.lock.release()
         self._recording.recorded()
         self._absorb(summary)
+        self._work.after_scan(ws)
 
     def _command(self, cmd: Command) -> None:
         handler = self._handlers.get(type(cmd))
@@ -324,6 +330,7 @@ class IngestWorker:
                 self._backfill(announce=not self._ready)  # the periodic rescan, or the retry of a failed one
             elif rec.retry_due(now):
                 self._scan_paths(rec.take_pending())
+            self._work.on_deadline(self._ws)
         if self._ready:
             self._daily_backup()  # a no-op unless the UTC day has turned since the last one
         self._sync.run_due(self._ready)
@@ -336,7 +343,8 @@ class IngestWorker:
         sync_due = self._sync.deadline()
         return seconds_to_next(snap, self._clock.now_ms(), [
             *([self._chores.wake_ms] if self._chores.wake_ms is not None else []), *self._recording.deadlines(),
-            *([sync_due] if sync_due is not None else [])])
+            *([sync_due] if sync_due is not None else []),
+            *([] if self._paused else self._work.deadlines())])
 
     def _absorb(self, summary: ScanSummary) -> None:
         self._sync.note_scan(summary.calls_new)

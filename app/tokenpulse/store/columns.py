@@ -8,6 +8,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "chat_session": (
         "id", "source", "session_key", "parent_key", "project", "first_ms", "last_ms", "models",
     ),
+    "git_repo": (
+        "id", "git_dir", "label", "tips", "identities_digest", "settings_digest", "config_stamp",
+        "horizon_ms", "reader_version", "scanned_ms",
+    ),
     "model_price": (
         "model", "day", "rates",
     ),
@@ -28,6 +32,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "session_id", "parent_id", "calls", "first_context", "peak_context", "last_context", "context_tokens",
         "waste_tokens", "waste_cost_usd", "cost_usd", "waste_share", "family_cost_usd",
         "family_waste_cost_usd", "wrote_1h_cache", "recap_allowance", "last_ms",
+    ),
+    "git_commit": (
+        "repo_id", "sha", "author_ms", "lines_added", "lines_removed", "files_changed",
+    ),
+    "project_repo": (
+        "project", "repo_id", "problem", "checked_ms",
     ),
     "reminder_log": (
         "id", "key", "rule", "title", "body", "session_id", "project", "shown_ms", "followed_ms", "action",

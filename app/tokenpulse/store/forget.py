@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tokenpulse.store.db import BUSY_TIMEOUT_MS, DB_NAME, SETUP_LOCK_SUFFIX, StoreError
+from tokenpulse.store.git_work import forget_folders
 from tokenpulse.store.tx import write_tx
 
 if TYPE_CHECKING:
@@ -96,7 +97,8 @@ def forget_all(paths: AppPaths, *, force: bool = False, sync_folder: Path | None
 def forget_project(conn: sqlite3.Connection, project_path: str) -> int:
     """Delete one project's calls, chats and every row derived from them, in one transaction.
 
-    The project is the folder the agent ran in; its sub-folders and the sub-agent chats of its chats go too.
+    The project is the folder the agent ran in; its sub-folders and the sub-agent chats of its chats go too,
+    and so do the work figures read from git for them (a repository stays only while another folder lies in it).
     Returns the number of calls deleted. File cursors are kept (they hold log paths, not counts), so the lines
     already read are not read again; new lines of that project's logs would be, unless ignored (SECURITY.md).
     """
@@ -130,6 +132,7 @@ def forget_project(conn: sqlite3.Connection, project_path: str) -> int:
                 conn.execute("DELETE FROM usage_local_hour")
             conn.execute("DELETE FROM chat_session WHERE id IN (SELECT id FROM temp.forget_session)")
             conn.execute("DELETE FROM temp.forget_session")
+            forget_folders(conn, folder, prefix)  # the work read from git: its folders and unused repositories
     finally:
         conn.execute(f"PRAGMA secure_delete={int(previous)}")
     if own_tx:

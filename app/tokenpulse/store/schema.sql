@@ -20,6 +20,20 @@ CREATE TABLE chat_session (
 	UNIQUE (source, session_key)
 );
 CREATE INDEX ix_chat_session_parent ON chat_session (source, parent_key) WHERE parent_key IS NOT NULL;
+CREATE TABLE git_repo (
+	id INTEGER NOT NULL, 
+	git_dir VARCHAR NOT NULL, 
+	label VARCHAR NOT NULL, 
+	tips VARCHAR NOT NULL, 
+	identities_digest VARCHAR NOT NULL, 
+	settings_digest VARCHAR NOT NULL, 
+	config_stamp VARCHAR NOT NULL, 
+	horizon_ms INTEGER, 
+	reader_version INTEGER NOT NULL, 
+	scanned_ms INTEGER NOT NULL, 
+	PRIMARY KEY (id), 
+	UNIQUE (git_dir)
+);
 CREATE TABLE model_price (
 	model VARCHAR NOT NULL, 
 	day VARCHAR NOT NULL, 
@@ -109,6 +123,26 @@ CREATE TABLE chat_stats (
 	FOREIGN KEY(parent_id) REFERENCES chat_session (id)
 );
 CREATE INDEX ix_chat_stats_parent ON chat_stats (parent_id) WHERE parent_id IS NOT NULL;
+CREATE TABLE git_commit (
+	repo_id INTEGER NOT NULL, 
+	sha BLOB NOT NULL, 
+	author_ms INTEGER NOT NULL, 
+	lines_added INTEGER NOT NULL, 
+	lines_removed INTEGER NOT NULL, 
+	files_changed INTEGER NOT NULL, 
+	PRIMARY KEY (repo_id, sha), 
+	FOREIGN KEY(repo_id) REFERENCES git_repo (id) ON DELETE CASCADE
+)
+ WITHOUT ROWID;
+CREATE INDEX ix_git_commit_time ON git_commit (repo_id, author_ms);
+CREATE TABLE project_repo (
+	project VARCHAR NOT NULL, 
+	repo_id INTEGER, 
+	problem VARCHAR, 
+	checked_ms INTEGER NOT NULL, 
+	PRIMARY KEY (project), 
+	FOREIGN KEY(repo_id) REFERENCES git_repo (id) ON DELETE SET NULL
+);
 CREATE TABLE reminder_log (
 	id INTEGER NOT NULL, 
 	"key" VARCHAR NOT NULL, 

@@ -199,3 +199,43 @@ class AppState(SQLModel, table=True):
     __tablename__ = "app_state"
     key: str = Field(primary_key=True)
     value: str
+
+
+class GitRepo(SQLModel, table=True):
+    """One git repository whose commits the work reader keeps (`tokenpulse.work.figures.RepoState`): what a
+    rescan compares to decide whether to run git at all. Ids and digests only: no branch name, no address."""
+
+    __tablename__ = "git_repo"
+    id: int | None = Field(default=None, primary_key=True)
+    git_dir: str = Field(unique=True)  # RepoState.key: the common git directory, resolved
+    label: str  # the main work tree folder, for display
+    tips: str  # JSON list of commit ids (sorted): what the branches and worktree HEADs pointed at
+    identities_digest: str  # digest of the user's e-mail addresses (never the addresses)
+    settings_digest: str  # digest of git_emails from the settings
+    config_stamp: str  # JSON [[config file, mtime_ns, size], ...]: git's configuration files, to notice a change
+    horizon_ms: int | None = None  # commits from here on were read; None: the whole history
+    reader_version: int
+    scanned_ms: int
+
+
+class GitCommit(SQLModel, table=True):
+    """One commit by the user: its id, author time and three counts. Never a message, a file name or a diff."""
+
+    __tablename__ = "git_commit"
+    __table_args__ = (Index("ix_git_commit_time", "repo_id", "author_ms"), {"sqlite_with_rowid": False})
+    repo_id: int = Field(primary_key=True, foreign_key="git_repo.id", ondelete="CASCADE")
+    sha: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))  # 20 bytes (32: SHA-256 repositories)
+    author_ms: int
+    lines_added: int
+    lines_removed: int
+    files_changed: int
+
+
+class ProjectRepo(SQLModel, table=True):
+    """Which repository a project folder (chat_session.project) lies in, as last checked."""
+
+    __tablename__ = "project_repo"
+    project: str = Field(primary_key=True)
+    repo_id: int | None = Field(default=None, foreign_key="git_repo.id", ondelete="SET NULL")  # None: no figures
+    problem: str | None = None  # why a repository could not be read, in plain words (never git's own text)
+    checked_ms: int

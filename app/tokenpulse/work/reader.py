@@ -42,6 +42,7 @@ class WorkScan:
     repos: dict[str, RepoState] = field(default_factory=dict)  # repository key → state and figures
     labels: dict[str, str] = field(default_factory=dict)  # repository key → its main work tree folder
     problems: list[str] = field(default_factory=list)  # plain words, one per repository (or one for git)
+    problem_of: dict[str, str] = field(default_factory=dict)  # folder → why it has no figures (plain words)
     repos_read: int = 0  # repositories whose history git was asked for (in full or in part)
     repos_unchanged: int = 0
     commits_read: int = 0
@@ -102,6 +103,7 @@ class WorkReader:
             git = self.git()
         except GitError as exc:
             scan.problems.append(str(exc))
+            scan.problem_of = {folder: str(exc) for folder, key in scan.repo_of.items() if key is not None}
             scan.repo_of = dict.fromkeys(scan.repo_of)
             return scan
         plans: list[_Plan] = []
@@ -143,6 +145,7 @@ class WorkReader:
         for folder, k in scan.repo_of.items():
             if k == key:
                 scan.repo_of[folder] = None
+                scan.problem_of[folder] = reason
         scan.problems.append(f"{loc.label}: {reason}")
 
     def _plan(self, git: Git, loc: locate.RepoLocation, prev: RepoState | None,

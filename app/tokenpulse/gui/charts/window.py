@@ -52,6 +52,7 @@ from tokenpulse.gui.charts.rangebar import RangeBar
 from tokenpulse.gui.charts.rhythm import RhythmView
 from tokenpulse.gui.charts.style import Theme
 from tokenpulse.gui.charts.throttle import Throttle
+from tokenpulse.gui.charts.work_hooks import attach as attach_work
 from tokenpulse.gui.device_switch import DeviceSwitch
 from tokenpulse.insights.chart_data import local_date, local_time
 from tokenpulse.store.sync.ledgers import LedgerSet
@@ -186,6 +187,7 @@ class ChartsWindow(QMainWindow):
             self.tabs.widget(VIEWS.index(name)).layout().addWidget(view)
             view.sig_changed.connect(lambda: self.sig_view_updated.emit(view.name))
             view.sig_reload_requested.connect(lambda: self._load(view))
+            attach_work(self, name, view)  # the work read from git beside the spend (issue 15)
         return view
 
     def _build(self, name: str) -> ChartView:
