@@ -28,6 +28,11 @@ def parse_iso_ms(value: object) -> int | None:
     return plausible_ms(ms)
 
 
+def text_or_none(value: object) -> str | None:
+    """A field's text when it is a non-empty string, else None (the only way the parsers read text fields)."""
+    return value if isinstance(value, str) and value else None
+
+
 def plausible_ms(value: object) -> int | None:
     """Epoch milliseconds inside the window a real log can carry; None otherwise (bools are not numbers).
 

@@ -13,12 +13,14 @@ from typing import Any
 
 import msgspec
 
-from tokenpulse.sources.fields import call_key, parse_iso_ms
+from tokenpulse.native import accelerator
+from tokenpulse.native.pyscan import CODEX_NEEDLES, scan_block
+from tokenpulse.sources.fields import call_key, parse_iso_ms, text_or_none
 from tokenpulse.usage import ApiCall, valid_count
 
 SOURCE = "codex"
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
-_NEEDLES = (b'"token_count"', b'"turn_context"', b'"session_meta"')
+_NEEDLES = CODEX_NEEDLES
 # A drop of the cumulative total smaller than this share is an out-of-order stale snapshot, not a reset.
 _STALE_SHARE = 0.02
 
@@ -112,6 +114,29 @@ class CodexLineParser:
             if stripped and not (stripped[:1] == b"{" and stripped[-1:] == b"}"):
                 self.skipped["torn or malformed JSON line"] += 1
             return None
+        return self._decode(line)
+
+    def feed_block(self, data: bytes, start: int, end: int) -> list[ApiCall]:
+        """The calls of the complete lines in `data[start:end]`: what `feed` gives for each line, in order.
+
+        The accelerator returns a `token_count` event's (info, model, timestamp) ready, and any other line with
+        a needle (metadata, turn contexts, whatever it is unsure of) as the line itself, decoded here.
+        """
+        if accelerator is not None:
+            records, torn = accelerator.codex_block(data, start, end)
+        else:
+            records, torn = scan_block(data, start, end, CODEX_NEEDLES)
+        if torn:
+            self.skipped["torn or malformed JSON line"] += torn
+        calls = []
+        on_token_count, decode = self._on_token_count, self._decode
+        for item in records:
+            call = on_token_count(*item) if type(item) is tuple else decode(item)
+            if call is not None:
+                calls.append(call)
+        return calls
+
+    def _decode(self, line: bytes | memoryview) -> ApiCall | None:
         try:
             rec = _DECODER.decode(line)
         except msgspec.ValidationError:
@@ -137,7 +162,8 @@ class CodexLineParser:
         elif rec.type == "session_meta":
             self._on_meta(payload, rec.timestamp)
         elif rec.type == "event_msg" and payload.type == "token_count":
-            return self._on_token_count(payload, rec.timestamp)
+            ts = rec.timestamp
+            return self._on_token_count(payload.info, text_or_none(payload.model), ts if isinstance(ts, str) else None)
         return None
 
     def _on_meta(self, payload: _Payload, line_ts: object) -> None:
@@ -153,8 +179,9 @@ class CodexLineParser:
             # A fork or spawned sub-agent replays its parent's history first, stamped before it began.
             self._fork_start_ms = parse_iso_ms(payload.timestamp) or parse_iso_ms(line_ts)
 
-    def _on_token_count(self, payload: _Payload, line_ts: object) -> ApiCall | None:
-        info = payload.info
+    def _on_token_count(self, info: object, payload_model: str | None, ts: str | int | None) -> ApiCall | None:
+        """A token_count event's `info`, its payload's model (non-empty or None) and its timestamp text (or the
+        epoch milliseconds the accelerator already read from it)."""
         if info is None:
             return None  # rate-limit-only event
         if not isinstance(info, dict):
@@ -172,7 +199,7 @@ class CodexLineParser:
         increment = self._increment(total, last)
         if increment is None:
             return None
-        ts_ms = parse_iso_ms(line_ts)
+        ts_ms = ts if type(ts) is int else parse_iso_ms(ts)
         if ts_ms is None:
             self.skipped["missing or invalid timestamp"] += 1
             return None
@@ -183,7 +210,7 @@ class CodexLineParser:
             # the replayed history is a prefix: once the fork's own calls begin, a later one stamped before
             # the fork's start (the clock was set back) is still its own
             self._fork_start_ms = None
-        model = next((m for m in (info.get("model"), payload.model, self._model) if isinstance(m, str) and m),
+        model = next((m for m in (info.get("model"), payload_model, self._model) if isinstance(m, str) and m),
                      "unknown")
         inp, cached, out, reasoning, cache_write = increment
         cached = min(cached, inp)
