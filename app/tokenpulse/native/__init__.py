@@ -19,10 +19,10 @@ def _load() -> ModuleType | None:
     if os.environ.get("TOKENPULSE_PURE_PYTHON", "") not in ("", "0"):
         return None
     try:
-        from tokenpulse.native import _scan  # type: ignore[attr-defined]
+        from tokenpulse.native import _scan
     except ImportError:  # built without a compiler or Python headers: the Python path is used
         return None
-    return _scan  # type: ignore[no-any-return]
+    return _scan
 
 
 accelerator: ModuleType | None = _load()

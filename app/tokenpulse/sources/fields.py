@@ -55,7 +55,7 @@ def ascii_int(text: str, max_digits: int = 20) -> int | None:
 
 def call_key(*parts: object) -> bytes:
     """A 16-byte digest of the parts that identify one API call (stable across files and rescans)."""
-    text = "\x1f".join("" if p is None else str(p) for p in parts)
+    text = "\x1f".join(["" if p is None else p if type(p) is str else str(p) for p in parts])
     return blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 

@@ -51,23 +51,23 @@ _DECODER = msgspec.json.Decoder(_Line)
 
 def _usage(raw: object) -> Usage5 | bool | None:
     """A usage object as a tuple; None when absent or empty, False when present but invalid."""
-    if raw is None or raw == {}:
+    if raw is None:
         return None
     if not isinstance(raw, dict):
         return False
-    values = []
-    for name in ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens",
-                 "cache_write_input_tokens"):
-        value = raw.get(name)
-        if value is None and name == "cached_input_tokens":
-            value = raw.get("cache_read_input_tokens")  # an alias some builds and parsers use
-        if value is None:
-            values.append(0)
-        elif valid_count(value):
-            values.append(value)
-        else:
+    if not raw:
+        return None
+    get = raw.get
+    cached = get("cached_input_tokens")
+    if cached is None:
+        cached = get("cache_read_input_tokens")  # an alias some builds and parsers use
+    values = (get("input_tokens"), cached, get("output_tokens"), get("reasoning_output_tokens"),
+              get("cache_write_input_tokens"))
+    for value in values:
+        if value is not None and not valid_count(value):
             return False
-    return (values[0], values[1], values[2], values[3], values[4])
+    inp, cache_read, out, reasoning, cache_write = values
+    return (inp or 0, cache_read or 0, out or 0, reasoning or 0, cache_write or 0)
 
 
 def _parent_of(payload: _Payload) -> str | None:
