@@ -1,4 +1,5 @@
-"""Cost per call: user overrides first, then cached genai-prices rates per (model, UTC day)."""
+"""Cost per call: user overrides first, then cached rates per (model, UTC day) from the generated table or,
+for a model it does not list, genai-prices' catalogue."""
 
 from __future__ import annotations
 
@@ -59,9 +60,9 @@ class Pricer:
                 return Rates.from_json(text) if text else None
         lookup = self._lookup
         if lookup is None:
-            from tokenpulse.pricing.catalog import lookup as catalog_lookup
+            from tokenpulse.pricing.resolve import lookup as table_lookup  # the catalogue only for unlisted models
 
-            lookup = catalog_lookup
+            lookup = table_lookup
         rates = lookup(model, day) if model != "unknown" else None
         if self._cache is not None:
             self._cache.save_rates(model, day, rates.to_json() if rates else None)
