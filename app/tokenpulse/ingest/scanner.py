@@ -116,11 +116,9 @@ class Scanner:
                 continue
             pending += size - (cursor.offset if cursor is not None and cursor.offset <= size else 0)
             if pending >= self.parallel_min_bytes:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
+                from tokenpulse.ingest.pool import start_pool
 
-                # spawn, not fork: the app calls this from a thread of a Qt process
-                return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+                return start_pool(self.workers)
         return None
 
     def scan_paths(self, paths: Iterable[Path]) -> ScanSummary:
