@@ -203,6 +203,31 @@ EDGE_CASES: list[bytes] = [
     _line({"type": "response_item", "payload": {"type": "message", "content": "the \"token_count\" event"}}),
     _line({"type": "response_item", "payload": {"type": "message", "content": 'x"token_count"y'}}),
     b'{"type":"event_msg","payload":{"type":"token_count","info":' + b"[" * 70 + b"]" * 70 + b"}}",
+    # the two usages of a token_count, read as parser._usage reads them
+    *[_codex(info={"total_token_usage": total, "last_token_usage": {"input_tokens": 4, "output_tokens": 1}})
+      for total in ({}, {"total_tokens": 9}, [], "x", 5, True, None, {"input_tokens": None},
+                    {"input_tokens": 7, "cached_input_tokens": None, "cache_read_input_tokens": 3},
+                    {"input_tokens": 7, "cached_input_tokens": 2, "cache_read_input_tokens": 3},
+                    {"input_tokens": 7, "cache_write_input_tokens": 1, "reasoning_output_tokens": 2},
+                    {"input_tokens": "7"}, {"input_tokens": -7}, {"input_tokens": 10**12 + 1},
+                    {"input_tokens": 7, "extra": {"deep": [1, "two", None]}})],
+    _codex()[:-3] + b',"total_token_usage":null}}}', _codex()[:-3] + b',"last_token_usage":{}}}}',
+    _codex().replace(b'"input_tokens":1200', b'"input_tokens":1200,"input_tokens":1300', 1),
+    _codex().replace(b'"model_context_window":258400', b'"model_context_window":1.5'),
+    _codex().replace(b'"model_context_window":258400', b'"model_context_window":1e999'),
+    _codex().replace(b'"model_context_window":258400', b'"model":"gpt-9","model_context_window":1'),
+    _codex().replace(b'"model_context_window":258400', b'"model":7'),
+    _codex().replace(b'"model_context_window":258400', b'"model":"\\u0067pt"'),
+    _codex().replace(b'"total_token_usage"', b'"total_token_usag\\u0065"', 1),
+    _codex().replace(b'"info":{', b'"info":null,"info":{', 1),
+    _codex().replace(b'"total_tokens":1280', b'"total_tokens":1e999', 1),
+    _codex().replace(b'"total_tokens":1280', b'"total_tokens":[1.5e3,{"a":-0.0}]', 1),
+    _codex().replace(b'"info":{', b'"info":{"total_token_usage":{"output_tokens":3},', 1),
+    _codex().replace(b'"info":{', b'"info":{"total_token_usage":{"cache_write_input_tokens":3},', 1),
+    _codex().replace(b'"info":{', b'"info":{"total_token_usage":null,', 1),
+    _line(dict(_TC, payload={"type": "token_count", "info": None})),
+    _line(dict(_TC, payload={"type": "token_count", "info": {}})),
+    _line(dict(_TC, payload={"type": "agent_message", "info": "x"})),
 ]
 
 

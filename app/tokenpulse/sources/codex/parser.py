@@ -119,8 +119,9 @@ class CodexLineParser:
     def feed_block(self, data: bytes, start: int, end: int) -> list[ApiCall]:
         """The calls of the complete lines in `data[start:end]`: what `feed` gives for each line, in order.
 
-        The accelerator returns a `token_count` event's (info, model, timestamp) ready, and any other line with
-        a needle (metadata, turn contexts, whatever it is unsure of) as the line itself, decoded here.
+        The accelerator returns a `token_count` event's usages, models and timestamp ready (`_on_usage`'s
+        arguments), and any other line with a needle (metadata, turn contexts, whatever it is unsure of) as the
+        line itself, decoded here.
         """
         if accelerator is not None:
             records, torn = accelerator.codex_block(data, start, end)
@@ -129,9 +130,9 @@ class CodexLineParser:
         if torn:
             self.skipped["torn or malformed JSON line"] += torn
         calls = []
-        on_token_count, decode = self._on_token_count, self._decode
+        on_usage, decode = self._on_usage, self._decode
         for item in records:
-            call = on_token_count(*item) if type(item) is tuple else decode(item)
+            call = on_usage(*item) if type(item) is tuple else decode(item)
             if call is not None:
                 calls.append(call)
         return calls
@@ -187,8 +188,12 @@ class CodexLineParser:
         if not isinstance(info, dict):
             self.skipped["record of an unexpected shape"] += 1
             return None
-        total = _usage(info.get("total_token_usage"))
-        last = _usage(info.get("last_token_usage"))
+        return self._on_usage(_usage(info.get("total_token_usage")), _usage(info.get("last_token_usage")),
+                              info.get("model"), payload_model, ts)
+
+    def _on_usage(self, total: Usage5 | bool | None, last: Usage5 | bool | None, info_model: object,
+                  payload_model: str | None, ts: str | int | None) -> ApiCall | None:
+        """A token_count event with `info`: its two usages as `_usage` reads them, and its models and stamp."""
         if total is False or last is False:
             self.skipped["invalid token counts"] += 1
             return None
@@ -210,8 +215,7 @@ class CodexLineParser:
             # the replayed history is a prefix: once the fork's own calls begin, a later one stamped before
             # the fork's start (the clock was set back) is still its own
             self._fork_start_ms = None
-        model = next((m for m in (info.get("model"), payload_model, self._model) if isinstance(m, str) and m),
-                     "unknown")
+        model = next((m for m in (info_model, payload_model, self._model) if isinstance(m, str) and m), "unknown")
         inp, cached, out, reasoning, cache_write = increment
         cached = min(cached, inp)
         cache_write = min(cache_write, inp - cached)
