@@ -99,13 +99,24 @@ def build_icons(build: Path) -> Path:
 
 
 @_step("accelerator")
-def build_accelerator() -> None:
-    """The compiled scan accelerator, built in place in app/ (the spec bundles the package from there).
+def build_accelerator(build: Path) -> Path:
+    """The compiled scan accelerator, put in app/tokenpulse/native/ (the spec bundles the package from there).
 
-    A release must carry it: TOKENPULSE_REQUIRE_NATIVE=1 turns a missing compiler into an error here.
+    Built as pip builds the wheel (an isolated build with the setuptools pyproject.toml asks for), then taken
+    out of that wheel. A release must carry it: TOKENPULSE_REQUIRE_NATIVE=1 makes a missing compiler an error.
     """
-    _run([sys.executable, "setup.py", "-q", "build_ext", "--inplace"], cwd=REPO,
+    import zipfile
+
+    out = build / "accelerator"
+    shutil.rmtree(out, ignore_errors=True)
+    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", out, REPO],
          env={**os.environ, "TOKENPULSE_REQUIRE_NATIVE": "1"})
+    wheel = zipfile.ZipFile(next(out.glob(f"{NAME}-*.whl")))
+    member = next(n for n in wheel.namelist() if n.startswith(f"{NAME}/native/_scan."))
+    target = REPO / "app" / member
+    target.write_bytes(wheel.read(member))
+    _log(f"  {target.relative_to(REPO)}")
+    return target
 
 
 @_step("bundle")
@@ -114,7 +125,7 @@ def build_bundle(dist: Path, build: Path) -> tuple[Path, Path]:
         import PyInstaller  # noqa: F401
     except ImportError:
         raise SystemExit("PyInstaller is not installed in this Python: pip install pyinstaller") from None
-    build_accelerator()
+    build_accelerator(build)
     icons = build_icons(build)
     env = {**os.environ, "TOKENPULSE_ICON_DIR": str(icons)}
     _run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
