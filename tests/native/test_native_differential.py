@@ -265,7 +265,7 @@ def mutated(draw: st.DrawFn) -> bytes:
     return b"\n".join(lines) + b"\n"
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=600, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=mutated(), kind=st.sampled_from(["claude-code", "codex"]))
 def test_mutated_lines_read_the_same_three_ways(data: bytes, kind: str, native: Any) -> None:
     assert_same(kind, Path("/x/projects/p/s.jsonl"), data, native, cuts=2)
