@@ -46,13 +46,25 @@ class OptionalBuildExt(build_ext):
                   " path (same results, about half the speed)", file=sys.stderr)
 
 
-SOURCE = "app/tokenpulse/native/_scan.c"
+NATIVE = "app/tokenpulse/native"
+HEADERS = sorted(f"{NATIVE}/{p.name}" for p in (HERE / NATIVE).glob("*.h"))
+
+
+def source_hash() -> str:
+    """The digest of the native sources (tests/native compares it with the built module's)."""
+    digest = hashlib.sha256()
+    for path in sorted((HERE / NATIVE).glob("*.[ch]")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 ACCELERATOR = Extension(
     "tokenpulse.native._scan",
-    sources=[SOURCE],
+    sources=[f"{NATIVE}/_scan.c"],
+    depends=HEADERS,
     optional=not REQUIRED,
-    # the source's digest, so that a test notices a checkout whose in-place build is older than its _scan.c
-    define_macros=[("TOKENPULSE_SOURCE_HASH", '"' + hashlib.sha256((HERE / SOURCE).read_bytes()).hexdigest() + '"')],
+    # so that a test notices a checkout whose in-place build is older than its sources
+    define_macros=[("TOKENPULSE_SOURCE_HASH", f'"{source_hash()}"')],
     extra_compile_args=[] if sys.platform == "win32" else ["-O2", "-fvisibility=hidden"],
 )
 

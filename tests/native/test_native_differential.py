@@ -328,9 +328,11 @@ def test_a_whole_scan_makes_byte_identical_stores(tmp_path: Path, generated: Pat
 
 
 def test_the_accelerator_in_use_was_built_from_this_source(native: Any) -> None:
-    """An editable install builds `_scan` once; after an edit of `_scan.c` the old build would be tested."""
+    """An editable install builds `_scan` once; after an edit of its sources the old build would be tested."""
     import hashlib
 
-    source = REPO / "app" / "tokenpulse" / "native" / "_scan.c"
-    assert hashlib.sha256(source.read_bytes()).hexdigest() == native.SOURCE_HASH, (
-        "tokenpulse.native._scan is older than _scan.c: rebuild it with `.venv/bin/pip install -e .`")
+    digest = hashlib.sha256()
+    for path in sorted((REPO / "app" / "tokenpulse" / "native").glob("*.[ch]")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    assert digest.hexdigest() == native.SOURCE_HASH, (
+        "tokenpulse.native._scan is older than its sources: rebuild it with `.venv/bin/pip install -e .`")
