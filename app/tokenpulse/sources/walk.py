@@ -12,7 +12,9 @@ import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+# (Windows has none of the three: there a FIFO cannot be named like a log, and fstat still checks the kind)
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
 
 
 class NotRegularFile(OSError):
