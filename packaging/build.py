@@ -1,6 +1,6 @@
 """Build tokenpulse's release artefacts into dist/.
 
-    python packaging/build.py wheel    # dist/tokenpulse-<v>.tar.gz (sdist) + dist/tokenpulse-<v>-py3-none-any.whl
+    python packaging/build.py wheel    # dist/tokenpulse-<v>.tar.gz (sdist) + dist/tokenpulse-<v>-<python>-<platform>.whl
     python packaging/build.py bundle   # dist/tokenpulse/ (PyInstaller onedir) + dist/tokenpulse-<v>-linux-x86_64.tar.gz
     python packaging/build.py deb      # dist/tokenpulse_<v>_amd64.deb from the bundle (built first if missing)
     python packaging/build.py all      # the three above
@@ -78,9 +78,11 @@ def build_wheel(dist: Path) -> list[Path]:
         import build  # noqa: F401  (pypa/build: isolated sdist + wheel from that sdist)
     except ImportError:
         _log("pypa/build not installed: wheel only, via pip (pip install build for the sdist too)")
-        _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", dist, REPO])
+        _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", dist, REPO],
+             env={**os.environ, "TOKENPULSE_REQUIRE_NATIVE": "1"})
     else:
-        _run([sys.executable, "-m", "build", "--sdist", "--wheel", "--outdir", dist, REPO])
+        _run([sys.executable, "-m", "build", "--sdist", "--wheel", "--outdir", dist, REPO],
+             env={**os.environ, "TOKENPULSE_REQUIRE_NATIVE": "1"})  # a release wheel carries the accelerator
     made = sorted(set(dist.iterdir()) - before) or sorted(dist.glob(f"{NAME}-{version()}*"))
     for path in made:
         _log(f"  {path.name}  {path.stat().st_size / 1e3:.0f} kB")
@@ -96,12 +98,34 @@ def build_icons(build: Path) -> Path:
     return out
 
 
+@_step("accelerator")
+def build_accelerator(build: Path) -> Path:
+    """The compiled scan accelerator, put in app/tokenpulse/native/ (the spec bundles the package from there).
+
+    Built as pip builds the wheel (an isolated build with the setuptools pyproject.toml asks for), then taken
+    out of that wheel. A release must carry it: TOKENPULSE_REQUIRE_NATIVE=1 makes a missing compiler an error.
+    """
+    import zipfile
+
+    out = build / "accelerator"
+    shutil.rmtree(out, ignore_errors=True)
+    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", out, REPO],
+         env={**os.environ, "TOKENPULSE_REQUIRE_NATIVE": "1"})
+    wheel = zipfile.ZipFile(next(out.glob(f"{NAME}-*.whl")))
+    member = next(n for n in wheel.namelist() if n.startswith(f"{NAME}/native/_scan."))
+    target = REPO / "app" / member
+    target.write_bytes(wheel.read(member))
+    _log(f"  {target.relative_to(REPO)}")
+    return target
+
+
 @_step("bundle")
 def build_bundle(dist: Path, build: Path) -> tuple[Path, Path]:
     try:
         import PyInstaller  # noqa: F401
     except ImportError:
         raise SystemExit("PyInstaller is not installed in this Python: pip install pyinstaller") from None
+    build_accelerator(build)
     icons = build_icons(build)
     env = {**os.environ, "TOKENPULSE_ICON_DIR": str(icons)}
     _run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",

@@ -3,7 +3,8 @@
 # (offscreen, and under Xvfb with a tray) and the .deb (install with dpkg, run, remove).
 #   bash packaging/ci_build.sh            # as root or with sudo; Debian 12 / Ubuntu 22.04+
 # env: SKIP_APT=1 (system packages already there), TP_BUILD_VENV (default build/ci-venv), PYTHON (python3)
-# Outputs: dist/tokenpulse-<v>.tar.gz, dist/tokenpulse-<v>-py3-none-any.whl, dist/tokenpulse/,
+# Outputs: dist/tokenpulse-<v>.tar.gz, dist/tokenpulse-<v>-cp3XX-cp3XX-linux_x86_64.whl (with the compiled
+#          accelerator), dist/tokenpulse/,
 #          dist/tokenpulse-<v>-linux-x86_64.tar.gz, dist/tokenpulse_<v>_amd64.deb; logs in build/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +16,7 @@ stamp() { echo "== $1 ($((SECONDS - T0)) s since start)"; }
 # System packages: the build (venv, objdump for PyInstaller, dpkg-deb), the validators, the Qt runtime
 # libraries and what the .deb depends on, and Xvfb + trayer for the tray check.
 APT_PACKAGES=(
-    python3-venv binutils dpkg desktop-file-utils appstream
+    python3-venv python3-dev gcc binutils dpkg desktop-file-utils appstream
     xvfb xauth x11-utils xdotool trayer imagemagick
     libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3
     libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0

@@ -30,6 +30,10 @@ CLEAN=(env -u CLAUDE_CONFIG_DIR -u CODEX_HOME -u TOKENPULSE_HOME HOME="$TMP/home
 run() { "${CLEAN[@]}" "$@"; }
 mkdir -p "$TMP/home"
 
+# 0. the compiled scan accelerator is in the bundle (without it the scan silently runs at half speed)
+accel=$(find "$BUNDLE" -name '_scan.*.so' -path '*tokenpulse/native/*' | head -1)
+[ -n "$accel" ] || fail "the bundle has no compiled accelerator (tokenpulse/native/_scan.*.so)"; ok "accelerator: ${accel#$BUNDLE/}"
+
 # 1. offscreen CLI
 export QT_QPA_PLATFORM=offscreen
 out=$(run "$EXE" --version); [ "$out" = "tokenpulse $VERSION" ] || fail "--version printed '$out'"; ok "--version: $out"

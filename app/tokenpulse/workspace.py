@@ -37,11 +37,10 @@ def effective_env(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
 
 
 def scan_workers(env: Mapping[str, str]) -> int:
-    """Processes that parse a large first import: TOKENPULSE_SCAN_WORKERS, else up to 2 (one per core)."""
-    try:
-        return max(1, int(env.get("TOKENPULSE_SCAN_WORKERS", "")))
-    except ValueError:
-        return min(2, os.cpu_count() or 1)
+    """Processes that parse a large first import: TOKENPULSE_SCAN_WORKERS, else by core count (ingest/pool.py)."""
+    from tokenpulse.ingest.pool import scan_workers as workers_for
+
+    return workers_for(env)
 
 
 def price_overrides(settings: Settings) -> dict[str, Rates]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tokenpulse.ingest.tailer import LineReader, still_same_file, tail_hash_at
 from tokenpulse.sources.base import Source
+from tokenpulse.sources.walk import NotRegularFile, open_log
 from tokenpulse.store.ledger import Cursor, path_key
 from tokenpulse.usage import ApiCall
 
@@ -32,9 +33,13 @@ def read_line_file(source: Source, path: Path, cursor: Cursor | None) -> LineRea
     """New complete lines since `cursor` (from the start if the file was replaced or rewritten)."""
     out = LineRead(str(path))
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = open_log(path)
     except FileNotFoundError:
         out.skipped["file vanished before it was read"] += 1
+        return out
+    except NotRegularFile:
+        out.skipped[NotRegularFile.reason] += 1
+        out.problem = f"skipped {path}: {NotRegularFile.reason}"
         return out
     except OSError as exc:
         out.skipped["unreadable file"] += 1
@@ -56,14 +61,22 @@ def _read(source: Source, path: Path, fd: int, cursor: Cursor | None, out: LineR
     if (cursor is not None and not cursor.missing and cursor.device == st.st_dev and cursor.inode == st.st_ino
             and cursor.size == st.st_size and cursor.mtime_ns == st.st_mtime_ns):
         return
+    # A file that changed without growing was edited in place (or only touched): the fingerprint samples a few
+    # bytes, so an edit between them would pass; re-reading the whole file is the only way to see it.
     resume = (cursor is not None and cursor.device == st.st_dev and cursor.inode == st.st_ino
-              and cursor.offset <= st.st_size and still_same_file(fd, cursor.offset, cursor.tail_hash))
+              and cursor.offset <= st.st_size and st.st_size > cursor.size
+              and still_same_file(fd, cursor.offset, cursor.tail_hash))
     out.reread = cursor is not None and not resume  # keys are stable: re-reading cannot double count
     start = cursor.offset if resume and cursor is not None else 0
     parser = source.parser(path, cursor.parser_state if resume and cursor is not None else None)
     reader = LineReader(fd, start)
-    feed = parser.feed
-    out.calls = [call for line in reader if (call := feed(line)) is not None]
+    feed_block = getattr(parser, "feed_block", None)
+    if feed_block is not None:  # the hot formats search whole blocks for their needles
+        for data, begin, end in reader.blocks():
+            out.calls += feed_block(data, begin, end)
+    else:
+        feed = parser.feed
+        out.calls = [call for line in reader if (call := feed(line)) is not None]
     if reader.oversize_lines:
         parser.skipped["line longer than 64 MiB"] += reader.oversize_lines
     out.skipped = parser.skipped

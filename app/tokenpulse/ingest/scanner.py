@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
+import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +16,7 @@ from tokenpulse.ingest.linefile import LineRead, read_line_file, read_line_job
 from tokenpulse.ingest.summary import ScanSummary
 from tokenpulse.pricing.pricer import Pricer
 from tokenpulse.sources.base import Parsed, Source, file_kind
-from tokenpulse.sources.walk import WalkErrors, resolves_inside
+from tokenpulse.sources.walk import NotRegularFile, WalkErrors, open_log, resolves_inside
 from tokenpulse.store.ledger import Cursor, Ledger, path_key
 from tokenpulse.usage import ApiCall
 
@@ -119,11 +121,9 @@ class Scanner:
                 continue
             pending += size - (cursor.offset if cursor is not None and cursor.offset <= size else 0)
             if pending >= self.parallel_min_bytes:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
+                from tokenpulse.ingest.pool import start_pool
 
-                # spawn, not fork: the app calls this from a thread of a Qt process
-                return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+                return start_pool(self.workers)
         return None
 
     def scan_paths(self, paths: Iterable[Path]) -> ScanSummary:
@@ -170,9 +170,13 @@ class Scanner:
             return
         summary.files_seen += 1
         try:
-            fd = os.open(path, os.O_RDONLY)
+            fd = open_log(path)
         except FileNotFoundError:
             summary.skipped["file vanished before it was read"] += 1
+            return
+        except NotRegularFile:
+            summary.skipped[NotRegularFile.reason] += 1
+            summary.problem(f"skipped {path}: {NotRegularFile.reason}")
             return
         except OSError as exc:
             summary.skipped["unreadable file"] += 1
@@ -255,6 +259,10 @@ class Scanner:
         except FileNotFoundError:
             summary.skipped["file vanished before it was read"] += 1
             return
+        except NotRegularFile:  # SQLite would block opening a FIFO
+            summary.skipped[NotRegularFile.reason] += 1
+            summary.problem(f"skipped {main}: {NotRegularFile.reason}")
+            return
         except OSError as exc:
             summary.skipped["unreadable file"] += 1
             summary.problem(f"cannot read {main}: {exc.strerror or exc}")
@@ -330,12 +338,17 @@ def _database_signature(main: Path) -> tuple[int, int, int, int]:
     In WAL mode new rows land in `<db>-wal` and the database file itself changes only at a checkpoint.
     """
     st = os.stat(main)
+    if not stat.S_ISREG(st.st_mode):
+        raise NotRegularFile(errno.EINVAL, NotRegularFile.reason, str(main))
     size, mtime_ns = st.st_size, st.st_mtime_ns
-    try:
-        wal = os.stat(f"{main}-wal")
-    except FileNotFoundError:
-        pass
-    else:
-        size += wal.st_size
-        mtime_ns = max(mtime_ns, wal.st_mtime_ns)
+    for sidecar in ("-wal", "-shm"):  # SQLite opens them too
+        try:
+            side = os.stat(f"{main}{sidecar}")
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISREG(side.st_mode):
+            raise NotRegularFile(errno.EINVAL, NotRegularFile.reason, f"{main}{sidecar}")
+        if sidecar == "-wal":
+            size += side.st_size
+            mtime_ns = max(mtime_ns, side.st_mtime_ns)
     return st.st_dev, st.st_ino, size, mtime_ns

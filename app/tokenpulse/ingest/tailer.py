@@ -14,6 +14,7 @@ CHUNK = 4 * 1024 * 1024
 WHOLE_READ = 32 * 1024 * 1024  # new bytes up to this size are read in one go
 # Longer lines are skipped and counted: real transcripts stay far below (big pastes are a few MB).
 MAX_LINE = 64 * 1024 * 1024
+HOLD = 16 * 1024 * 1024  # an unfinished line longer than this is not held but re-read once it ends
 _TAIL = 64
 
 
@@ -68,9 +69,11 @@ def still_same_file(fd: int, offset: int, expected: bytes | None) -> bool:
 
 
 class LineReader:
-    """Yields complete lines from `offset`; `offset` then points just past the last one yielded.
+    """Complete lines from `offset`, as blocks or one by one; `offset` then points just past the last one given.
 
-    A trailing line without its newline is left for later (the agent is still writing it).
+    A trailing line without its newline is left for later (the agent is still writing it). A line longer than
+    MAX_LINE is skipped and counted without ever being held whole: its pieces are dropped as they are read, so a
+    100 MB line costs one chunk of memory, and nothing of it stays resident afterwards.
     """
 
     def __init__(self, fd: int, offset: int) -> None:
@@ -79,43 +82,85 @@ class LineReader:
         self.oversize_lines = 0
 
     def __iter__(self) -> Iterator[bytes]:
+        for data, start, end in self.blocks():
+            yield from data[start:end - 1].split(b"\n")
+
+    def blocks(self) -> Iterator[tuple[bytes, int, int]]:
+        """(data, start, end): `data[start:end]` is one or more complete lines, each ending with its newline.
+
+        Parsers search a block for their needles instead of splitting it into lines (no copy per line).
+        """
         fd = self._fd
         pos = self.offset
-        carry = b""
-        skipping = False  # inside a line longer than MAX_LINE: drop bytes until its newline
         size = os.fstat(fd).st_size
-        if 0 < size - pos <= WHOLE_READ:
-            # one read and one split: no chunk joins for the common case of a file of a few MB
+        if 0 < size - pos <= min(WHOLE_READ, MAX_LINE):
+            # one read for the common case of a few MB: no line in it can be too long
             data = os.pread(fd, size - pos, pos)
-            end = data.rfind(b"\n")
-            if end >= 0:
-                yield from data[:end].split(b"\n")
-                self.offset = pos + end + 1
+            end = data.rfind(b"\n") + 1
+            if end:
+                yield data, 0, end
+                self.offset = pos + end
             return
+        line_at = pos  # file offset of the unfinished line: the first byte not given yet
+        held: list[bytes] = []  # its pieces while they are few; past HOLD they are dropped, re-read if it fits
+        held_size = 0
+        holding = True
         while True:
+            chunk_at = pos
             chunk = os.pread(fd, CHUNK, pos)
             if not chunk:
-                break
+                return
             pos += len(chunk)
-            data = carry + chunk if carry else chunk
-            end = data.rfind(b"\n")
-            if end < 0:
-                carry = data
-                if len(carry) > MAX_LINE:
-                    carry, skipping = b"", True
+            first = chunk.find(b"\n")
+            if first < 0:
+                if holding:
+                    held.append(chunk)
+                    held_size += len(chunk)
+                    if held_size > HOLD:
+                        held, held_size, holding = [], 0, False
                 continue
-            complete, carry = data[:end], data[end + 1:]
-            lines = complete.split(b"\n")
-            if skipping:
-                lines = lines[1:]
-                skipping = False
+            block = first + 1  # where this chunk's own complete lines begin
+            length = chunk_at + first - line_at  # of the line that ends at `first`, without its newline
+            if length > MAX_LINE:
                 self.oversize_lines += 1
-            consumed = pos - len(carry)
-            yield from lines
-            self.offset = consumed
-            if len(carry) > MAX_LINE:
-                carry, skipping = b"", True
+            elif line_at < chunk_at:  # it began in an earlier chunk
+                if holding:
+                    held.append(chunk[:first + 1])
+                    line = b"".join(held)
+                else:
+                    line = os.pread(fd, length + 1, line_at)  # long but allowed: read once, whole
+                    if len(line) != length + 1 or line.find(b"\n") != length:
+                        return  # rewritten under us: the next read starts here and checks the fingerprint
+                held = []
+                yield line, 0, length + 1
+            else:
+                block = 0
+            held, held_size, holding = [], 0, True
+            last = chunk.rfind(b"\n")
+            if last + 1 > block:
+                yield from self._fitting(chunk, block, last + 1)
+            line_at = chunk_at + last + 1
+            self.offset = line_at
+            if last + 1 < len(chunk):
+                held, held_size = [chunk[last + 1:]], len(chunk) - last - 1
 
+    def _fitting(self, data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+        """The block without its lines longer than MAX_LINE (only a chunk larger than MAX_LINE can hold one)."""
+        if end - start - 1 <= MAX_LINE:
+            yield data, start, end
+            return
+        run = start
+        at = start
+        while at < end:
+            nl = data.find(b"\n", at, end)
+            if nl - at > MAX_LINE:
+                self.oversize_lines += 1
+                if at > run:
+                    yield data, run, at
+                run = nl + 1
+            at = nl + 1
+        if end > run:
+            yield data, run, end
 
 
 def tail_hash_at(fd: int, offset: int) -> bytes | None:

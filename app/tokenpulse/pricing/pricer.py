@@ -1,4 +1,5 @@
-"""Cost per call: user overrides first, then cached genai-prices rates per (model, UTC day)."""
+"""Cost per call: user overrides first, then cached rates per (model, UTC day) from the generated table or,
+for a model it does not list, genai-prices' catalogue."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ class Pricer:
         self._memo: dict[tuple[str, str], Rates | None] = {}
         self._lookup = lookup
         self._days: dict[int, str] = {}
+        self._by_day_no: dict[tuple[str, int], Rates | None] = {}
 
     def rates(self, model: str, day: str) -> Rates | None:
         if model in self._overrides:
@@ -45,11 +47,15 @@ class Pricer:
         return rates
 
     def cost(self, call: ApiCall) -> float | None:
-        day_no = call.ts_ms // _DAY_MS
-        day = self._days.get(day_no)
-        if day is None:
-            day = self._days[day_no] = utc_day(call.ts_ms)
-        rates = self.rates(call.model, day)
+        key = (call.model, call.ts_ms // _DAY_MS)
+        try:
+            rates = self._by_day_no[key]  # one lookup per call: a first import prices tens of thousands
+        except KeyError:
+            day_no = key[1]
+            day = self._days.get(day_no)
+            if day is None:
+                day = self._days[day_no] = utc_day(call.ts_ms)
+            rates = self._by_day_no[key] = self.rates(call.model, day)
         return None if rates is None else rates.cost(call)
 
     def _load(self, model: str, day: str) -> Rates | None:
@@ -59,9 +65,9 @@ class Pricer:
                 return Rates.from_json(text) if text else None
         lookup = self._lookup
         if lookup is None:
-            from tokenpulse.pricing.catalog import lookup as catalog_lookup
+            from tokenpulse.pricing.resolve import lookup as table_lookup  # the catalogue only for unlisted models
 
-            lookup = catalog_lookup
+            lookup = table_lookup
         rates = lookup(model, day) if model != "unknown" else None
         if self._cache is not None:
             self._cache.save_rates(model, day, rates.to_json() if rates else None)

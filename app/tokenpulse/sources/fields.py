@@ -28,6 +28,11 @@ def parse_iso_ms(value: object) -> int | None:
     return plausible_ms(ms)
 
 
+def text_or_none(value: object) -> str | None:
+    """A field's text when it is a non-empty string, else None (the only way the parsers read text fields)."""
+    return value if isinstance(value, str) and value else None
+
+
 def plausible_ms(value: object) -> int | None:
     """Epoch milliseconds inside the window a real log can carry; None otherwise (bools are not numbers).
 
@@ -50,7 +55,7 @@ def ascii_int(text: str, max_digits: int = 20) -> int | None:
 
 def call_key(*parts: object) -> bytes:
     """A 16-byte digest of the parts that identify one API call (stable across files and rescans)."""
-    text = "\x1f".join("" if p is None else str(p) for p in parts)
+    text = "\x1f".join(["" if p is None else p if type(p) is str else str(p) for p in parts])
     return blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 

@@ -5,11 +5,23 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from tokenpulse.sources.walk import check_regular
+
 _BUSY_TIMEOUT_S = 2.0
 
 
 def connect_readonly(path: Path) -> sqlite3.Connection:
-    """A read-only connection: `mode=ro` never writes, and in WAL mode a reader never blocks the writer."""
+    """A read-only connection: `mode=ro` never writes, and in WAL mode a reader never blocks the writer.
+
+    Raises NotRegularFile (an OSError) when the database or its write-ahead files are not regular files:
+    SQLite would block for ever opening a FIFO.
+    """
+    for name in (str(path), f"{path}-wal", f"{path}-shm"):
+        try:
+            check_regular(name)
+        except FileNotFoundError:
+            if name == str(path):
+                raise
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=_BUSY_TIMEOUT_S)
     conn.execute("PRAGMA query_only = ON")
     conn.text_factory = _lenient_text

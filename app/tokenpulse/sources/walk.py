@@ -1,10 +1,57 @@
-"""Walking a source root for log files without following symlinks out of it or into loops."""
+"""Walking a source root for log files without following symlinks out of it or into loops, and opening them.
+
+Only regular files are ever opened: a FIFO, socket or device named like a log would block `open()` (a FIFO
+without a writer) or feed us endless bytes, so `open_log` opens without blocking and checks what it got.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
+
+# (Windows has none of the three: there a FIFO cannot be named like a log, and fstat still checks the kind)
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+
+
+class NotRegularFile(OSError):
+    """The path names a FIFO, socket, device or folder: never read, skipped with this reason."""
+
+    reason = "not a regular file (FIFO, socket or device)"
+
+
+def open_log(path: Path | str) -> int:
+    """A read-only descriptor of the regular file at `path`; never blocks, whatever the path names.
+
+    `O_NONBLOCK` makes opening a FIFO return at once (no writer needed) and `fstat` then refuses it. The last
+    component is not followed (`O_NOFOLLOW`): a link is resolved once and its target opened, so that a link
+    swapped between the two steps is never followed again (the walk already checked it stays inside the root).
+    Raises FileNotFoundError, NotRegularFile, or another OSError.
+    """
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise
+        fd = os.open(os.path.realpath(path), _OPEN_FLAGS)
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError:
+        os.close(fd)
+        raise
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise NotRegularFile(errno.EINVAL, NotRegularFile.reason, str(path))
+    return fd
+
+
+def check_regular(path: Path | str) -> None:
+    """Raise NotRegularFile (or the OSError of opening it) unless `path` is a regular file; for paths that a
+    library opens itself (SQLite), which would block on a FIFO."""
+    os.close(open_log(path))
 
 
 class WalkErrors:

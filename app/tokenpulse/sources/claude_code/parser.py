@@ -8,7 +8,9 @@ from typing import Any
 
 import msgspec
 
-from tokenpulse.sources.fields import call_key, parse_iso_ms, short_hash
+from tokenpulse.native import accelerator
+from tokenpulse.native.pyscan import CLAUDE_NEEDLES, scan_block
+from tokenpulse.sources.fields import call_key, parse_iso_ms, short_hash, text_or_none
 from tokenpulse.usage import ApiCall, valid_count
 
 SOURCE = "claude-code"
@@ -49,7 +51,11 @@ class _Line(msgspec.Struct):
 _DECODER = msgspec.json.Decoder(_Line)
 
 
-def _counts(usage: _Usage) -> tuple[int, int, int, int, int] | None:
+# (input, cache_write_5m, cache_write_1h, cache_read, output)
+Counts = tuple[int, int, int, int, int]
+
+
+def _counts(usage: _Usage) -> Counts | None:
     """(input, cache_write_5m, cache_write_1h, cache_read, output), or None if a count is not a count."""
     values = []
     for raw in (usage.input_tokens, usage.cache_creation_input_tokens, usage.cache_read_input_tokens,
@@ -100,6 +106,29 @@ class ClaudeLineParser:
             if stripped and not (stripped[:1] == b"{" and stripped[-1:] == b"}"):
                 self.skipped["torn or malformed JSON line"] += 1
             return None
+        return self._decode(line)
+
+    def feed_block(self, data: bytes, start: int, end: int) -> list[ApiCall]:
+        """The calls of the complete lines in `data[start:end]`: what `feed` gives for each line, in order.
+
+        The accelerator returns each usage line's fields ready (a tuple), or the line itself when it is not
+        sure of them; the Python twin returns only lines. Either way each record goes through `_record`.
+        """
+        if accelerator is not None:
+            records, torn = accelerator.claude_block(data, start, end)
+        else:
+            records, torn = scan_block(data, start, end, CLAUDE_NEEDLES)
+        if torn:
+            self.skipped["torn or malformed JSON line"] += torn
+        calls = []
+        record, decode = self._record, self._decode
+        for item in records:
+            call = record(*item) if type(item) is tuple else decode(item)
+            if call is not None:
+                calls.append(call)
+        return calls
+
+    def _decode(self, line: bytes | memoryview) -> ApiCall | None:
         try:
             rec = _DECODER.decode(line)
         except msgspec.ValidationError:
@@ -118,38 +147,64 @@ class ClaudeLineParser:
         # Only top-level message.usage counts; nested usage (progress lines, tool results) never does.
         if msg is None or msg.usage is None or rec.type not in ("assistant", None):
             return None
-        if msg.model == "<synthetic>":
+        ts = rec.timestamp
+        return self._record(_counts(msg.usage), text_or_none(msg.model), text_or_none(msg.id),
+                            text_or_none(rec.requestId), text_or_none(rec.sessionId),
+                            ts if isinstance(ts, str) else None, rec.isSidechain is True,
+                            text_or_none(rec.agentId), text_or_none(rec.cwd))
+
+    def _record(self, counts: Counts | None, model: str | None, message_id: str | None, request_id: str | None,
+                session: str | None, ts: str | int | None, sidechain: bool, agent: str | None,
+                cwd: str | None) -> ApiCall | None:
+        """One usage record whose text fields are non-empty strings or None; `ts` is its timestamp text, or
+        the epoch milliseconds the accelerator already read from it."""
+        if model == "<synthetic>":
             self.skipped["synthetic message (no API call)"] += 1
             return None
         self.usage_records += 1
-        counts = _counts(msg.usage)
         if counts is None:
             self.skipped["invalid token counts"] += 1
             return None
-        message_id = msg.id if isinstance(msg.id, str) and msg.id else None
         if message_id is not None:
-            # the request id as the dedupe key reads it: a raw one could be a list (unhashable: TypeError)
-            request_id = rec.requestId if isinstance(rec.requestId, str) and rec.requestId else None
             seen = self._seen.get((message_id, request_id))
-            if seen is not None and seen.is_sidechain == (rec.isSidechain is True):
-                self._merge(seen, rec, msg, counts)
+            if seen is not None and seen.is_sidechain == sidechain:
+                self._merge(seen, ts, model, counts)
                 return None
-        ts_ms = parse_iso_ms(rec.timestamp)
+        ts_ms = ts if type(ts) is int else parse_iso_ms(ts)
         if ts_ms is None:
             self.skipped["missing or invalid timestamp"] += 1
             return None
-        call = self._call(rec, msg, counts, ts_ms)
+        inp, cw5, cw1, cread, out = counts
+        model = model or "unknown"
+        session = session or self._fallback_session
+        if message_id and request_id:
+            key = call_key(SOURCE, message_id, request_id)
+        elif message_id:
+            key = call_key(SOURCE, message_id)
+        else:  # cannot be deduped by id: identify by content, which a replayed copy repeats exactly
+            key = call_key(SOURCE, "noid", session, ts_ms, model, inp, cw5, cw1, cread, out)
+        parent = None
+        if sidechain:
+            agent = agent or self._file_agent
+            parent = session
+            session = f"{session}:{agent or 'sidechain'}"
+        call = ApiCall(
+            source=SOURCE, dedupe_key=key, session_key=session, ts_ms=ts_ms, model=model,
+            input=inp, cache_write_5m=cw5, cache_write_1h=cw1, cache_read=cread, output=out,
+            project=project_of(cwd), parent_session_key=parent, is_sidechain=sidechain,
+            message_hash=short_hash(message_id) if message_id else None,
+        )
         if message_id is not None:
             self._seen[(message_id, request_id)] = call
         return call
 
-    def _merge(self, seen: ApiCall, rec: _Line, msg: _Message, counts: tuple[int, int, int, int, int]) -> None:
+    def _merge(self, seen: ApiCall, ts: str | int | None, model: str | None, counts: Counts) -> None:
         """Fold a later streaming copy into the call already returned (the same rule as the store's)."""
         self.duplicates += 1
         inp, cw5, cw1, cread, out = counts
         if (out, inp + cw5 + cw1 + cread) <= (seen.output, seen.context):
             return
-        ts_ms = parse_iso_ms(rec.timestamp)
+        ts_ms = ts if type(ts) is int else parse_iso_ms(ts)
         if ts_ms is None:
             self.skipped["missing or invalid timestamp"] += 1
             return
@@ -157,33 +212,7 @@ class ClaudeLineParser:
         seen.ts_ms = ts_ms
         # The winning copy's model exactly as the ledger takes it when the copies arrive in two reads: keeping
         # the earlier model here made a resumed read store another model than one uninterrupted read.
-        seen.model = msg.model if isinstance(msg.model, str) and msg.model else "unknown"
-
-    def _call(self, rec: _Line, msg: _Message, counts: tuple[int, int, int, int, int], ts_ms: int) -> ApiCall:
-        session = rec.sessionId if isinstance(rec.sessionId, str) and rec.sessionId else self._fallback_session
-        model = msg.model if isinstance(msg.model, str) and msg.model else "unknown"
-        message_id = msg.id if isinstance(msg.id, str) and msg.id else None
-        request_id = rec.requestId if isinstance(rec.requestId, str) and rec.requestId else None
-        inp, cw5, cw1, cread, out = counts
-        if message_id and request_id:
-            key = call_key(SOURCE, message_id, request_id)
-        elif message_id:
-            key = call_key(SOURCE, message_id)
-        else:  # cannot be deduped by id: identify by content, which a replayed copy repeats exactly
-            key = call_key(SOURCE, "noid", session, ts_ms, model, inp, cw5, cw1, cread, out)
-        sidechain = rec.isSidechain is True
-        parent = None
-        if sidechain:
-            agent = rec.agentId if isinstance(rec.agentId, str) and rec.agentId else self._file_agent
-            parent = session
-            session = f"{session}:{agent or 'sidechain'}"
-        return ApiCall(
-            source=SOURCE, dedupe_key=key, session_key=session, ts_ms=ts_ms, model=model,
-            input=inp, cache_write_5m=cw5, cache_write_1h=cw1, cache_read=cread, output=out,
-            project=project_of(rec.cwd),
-            parent_session_key=parent, is_sidechain=sidechain,
-            message_hash=short_hash(message_id) if message_id else None,
-        )
+        seen.model = model or "unknown"
 
 
 def _ids_from_path(path: Path) -> tuple[str, str | None]:

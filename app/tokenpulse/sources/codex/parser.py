@@ -13,12 +13,14 @@ from typing import Any
 
 import msgspec
 
-from tokenpulse.sources.fields import call_key, parse_iso_ms
+from tokenpulse.native import accelerator
+from tokenpulse.native.pyscan import CODEX_NEEDLES, scan_block
+from tokenpulse.sources.fields import call_key, parse_iso_ms, text_or_none
 from tokenpulse.usage import ApiCall, valid_count
 
 SOURCE = "codex"
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
-_NEEDLES = (b'"token_count"', b'"turn_context"', b'"session_meta"')
+_NEEDLES = CODEX_NEEDLES
 # A drop of the cumulative total smaller than this share is an out-of-order stale snapshot, not a reset.
 _STALE_SHARE = 0.02
 
@@ -49,23 +51,23 @@ _DECODER = msgspec.json.Decoder(_Line)
 
 def _usage(raw: object) -> Usage5 | bool | None:
     """A usage object as a tuple; None when absent or empty, False when present but invalid."""
-    if raw is None or raw == {}:
+    if raw is None:
         return None
     if not isinstance(raw, dict):
         return False
-    values = []
-    for name in ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens",
-                 "cache_write_input_tokens"):
-        value = raw.get(name)
-        if value is None and name == "cached_input_tokens":
-            value = raw.get("cache_read_input_tokens")  # an alias some builds and parsers use
-        if value is None:
-            values.append(0)
-        elif valid_count(value):
-            values.append(value)
-        else:
+    if not raw:
+        return None
+    get = raw.get
+    cached = get("cached_input_tokens")
+    if cached is None:
+        cached = get("cache_read_input_tokens")  # an alias some builds and parsers use
+    values = (get("input_tokens"), cached, get("output_tokens"), get("reasoning_output_tokens"),
+              get("cache_write_input_tokens"))
+    for value in values:
+        if value is not None and not valid_count(value):
             return False
-    return (values[0], values[1], values[2], values[3], values[4])
+    inp, cache_read, out, reasoning, cache_write = values
+    return (inp or 0, cache_read or 0, out or 0, reasoning or 0, cache_write or 0)
 
 
 def _parent_of(payload: _Payload) -> str | None:
@@ -112,6 +114,30 @@ class CodexLineParser:
             if stripped and not (stripped[:1] == b"{" and stripped[-1:] == b"}"):
                 self.skipped["torn or malformed JSON line"] += 1
             return None
+        return self._decode(line)
+
+    def feed_block(self, data: bytes, start: int, end: int) -> list[ApiCall]:
+        """The calls of the complete lines in `data[start:end]`: what `feed` gives for each line, in order.
+
+        The accelerator returns a `token_count` event's usages, models and timestamp ready (`_on_usage`'s
+        arguments), and any other line with a needle (metadata, turn contexts, whatever it is unsure of) as the
+        line itself, decoded here.
+        """
+        if accelerator is not None:
+            records, torn = accelerator.codex_block(data, start, end)
+        else:
+            records, torn = scan_block(data, start, end, CODEX_NEEDLES)
+        if torn:
+            self.skipped["torn or malformed JSON line"] += torn
+        calls = []
+        on_usage, decode = self._on_usage, self._decode
+        for item in records:
+            call = on_usage(*item) if type(item) is tuple else decode(item)
+            if call is not None:
+                calls.append(call)
+        return calls
+
+    def _decode(self, line: bytes | memoryview) -> ApiCall | None:
         try:
             rec = _DECODER.decode(line)
         except msgspec.ValidationError:
@@ -137,7 +163,8 @@ class CodexLineParser:
         elif rec.type == "session_meta":
             self._on_meta(payload, rec.timestamp)
         elif rec.type == "event_msg" and payload.type == "token_count":
-            return self._on_token_count(payload, rec.timestamp)
+            ts = rec.timestamp
+            return self._on_token_count(payload.info, text_or_none(payload.model), ts if isinstance(ts, str) else None)
         return None
 
     def _on_meta(self, payload: _Payload, line_ts: object) -> None:
@@ -153,15 +180,20 @@ class CodexLineParser:
             # A fork or spawned sub-agent replays its parent's history first, stamped before it began.
             self._fork_start_ms = parse_iso_ms(payload.timestamp) or parse_iso_ms(line_ts)
 
-    def _on_token_count(self, payload: _Payload, line_ts: object) -> ApiCall | None:
-        info = payload.info
+    def _on_token_count(self, info: object, payload_model: str | None, ts: str | int | None) -> ApiCall | None:
+        """A token_count event's `info`, its payload's model (non-empty or None) and its timestamp text (or the
+        epoch milliseconds the accelerator already read from it)."""
         if info is None:
             return None  # rate-limit-only event
         if not isinstance(info, dict):
             self.skipped["record of an unexpected shape"] += 1
             return None
-        total = _usage(info.get("total_token_usage"))
-        last = _usage(info.get("last_token_usage"))
+        return self._on_usage(_usage(info.get("total_token_usage")), _usage(info.get("last_token_usage")),
+                              info.get("model"), payload_model, ts)
+
+    def _on_usage(self, total: Usage5 | bool | None, last: Usage5 | bool | None, info_model: object,
+                  payload_model: str | None, ts: str | int | None) -> ApiCall | None:
+        """A token_count event with `info`: its two usages as `_usage` reads them, and its models and stamp."""
         if total is False or last is False:
             self.skipped["invalid token counts"] += 1
             return None
@@ -172,7 +204,7 @@ class CodexLineParser:
         increment = self._increment(total, last)
         if increment is None:
             return None
-        ts_ms = parse_iso_ms(line_ts)
+        ts_ms = ts if type(ts) is int else parse_iso_ms(ts)
         if ts_ms is None:
             self.skipped["missing or invalid timestamp"] += 1
             return None
@@ -183,8 +215,7 @@ class CodexLineParser:
             # the replayed history is a prefix: once the fork's own calls begin, a later one stamped before
             # the fork's start (the clock was set back) is still its own
             self._fork_start_ms = None
-        model = next((m for m in (info.get("model"), payload.model, self._model) if isinstance(m, str) and m),
-                     "unknown")
+        model = next((m for m in (info_model, payload_model, self._model) if isinstance(m, str) and m), "unknown")
         inp, cached, out, reasoning, cache_write = increment
         cached = min(cached, inp)
         cache_write = min(cache_write, inp - cached)

@@ -119,7 +119,7 @@ class OpenCodeSource:
             from tokenpulse.sources.opencode import database
 
             ids = database.message_ids(db)
-        except sqlite3.Error:
+        except (sqlite3.Error, OSError):  # OSError: not a regular file (a FIFO would block SQLite)
             ids = set()  # busy or not OpenCode's: the legacy file counts, the database row (if any) dedupes it
         self._db_ids[str(db)] = (sig, ids)
         return ids
