@@ -13,6 +13,9 @@ from tokenpulse.clock import zone
 from tokenpulse.config.settings import Settings
 from tokenpulse.insights import chat_stats
 from tokenpulse.insights.chat_stats import RatesSource, RefreshResult
+from tokenpulse.insights.repricing import reprice_if_new_data
+from tokenpulse.pricing import resolve
+from tokenpulse.pricing.data_version import data_version
 from tokenpulse.store import rollups
 
 
@@ -33,13 +36,18 @@ def rollups_pending(conn: sqlite3.Connection) -> int | None:
 
 
 def bring_up_to_date(conn: sqlite3.Connection, pricer: RatesSource, settings: Settings) -> RefreshResult:
-    """Fill figures missing after the 0002 upgrade or computed with another recap allowance; keep the
+    """Re-price stored calls when the price data changed; fill figures missing after the 0002 upgrade or computed
+    with another recap allowance; keep the
     local-hour rollup in the settings' time zone; and, when a writer stopped between storing calls and
     refreshing their rollups (or the store has never been counted), find and refresh the stale chats.
 
     That last check counts every call (a third of a second on two million); the counter makes it rare, so a
     command such as `tokenpulse status` stays fast on a big store.
     """
+    repriced = reprice_if_new_data(conn, resolve.lookup, data_version(), settings.price_overrides)
+    if repriced:  # new price data changed some calls' costs: their chats' figures and rollups follow
+        chat_stats.refresh(conn, repriced, pricer, settings.reminders.recap_allowance)
+        rollups.refresh(conn, repriced, pricer, zone(settings.timezone))
     result = chat_stats.refresh_stale(conn, pricer, settings.reminders.recap_allowance)
     tz = zone(settings.timezone)
     waiting = rollups.pending(conn)

@@ -7,10 +7,16 @@ importing the catalogue (≈ 0.2 s and 28 MiB); a model it does not list costs t
 from __future__ import annotations
 
 from tokenpulse.pricing.rates import Rates
+from tokenpulse.pricing.supplements import supplemented
 
 
 def lookup(model: str, day: str) -> Rates | None:
-    """The model's rates in force on `day` (UTC, YYYY-MM-DD), or None when nothing prices it."""
+    """The model's rates in force on `day` (UTC, YYYY-MM-DD), or None when nothing prices it; long-context tiers
+    the price data lacks are added from pricing.supplements."""
+    return supplemented(model, _listed(model, day))
+
+
+def _listed(model: str, day: str) -> Rates | None:
     from tokenpulse.pricing.table import RATES, ROWS
 
     periods = RATES.get(model)
