@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from tokenpulse.insights.source_health import QuietSource, quiet_sources
 from tokenpulse.insights.status_view import LIVE_MS as LIVE_WINDOW_MS  # a chat this recent is "live"
 from tokenpulse.insights.status_view import SKEW_MS
 from tokenpulse.store.localtime import day_start_ms
@@ -55,6 +56,7 @@ class Snapshot:
     snoozed_until_ms: int | None = None
     problems: tuple[str, ...] = ()
     backups: tuple[tuple[str, str], ...] = ()  # (label, path) of the store's backups, newest first
+    quiet_sources: tuple[QuietSource, ...] = ()  # agents whose files change but bring no calls (source health)
 
     @classmethod
     def empty(cls, now_ms: int, tz: ZoneInfo) -> Snapshot:
@@ -106,7 +108,7 @@ def build(conn: sqlite3.Connection, now_ms: int, tz: ZoneInfo, *, context_thresh
         week=totals(conn, Filter(day_start_ms(monday.isoformat(), tz), tomorrow_ms)),
         spark_days=days, spark_output=tuple(per_day[d] for d in days),
         live=live_chat(conn, now_ms), context_threshold=context_threshold,
-        fresh_chat_reminders=fresh_chat_reminders)
+        fresh_chat_reminders=fresh_chat_reminders, quiet_sources=quiet_sources(conn, now_ms))
 
 
 _EDGE = ("SELECT ts_ms, input + cache_write_5m + cache_write_1h + cache_read, cost_usd FROM api_call"

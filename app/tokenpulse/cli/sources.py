@@ -1,0 +1,54 @@
+"""`tokenpulse sources [--json]`: every agent's health, after an incremental scan (none with --no-scan): the
+folders looked in and whether they exist (and what chose them), the files read, the last call counted and
+when, the lines skipped by reason in the last scans, and which agents went quiet."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from tokenpulse.insights.source_health import folder_state, source_facts
+from tokenpulse.presenters.first_run import looked_in
+from tokenpulse.presenters.source_health import build_reports, report_json, report_lines
+from tokenpulse.untrusted_text import json_text
+
+if TYPE_CHECKING:
+    from tokenpulse.workspace import Workspace
+
+EXIT_OK = 0
+
+
+def add_parser(commands: argparse._SubParsersAction, add_source: Callable[[argparse.ArgumentParser], None]) -> None:
+    cmd = commands.add_parser(
+        "sources", help="each agent's folders, files, last call and skipped lines, and which went quiet")
+    add_source(cmd)
+    cmd.add_argument("--json", action="store_true", help="print as JSON")
+    cmd.add_argument("--no-scan", action="store_true", help="report the store as it is, without scanning")
+
+
+def run(workspace: Workspace, args: argparse.Namespace,
+        zone_for: Callable[[str | None, str | None], ZoneInfo]) -> int:
+    if not args.no_scan:
+        from tokenpulse.cli.progress import ProgressBar
+
+        bar = ProgressBar()
+        summary = workspace.scan(progress=bar, wait=30.0, daily_backup=True)
+        bar.finish()
+        if summary is None:
+            print("tokenpulse: another tokenpulse is scanning; showing the store as it is", file=sys.stderr)
+    now_ms = workspace.clock.now_ms()
+    home = workspace.home or Path.home()
+    chosen = {s.name for s in workspace.sources}
+    # the workspace's environment has the settings' folders merged in; looked_in asks the settings first, so
+    # it still tells "chosen in Settings" from a variable
+    looked = [item for item in looked_in(workspace.settings, workspace.env, home) if item.source in chosen]
+    reports = build_reports(looked, source_facts(workspace.conn, now_ms), folder_state)
+    if args.json:
+        print(json_text(report_json(reports, now_ms)))
+    else:
+        print("\n".join(report_lines(reports, home, zone_for(None, workspace.settings.timezone), now_ms)))
+    return EXIT_OK
