@@ -11,9 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from tokenpulse.insights.source_health import folder_state, source_facts
-from tokenpulse.presenters.first_run import looked_in
-from tokenpulse.presenters.source_health import build_reports, report_json, report_lines
+from tokenpulse.presenters.source_health import report_json, report_lines
 from tokenpulse.untrusted_text import json_text
 
 if TYPE_CHECKING:
@@ -41,14 +39,10 @@ def run(workspace: Workspace, args: argparse.Namespace,
         if summary is None:
             print("tokenpulse: another tokenpulse is scanning; showing the store as it is", file=sys.stderr)
     now_ms = workspace.clock.now_ms()
-    home = workspace.home or Path.home()
-    chosen = {s.name for s in workspace.sources}
-    # the workspace's environment has the settings' folders merged in; looked_in asks the settings first, so
-    # it still tells "chosen in Settings" from a variable
-    looked = [item for item in looked_in(workspace.settings, workspace.env, home) if item.source in chosen]
-    reports = build_reports(looked, source_facts(workspace.conn, now_ms), folder_state)
+    reports = workspace.source_reports(now_ms)
     if args.json:
         print(json_text(report_json(reports, now_ms)))
     else:
+        home = workspace.home or Path.home()
         print("\n".join(report_lines(reports, home, zone_for(None, workspace.settings.timezone), now_ms)))
     return EXIT_OK

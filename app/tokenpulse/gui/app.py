@@ -34,7 +34,7 @@ from tokenpulse.nudges.policy import DEFAULT_GRACE_MS
 from tokenpulse.platform.app_lock import AppLock, AppLockError
 from tokenpulse.platform.autostart import DESKTOP_ID, XdgAutostart, default_command
 from tokenpulse.presenters.plain import no_markup
-from tokenpulse.service.messages import ApplySettings, Pause, ReminderAnswer, RestoreBackup, Resume
+from tokenpulse.service.messages import ApplySettings, Pause, ReminderAnswer, ReportSources, RestoreBackup, Resume
 from tokenpulse.service.worker import IngestWorker, WorkspaceFactory
 from tokenpulse.snapshot import Snapshot
 from tokenpulse.sources import registry
@@ -411,8 +411,12 @@ class TokenpulseApp(QObject):
         home = self.home or Path.home()
         defaults = {s.name: s.roots(self.env, home) for s in sources}  # what an empty list in settings means
         self._dialog = SettingsDialog(self.settings, sources, defaults, self.autostart.enabled,
-                                      zone(None).key)
+                                      zone(None).key, home=home)
         self._dialog.sig_settings_saved.connect(self.save_settings)
+        page = self._dialog.sources_page  # Settings › Sources: its facts come from the worker
+        self.bridge.sig_sources_reported.connect(page.show_reports)
+        page.sig_refresh_requested.connect(lambda: self.bridge.send(ReportSources()))
+        self.bridge.send(ReportSources())
         self._dialog.show()
 
     @Slot(object)

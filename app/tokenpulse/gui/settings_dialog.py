@@ -36,7 +36,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tokenpulse.clock import zone
 from tokenpulse.config.settings import PriceOverride, Reminders, Settings, SettingsError, bounds, with_changes
+from tokenpulse.gui.sources_page import SourcesPage
 from tokenpulse.sources.base import Source
 
 PRICE_COLUMNS = ("Model", "Input", "Output", "Cache read", "Cache write 5m", "Cache write 1h")
@@ -48,15 +50,19 @@ class SettingsDialog(QDialog):
     sig_settings_saved = Signal(object)  # Settings
 
     def __init__(self, settings: Settings, sources: list[Source], default_roots: Mapping[str, list[Path]],
-                 autostart_on: bool, local_zone: str, parent: QWidget | None = None) -> None:
+                 autostart_on: bool, local_zone: str, parent: QWidget | None = None, *,
+                 home: Path | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("tokenpulse settings")
         self._base = settings
-        tabs = QTabWidget()
+        self.tabs = tabs = QTabWidget()
         tabs.addTab(self._general(settings, autostart_on, local_zone), "General")
         folders = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
         folders.setWidget(self._folders(settings, sources, default_roots))  # one box per agent: can be many
         tabs.addTab(folders, "Log folders")
+        # each agent's health, filled by whoever opened the dialog (gui/sources_page.py)
+        self.sources_page = SourcesPage(home or Path.home(), zone(settings.timezone))
+        tabs.addTab(self.sources_page, "Sources")
         tabs.addTab(self._prices(settings), "Prices")
         tabs.addTab(self._reminders(settings.reminders), "Reminders")
         self.error = QLabel(objectName="error", wordWrap=True)

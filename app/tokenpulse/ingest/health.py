@@ -44,6 +44,7 @@ class HealthCollector:
         self._conn = conn
         self._clock = clock
         self._learned: dict[str, Learned] = {}
+        self._skips_listed: set[str] = set()  # sources whose skips this scan already added to their row
         self._scan_ms = 0
         self._call_id = 0
         self._read = self._counted = self._skipped = 0
@@ -54,6 +55,7 @@ class HealthCollector:
         self._scan_ms = self._clock.now_ms()
         self._call_id = last_call_id(self._conn)
         self._learned.clear()
+        self._skips_listed.clear()
         self._read = summary.files_read
         self._counted = _counted(summary)
         self._skipped = summary.lines_skipped
@@ -94,13 +96,17 @@ class HealthCollector:
             row = rows.get(name)
             if row is None:
                 row = rows[name] = HealthRow(name)
-            learn(row, learned, newest_call.get(name), self._scan_ms, now_ms)
+            learn(row, learned, newest_call.get(name), self._scan_ms, now_ms, name in self._skips_listed)
+            if learned.skipped:
+                self._skips_listed.add(name)
         save_health(self._conn, rows.values())
         self._learned.clear()
 
 
-def learn(row: HealthRow, learned: Learned, newest_call_ms: int | None, scan_ms: int, now_ms: int) -> None:
-    """Fold one group's findings into a source's row (pure)."""
+def learn(row: HealthRow, learned: Learned, newest_call_ms: int | None, scan_ms: int, now_ms: int,
+          scan_listed: bool = False) -> None:
+    """Fold one group's findings into a source's row (pure); `scan_listed`: an earlier group of the same scan
+    already added its skipped lines to the row."""
     if learned.last_change_ms is not None:
         row.last_change_ms = _later(row.last_change_ms, learned.last_change_ms)
     if learned.counted_change_ms is not None:
@@ -119,15 +125,15 @@ def learn(row: HealthRow, learned: Learned, newest_call_ms: int | None, scan_ms:
     if learned.uncounted:
         row.last_uncounted_ms = _later(row.last_uncounted_ms, max(learned.uncounted))
     if learned.skipped:
-        row.recent_skips = _with_skips(row.recent_skips, scan_ms, learned.skipped)
+        row.recent_skips = _with_skips(row.recent_skips, scan_ms, learned.skipped, scan_listed)
     row.updated_ms = now_ms
 
 
-def _with_skips(scans: Iterable[tuple[int, dict[str, int]]], scan_ms: int,
-                skipped: Counter[str]) -> list[tuple[int, dict[str, int]]]:
+def _with_skips(scans: Iterable[tuple[int, dict[str, int]]], scan_ms: int, skipped: Counter[str],
+                scan_listed: bool) -> list[tuple[int, dict[str, int]]]:
     """The last MAX_SKIP_SCANS scans with skips, this one included (a scan spanning groups adds up)."""
     out = [(at, dict(reasons)) for at, reasons in scans]
-    if out and out[-1][0] == scan_ms:
+    if scan_listed and out:
         merged = Counter(out[-1][1])
         merged.update(skipped)
         out[-1] = (scan_ms, dict(merged))

@@ -93,7 +93,7 @@ def _state(fact: SourceFacts, folders: tuple[Folder, ...]) -> str:
         return "quiet"
     if fact.health is not None and fact.health.last_call_ms is not None:
         return "counting"
-    if fact.files_known:
+    if fact.files_known or (fact.health is not None and fact.health.recent_skips):  # seen, if not read
         return "no_calls"
     if any(f.state == "exists" for f in folders):
         return "empty"
