@@ -74,13 +74,16 @@ def test_details_show_text_from_outside_as_plain_text(qtbot) -> None:  # type: i
     page = _page(qtbot)
     page.show_reports(_reports(), NOW)
     details = page.details
-    assert details.textFormat() == Qt.TextFormat.PlainText
+    assert details.textFormat() == page.heading.textFormat() == Qt.TextFormat.PlainText
+    assert page.heading.text().startswith("Gemini CLI: went quiet. Its logs kept changing from 2026-09-19 22:13 to"
+                                          " 2026-09-21 13:13, but no change brought a call")
     lines = details.text().splitlines()
-    assert lines[0] == "Gemini CLI: went quiet"
-    assert "    ~/.gemini/tmp (exists)" in lines
+    assert lines[:3] == ["folders (the default; GEMINI_DATA_DIR moves it):", "    ~/.gemini/tmp (exists)",
+                         "files read: 2"]
+    assert "lines skipped: 7, in the last scan that skipped any (2026-09-21 13:13)" in lines
     assert "           7  line of <img src=x> \\x1b[31mshape" in lines  # shown as written, escape visible
     page.select_source("claude-code")
-    assert page.details.text().splitlines()[:2] == ["Claude Code: counting calls", "Calls are counted."]
+    assert page.heading.text() == "Claude Code: counting calls. Calls are counted."
 
 
 def test_check_again_asks_and_keeps_the_chosen_row(qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -92,7 +95,7 @@ def test_check_again_asks_and_keeps_the_chosen_row(qtbot) -> None:  # type: igno
     assert not page.refresh_button.isEnabled() and page.status.text() == "Checking…"
     page.show_reports(_reports(), NOW + 60_000)
     assert page.refresh_button.isEnabled() and page.current_source() == "codex"
-    assert page.details.text().startswith("Codex: folder missing")
+    assert page.heading.text().startswith("Codex: folder missing. None of its folders exist")
 
 
 def test_the_settings_dialog_has_a_sources_tab(qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -135,7 +135,7 @@ def test_details_of_a_source_without_skips() -> None:
         "files read: 2",
         "last call counted: 2026-09-21 14:12 (1 min ago), counted 2026-09-21 14:13",
         "files last changed: 2026-09-21 14:12 (1 min ago)",
-        "lines skipped in the last scans: none",
+        "lines skipped: none",
     ]
 
 

@@ -75,7 +75,7 @@ class SettingsDialog(QDialog):
         lay.addWidget(tabs)
         lay.addWidget(self.error)
         lay.addWidget(buttons)
-        self.resize(640, 520)
+        self.resize(760, 560)  # Sources shows a table of five columns
 
     # --- building ---------------------------------------------------------------------------------------
 

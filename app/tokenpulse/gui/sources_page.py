@@ -32,6 +32,7 @@ from tokenpulse.insights.source_health import QUIET_AFTER_MS
 from tokenpulse.presenters.source_health import (
     SourceReport,
     detail_lines,
+    explanation,
     files_text,
     last_call_text,
     skipped_text,
@@ -66,13 +67,19 @@ class SourcesPage(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.currentCellChanged.connect(self._on_table_current_cell_changed)
+        # the chosen agent: what its state means (wrapped), then its facts one per line (paths are not wrapped)
+        self.heading = QLabel(objectName="source_heading", wordWrap=True)
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
         self.details = QLabel(objectName="source_details")
         self.details.setTextFormat(Qt.TextFormat.PlainText)  # folder names and reasons: never markup
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # to copy a path
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.details.setMargin(6)
+        pane = QWidget()
+        inner = QVBoxLayout(pane)
+        inner.addWidget(self.heading)
+        inner.addWidget(self.details, 1)
         scroll = QScrollArea(widgetResizable=True)
-        scroll.setWidget(self.details)
+        scroll.setWidget(pane)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(scroll)
@@ -137,11 +144,12 @@ class SourcesPage(QWidget):
 
     def _show_details(self, row: int) -> None:
         if not 0 <= row < len(self._reports):
+            self.heading.setText("")
             self.details.setText("")
             return
         r = self._reports[row]
-        lines = [f"{r.label}: {state_text(r)}", *detail_lines(r, self._home, self._tz, self._now_ms)]
-        self.details.setText("\n".join(lines))
+        self.heading.setText(f"{r.label}: {state_text(r)}. {explanation(r, self._tz)}")
+        self.details.setText("\n".join(detail_lines(r, self._home, self._tz, self._now_ms, explain=False)))
 
     @Slot(int, int, int, int)
     def _on_table_current_cell_changed(self, row: int, _col: int, _old_row: int, _old_col: int) -> None:

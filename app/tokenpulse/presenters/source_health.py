@@ -149,7 +149,7 @@ def explanation(r: SourceReport, tz: ZoneInfo) -> str:
         last = local_time(r.last_change_ms, tz) if r.last_change_ms is not None else "now"
         return (f"Its logs kept changing from {since} to {last}, but no change brought a call: the agent probably"
                 f" writes a format this version of tokenpulse does not read (the skipped lines below may say"
-                f" why). Calls come back at the next call it can read.")
+                f" why). The flag clears at the next call tokenpulse can read.")
     if r.state == "counting":
         return "Calls are counted."
     if r.state == "no_calls":
@@ -174,11 +174,12 @@ def detail_lines(r: SourceReport, home: Path, tz: ZoneInfo, now_ms: int, explain
         lines.append(f"files last changed: {local_time(r.last_change_ms, tz)} ({ago(r.last_change_ms, now_ms)})")
     reasons = r.skipped_by_reason()
     if not reasons:
-        lines.append("lines skipped in the last scans: none")
+        lines.append("lines skipped: none")
         return lines
-    oldest = r.skips[-1][0]
-    lines.append(f"lines skipped in the last {len(r.skips)} scan(s) that skipped any (since {local_time(oldest, tz)}):"
-                 f" {sum(n for _, n in reasons):,}")
+    oldest = local_time(r.skips[-1][0], tz)
+    scans = (f"in the last scan that skipped any ({oldest})" if len(r.skips) == 1
+             else f"in the last {len(r.skips)} scans that skipped any (since {oldest})")
+    lines.append(f"lines skipped: {sum(n for _, n in reasons):,}, {scans}")
     lines.extend(f"    {n:>8,}  {escape_controls(reason)}" for reason, n in reasons)
     return lines
 
