@@ -11,9 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from tokenpulse.presenters.source_health import report_json, report_lines
-from tokenpulse.untrusted_text import json_text
-
 if TYPE_CHECKING:
     from tokenpulse.workspace import Workspace
 
@@ -30,6 +27,10 @@ def add_parser(commands: argparse._SubParsersAction, add_source: Callable[[argpa
 
 def run(workspace: Workspace, args: argparse.Namespace,
         zone_for: Callable[[str | None, str | None], ZoneInfo]) -> int:
+    # imported here: building the parser (which every command does) must not pay for them
+    from tokenpulse.presenters.source_health import report_json, report_lines
+    from tokenpulse.untrusted_text import json_text
+
     if not args.no_scan:
         from tokenpulse.cli.progress import ProgressBar
 
