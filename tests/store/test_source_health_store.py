@@ -117,3 +117,16 @@ def test_a_failing_before_commit_rolls_the_group_back(tmp_path: Path) -> None:
         assert conn.execute("SELECT count(*) FROM app_state").fetchone()[0] == 0
     finally:
         conn.close()
+
+
+def test_only_rows_with_a_streak_are_read_for_the_snapshot(tmp_path: Path) -> None:
+    from tokenpulse.store.db import connect
+
+    conn = connect(tmp_path / "data" / "tokenpulse.sqlite3")
+    try:
+        save_health(conn, [HealthRow("a", counted_change_ms=1, quiet_since_ms=2), HealthRow("b", quiet_since_ms=2),
+                           HealthRow("c", counted_change_ms=1)])
+        assert list(read_health(conn, streaks_only=True)) == ["a"]
+        assert read_health(conn, ["b", "c"], streaks_only=True) == {}
+    finally:
+        conn.close()

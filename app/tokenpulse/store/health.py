@@ -39,15 +39,19 @@ class HealthRow:
     updated_ms: int = 0
 
 
-def read_health(conn: sqlite3.Connection, sources: Iterable[str] | None = None) -> dict[str, HealthRow]:
-    """The rows of `sources` (all when None) that exist."""
-    sql = f"SELECT {', '.join(_COLUMNS)} FROM source_health"
+def read_health(conn: sqlite3.Connection, sources: Iterable[str] | None = None, *,
+                streaks_only: bool = False) -> dict[str, HealthRow]:
+    """The rows of `sources` (all when None) that exist; with `streaks_only`, only those of sources that counted
+    calls and have changed since without one (the only ones that can have gone quiet: usually none)."""
+    sql = f"SELECT {', '.join(_COLUMNS)} FROM source_health WHERE 1"
     args: list[str] = []
     if sources is not None:
         args = list(sources)
         if not args:
             return {}
-        sql += f" WHERE source IN ({','.join('?' * len(args))})"
+        sql += f" AND source IN ({','.join('?' * len(args))})"
+    if streaks_only:
+        sql += " AND quiet_since_ms IS NOT NULL AND counted_change_ms IS NOT NULL"
     return {r[0]: HealthRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _skips(r[7]), r[8])
             for r in conn.execute(sql, args)}
 
