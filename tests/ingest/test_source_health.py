@@ -19,7 +19,7 @@ import pytest
 from helpers import claude_line, write_lines
 from tokenpulse.clock import FakeClock
 from tokenpulse.config.paths import resolve
-from tokenpulse.ingest.health import MAX_SKIP_SCANS
+from tokenpulse.ingest.health import MAX_REASON_CHARS, MAX_SKIP_SCANS, Learned, learn
 from tokenpulse.ingest.scanner import Scanner
 from tokenpulse.insights.source_health import QUIET_AFTER_MS, STALE_AFTER_MS, QuietSource, quiet_sources
 from tokenpulse.presenters import text
@@ -237,6 +237,15 @@ def test_skipped_lines_are_kept_per_scan_for_the_last_scans(ws: Workspace, tmp_p
     assert skips[0] == (T0 + 60_000 * (MAX_SKIP_SCANS + 2), (("torn or malformed JSON line", MAX_SKIP_SCANS + 2),))
     assert skips[-1] == (T0 + 60_000 * 3, (("torn or malformed JSON line", 3),))
     assert _report(ws).skipped_by_reason() == [("torn or malformed JSON line", sum(range(3, MAX_SKIP_SCANS + 3)))]
+
+
+def test_a_scan_spanning_groups_is_one_entry_and_a_long_reason_is_cut() -> None:
+    from tokenpulse.store.health import HealthRow
+
+    row = HealthRow("x", recent_skips=[(T0 - 1, {"older scan": 1})])
+    learn(row, Learned(skipped=Counter({"a": 2, "b" * 500: 1})), None, T0, T0)
+    learn(row, Learned(skipped=Counter({"a": 3})), None, T0, T0, scan_listed=True)  # the scan's next group
+    assert row.recent_skips == [(T0 - 1, {"older scan": 1}), (T0, {"a": 5, "b" * MAX_REASON_CHARS: 1})]
 
 
 def test_an_unreadable_file_is_a_skip_of_its_source(ws: Workspace, tmp_path: Path,

@@ -25,6 +25,7 @@ from tokenpulse.ingest.summary import ScanSummary
 from tokenpulse.store.health import HealthRow, calls_after, last_call_id, read_health, save_health
 
 MAX_SKIP_SCANS = 10  # the scans that skipped lines kept per source ("the last scans")
+MAX_REASON_CHARS = 120  # reasons are the parsers' short fixed texts; a longer one is cut, never stored whole
 
 
 @dataclass(slots=True)
@@ -133,12 +134,12 @@ def _with_skips(scans: Iterable[tuple[int, dict[str, int]]], scan_ms: int, skipp
                 scan_listed: bool) -> list[tuple[int, dict[str, int]]]:
     """The last MAX_SKIP_SCANS scans with skips, this one included (a scan spanning groups adds up)."""
     out = [(at, dict(reasons)) for at, reasons in scans]
+    this_scan: Counter[str] = Counter()
+    for reason, lines in skipped.items():
+        this_scan[reason[:MAX_REASON_CHARS]] += lines
     if scan_listed and out:
-        merged = Counter(out[-1][1])
-        merged.update(skipped)
-        out[-1] = (scan_ms, dict(merged))
-    else:
-        out.append((scan_ms, dict(skipped)))
+        this_scan.update(out.pop()[1])
+    out.append((scan_ms, dict(this_scan)))
     return out[-MAX_SKIP_SCANS:]
 
 
