@@ -1,5 +1,5 @@
 """Source health on a real X server with a tray host: Codex went quiet after a format change while Claude Code
-counts, and the summary, the tray menu and Settings › Sources say so. Screenshots for a person to look at.
+counts, and the summary, the tray menu and Settings › Sources say so. Screenshots (tests/xvfb/screenshots/sources/) for a person to look at.
 
 Skipped when the Xvfb or trayer programs are missing, except in CI (TP_REQUIRE_XVFB=1: then it fails).
 """
@@ -21,7 +21,7 @@ from xserver import needs, x_server
 from helpers import claude_line, codex_file, codex_tc, codex_turn, usage, write_lines
 
 HERE = Path(__file__).resolve().parent
-SHOTS = HERE / "screenshots"
+SHOTS = HERE / "screenshots" / "sources"  # its own folder: the tray test empties screenshots/ when it starts
 REPO = HERE.parents[1]
 
 pytestmark = [
@@ -67,7 +67,7 @@ def test_a_quiet_agent_is_said_by_the_summary_the_menu_and_settings(x_display: d
                                                                     tmp_path: Path) -> None:
     claude, codex = tmp_path / "claude", tmp_path / "codex"
     _logs(claude, codex)
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     env = dict(x_display, PYTHONPATH=os.pathsep.join([str(REPO / "app"), str(REPO / "tests"), str(HERE)]))
     run = subprocess.run([sys.executable, str(HERE / "sources_driver.py"), str(tmp_path / "data"), str(claude),
                           str(codex), str(SHOTS)], env=env, capture_output=True, text=True, timeout=120, check=False)
