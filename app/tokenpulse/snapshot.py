@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from tokenpulse.insights.source_health import QuietSource, quiet_sources
 from tokenpulse.insights.status_view import LIVE_MS as LIVE_WINDOW_MS  # a chat this recent is "live"
 from tokenpulse.insights.status_view import SKEW_MS
 from tokenpulse.store.localtime import day_start_ms
@@ -83,6 +84,7 @@ class Snapshot:
     problems: tuple[str, ...] = ()
     backups: tuple[tuple[str, str], ...] = ()  # (label, path) of the store's backups, newest first
     everywhere: Everywhere | None = None  # None: no other device shares its ledger
+    quiet_sources: tuple[QuietSource, ...] = ()  # agents whose files change but bring no calls (source health)
 
     @classmethod
     def empty(cls, now_ms: int, tz: ZoneInfo) -> Snapshot:
@@ -147,7 +149,7 @@ def build(conn: sqlite3.Connection, now_ms: int, tz: ZoneInfo, *, context_thresh
     return Snapshot(
         now_ms=now_ms, tz=tz.key, day=local_day(now_ms, tz).isoformat(), today=today, week=week,
         spark_days=days, spark_output=spark, live=live_chat(conn, now_ms), context_threshold=context_threshold,
-        fresh_chat_reminders=fresh_chat_reminders)
+        fresh_chat_reminders=fresh_chat_reminders, quiet_sources=quiet_sources(conn, now_ms))
 
 
 def build_everywhere(conn: sqlite3.Connection, scope: DeviceScope, now_ms: int, tz: ZoneInfo,

@@ -22,6 +22,7 @@ from tokenpulse.store.locks import ScanLock
 
 if TYPE_CHECKING:
     from tokenpulse.ingest.scanner import Progress, Scanner
+    from tokenpulse.presenters.source_health import SourceReport
     from tokenpulse.work.reader import Progress as WorkProgress
     from tokenpulse.work.reader import WorkReader, WorkScan
 
@@ -145,6 +146,20 @@ class Workspace:
         from tokenpulse.insights.hooks import after_scan
 
         after_scan(self.conn, summary.sessions_touched, self.pricer, self.settings, summary.rollups_pending)
+
+    def source_reports(self, now_ms: int) -> list[SourceReport]:
+        """Each chosen source's health (`tokenpulse sources`, Settings › Sources): its folders looked at now (a
+        few stat calls each), what the store knows of its files and calls, and whether it went quiet."""
+        from tokenpulse.insights.source_health import folder_state, source_facts
+        from tokenpulse.presenters.first_run import looked_in
+        from tokenpulse.presenters.source_health import build_reports
+
+        home = self.home or Path.home()
+        chosen = {s.name for s in self.sources}
+        # self.env has the settings' folders merged in; looked_in asks the settings first, so it still tells
+        # "chosen in Settings" from a variable
+        looked = [item for item in looked_in(self.settings, self.env, home) if item.source in chosen]
+        return build_reports(looked, source_facts(self.conn, now_ms), folder_state)
 
     def close(self) -> None:
         self.conn.close()

@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     from tokenpulse.cli.whatif import add_parser as add_whatif
 
     add_whatif(commands, _add_source)
+    from tokenpulse.cli.sources import add_parser as add_sources
+
+    add_sources(commands, _add_source)
     return parser
 
 
@@ -232,6 +235,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             from tokenpulse.cli.whatif import run as run_whatif
 
             return run_whatif(workspace, args, _zone, _day)
+        if args.command == "sources":
+            from tokenpulse.cli.sources import run as run_sources
+
+            return run_sources(workspace, args, _zone)
         return _report(workspace, args)
     except (sqlite3.Error, OSError, StoreError) as exc:
         return store_failed(paths.database, exc)

@@ -34,7 +34,7 @@ from tokenpulse.nudges.policy import DEFAULT_GRACE_MS
 from tokenpulse.platform.app_lock import AppLock, AppLockError
 from tokenpulse.platform.autostart import DESKTOP_ID, XdgAutostart, default_command
 from tokenpulse.presenters.plain import no_markup
-from tokenpulse.service.messages import ApplySettings, Pause, ReminderAnswer, RestoreBackup, Resume
+from tokenpulse.service.messages import ApplySettings, Pause, ReminderAnswer, ReportSources, RestoreBackup, Resume
 from tokenpulse.service.worker import IngestWorker, WorkspaceFactory
 from tokenpulse.snapshot import Snapshot
 from tokenpulse.sources import registry
@@ -446,8 +446,13 @@ class TokenpulseApp(QObject):
         snap = self.bridge.latest
         devices = snap.everywhere.devices if snap.everywhere else ()
         self._dialog = SettingsDialog(self.settings, sources, defaults, self.autostart.enabled,
-                                      zone(None).key, SyncPage(self.settings.sync, devices, host_name(), snap.now_ms))
+                                      zone(None).key, SyncPage(self.settings.sync, devices, host_name(), snap.now_ms),
+                                      home=home)
         self._dialog.sig_settings_saved.connect(self.save_settings)
+        page = self._dialog.sources_page  # Settings › Sources: its facts come from the worker
+        self.bridge.sig_sources_reported.connect(page.show_reports)
+        page.sig_refresh_requested.connect(lambda: self.bridge.send(ReportSources()))
+        self.bridge.send(ReportSources())
         self._dialog.show()
 
     @Slot(object)

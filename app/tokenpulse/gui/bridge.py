@@ -16,6 +16,7 @@ from tokenpulse.service.messages import (
     NoticeRaised,
     ReminderDue,
     SnapshotChanged,
+    SourcesReported,
     UnknownMessage,
 )
 from tokenpulse.service.worker import IngestWorker
@@ -33,6 +34,7 @@ class Bridge(QObject):
     sig_error_raised = Signal(str)
     sig_reminder_due = Signal(object)  # Nudge
     sig_notice_raised = Signal(str)
+    sig_sources_reported = Signal(object, object)  # tuple of SourceReport, now_ms (beyond a 32-bit int)
     _sig_posted = Signal(object)  # an Event, emitted on the worker thread only
 
     def __init__(self, initial: Snapshot, parent: QObject | None = None) -> None:
@@ -44,6 +46,7 @@ class Bridge(QObject):
             ErrorRaised: lambda e: self.sig_error_raised.emit(e.message),
             ReminderDue: lambda e: self.sig_reminder_due.emit(e.nudge),
             NoticeRaised: lambda e: self.sig_notice_raised.emit(e.message),
+            SourcesReported: lambda e: self.sig_sources_reported.emit(e.reports, e.now_ms),
         }
         self._sig_posted.connect(self._on_worker_posted, Qt.ConnectionType.QueuedConnection)
 

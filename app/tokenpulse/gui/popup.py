@@ -123,6 +123,8 @@ class SummaryPopup(QFrame):
         root.addWidget(self.device_list)
         root.addWidget(self._live_block())
         root.addWidget(self._reminder_block())
+        self.quiet = _plain(QLabel(objectName="quiet_sources", styleSheet="color: #c62828;"))  # source health
+        root.addWidget(self.quiet)
         self.state = _plain(QLabel(objectName="state"))
         root.addWidget(self.state)
         root.addLayout(self._buttons())
@@ -272,6 +274,9 @@ class SummaryPopup(QFrame):
             advice = text.live_advice(snap)
             self.live_advice.setText(_wrap(advice or "", self.live_advice, BOXED_PX))
             self.live_advice.setVisible(advice is not None)
+        quiet = text.quiet_lines(snap)
+        self.quiet.setText("\n".join(_wrap(line, self.quiet) for line in quiet))
+        self.quiet.setVisible(bool(quiet))
         lines = text.state_lines(snap)
         if not snap.ready and snap.importing is None and not snap.paused:
             lines.insert(0, "Reading the logs…")

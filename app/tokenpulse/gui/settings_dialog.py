@@ -36,7 +36,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tokenpulse.clock import zone
 from tokenpulse.config.settings import PriceOverride, Reminders, Settings, SettingsError, bounds, with_changes
+from tokenpulse.gui.sources_page import SourcesPage
 from tokenpulse.gui.sync_page import SyncPage
 from tokenpulse.sources.base import Source
 
@@ -50,15 +52,18 @@ class SettingsDialog(QDialog):
 
     def __init__(self, settings: Settings, sources: list[Source], default_roots: Mapping[str, list[Path]],
                  autostart_on: bool, local_zone: str, sync_page: SyncPage | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, home: Path | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("tokenpulse settings")
         self._base = settings
-        tabs = QTabWidget()
+        self.tabs = tabs = QTabWidget()
         tabs.addTab(self._general(settings, autostart_on, local_zone), "General")
         folders = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
         folders.setWidget(self._folders(settings, sources, default_roots))  # one box per agent: can be many
         tabs.addTab(folders, "Log folders")
+        # each agent's health, filled by whoever opened the dialog (gui/sources_page.py)
+        self.sources_page = SourcesPage(home or Path.home(), zone(settings.timezone))
+        tabs.addTab(self.sources_page, "Sources")
         tabs.addTab(self._prices(settings), "Prices")
         tabs.addTab(self._reminders(settings.reminders), "Reminders")
         self.sync_page = sync_page
@@ -74,7 +79,7 @@ class SettingsDialog(QDialog):
         lay.addWidget(tabs)
         lay.addWidget(self.error)
         lay.addWidget(buttons)
-        self.resize(640, 520)
+        self.resize(760, 560)  # Sources shows a table of five columns
 
     # --- building ---------------------------------------------------------------------------------------
 

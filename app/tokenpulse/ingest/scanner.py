@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tokenpulse.clock import SKEW_MS, Clock
+from tokenpulse.ingest.health import HealthCollector
 from tokenpulse.ingest.linefile import LineRead, read_line_file, read_line_job
 from tokenpulse.ingest.summary import ScanSummary
 from tokenpulse.pricing.pricer import Pricer
@@ -52,6 +53,7 @@ class Scanner:
         env = os.environ if env is None else env
         home = Path.home() if home is None else home
         self.roots = [Root(s, r) for s in self.sources for r in s.roots(env, home)]
+        self.health = HealthCollector(ledger.conn, clock)  # source health: one call per file, one write per group
 
     def discover(self, summary: ScanSummary | None = None) -> list[tuple[Source, Path]]:
         errors = WalkErrors()
@@ -87,14 +89,16 @@ class Scanner:
             progress(0, total, "")  # the count is known before the first file is read
         line_files = [(s, p) for s, p in files if file_kind(s, p) == "lines"]
         pool = self._pool_for(line_files, cursors)
-        with self.ledger.write_group() as group:  # files commit together, a few times a second
+        self.health.start(summary)
+        with self.ledger.write_group(before_commit=self.health.flush) as group:  # files commit together
             if pool is not None:
                 # Parsing runs in worker processes; this process stays the one writer and commits in order.
                 with pool:
                     jobs = [(s, p, cursors.get(path_key(p))) for s, p in line_files]
-                    for read in pool.map(read_line_job, jobs):
+                    for (source, path, _), read in zip(jobs, pool.map(read_line_job, jobs)):
                         group.step()
                         self._commit_lines(read, summary)
+                        self.health.file_done(source.name, path, summary)
                         done += 1
                         if progress is not None:
                             progress(done, total, read.path)
@@ -103,6 +107,7 @@ class Scanner:
             for source, path in files:
                 group.step()
                 self.scan_file(source, path, cursors.get(path_key(path)), summary)
+                self.health.file_done(source.name, path, summary)
                 done += 1
                 if progress is not None:
                     progress(done, total, str(path))
@@ -130,7 +135,8 @@ class Scanner:
         """Read only the given files (the watcher's changed paths); unknown paths are ignored."""
         summary = ScanSummary()
         cursors = self.ledger.cursors()
-        with self.ledger.write_group() as group:
+        self.health.start(summary)
+        with self.ledger.write_group(before_commit=self.health.flush) as group:
             for path in paths:
                 source = self.owner(path)
                 if source is None:
@@ -143,6 +149,7 @@ class Scanner:
                         summary.files_missing += 1
                     continue
                 self.scan_file(source, path, cursors.get(path_key(path)), summary)
+                self.health.file_done(source.name, path, summary)
         return summary
 
     def owner(self, path: Path) -> Source | None:

@@ -26,6 +26,7 @@ class Looked:
     folder: Path
     env_var: str  # the variable that relocates it
     moved_by: str | None  # the variable's name, SETTINGS_PLACE, or None for the default
+    source: str = ""  # the source's stable name, e.g. "claude-code"
 
 
 def looked_in(settings: Settings, env: Mapping[str, str], home: Path) -> list[Looked]:
@@ -41,7 +42,7 @@ def looked_in(settings: Settings, env: Mapping[str, str], home: Path) -> list[Lo
         elif env.get(source.env_var):
             moved_by = source.env_var
         for folder in source.roots(source_env, home):
-            out.append(Looked(source.label, folder, source.env_var, moved_by))
+            out.append(Looked(source.label, folder, source.env_var, moved_by, source.name))
     return out
 
 
@@ -53,6 +54,15 @@ def tilde(path: Path, home: Path) -> str:
         return str(path)
 
 
+def chosen_by(item: Looked) -> str:
+    """What put an agent's folders where they are, in words: "the default; CODEX_HOME moves it", ..."""
+    if item.moved_by == SETTINGS_PLACE:
+        return f"chosen in {SETTINGS_PLACE}"
+    if item.moved_by:
+        return f"moved by {item.moved_by}"
+    return f"the default; {item.env_var} moves it"
+
+
 def no_logs_blocks(looked: list[Looked], home: Path, exists: Callable[[Path], bool]) -> list[tuple[str, list[str]]]:
     """Per agent: a heading saying what chose its folders, and one line per folder saying whether it exists."""
     by_agent: dict[str, list[Looked]] = {}
@@ -60,15 +70,8 @@ def no_logs_blocks(looked: list[Looked], home: Path, exists: Callable[[Path], bo
         by_agent.setdefault(item.agent, []).append(item)
     blocks = []
     for agent, items in by_agent.items():
-        first = items[0]
-        if first.moved_by == SETTINGS_PLACE:
-            why = f"chosen in {SETTINGS_PLACE}"
-        elif first.moved_by:
-            why = f"moved by {first.moved_by}"
-        else:
-            why = f"the default; {first.env_var} moves it"
         folders = [f"{tilde(i.folder, home)} ({'empty' if exists(i.folder) else 'missing'})" for i in items]
-        blocks.append((f"{agent} ({why})", folders))
+        blocks.append((f"{agent} ({chosen_by(items[0])})", folders))
     return blocks
 
 

@@ -14,6 +14,8 @@ from tokenpulse.store.queries import Totals
 
 APP = "tokenpulse"
 INDENT = "      "  # continuation lines in the menu
+MAX_QUIET_LINES = 3  # agents that went quiet named one by one; more are counted
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # Output first: it is the work; the other three are what the model was fed.
 TOKEN_TYPES = (("output", "Output"), ("input", "Input"), ("cache_write", "Cache write"),
                ("cache_read", "Cache read"))
@@ -105,6 +107,28 @@ def state_lines(snap: Snapshot) -> list[str]:
     return lines
 
 
+def quiet_lines(snap: Snapshot, short: bool = False) -> list[str]:
+    """A line per agent that went quiet (source health): its logs keep changing, yet no call is counted.
+    `short` for the tray menu, which does not wrap."""
+    tz = ZoneInfo(snap.tz)
+    lines = []
+    for quiet in snap.quiet_sources[:MAX_QUIET_LINES]:
+        since = "" if quiet.last_call_ms is None else " since " + day_month(quiet.last_call_ms, tz)
+        label = no_markup(quiet.label)
+        lines.append(f"{label} went quiet: no calls{since}" if short else
+                     f"{label} went quiet: its logs keep changing, but no call was counted{since}."
+                     f" Settings › Sources says more.")
+    if len(snap.quiet_sources) > MAX_QUIET_LINES:
+        lines.append(f"…and {len(snap.quiet_sources) - MAX_QUIET_LINES} more agents went quiet")
+    return lines
+
+
+def day_month(ms: int, tz: ZoneInfo) -> str:
+    """"3 Mar" (the same in every locale)."""
+    day = datetime.fromtimestamp(ms / 1000, tz=UTC).astimezone(tz)
+    return f"{day.day} {_MONTHS[day.month - 1]}"  # not %b: Qt sets the C library's locale
+
+
 def status_lines(snap: Snapshot) -> list[str]:
     """The disabled lines at the top of the tray menu: short pairs, so the menu stays narrow."""
     lines = []
@@ -119,7 +143,7 @@ def status_lines(snap: Snapshot) -> list[str]:
     if snap.live is not None:
         lines.append(live_title(snap.live))
         lines.append(INDENT + live_detail(snap.live, snap.context_threshold))
-    return lines + state_lines(snap)
+    return lines + quiet_lines(snap, short=True) + state_lines(snap)
 
 
 def tooltip(snap: Snapshot) -> str:

@@ -13,6 +13,7 @@ from typing import ClassVar, Protocol
 
 from tokenpulse.config.settings import Settings
 from tokenpulse.nudges.model import Nudge
+from tokenpulse.presenters.source_health import SourceReport
 from tokenpulse.snapshot import Snapshot
 
 
@@ -83,6 +84,11 @@ class Refresh(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class ReportSources(Command):
+    """Say each source's health now (Settings › Sources); answered by SourcesReported."""
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
     """Base of what the worker reports."""
 
@@ -115,6 +121,14 @@ class NoticeRaised(Event):
     """Something to read once that is not an error (a store rebuilt, a backup restored)."""
 
     message: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourcesReported(Event):
+    """Each source's health, as of `now_ms` (empty when the store could not be opened)."""
+
+    reports: tuple[SourceReport, ...]
+    now_ms: int
 
 
 class Listener(Protocol):

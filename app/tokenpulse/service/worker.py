@@ -38,10 +38,12 @@ from tokenpulse.service.messages import (
     Refresh,
     ReminderAnswer,
     ReminderDue,
+    ReportSources,
     RestoreBackup,
     Resume,
     SnapshotChanged,
     Snooze,
+    SourcesReported,
     Stop,
     UnknownMessage,
 )
@@ -93,7 +95,7 @@ class IngestWorker:
         self._handlers: dict[type[Command], Callable[[Any], None]] = {
             Stop: self._on_stop, Pause: self._on_pause, Resume: self._on_resume, Snooze: self._on_snooze,
             ReminderAnswer: self._on_reminder_answer, RestoreBackup: self._on_restore,
-            ApplySettings: self._on_settings, Refresh: self._on_refresh,
+            ApplySettings: self._on_settings, Refresh: self._on_refresh, ReportSources: self._on_report_sources,
             WorkStep: lambda cmd: self._work.step(self._ws, cmd),
         }
 
@@ -321,6 +323,11 @@ class IngestWorker:
     def _on_refresh(self, _cmd: Refresh) -> None:
         """"Look again now": the picture (and with it the reminders)."""
         self._publish(force=True)
+
+    def _on_report_sources(self, _cmd: ReportSources) -> None:
+        now = self._clock.now_ms()
+        reports = self._ws.source_reports(now) if self._ws is not None else []
+        self._post(SourcesReported(tuple(reports), now))
 
     def _on_deadline(self) -> None:
         now = self._clock.now_ms()

@@ -19,6 +19,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id", "source", "path", "device", "inode", "size", "mtime_ns", "offset", "tail_hash", "parser_state",
         "lines_skipped", "missing", "updated_ms",
     ),
+    "source_health": (
+        "source", "last_change_ms", "last_call_ms", "last_counted_ms", "counted_change_ms", "quiet_since_ms",
+        "last_uncounted_ms", "recent_skips", "updated_ms",
+    ),
     "usage_local_hour": (
         "local_day", "source", "model", "hour", "zone", "calls", "input", "cache_write", "cache_read",
         "output", "reasoning", "cost_usd", "unpriced_calls", "input_cost", "cache_write_cost",

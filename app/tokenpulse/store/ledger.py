@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,9 +142,11 @@ class Ledger:
                 json.dumps(cursor.parser_state) if cursor.parser_state else None, cursor.lines_skipped, 0, now_ms))
         return result
 
-    def write_group(self, seconds: float = GROUP_SECONDS) -> WriteGroup:
-        """Commit the files written inside it together, once per `seconds` (store.tx.WriteGroup)."""
-        return WriteGroup(self.conn, seconds)
+    def write_group(self, seconds: float = GROUP_SECONDS,
+                    before_commit: Callable[[], None] | None = None) -> WriteGroup:
+        """Commit the files written inside it together, once per `seconds` (store.tx.WriteGroup); `before_commit`
+        writes what was summed over a group's files in the group's transaction."""
+        return WriteGroup(self.conn, seconds, before_commit)
 
     def mark_missing(self, paths: Iterable[str]) -> None:
         """Files the agent deleted: their cursors are kept (flagged) and their calls stay counted."""

@@ -57,6 +57,18 @@ CREATE TABLE source_file (
 	PRIMARY KEY (id), 
 	UNIQUE (path)
 );
+CREATE TABLE source_health (
+	source VARCHAR NOT NULL, 
+	last_change_ms INTEGER, 
+	last_call_ms INTEGER, 
+	last_counted_ms INTEGER, 
+	counted_change_ms INTEGER, 
+	quiet_since_ms INTEGER, 
+	last_uncounted_ms INTEGER, 
+	recent_skips VARCHAR NOT NULL, 
+	updated_ms INTEGER NOT NULL, 
+	PRIMARY KEY (source)
+);
 CREATE TABLE usage_local_hour (
 	local_day INTEGER NOT NULL, 
 	source VARCHAR NOT NULL, 

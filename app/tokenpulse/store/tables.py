@@ -239,3 +239,21 @@ class ProjectRepo(SQLModel, table=True):
     repo_id: int | None = Field(default=None, foreign_key="git_repo.id", ondelete="SET NULL")  # None: no figures
     problem: str | None = None  # why a repository could not be read, in plain words (never git's own text)
     checked_ms: int
+
+
+class SourceHealth(SQLModel, table=True):
+    """What the scans learned about one source, so that a silent zero can be told from a quiet week: when its
+    files last changed, its newest counted call, changes that brought no call, and the lines its last scans
+    skipped, by reason. Written by the scan in the same transaction as the files (ingest/health.py); read by
+    insights/source_health.py. Times and counts and the parsers' own reason texts only, never log text."""
+
+    __tablename__ = "source_health"
+    source: str = Field(primary_key=True)
+    last_change_ms: int | None = None  # newest modification time of a file a scan found changed
+    last_call_ms: int | None = None  # timestamp of the newest call counted
+    last_counted_ms: int | None = None  # when a scan last counted a call (the scan's clock)
+    counted_change_ms: int | None = None  # newest modification time of a change that brought a call
+    quiet_since_ms: int | None = None  # oldest change after that one that brought none (None: there is none)
+    last_uncounted_ms: int | None = None  # newest change that brought no call
+    recent_skips: str = "[]"  # JSON [[scan_ms, {reason: lines}], ...]: the last scans that skipped lines
+    updated_ms: int = 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 
@@ -43,11 +43,16 @@ class WriteGroup:
     joins the group's transaction; `step()` between files commits once the transaction is `seconds` old. Rows
     and cursors still commit together, so a crash loses at most the last group, which the next scan reads again
     from the cursors before it: nothing is lost or counted twice. An error rolls back only the open group.
+
+    `before_commit` runs inside each group's transaction just before it commits (also when the group joined a
+    caller's transaction): what the writer summed over the group's files is written with them, or not at all.
     """
 
-    def __init__(self, conn: sqlite3.Connection, seconds: float = GROUP_SECONDS) -> None:
+    def __init__(self, conn: sqlite3.Connection, seconds: float = GROUP_SECONDS,
+                 before_commit: Callable[[], None] | None = None) -> None:
         self._conn = conn
         self._seconds = seconds
+        self._before_commit = before_commit
         self._started = 0.0
         self._own = False  # this group opened the transaction (not a caller's write_tx around it)
 
@@ -60,6 +65,8 @@ class WriteGroup:
         if self._own and conn.in_transaction and time.monotonic() - self._started < self._seconds:
             return
         if self._own and conn.in_transaction:
+            if self._before_commit is not None:
+                self._before_commit()
             conn.execute("COMMIT")
         if not conn.in_transaction:
             conn.execute("BEGIN IMMEDIATE")
@@ -69,6 +76,13 @@ class WriteGroup:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         conn = self._conn
+        if kind is None and conn.in_transaction and self._before_commit is not None:
+            try:
+                self._before_commit()
+            except BaseException:
+                if self._own and conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
         if not (self._own and conn.in_transaction):
             return
         if kind is None:
