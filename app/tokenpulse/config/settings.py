@@ -37,6 +37,30 @@ class Reminders:
 
 
 @dataclass(frozen=True, slots=True)
+class Limits:
+    """Plan limits and context windows (issue 11), `[limits]` in the file: one section, to port as a whole."""
+
+    reminders: bool = True  # remind at warn_percent and urgent_percent of a plan window
+    warn_percent: float = 80.0
+    urgent_percent: float = 95.0
+    reset_reminder: bool = True  # "your 5-hour window has reset" after a limit hit
+    icon_percent: float = 50.0  # the tray icon and tooltip show the tightest window from this percentage on
+    context_share: float = 0.6  # the fresh-chat reminder also fires at this share of the model's window; 0: off
+    read_claude_cache: bool = True  # Claude Code's cached account usage (~/.claude.json) as a fallback reading
+
+    def __post_init__(self) -> None:
+        for name in ("warn_percent", "urgent_percent", "icon_percent"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
+                raise ValueError(f"limits.{name} must be a percentage from 0 to 100, not {value!r}")
+        if self.warn_percent > self.urgent_percent:
+            raise ValueError("limits.warn_percent must not be above limits.urgent_percent")
+        share = self.context_share
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+            raise ValueError(f"limits.context_share must be a share from 0 to 1 (0.6 is 60 %), not {share!r}")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     timezone: str | None = None  # IANA name; None = the system's local zone
     # per source name: folders that replace the source's default roots (empty = defaults)
@@ -46,6 +70,7 @@ class Settings:
     start_at_login: bool = False
     # project folders the user asked to forget (`tokenpulse forget --project`): later scans leave them out
     forgotten_projects: tuple[str, ...] = ()
+    limits: Limits = field(default_factory=Limits)
     schema_version: int = SCHEMA_VERSION
 
 
@@ -73,6 +98,7 @@ def from_dict(data: dict[str, Any]) -> Settings:
     return Settings(timezone=data.get("timezone") or None, source_roots=roots, price_overrides=overrides,
                     reminders=reminders, start_at_login=bool(data.get("start_at_login", False)),
                     forgotten_projects=tuple(str(p) for p in data.get("forgotten_projects", ())),
+                    limits=Limits(**data.get("limits", {})),
                     schema_version=int(data.get("schema_version", SCHEMA_VERSION)))
 
 

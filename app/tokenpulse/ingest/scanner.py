@@ -201,7 +201,7 @@ class Scanner:
         calls = self.forgotten.drop(read.calls, summary)
         for call in calls:
             call.cost_usd = pricer.cost(call)
-        result = self.ledger.commit_file(read.cursor, calls, self.clock.now_ms())
+        result = self.ledger.commit_file(read.cursor, calls, self.clock.now_ms(), limits=read.limits)
         summary.files_read += 1
         summary.bytes_read += read.bytes_read
         summary.usage_records += read.usage_records

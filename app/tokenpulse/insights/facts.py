@@ -25,6 +25,9 @@ class ChatSnapshot:
     read_price: float | None = None
     write_price: float | None = None  # cache-write price for the chat's cache lifetime
     one_hour_cache: bool = False
+    context_window: int | None = None  # tokens (insights.context_windows); None: unknown
+    source: str = ""  # "claude-code": with session_key, how the agent names the chat (the status line asks)
+    session_key: str = ""
 
     @property
     def cache_lifetime_ms(self) -> int:

@@ -8,6 +8,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "chat_session": (
         "id", "source", "session_key", "parent_key", "project", "first_ms", "last_ms", "models",
     ),
+    "context_window": (
+        "source", "session_key", "model", "tokens", "seen_ms",
+    ),
+    "limit_hit": (
+        "id", "source", "ts_ms", "kind", "window_minutes", "resets_ms", "session_key",
+    ),
+    "limit_snapshot": (
+        "id", "source", "scope", "window_minutes", "observed_ms", "seen_ms", "used_percent", "resets_ms",
+        "plan", "via",
+    ),
     "model_price": (
         "model", "day", "rates",
     ),

@@ -8,6 +8,8 @@ from typing import Any
 
 import msgspec
 
+from tokenpulse.sources.claude_code.limits import NEEDLE as LIMIT_NEEDLE
+from tokenpulse.sources.claude_code.limits import ClaudeLimitReader
 from tokenpulse.sources.fields import call_key, parse_iso_ms, short_hash
 from tokenpulse.usage import ApiCall, valid_count
 
@@ -90,11 +92,16 @@ class ClaudeLineParser:
         self.duplicates = 0
         self._fallback_session, self._file_agent = _ids_from_path(path)
         self._seen: dict[tuple[str, object], ApiCall] = {}
+        self.limits = ClaudeLimitReader()  # plan limits (issue 11): the side channel linefile hands to the store
 
     def state(self) -> dict[str, Any]:
         return {}
 
     def feed(self, line: bytes) -> ApiCall | None:
+        # --- plan limits (issue 11, sources/claude_code/limits.py): a limit notice is a hit, never a call ---
+        if LIMIT_NEEDLE in line:
+            self.limits.feed(line, self._fallback_session)
+        # ---
         if b'"usage"' not in line:
             stripped = line.strip()
             if stripped and not (stripped[:1] == b"{" and stripped[-1:] == b"}"):

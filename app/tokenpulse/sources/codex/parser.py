@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 
+from tokenpulse.sources.codex.limits import CodexLimitReader
 from tokenpulse.sources.fields import call_key, parse_iso_ms
 from tokenpulse.usage import ApiCall, valid_count
 
@@ -98,6 +99,7 @@ class CodexLineParser:
         self._cwd: str | None = st.get("cwd")
         self._meta_seen: bool = bool(st.get("meta_seen"))
         self._fork_start_ms: int | None = st.get("fork_start_ms")
+        self.limits = CodexLimitReader()  # plan limits (issue 11): the side channel linefile hands to the store
 
     def state(self) -> dict[str, Any]:
         return {
@@ -107,6 +109,10 @@ class CodexLineParser:
         }
 
     def feed(self, line: bytes) -> ApiCall | None:
+        # --- plan limits (issue 11, sources/codex/limits.py): rate-limit snapshots and limit hits ---
+        if b'"rate_limits"' in line or b"usage_limit_exceeded" in line:
+            self.limits.feed(line, self._session, self._model)
+        # ---
         if not any(needle in line for needle in _NEEDLES):
             stripped = line.strip()
             if stripped and not (stripped[:1] == b"{" and stripped[-1:] == b"}"):

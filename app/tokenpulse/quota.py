@@ -1,0 +1,141 @@
+"""The shapes of plan-limit observations (issue 11): a provider's own usage percentage of a window, a limit hit,
+and a chat's context window, as the sources and the status line report them. Numbers and ids only, never text.
+
+Standard library only: the status line builds these in a few milliseconds, and scan workers pickle them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+FIVE_HOURS = 300  # window_minutes of the 5-hour window
+SEVEN_DAYS = 10_080  # window_minutes of the weekly window
+# Codex's `resets_at` of one window moves by a few seconds between snapshots (the server computes it as
+# now + seconds left); a larger move means a new window. A minute covers the jitter seen in real logs.
+RESET_JITTER_MS = 60_000
+
+
+def window_name(minutes: int) -> str:
+    """"5h", "7d", or the length for any other window ("90m", "24h", "30d")."""
+    if minutes == FIVE_HOURS:
+        return "5h"
+    if minutes == SEVEN_DAYS:
+        return "7d"
+    if minutes % 1440 == 0:
+        return f"{minutes // 1440}d"
+    if minutes % 60 == 0:
+        return f"{minutes // 60}h"
+    return f"{minutes}m"
+
+
+@dataclass(slots=True)
+class LimitSnapshot:
+    """One window's usage as the provider reported it, first at `observed_ms` and unchanged until `seen_ms`.
+
+    `scope` is '' for the account's main limit and names another one (Codex `limit_id` of a per-model limit).
+    `via` says where it was read: "log" (a session log), "statusline" (Claude Code's status-line input) or
+    "cache" (Claude Code's cached copy of the account's usage, taken at `observed_ms`).
+    """
+
+    source: str  # "codex", "claude-code"
+    window_minutes: int
+    used_percent: float
+    observed_ms: int
+    resets_ms: int | None = None
+    plan: str | None = None
+    scope: str = ""
+    via: str = "log"
+    seen_ms: int = 0  # 0: the same as observed_ms
+
+    def __post_init__(self) -> None:
+        if self.seen_ms < self.observed_ms:
+            self.seen_ms = self.observed_ms
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.source, self.scope, self.window_minutes)
+
+    def same_reading(self, other: LimitSnapshot) -> bool:
+        """Whether `other` reports the same state of the same window (a re-emit, not a change)."""
+        if self.key != other.key or self.used_percent != other.used_percent or self.plan != other.plan:
+            return False
+        if self.resets_ms is None or other.resets_ms is None:
+            return self.resets_ms == other.resets_ms
+        return abs(self.resets_ms - other.resets_ms) <= RESET_JITTER_MS
+
+
+@dataclass(slots=True)
+class LimitHit:
+    """The agent stopped because a plan limit was reached (Codex `usage_limit_exceeded`, Claude Code's
+    rate-limit notice). `window_minutes` and `resets_ms` only when the log says them."""
+
+    source: str
+    ts_ms: int
+    kind: str  # "usage_limit_exceeded", "rate_limit", "rate_limit_reached"
+    window_minutes: int | None = None
+    resets_ms: int | None = None
+    session_key: str | None = None
+
+
+@dataclass(slots=True)
+class ContextWindowSeen:
+    """A chat's context window in tokens, as its agent stated it (Codex `model_context_window`, Claude Code's
+    status-line `context_window_size`)."""
+
+    source: str
+    session_key: str
+    model: str | None
+    tokens: int
+    seen_ms: int
+
+
+@dataclass(slots=True)
+class LimitRecords:
+    """What a read of a log (or a status-line update) found besides calls; stored in the calls' transaction."""
+
+    snapshots: list[LimitSnapshot] = field(default_factory=list)
+    hits: list[LimitHit] = field(default_factory=list)
+    windows: list[ContextWindowSeen] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.snapshots or self.hits or self.windows)
+
+    def extend(self, other: LimitRecords) -> None:
+        self.snapshots.extend(other.snapshots)
+        self.hits.extend(other.hits)
+        self.windows.extend(other.windows)
+
+
+class SnapshotRun:
+    """Collapses re-emitted snapshots while a log is read: one record per change of each window, whose
+    `seen_ms` is the last time the same reading was repeated."""
+
+    __slots__ = ("_done", "_open")
+
+    def __init__(self) -> None:
+        self._open: dict[tuple[str, str, int], LimitSnapshot] = {}
+        self._done: list[LimitSnapshot] = []
+
+    def add(self, snap: LimitSnapshot) -> None:
+        current = self._open.get(snap.key)
+        if current is not None and current.same_reading(snap) and snap.observed_ms >= current.observed_ms:
+            current.seen_ms = max(current.seen_ms, snap.seen_ms)
+            return
+        if current is not None:
+            self._done.append(current)
+        self._open[snap.key] = snap
+
+    def take(self) -> list[LimitSnapshot]:
+        """Every record so far (the open ones included, as seen up to now); the run starts afresh."""
+        out = self._done + list(self._open.values())
+        self._done, self._open = [], {}
+        return out
+
+
+def plausible_percent(value: object) -> float | None:
+    """A usage percentage as a float, or None: numbers only (bools are not), 0 to 1000 (over 100 % is real:
+    Claude Code reports 105 % while overage is used; larger values are garbage)."""
+    if type(value) not in (int, float):
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    return number if 0.0 <= number <= 1000.0 else None

@@ -1,0 +1,158 @@
+"""Codex plan limits (issue 11): the rate-limit snapshots of `token_count` events, limit hits, and each chat's
+context window (`model_context_window`). Fed raw lines by the parser, apart from the counting of calls.
+
+A `token_count` payload may carry `rate_limits`: `primary` and `secondary`, each `{used_percent,
+window_minutes, resets_at}` (older builds: `resets_in_seconds`, from the event's timestamp), with `plan_type`,
+`limit_id`, `credits` and, newer, `rate_limit_reached_type`. A window is named by its length (300 minutes is
+the 5-hour window, 10080 the weekly one), never by its slot: weekly-only plans put the weekly window in
+`primary`. `codex exec` writes `rate_limits: null`. A turn stopped by the plan limit ends in a `task_complete`
+(or an `error` event) whose `codex_error_info` is `usage_limit_exceeded`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from tokenpulse.quota import (
+    ContextWindowSeen,
+    LimitHit,
+    LimitRecords,
+    LimitSnapshot,
+    SnapshotRun,
+    plausible_percent,
+)
+from tokenpulse.sources.fields import parse_iso_ms, plausible_ms
+
+SOURCE = "codex"
+MAIN_LIMIT_IDS = ("", "codex")  # the account's own limit; other ids are per-model limits (kept as a scope)
+LIMIT_HIT = "usage_limit_exceeded"
+_HIT_EVENTS = ("task_complete", "error", "turn_aborted", "stream_error")
+MIN_WINDOW, MAX_WINDOW = 1_000, 100_000_000  # tokens: a context window outside this is not one
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-. ")
+
+
+class _Payload(msgspec.Struct):
+    type: Any = None
+    info: Any = None
+    rate_limits: Any = None
+    codex_error_info: Any = None
+    error: Any = None
+
+
+class _Line(msgspec.Struct):
+    timestamp: Any = None
+    type: Any = None
+    payload: _Payload | None = None
+
+
+_DECODER = msgspec.json.Decoder(_Line)
+
+
+def short_name(value: object, limit: int = 40) -> str | None:
+    """A plan or limit name as it may be stored and shown: short, letters, digits and `_-. ` only."""
+    if isinstance(value, str) and 0 < len(value) <= limit and set(value) <= _NAME_CHARS:
+        return value
+    return None
+
+
+def _is_limit_hit(info: object) -> bool:
+    """`codex_error_info` naming the usage limit: "usage_limit_exceeded" (or camel case), bare or with details."""
+    if isinstance(info, dict):
+        return any(_is_limit_hit(k) for k in info)
+    return isinstance(info, str) and info.replace("_", "").lower() == "usagelimitexceeded"
+
+
+class CodexLimitReader:
+    """Per-file: `feed` each line that mentions rate limits or the usage limit; `take` what was found."""
+
+    def __init__(self) -> None:
+        self._run = SnapshotRun()
+        self._hits: list[LimitHit] = []
+        self._windows: list[ContextWindowSeen] = []
+        self._window_of: dict[str, int] = {}
+        self._latest: dict[int, LimitSnapshot] = {}  # by window length: what a hit refers to
+        self._reached = False
+        self.skipped = 0  # lines that looked like limit records but could not be read
+
+    def feed(self, line: bytes | memoryview, session: str, model: str | None) -> None:
+        try:
+            rec = _DECODER.decode(line)
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+            self.skipped += 1  # the parser counts the line's problem for the scan summary
+            return
+        payload = rec.payload
+        if rec.type != "event_msg" or payload is None:
+            return
+        ts_ms = parse_iso_ms(rec.timestamp)
+        if ts_ms is None:
+            return
+        if payload.type == "token_count":
+            self._on_token_count(payload, ts_ms, session, model)
+        elif payload.type in _HIT_EVENTS:
+            error = payload.error if isinstance(payload.error, dict) else {}
+            if _is_limit_hit(payload.codex_error_info) or _is_limit_hit(error.get("codex_error_info")):
+                self._hit(LIMIT_HIT, ts_ms, session)
+
+    def _on_token_count(self, payload: _Payload, ts_ms: int, session: str, model: str | None) -> None:
+        info = payload.info
+        if isinstance(info, dict):
+            size = info.get("model_context_window")
+            if type(size) is int and MIN_WINDOW <= size <= MAX_WINDOW and self._window_of.get(session) != size:
+                self._window_of[session] = size
+                named = info.get("model") if isinstance(info.get("model"), str) and info.get("model") else model
+                self._windows.append(ContextWindowSeen(SOURCE, session, named, size, ts_ms))
+        limits = payload.rate_limits
+        if not isinstance(limits, dict):
+            return  # null (codex exec) or absent
+        limit_id = limits.get("limit_id")
+        scope = "" if limit_id in (None, *MAIN_LIMIT_IDS) else (short_name(limit_id) or "other")
+        plan = short_name(limits.get("plan_type"))
+        for slot in ("primary", "secondary"):
+            snap = _window(limits.get(slot), ts_ms, plan, scope)
+            if snap is not None:
+                self._run.add(snap)
+                if scope == "":
+                    self._latest[snap.window_minutes] = snap
+        reached = limits.get("rate_limit_reached_type")
+        if reached is not None and not self._reached and scope == "":
+            self._hit("rate_limit_reached", ts_ms, session)
+        self._reached = reached is not None
+
+    def _hit(self, kind: str, ts_ms: int, session: str) -> None:
+        """A hit names the window that was full in the latest snapshot, when one was (the tightest)."""
+        full = [s for s in self._latest.values() if s.used_percent >= 100.0]
+        spent = max(full, key=lambda s: (s.used_percent, s.resets_ms or 0), default=None)
+        self._hits.append(LimitHit(SOURCE, ts_ms, kind, spent.window_minutes if spent else None,
+                                   spent.resets_ms if spent else None, session))
+
+    def take(self) -> LimitRecords:
+        out = LimitRecords(self._run.take(), self._hits, self._windows)
+        self._hits, self._windows = [], []
+        return out
+
+
+def _window(raw: object, ts_ms: int, plan: str | None, scope: str) -> LimitSnapshot | None:
+    if not isinstance(raw, dict):
+        return None
+    minutes = raw.get("window_minutes")
+    used = plausible_percent(raw.get("used_percent"))
+    if type(minutes) is not int or minutes <= 0 or used is None:
+        return None  # a window is known by its length: without one it cannot be named
+    return LimitSnapshot(SOURCE, minutes, used, ts_ms, _resets_ms(raw, ts_ms), plan, scope)
+
+
+def _resets_ms(raw: dict[str, Any], ts_ms: int) -> int | None:
+    """`resets_at` (epoch seconds, or ISO text), else `resets_in_seconds` counted from the event's time."""
+    at = raw.get("resets_at")
+    if type(at) is int:
+        return plausible_ms(at * 1000)
+    if type(at) is float and abs(at) < 1e13:  # NaN and infinities compare false
+        return plausible_ms(int(at * 1000))
+    if isinstance(at, str):
+        return parse_iso_ms(at)
+    after = raw.get("resets_in_seconds")
+    if isinstance(after, int | float) and not isinstance(after, bool) and 0 <= after <= 400 * 86_400:
+        return plausible_ms(ts_ms + int(after * 1000))
+    return None

@@ -1,0 +1,133 @@
+"""Plan limits in the store (issue 11): snapshots of each window with their history, limit hits and chats' context
+windows; written inside the caller's transaction (a scan's, with the calls and the cursor) or a write_tx.
+
+A snapshot that repeats the reading just before it (same percentage, plan and reset time, give or take the
+reset's jitter) only moves that row's `seen_ms`: the history holds one row per change, and the latest row's
+`seen_ms` says how old the reading is. Re-reading a log changes nothing (the same rows, the same times).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+
+from tokenpulse.quota import RESET_JITTER_MS, ContextWindowSeen, LimitHit, LimitRecords, LimitSnapshot
+from tokenpulse.store.tx import write_tx
+
+_COLUMNS = "source, scope, window_minutes, observed_ms, seen_ms, used_percent, resets_ms, plan, via"
+_KEY = "source = ? AND scope = ? AND window_minutes = ?"
+
+
+def write_records(conn: sqlite3.Connection, records: LimitRecords) -> None:
+    with write_tx(conn):
+        for snap in records.snapshots:
+            _write_snapshot(conn, snap)
+        for hit in records.hits:
+            _write_hit(conn, hit)
+        for seen in records.windows:
+            _write_window(conn, seen)
+
+
+def _same(row: tuple[object, ...], snap: LimitSnapshot) -> bool:
+    """(used_percent, resets_ms, plan) of a row against a snapshot of the same window."""
+    used, resets, plan = row
+    if used != snap.used_percent or plan != snap.plan:
+        return False
+    if resets is None or snap.resets_ms is None:
+        return resets == snap.resets_ms
+    return abs(int(resets) - snap.resets_ms) <= RESET_JITTER_MS  # type: ignore[call-overload]
+
+
+def _write_snapshot(conn: sqlite3.Connection, snap: LimitSnapshot) -> None:
+    key = (snap.source, snap.scope, snap.window_minutes)
+    before = conn.execute(f"SELECT id, used_percent, resets_ms, plan FROM limit_snapshot WHERE {_KEY}"
+                          " AND observed_ms <= ? ORDER BY observed_ms DESC LIMIT 1",
+                          (*key, snap.observed_ms)).fetchone()
+    if before is not None and _same(before[1:], snap):
+        conn.execute("UPDATE limit_snapshot SET seen_ms = max(seen_ms, ?) WHERE id = ?", (snap.seen_ms, before[0]))
+        return
+    after = conn.execute(f"SELECT id, used_percent, resets_ms, plan FROM limit_snapshot WHERE {_KEY}"
+                         " AND observed_ms > ? ORDER BY observed_ms LIMIT 1", (*key, snap.observed_ms)).fetchone()
+    if after is not None and _same(after[1:], snap):  # read out of order: the same reading began earlier
+        conn.execute("UPDATE limit_snapshot SET observed_ms = ?, seen_ms = max(seen_ms, ?) WHERE id = ?",
+                     (snap.observed_ms, snap.seen_ms, after[0]))
+        return
+    conn.execute(f"INSERT INTO limit_snapshot ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                 " ON CONFLICT (source, scope, window_minutes, observed_ms)"
+                 " DO UPDATE SET seen_ms = max(limit_snapshot.seen_ms, excluded.seen_ms)",
+                 (*key, snap.observed_ms, snap.seen_ms, snap.used_percent, snap.resets_ms, snap.plan, snap.via))
+
+
+def _write_hit(conn: sqlite3.Connection, hit: LimitHit) -> None:
+    if hit.resets_ms is not None and conn.execute(
+            "SELECT 1 FROM limit_hit WHERE source = ? AND kind = ? AND resets_ms BETWEEN ? AND ? LIMIT 1",
+            (hit.source, hit.kind, hit.resets_ms - RESET_JITTER_MS, hit.resets_ms + RESET_JITTER_MS)).fetchone():
+        return  # the same window's limit, hit again (a retry): one hit per window
+    conn.execute("INSERT OR IGNORE INTO limit_hit (source, ts_ms, kind, window_minutes, resets_ms, session_key)"
+                 " VALUES (?, ?, ?, ?, ?, ?)",
+                 (hit.source, hit.ts_ms, hit.kind, hit.window_minutes, hit.resets_ms, hit.session_key))
+
+
+def _write_window(conn: sqlite3.Connection, seen: ContextWindowSeen) -> None:
+    conn.execute("INSERT INTO context_window (source, session_key, model, tokens, seen_ms) VALUES (?, ?, ?, ?, ?)"
+                 " ON CONFLICT (source, session_key) DO UPDATE SET model = coalesce(excluded.model,"
+                 " context_window.model), tokens = excluded.tokens, seen_ms = excluded.seen_ms"
+                 " WHERE excluded.seen_ms >= context_window.seen_ms",
+                 (seen.source, seen.session_key, seen.model, seen.tokens, seen.seen_ms))
+
+
+# --- reads --------------------------------------------------------------------------------------------------
+
+def _snapshots(rows: Iterable[tuple[object, ...]]) -> list[LimitSnapshot]:
+    out = []
+    for source, scope, minutes, observed, seen, used, resets, plan, via in rows:
+        out.append(LimitSnapshot(str(source), int(minutes), float(used), int(observed),  # type: ignore[call-overload, arg-type]
+                                 None if resets is None else int(resets), None if plan is None else str(plan),  # type: ignore[call-overload]
+                                 str(scope), str(via), int(seen)))  # type: ignore[call-overload]
+    return out
+
+
+def latest(conn: sqlite3.Connection) -> list[LimitSnapshot]:
+    """The most recently seen snapshot of every window (per source and scope), in a stable order."""
+    # SQLite takes the bare columns from the row holding max(seen_ms)
+    rows = conn.execute("SELECT source, scope, window_minutes, observed_ms, max(seen_ms), used_percent, resets_ms,"
+                        " plan, via FROM limit_snapshot GROUP BY source, scope, window_minutes"
+                        " ORDER BY source, scope, window_minutes").fetchall()
+    return _snapshots(rows)
+
+
+def history(conn: sqlite3.Connection, since_ms: int, until_ms: int) -> list[LimitSnapshot]:
+    """Every snapshot row whose span [observed_ms, seen_ms] meets [since_ms, until_ms), oldest first per window."""
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM limit_snapshot WHERE seen_ms >= ? AND observed_ms < ?"
+        f" ORDER BY source, scope, window_minutes, observed_ms", (since_ms, until_ms)).fetchall()
+    return _snapshots(rows)
+
+
+def hits(conn: sqlite3.Connection, since_ms: int, until_ms: int) -> list[LimitHit]:
+    rows = conn.execute("SELECT source, ts_ms, kind, window_minutes, resets_ms, session_key FROM limit_hit"
+                        " WHERE ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms", (since_ms, until_ms)).fetchall()
+    return [LimitHit(*row) for row in rows]
+
+
+def chat_window(conn: sqlite3.Connection, source: str, session_key: str) -> tuple[int, str | None] | None:
+    """(tokens, model) of the window the agent stated for this chat, if it did."""
+    row = conn.execute("SELECT tokens, model FROM context_window WHERE source = ? AND session_key = ?",
+                       (source, session_key)).fetchone()
+    return None if row is None else (int(row[0]), row[1])
+
+
+def model_window(conn: sqlite3.Connection, model: str) -> int | None:
+    """The window most recently stated for any chat of this model (a learned default for its other chats)."""
+    row = conn.execute("SELECT tokens FROM context_window WHERE model = ? ORDER BY seen_ms DESC LIMIT 1",
+                       (model,)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def reset_after(conn: sqlite3.Connection, source: str, window_minutes: int, after_ms: int,
+                observed_by_ms: int) -> int | None:
+    """The reset time of the main window a reading taken by `observed_by_ms` gave, if later than `after_ms`."""
+    row = conn.execute("SELECT resets_ms FROM limit_snapshot WHERE source = ? AND scope = '' AND window_minutes = ?"
+                       " AND resets_ms > ? AND observed_ms <= ? ORDER BY observed_ms DESC LIMIT 1",
+                       (source, window_minutes, after_ms, observed_by_ms)).fetchone()
+    return None if row is None else int(row[0])
