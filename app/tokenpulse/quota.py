@@ -1,12 +1,10 @@
 """The shapes of plan-limit observations (issue 11): a provider's own usage percentage of a window, a limit hit,
 and a chat's context window, as the sources and the status line report them. Numbers and ids only, never text.
 
-Standard library only: the status line builds these in a few milliseconds, and scan workers pickle them.
+Standard library only, and no `dataclasses`: the status line imports this, and scan workers pickle the records.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 FIVE_HOURS = 300  # window_minutes of the 5-hour window
 SEVEN_DAYS = 10_080  # window_minutes of the weekly window
@@ -28,8 +26,26 @@ def window_name(minutes: int) -> str:
     return f"{minutes}m"
 
 
-@dataclass(slots=True)
-class LimitSnapshot:
+class _Record:
+    """Plain slotted records with value equality: `dataclasses` costs the status line ~7 ms to import."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Record) and type(other) is type(self) and self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
+class LimitSnapshot(_Record):
     """One window's usage as the provider reported it, first at `observed_ms` and unchanged until `seen_ms`.
 
     `scope` is '' for the account's main limit and names another one (Codex `limit_id` of a per-model limit).
@@ -37,19 +53,30 @@ class LimitSnapshot:
     "cache" (Claude Code's cached copy of the account's usage, taken at `observed_ms`).
     """
 
-    source: str  # "codex", "claude-code"
-    window_minutes: int
-    used_percent: float
-    observed_ms: int
-    resets_ms: int | None = None
-    plan: str | None = None
-    scope: str = ""
-    via: str = "log"
-    seen_ms: int = 0  # 0: the same as observed_ms
+    __slots__ = (
+        "observed_ms",
+        "plan",
+        "resets_ms",
+        "scope",
+        "seen_ms",
+        "source",
+        "used_percent",
+        "via",
+        "window_minutes",
+    )
 
-    def __post_init__(self) -> None:
-        if self.seen_ms < self.observed_ms:
-            self.seen_ms = self.observed_ms
+    def __init__(self, source: str, window_minutes: int, used_percent: float, observed_ms: int,
+                 resets_ms: int | None = None, plan: str | None = None, scope: str = "", via: str = "log",
+                 seen_ms: int = 0) -> None:
+        self.source = source  # "codex", "claude-code"
+        self.window_minutes = window_minutes
+        self.used_percent = used_percent
+        self.observed_ms = observed_ms
+        self.resets_ms = resets_ms
+        self.plan = plan
+        self.scope = scope
+        self.via = via
+        self.seen_ms = max(seen_ms, observed_ms)  # 0: the same as observed_ms
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -64,38 +91,46 @@ class LimitSnapshot:
         return abs(self.resets_ms - other.resets_ms) <= RESET_JITTER_MS
 
 
-@dataclass(slots=True)
-class LimitHit:
+class LimitHit(_Record):
     """The agent stopped because a plan limit was reached (Codex `usage_limit_exceeded`, Claude Code's
     rate-limit notice). `window_minutes` and `resets_ms` only when the log says them."""
 
-    source: str
-    ts_ms: int
-    kind: str  # "usage_limit_exceeded", "rate_limit", "rate_limit_reached"
-    window_minutes: int | None = None
-    resets_ms: int | None = None
-    session_key: str | None = None
+    __slots__ = ("kind", "resets_ms", "session_key", "source", "ts_ms", "window_minutes")
+
+    def __init__(self, source: str, ts_ms: int, kind: str, window_minutes: int | None = None,
+                 resets_ms: int | None = None, session_key: str | None = None) -> None:
+        self.source = source
+        self.ts_ms = ts_ms
+        self.kind = kind  # "usage_limit_exceeded", "rate_limit", "rate_limit_reached"
+        self.window_minutes = window_minutes
+        self.resets_ms = resets_ms
+        self.session_key = session_key
 
 
-@dataclass(slots=True)
-class ContextWindowSeen:
+class ContextWindowSeen(_Record):
     """A chat's context window in tokens, as its agent stated it (Codex `model_context_window`, Claude Code's
     status-line `context_window_size`)."""
 
-    source: str
-    session_key: str
-    model: str | None
-    tokens: int
-    seen_ms: int
+    __slots__ = ("model", "seen_ms", "session_key", "source", "tokens")
+
+    def __init__(self, source: str, session_key: str, model: str | None, tokens: int, seen_ms: int) -> None:
+        self.source = source
+        self.session_key = session_key
+        self.model = model
+        self.tokens = tokens
+        self.seen_ms = seen_ms
 
 
-@dataclass(slots=True)
-class LimitRecords:
+class LimitRecords(_Record):
     """What a read of a log (or a status-line update) found besides calls; stored in the calls' transaction."""
 
-    snapshots: list[LimitSnapshot] = field(default_factory=list)
-    hits: list[LimitHit] = field(default_factory=list)
-    windows: list[ContextWindowSeen] = field(default_factory=list)
+    __slots__ = ("hits", "snapshots", "windows")
+
+    def __init__(self, snapshots: list[LimitSnapshot] | None = None, hits: list[LimitHit] | None = None,
+                 windows: list[ContextWindowSeen] | None = None) -> None:
+        self.snapshots = snapshots if snapshots is not None else []
+        self.hits = hits if hits is not None else []
+        self.windows = windows if windows is not None else []
 
     def __bool__(self) -> bool:
         return bool(self.snapshots or self.hits or self.windows)

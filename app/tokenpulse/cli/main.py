@@ -41,6 +41,15 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print as JSON")
     status.add_argument("--no-scan", action="store_true", help="do not scan first")
 
+    limits = commands.add_parser("limits", help="how close you are to your plan's limits (5-hour and weekly"
+                                                " windows), as the providers report them")
+    limits.add_argument("--json", action="store_true", help="print as JSON")
+    limits.add_argument("--no-scan", action="store_true", help="do not scan first")
+    statusline = commands.add_parser("statusline", help="Claude Code's status line: reads its JSON on stdin,"
+                                                        " prints one line; or add it to (remove it from) Claude"
+                                                        " Code's settings")
+    statusline.add_argument("action", nargs="?", choices=("install", "uninstall"))
+
     desktop = commands.add_parser("desktop", help="add or remove the menu entry and icons for this user")
     desktop.add_argument("action", choices=("install", "uninstall"))
 
@@ -133,7 +142,14 @@ def _day(text: str | None, flag: str) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    fast = _status_from_the_app(sys.argv[1:] if argv is None else list(argv))
+    given = sys.argv[1:] if argv is None else list(argv)
+    if "statusline" in given[:3]:  # Claude Code's status line has its own fast path (cli/statusline.py)
+        from tokenpulse.cli.statusline import fast as statusline
+
+        code = statusline(given)
+        if code is not None:
+            return code
+    fast = _status_from_the_app(given)
     if fast is not None:
         return fast
     args = build_parser().parse_args(argv)
@@ -186,6 +202,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     if args.command == "desktop":
         return _desktop(args.action)
+    if args.command == "statusline":
+        from tokenpulse.cli.statusline import setup
+
+        return setup(args.action, args.data_dir)
     paths = resolve(args.data_dir)
     if args.command is None:
         from tokenpulse.gui.app import run_app
@@ -209,6 +229,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _scan(workspace, args.json)
         if args.command == "status":
             return _status(workspace, args)
+        if args.command == "limits":
+            from tokenpulse.cli import limits
+
+            return limits.run(workspace, args.json, not args.no_scan)
         return _report(workspace, args)
     except (sqlite3.Error, OSError, StoreError) as exc:
         return store_failed(paths.database, exc)

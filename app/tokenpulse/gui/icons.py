@@ -14,6 +14,7 @@ DISC = {Mode.IDLE: "#263238", Mode.LIVE: "#263238", Mode.IMPORTING: "#263238", M
         Mode.NUDGE: "#bf360c", Mode.PAUSED: "#616161"}
 RING = {Mode.LIVE: "#26c6da", Mode.IMPORTING: "#64b5f6", Mode.NUDGE: "#ffcc80", Mode.PROBLEM: "#26c6da"}
 RING_HOT = "#ffb300"  # the live chat is past three quarters of the threshold
+LIMIT = ((95, "#e53935"), (80, "#ffb300"), (0, "#90caf9"))  # plan window bar: red, amber, else light blue
 RIM = QColor(255, 255, 255, 150)
 TRACK = QColor(255, 255, 255, 60)
 BADGE = "#e53935"
@@ -55,6 +56,8 @@ def paint(state: IconState, size: int) -> QPixmap:
             _label(p, disc, inner, state.label)
         else:
             _dot(p, inner, state)
+    if state.limit_percent is not None:
+        _limit_bar(p, disc, state.limit_percent)
     if state.mode is Mode.PROBLEM:
         r = size * 0.18
         p.setPen(QPen(QColor("white"), max(1.0, size / 32)))
@@ -101,6 +104,18 @@ def _label(p: QPainter, disc: QRectF, inner: QRectF, text: str) -> None:
     halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
     p.strokePath(path, halo)
     p.fillPath(path, QColor("white"))
+
+
+def _limit_bar(p: QPainter, disc: QRectF, percent: int) -> None:
+    """The tightest plan window (issue 11): a bar across the foot of the disc, filled to its percentage."""
+    h = max(2.0, disc.height() * 0.14)
+    track = QRectF(disc.left() + disc.width() * 0.2, disc.bottom() - h * 1.6, disc.width() * 0.6, h)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor(20, 28, 32, 220))
+    p.drawRoundedRect(track.adjusted(-1, -1, 1, 1), h / 2, h / 2)
+    colour = next(c for lvl, c in LIMIT if percent >= lvl)
+    p.setBrush(QColor(colour))
+    p.drawRoundedRect(QRectF(track.left(), track.top(), max(h, track.width() * percent / 100), h), h / 2, h / 2)
 
 
 def _dot(p: QPainter, inner: QRectF, state: IconState) -> None:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tokenpulse.gui.limits_block import LimitsBlock
 from tokenpulse.gui.text_fit import wrap_to_width
 from tokenpulse.presenters import text
 from tokenpulse.presenters.numbers import compact
@@ -114,6 +115,8 @@ class SummaryPopup(QFrame):
         root.addWidget(self.spark_caption)
         root.addWidget(self.spark)
         root.addWidget(self._live_block())
+        self.limits_block = LimitsBlock(BOXED_PX)  # plan limits (issue 11), its own module
+        root.addWidget(self.limits_block)
         root.addWidget(self._reminder_block())
         self.state = _plain(QLabel(objectName="state"))
         root.addWidget(self.state)
@@ -253,6 +256,7 @@ class SummaryPopup(QFrame):
             advice = text.live_advice(snap)
             self.live_advice.setText(_wrap(advice or "", self.live_advice, BOXED_PX))
             self.live_advice.setVisible(advice is not None)
+        self.limits_block.update_snapshot(snap)
         lines = text.state_lines(snap)
         if not snap.ready and snap.importing is None and not snap.paused:
             lines.insert(0, "Reading the logs…")

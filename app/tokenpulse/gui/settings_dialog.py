@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from tokenpulse.config.settings import PriceOverride, Reminders, Settings
+from tokenpulse.gui.limits_settings import LimitsTab
 from tokenpulse.sources.base import Source
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -47,7 +48,8 @@ class SettingsDialog(QDialog):
     sig_settings_saved = Signal(object)  # Settings
 
     def __init__(self, settings: Settings, sources: list[Source], default_roots: Mapping[str, list[Path]],
-                 autostart_on: bool, local_zone: str, parent: QWidget | None = None) -> None:
+                 autostart_on: bool, local_zone: str, parent: QWidget | None = None,
+                 statusline_installed: bool | None = False) -> None:
         super().__init__(parent)
         self.setWindowTitle("tokenpulse settings")
         self._base = settings
@@ -58,6 +60,8 @@ class SettingsDialog(QDialog):
         tabs.addTab(folders, "Log folders")
         tabs.addTab(self._prices(settings), "Prices")
         tabs.addTab(self._reminders(settings.reminders), "Reminders")
+        self.limits = LimitsTab(settings.limits, statusline_installed)  # plan limits (issue 11)
+        tabs.addTab(self.limits, "Plan limits")
         self.error = QLabel(objectName="error", wordWrap=True)
         self.error.setStyleSheet("color: #c62828;")
         self.error.hide()
@@ -190,7 +194,8 @@ class SettingsDialog(QDialog):
         roots = {name: tuple(w.item(i).text() for i in range(w.count())) for name, w in self.roots.items()}
         return replace(self._base, timezone=_typed_zone(self.zone.currentText()),
                        source_roots={k: v for k, v in roots.items() if v}, price_overrides=self._read_prices(),
-                       reminders=self._read_reminders(), start_at_login=self.start_at_login.isChecked())
+                       reminders=self._read_reminders(), start_at_login=self.start_at_login.isChecked(),
+                       limits=self.limits.read())
 
     def _read_prices(self) -> dict[str, PriceOverride]:
         out: dict[str, PriceOverride] = {}

@@ -55,13 +55,16 @@ def window_words(w: WindowStatus) -> str:
 
 
 def clock(ms: int, tz: ZoneInfo, now_ms: int | None = None) -> str:
-    """15:20, or "Fri 15:20" when not today."""
+    """15:20 today, "Fri 15:20" within six days, else "2026-03-01 15:20"."""
     from datetime import UTC, datetime
 
     when = datetime.fromtimestamp(ms / 1000, tz=UTC).astimezone(tz)
-    if now_ms is not None and when.date() != datetime.fromtimestamp(now_ms / 1000, tz=UTC).astimezone(tz).date():
-        return when.strftime("%a %H:%M")
-    return when.strftime("%H:%M")
+    if now_ms is None:
+        return when.strftime("%H:%M")
+    today = datetime.fromtimestamp(now_ms / 1000, tz=UTC).astimezone(tz).date()
+    if when.date() == today:
+        return when.strftime("%H:%M")
+    return when.strftime("%a %H:%M") if abs((when.date() - today).days) <= 6 else when.strftime("%Y-%m-%d %H:%M")
 
 
 def reading(w: WindowStatus, now_ms: int, tz: ZoneInfo) -> str:

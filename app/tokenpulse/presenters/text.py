@@ -53,16 +53,52 @@ def live_title(live: LiveChat) -> str:
     return f"Live chat: {project_name(live.project)} ({live.agent}, {live.calls:,} calls)"
 
 
+def window_share(live: LiveChat) -> str:
+    """" (42 % of a 200k window)" when the model's window is known (issue 11 §5), else ""."""
+    share = live.context_share
+    return "" if share is None else f" ({share:.0%} of a {compact(live.context_window or 0)} window)"
+
+
 def live_detail(live: LiveChat, threshold: int) -> str:
-    """"context 84.2k of 100k · $0.41 per message (first $0.05)"."""
+    """"context 84.2k of 100k (42 % of a 200k window) · $0.41 per message (first $0.05)"."""
     per_msg = money(live.last_cost_usd)
     first = money(live.first_cost_usd)
-    return (f"context {compact(live.context_tokens)} of {compact(threshold)} · {per_msg} per message"
-            f" (first {first})")
+    return (f"context {compact(live.context_tokens)} of {compact(threshold)}{window_share(live)} · {per_msg} per"
+            f" message (first {first})")
 
 
 def live_context_line(live: LiveChat, threshold: int) -> str:
-    return f"Context {compact(live.context_tokens)} tokens per message (reminder at {compact(threshold)})"
+    return (f"Context {compact(live.context_tokens)} tokens per message{window_share(live)}"
+            f" (reminder at {compact(threshold)})")
+
+
+def limit_lines(snap: Snapshot) -> list[str]:
+    """Plan windows for the menu: "Claude Code: 5 h 62 % (resets in 1 h 39) · 7 d 31 %" per provider."""
+    from tokenpulse.presenters.limits_text import duration, pct, short_window
+
+    by_source: dict[str, list[str]] = {}
+    for w in snap.limits:
+        if w.scope:
+            continue
+        if not w.current(snap.now_ms):
+            text = f"{short_window(w)} unknown since its reset"
+        else:
+            text = f"{short_window(w)} {pct(w.used_percent)}"
+            if w.resets_ms is not None and w.window_minutes < 1440:
+                text += f" (resets in {duration(w.resets_ms - snap.now_ms)})"
+        by_source.setdefault(w.label, []).append(text)
+    return [f"{label}: {' · '.join(parts)}" for label, parts in by_source.items()]
+
+
+def tight_limit_line(snap: Snapshot) -> str | None:
+    """The tooltip's line for the tightest window past the icon setting: "Codex 5 h at 82 % · resets in 1 h 10"."""
+    from tokenpulse.presenters.limits_text import duration, pct, short_window
+
+    w = snap.tight_limit()
+    if w is None:
+        return None
+    text = f"Plan: {w.label} {short_window(w)} at {pct(w.used_percent)}"
+    return text + (f" · resets in {duration(w.resets_ms - snap.now_ms)}" if w.resets_ms is not None else "")
 
 
 def live_cost_line(live: LiveChat) -> str:
@@ -119,6 +155,7 @@ def status_lines(snap: Snapshot) -> list[str]:
     if snap.live is not None:
         lines.append(live_title(snap.live))
         lines.append(INDENT + live_detail(snap.live, snap.context_threshold))
+    lines.extend(limit_lines(snap))
     return lines + state_lines(snap)
 
 
@@ -131,6 +168,9 @@ def tooltip(snap: Snapshot) -> str:
     if snap.live is not None:
         lines.append(f"{live_title(snap.live)}")
         lines.append(live_detail(snap.live, snap.context_threshold))
+    tight = tight_limit_line(snap)
+    if tight:
+        lines.append(tight)
     return "\n".join(lines + state_lines(snap))
 
 

@@ -55,6 +55,13 @@ MAX_PROBLEMS = 10
 WorkspaceFactory = Callable[[Settings], Workspace]
 
 
+def _journal_root(ws: Workspace) -> WatchRoot:
+    """Plan limits (issue 11): the status line's journal, folded in by the scan its change triggers."""
+    from tokenpulse.store.limits_journal import JOURNAL_NAME, ensure_folder
+
+    return WatchRoot(ensure_folder(ws.paths.data_dir), lambda p: p.name == JOURNAL_NAME)
+
+
 class _Interrupted(Exception):
     """Raised from the scan's progress callback to stop a backfill between two files (each is committed)."""
 
@@ -160,8 +167,8 @@ class IngestWorker:
         if self._watcher is not None:
             self._watcher.stop()
         # created stopped: it starts with the backfill, unless watching is paused
-        self._watcher = Watcher([WatchRoot(r.path, r.source.owns) for r in self._ws.scanner.roots],
-                                self.notify_changed)
+        self._watcher = Watcher([WatchRoot(r.path, r.source.owns) for r in self._ws.scanner.roots]
+                                + [_journal_root(self._ws)], self.notify_changed)
 
     def _close(self) -> None:
         if self._watcher is not None:
@@ -329,6 +336,7 @@ class IngestWorker:
         deadlines.append(next_utc_midnight(now))  # the daily backup is dated by UTC day
         if self._pending:
             deadlines.append(now + 5_000)
+        deadlines.extend(w.resets_ms + 1 for w in snap.limits if w.resets_ms is not None and w.resets_ms > now)
         # at least a second: a clock sitting on a boundary must not turn this into a busy loop
         return max(1.0, (min(deadlines) - now) / 1000)
 
@@ -348,7 +356,9 @@ class IngestWorker:
             snap = Snapshot.empty(now, tz)
         else:
             snap = build(self._ws.conn, now, tz, context_threshold=settings.reminders.context_threshold,
-                         fresh_chat_reminders=settings.reminders.fresh_chat)
+                         fresh_chat_reminders=settings.reminders.fresh_chat,
+                         context_share=settings.limits.context_share,
+                         limit_icon_percent=settings.limits.icon_percent)
         watch_problems = self._watcher.problems if self._watcher is not None else []
         return snap.with_state(importing=self._progress, ready=self._ready, paused=self._paused,
                                snoozed_until_ms=self._chores.policy.snoozed_until_ms,

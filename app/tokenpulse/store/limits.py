@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from pathlib import Path
 
 from tokenpulse.quota import RESET_JITTER_MS, ContextWindowSeen, LimitHit, LimitRecords, LimitSnapshot
 from tokenpulse.store.tx import write_tx
@@ -131,3 +132,38 @@ def reset_after(conn: sqlite3.Connection, source: str, window_minutes: int, afte
                        " AND resets_ms > ? AND observed_ms <= ? ORDER BY observed_ms DESC LIMIT 1",
                        (source, window_minutes, after_ms, observed_by_ms)).fetchone()
     return None if row is None else int(row[0])
+
+
+# --- the status line's own short visit (issue 11 §2: it must never block Claude Code) -------------------------
+
+def quick_connection(db_path: Path, timeout_s: float) -> sqlite3.Connection | None:
+    """A connection to an existing store at the current schema that waits at most `timeout_s` for a lock; None
+    when there is no such store (it is created or upgraded by a full command, not by a status line)."""
+    from tokenpulse.store.schema_version import HEAD_REVISION
+
+    if not db_path.is_file():
+        return None
+    conn = sqlite3.connect(f"file:{db_path}?mode=rw", uri=True, timeout=timeout_s, isolation_level=None,
+                           check_same_thread=False)
+    try:
+        conn.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.Error:
+        conn.close()
+        return None
+    if row is None or row[0] != HEAD_REVISION:
+        conn.close()
+        return None
+    return conn
+
+
+def chat_waste(conn: sqlite3.Connection, source: str, session_key: str) -> int | None:
+    """A chat's long-chat waste so far (chat_stats, as the last scan left it), or None if it is not known."""
+    row = conn.execute("SELECT st.waste_tokens FROM chat_stats st JOIN chat_session s ON s.id = st.session_id"
+                       " WHERE s.source = ? AND s.session_key = ?", (source, session_key)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def output_since(conn: sqlite3.Connection, since_ms: int) -> int:
+    row = conn.execute("SELECT coalesce(sum(output), 0) FROM api_call WHERE ts_ms >= ?", (since_ms,)).fetchone()
+    return int(row[0])
