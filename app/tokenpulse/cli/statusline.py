@@ -91,14 +91,14 @@ def _start(command: str, raw: bytes) -> Any:
 
     proc = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL)
-    assert proc.stdin is not None
-    try:
-        if len(raw) < 60_000:  # fits the pipe: no thread needed to feed it
-            proc.stdin.write(raw)
-        proc.stdin.close()
-    except OSError:
-        pass
     proc.tokenpulse_input = raw if len(raw) >= 60_000 else None  # type: ignore[attr-defined]
+    if len(raw) < 60_000 and proc.stdin is not None:  # fits the pipe: fed now, no thread needed
+        try:
+            proc.stdin.write(raw)
+            proc.stdin.close()
+        except OSError:
+            pass
+        proc.stdin = None  # fed and closed: communicate() must not touch it
     return proc
 
 

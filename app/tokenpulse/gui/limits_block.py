@@ -22,6 +22,7 @@ from tokenpulse.snapshot import Snapshot
 WARN, URGENT = 80.0, 95.0  # bar colours; the reminders have their own settings
 COLOURS = {"ok": "#26a69a", "warn": "#ffb300", "urgent": "#e53935", "unknown": "#9e9e9e"}
 REWORD_MS = 30_000
+_monotonic = time.monotonic  # a module global: tests hold it still
 EMPTY_HINT = ("No plan-limit readings yet. Codex writes them in its logs; for Claude Code, add tokenpulse to"
               " its status line (tray menu).")
 
@@ -102,11 +103,11 @@ class LimitsBlock(QFrame):
         """The snapshot's time, moved on by the monotonic time since it arrived."""
         if self._snap is None:
             return 0
-        return self._snap.now_ms + int((time.monotonic() - self._arrived) * 1000)
+        return self._snap.now_ms + int((_monotonic() - self._arrived) * 1000)
 
     def update_snapshot(self, snap: Snapshot) -> None:
         self._snap = snap
-        self._arrived = time.monotonic()
+        self._arrived = _monotonic()
         self._reword()
 
     def _row(self, i: int) -> tuple[QLabel, QLabel, LimitBar, QLabel]:

@@ -107,8 +107,8 @@ def windows(conn: sqlite3.Connection) -> tuple[WindowStatus, ...]:
 
 
 def pending_resets(conn: sqlite3.Connection, now_ms: int) -> tuple[PendingReset, ...]:
-    """Recent hits, each with its reset time: the one the log gave, else the hit window's reset as the next
-    reading of that window said (a 5-hour window when the log did not name one)."""
+    """Recent hits, each with its reset time: the one the log gave, else the reset of the window in force at the
+    hit as the readings said (a 5-hour window when the log did not name one)."""
     out = []
     for hit in store_limits.hits(conn, now_ms - HIT_LOOKBACK_MS, now_ms + 1):
         minutes = hit.window_minutes or FIVE_HOURS
@@ -122,7 +122,7 @@ def pending_resets(conn: sqlite3.Connection, now_ms: int) -> tuple[PendingReset,
 
 
 def _reset_after(conn: sqlite3.Connection, hit: LimitHit, minutes: int) -> int | None:
-    return store_limits.reset_after(conn, hit.source, minutes, hit.ts_ms, hit.ts_ms + minutes * MINUTE_MS)
+    return store_limits.reset_in_force(conn, hit.source, minutes, hit.ts_ms)
 
 
 def limit_facts(conn: sqlite3.Connection, now_ms: int) -> LimitFacts:

@@ -141,6 +141,7 @@ def install(path: Path, base: Sequence[str]) -> str:
     line["command"] = status_command(base, theirs)
     backup = path.with_name(path.name + BACKUP_SUFFIX)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         backup.write_bytes(raw if raw is not None else b"")  # empty: there was no settings file
         os.chmod(backup, 0o600)
     except OSError as exc:

@@ -125,12 +125,11 @@ def model_window(conn: sqlite3.Connection, model: str) -> int | None:
     return None if row is None else int(row[0])
 
 
-def reset_after(conn: sqlite3.Connection, source: str, window_minutes: int, after_ms: int,
-                observed_by_ms: int) -> int | None:
-    """The reset time of the main window a reading taken by `observed_by_ms` gave, if later than `after_ms`."""
+def reset_in_force(conn: sqlite3.Connection, source: str, window_minutes: int, at_ms: int) -> int | None:
+    """When the main window in force at `at_ms` reset, as the reading nearest that moment said."""
     row = conn.execute("SELECT resets_ms FROM limit_snapshot WHERE source = ? AND scope = '' AND window_minutes = ?"
-                       " AND resets_ms > ? AND observed_ms <= ? ORDER BY observed_ms DESC LIMIT 1",
-                       (source, window_minutes, after_ms, observed_by_ms)).fetchone()
+                       " AND resets_ms > ? AND resets_ms - ? <= ? ORDER BY abs(observed_ms - ?) LIMIT 1",
+                       (source, window_minutes, at_ms, window_minutes * 60_000, at_ms, at_ms)).fetchone()
     return None if row is None else int(row[0])
 
 

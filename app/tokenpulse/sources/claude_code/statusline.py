@@ -61,7 +61,8 @@ def _epoch_ms(value: object) -> int | None:
 
 def read_input(data: object) -> dict[str, Any] | None:
     """The fields the status line uses, checked; None when `data` is not a status-line object at all."""
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not any(isinstance(data.get(k), str | dict) for k in
+                                             ("session_id", "model", "context_window", "rate_limits")):
         return None
     model, ctx = _obj(data.get("model")), _obj(data.get("context_window"))
     usage = _obj(ctx.get("current_usage"))

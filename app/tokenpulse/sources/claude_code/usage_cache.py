@@ -36,14 +36,10 @@ def _decoder() -> Any:
     if _DECODER is None:
         import msgspec
 
-        class _Cached(msgspec.Struct):
-            fetchedAtMs: Any = None
-            utilization: Any = None
-
-        class _State(msgspec.Struct):
-            cachedUsageUtilization: _Cached | None = None
-
-        _DECODER = msgspec.json.Decoder(_State)
+        # only this key is declared: msgspec skips the rest of the file (accounts, projects) unread
+        cached = msgspec.defstruct("Cached", [("fetchedAtMs", Any, None), ("utilization", Any, None)])
+        state = msgspec.defstruct("State", [("cachedUsageUtilization", cached | None, None)])
+        _DECODER = msgspec.json.Decoder(state)
     return _DECODER
 
 
