@@ -99,7 +99,7 @@ def test_the_live_chat_shows_its_context_as_a_share_of_the_window(qtbot) -> None
     qtbot.addWidget(popup)
     popup.update_snapshot(make_snapshot(live=live))
     assert popup.live_detail.text().startswith(
-        "Context 84.2k tokens per message (42% of a 200k window) (reminder at 100k)")
+        "Context 84.2k tokens per message (reminder at 100k)\n42% of the model's 200k-token context window\n")
     assert "context 84.2k of 100k (42% of a 200k window)" in text.tooltip(make_snapshot(live=live))
     # the ring fills toward the nearer rule: 84.2k of 100k, or 42 % of the window against a 40 % share
     assert make_snapshot(live=live, context_share=0.4).nudge_pending

@@ -34,8 +34,10 @@ def test_levels_fire_at_the_settings_percentages_and_say_the_providers_numbers()
     assert keys(LimitFacts((w(79.9),))) == []
     [warn] = rule.candidates(LimitFacts((w(80.0),)), NOW, LIM, 0, UTC)
     assert warn.rule == "plan_limit" and warn.title == "Claude Code: 5-hour window at 80 %"
-    assert "reports 80 % of your 5-hour window used (as of 1 min ago)" in warn.body
-    assert "It resets in 1 h 40" in warn.body and "Pace: 80 % used, 67 % of the time gone" in warn.body
+    body = warn.body.replace("\u00a0", " ")  # numbers and their units are kept on one line
+    assert "reports 80 % of your 5-hour window used (as of 1 min ago)" in body
+    assert "It resets in 1 h 40" in body and "Pace: 80 % used, 67 % of the time gone" in body
+    assert "1\u00a0h\u00a040" in warn.body and "80\u00a0%" in warn.body
     [urgent] = rule.candidates(LimitFacts((w(96.0),)), NOW, LIM, 0, UTC)
     assert urgent.key.endswith(":95") and warn.key in urgent.also_done  # 95 % stands for 80 % too
     assert keys(LimitFacts((w(85.0),)), lim=Limits(warn_percent=90.0, urgent_percent=99.0)) == []

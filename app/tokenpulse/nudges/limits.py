@@ -58,15 +58,20 @@ def _title(w: WindowStatus) -> str:
     return f"{w.label}: {window_words(w)} at {pct(w.used_percent)}"
 
 
+def _nb(text: str) -> str:
+    """"1 h 19", "82 %": kept on one line where a balloon or notification wraps the body."""
+    return text.replace(" ", "\u00a0")
+
+
 def _body(w: WindowStatus, now_ms: int, tz: ZoneInfo) -> str:
     ago = now_ms - w.seen_ms
-    parts = [f"{w.label} reports {pct(w.used_percent)} of your {window_words(w)} used"
-             + (f" (as of {duration(ago)} ago)." if ago >= 60_000 else ".")]
+    parts = [f"{w.label} reports {_nb(pct(w.used_percent))} of your {window_words(w)} used"
+             + (f" (as of {_nb(duration(ago))} ago)." if ago >= 60_000 else ".")]
     if w.resets_ms is not None:
-        parts.append(f"It resets in {duration(w.resets_ms - now_ms)}, at {clock(w.resets_ms, tz, now_ms)}.")
+        parts.append(f"It resets in {_nb(duration(w.resets_ms - now_ms))}, at {clock(w.resets_ms, tz, now_ms)}.")
     said = pace(w, now_ms)
     if said is not None:
-        parts.append(said[0].upper() + said[1:] + ".")
+        parts.append(said[0].upper() + said[1:].replace(" %", "\u00a0%") + ".")
     return " ".join(parts)
 
 

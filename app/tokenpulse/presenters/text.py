@@ -68,8 +68,12 @@ def live_detail(live: LiveChat, threshold: int) -> str:
 
 
 def live_context_line(live: LiveChat, threshold: int) -> str:
-    return (f"Context {compact(live.context_tokens)} tokens per message{window_share(live)}"
-            f" (reminder at {compact(threshold)})")
+    """The popup's context line; with the window known, a second line says the share (the popup is narrow)."""
+    line = f"Context {compact(live.context_tokens)} tokens per message (reminder at {compact(threshold)})"
+    share = live.context_share
+    if share is None:
+        return line
+    return line + f"\n{share:.0%} of the model's {compact(live.context_window or 0)}-token context window"
 
 
 def limit_lines(snap: Snapshot) -> list[str]:

@@ -93,7 +93,8 @@ class LimitsView(ChartView):
             pen = pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
             curve = pg.PlotDataItem(np.array(line.x, dtype=float),
                                     np.array([np.nan if v is None else v for v in line.y], dtype=float),
-                                    pen=pen, connect="finite")
+                                    pen=pen, connect="finite", symbol="o", symbolSize=4, symbolPen=None,
+                                    symbolBrush=pg.mkBrush(colour))  # a lone reading shows as a dot
             self.top.addItem(curve)
             self.curves.append(curve)
             swatches.append(self.theme.swatch(colour, line.label + (" (dashed)" if dashed else "")))
