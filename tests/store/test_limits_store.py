@@ -133,3 +133,26 @@ def test_a_full_journal_drops_rather_than_grows(tmp_path: Path, monkeypatch: pyt
     assert limits_journal.append(tmp_path, [entry(1.0, 1), entry(2.0, 2)])
     assert not limits_journal.append(tmp_path, [entry(3.0, 3), entry(4.0, 4)])
     assert len(limits_journal.path_in(tmp_path).read_bytes().splitlines()) == 2
+
+
+def test_forgetting_a_project_takes_its_chats_context_windows_and_hit_names(tmp_path: Path) -> None:
+    from helpers import codex_file, codex_meta, codex_tc, codex_turn, make_workspace, usage, write_lines
+    from tokenpulse.store.forget import forget_project
+
+    codex = tmp_path / "codex"
+    write_lines(codex_file(codex), [
+        codex_meta("2026-03-01T10:00:00Z", "0199aaaa-0000-7000-8000-000000000001", cwd="/home/u/secret"),
+        codex_turn("2026-03-01T10:00:00Z", cwd="/home/u/secret"),
+        codex_tc("2026-03-01T10:00:05Z", usage(100, 0, 5), usage(100, 0, 5)),
+        '{"timestamp":"2026-03-01T10:00:09Z","type":"event_msg","payload":{"type":"task_complete",'
+        '"error":{"codex_error_info":"usage_limit_exceeded"}}}'])
+    ws = make_workspace(tmp_path, codex=codex)
+    try:
+        ws.scan()
+        assert ws.conn.execute("SELECT count(*) FROM context_window").fetchone()[0] == 1
+        forget_project(ws.conn, "/home/u/secret")
+        assert ws.conn.execute("SELECT count(*) FROM context_window").fetchone()[0] == 0
+        assert ws.conn.execute("SELECT session_key FROM limit_hit").fetchall() == [(None,)]
+        assert ws.conn.execute("SELECT count(*) FROM limit_snapshot").fetchone()[0] == 1  # the account's reading
+    finally:
+        ws.close()

@@ -59,7 +59,9 @@ def candidate(chat: ChatSnapshot, now_ms: int, r: Reminders, share: float = 0.0)
         return None
     saving = fresh_chat_saving(chat.context, chat.first_context, r.recap_allowance, chat.read_price,
                                SAVING_MESSAGES)
-    body = (f"{where(chat.agent, chat.project)}: the context is now {tokens(chat.context)} tokens"
+    of_window = (f", {chat.context / chat.context_window:.0%} of the model's window" if chat.context_window
+                 else "")
+    body = (f"{where(chat.agent, chat.project)}: the context is now {tokens(chat.context)} tokens{of_window}"
             f" (it started at {tokens(chat.first_context)}). A message costs {usd(chat.last_cost)} now"
             f" vs {usd(chat.first_cost)} at the start.")
     if saving is not None:
