@@ -53,7 +53,14 @@ def fast(argv: list[str]) -> int | None:
         wrapped = decode_wrapped(rest[2])
     elif len(rest) != 1:
         return None  # install, uninstall, --help, or a mistake: the full parser answers
-    return run(data_dir, wrapped, sys.stdin.buffer, sys.stdout)
+    return run(data_dir, wrapped, _stdin(), sys.stdout)
+
+
+def _stdin() -> IO[bytes]:
+    """Standard input as bytes; an empty one when there is none (a closed descriptor, a GUI launcher)."""
+    import io
+
+    return getattr(sys.stdin, "buffer", None) or io.BytesIO()
 
 
 def run(data_dir: str | None, wrapped: str | None, stdin: IO[bytes], stdout: IO[str]) -> int:
@@ -80,8 +87,8 @@ def run(data_dir: str | None, wrapped: str | None, stdin: IO[bytes], stdout: IO[
     try:
         stdout.write((shown + "\n" if shown else "") + ours + "\n")
         stdout.flush()
-    except OSError:
-        pass  # Claude Code closed the pipe: nobody to show it to
+    except (OSError, AttributeError):
+        pass  # Claude Code closed the pipe (or there is no output at all): nobody to show it to
     return 0
 
 
@@ -295,7 +302,7 @@ def _name(minutes: int) -> str:
 def setup(action: str | None, data_dir: str | None) -> int:
     """`statusline install|uninstall` (no action: be the status line, as `fast` is)."""
     if action is None:
-        return run(data_dir, None, sys.stdin.buffer, sys.stdout)
+        return run(data_dir, None, _stdin(), sys.stdout)
     from tokenpulse.platform.claude_statusline import StatusLineError, install, settings_path, tokenpulse_command
 
     path = settings_path(os.environ, Path.home())

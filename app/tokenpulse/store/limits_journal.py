@@ -38,8 +38,11 @@ def path_in(data_dir: Path) -> Path:
 
 
 def ensure_folder(data_dir: Path) -> Path:
+    """The journal's folder, created private (0700) with the data folder when they do not exist yet."""
     folder = folder_in(data_dir)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not folder.is_dir():
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        folder.mkdir(exist_ok=True, mode=0o700)
     return folder
 
 
