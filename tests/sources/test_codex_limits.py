@@ -184,3 +184,23 @@ def test_reading_a_log_in_parts_stores_what_one_read_stores(tmp_path: Path) -> N
         ws.close()
     assert parts == whole
     assert len(whole) == 4  # 0 %, 1 % and 2 % of the 5-hour window, and one weekly reading
+
+
+def test_a_log_whose_name_is_not_utf8_keeps_its_readings_and_window(tmp_path: Path) -> None:
+    """Found by tests/properties: the chat id taken from such a name could not be stored (the scan failed)."""
+    import os
+
+    codex = tmp_path / "codex"
+    path = codex / "sessions" / "2026" / "03" / "01" / os.fsdecode(b"rollout-\xff.jsonl")
+    write_lines(path, [codex_turn(T0), tc(5, limits={"primary": window(12.5, 300, resets_in=900)})])
+    ws = make_workspace(tmp_path, codex=codex)
+    try:
+        ws.scan()
+        snaps, _, windows = _tables(ws.conn)
+        from tokenpulse.insights.context_windows import window_for
+
+        assert window_for(ws.conn, "codex", os.fsdecode(b"rollout-\xff"), "gpt-5.2-codex") == 258_400
+    finally:
+        ws.close()
+    assert [(s[2], s[5]) for s in snaps] == [(300, 12.5)]
+    assert windows == [("codex", "rollout-\\xff", "gpt-5.2-codex", 258_400, T0_MS + 5 * MS)]

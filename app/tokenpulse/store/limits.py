@@ -8,6 +8,7 @@ reset's jitter) only moves that row's `seen_ms`: the history holds one row per c
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,6 +17,18 @@ from tokenpulse.quota import RESET_JITTER_MS, ContextWindowSeen, LimitHit, Limit
 from tokenpulse.store.tx import write_tx
 
 _COLUMNS = "source, scope, window_minutes, observed_ms, seen_ms, used_percent, resets_ms, plan, via"
+
+
+def _text(text: str | None) -> str | None:
+    """Text as SQLite can store it: a session id taken from a file name that is not UTF-8 holds lone surrogates,
+    kept as backslash escapes (the rule of ledger.store_text, which imports this module, so it cannot be used)."""
+    if text is None:
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+    return text
 _KEY = "source = ? AND scope = ? AND window_minutes = ?"
 
 
@@ -40,7 +53,7 @@ def _same(row: tuple[object, ...], snap: LimitSnapshot) -> bool:
 
 
 def _write_snapshot(conn: sqlite3.Connection, snap: LimitSnapshot) -> None:
-    key = (snap.source, snap.scope, snap.window_minutes)
+    key = (_text(snap.source), _text(snap.scope), snap.window_minutes)
     before = conn.execute(f"SELECT id, used_percent, resets_ms, plan FROM limit_snapshot WHERE {_KEY}"
                           " AND observed_ms <= ? ORDER BY observed_ms DESC LIMIT 1",
                           (*key, snap.observed_ms)).fetchone()
@@ -56,17 +69,19 @@ def _write_snapshot(conn: sqlite3.Connection, snap: LimitSnapshot) -> None:
     conn.execute(f"INSERT INTO limit_snapshot ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                  " ON CONFLICT (source, scope, window_minutes, observed_ms)"
                  " DO UPDATE SET seen_ms = max(limit_snapshot.seen_ms, excluded.seen_ms)",
-                 (*key, snap.observed_ms, snap.seen_ms, snap.used_percent, snap.resets_ms, snap.plan, snap.via))
+                 (*key, snap.observed_ms, snap.seen_ms, snap.used_percent, snap.resets_ms, _text(snap.plan),
+                  _text(snap.via)))
 
 
 def _write_hit(conn: sqlite3.Connection, hit: LimitHit) -> None:
     if hit.resets_ms is not None and conn.execute(
             "SELECT 1 FROM limit_hit WHERE source = ? AND kind = ? AND resets_ms BETWEEN ? AND ? LIMIT 1",
-            (hit.source, hit.kind, hit.resets_ms - RESET_JITTER_MS, hit.resets_ms + RESET_JITTER_MS)).fetchone():
+            (_text(hit.source), hit.kind, hit.resets_ms - RESET_JITTER_MS, hit.resets_ms + RESET_JITTER_MS)).fetchone():
         return  # the same window's limit, hit again (a retry): one hit per window
     conn.execute("INSERT OR IGNORE INTO limit_hit (source, ts_ms, kind, window_minutes, resets_ms, session_key)"
                  " VALUES (?, ?, ?, ?, ?, ?)",
-                 (hit.source, hit.ts_ms, hit.kind, hit.window_minutes, hit.resets_ms, hit.session_key))
+                 (_text(hit.source), hit.ts_ms, _text(hit.kind), hit.window_minutes, hit.resets_ms,
+                  _text(hit.session_key)))
 
 
 def _write_window(conn: sqlite3.Connection, seen: ContextWindowSeen) -> None:
@@ -74,7 +89,7 @@ def _write_window(conn: sqlite3.Connection, seen: ContextWindowSeen) -> None:
                  " ON CONFLICT (source, session_key) DO UPDATE SET model = coalesce(excluded.model,"
                  " context_window.model), tokens = excluded.tokens, seen_ms = excluded.seen_ms"
                  " WHERE excluded.seen_ms >= context_window.seen_ms",
-                 (seen.source, seen.session_key, seen.model, seen.tokens, seen.seen_ms))
+                 (_text(seen.source), _text(seen.session_key), _text(seen.model), seen.tokens, seen.seen_ms))
 
 
 # --- reads --------------------------------------------------------------------------------------------------
@@ -114,14 +129,14 @@ def hits(conn: sqlite3.Connection, since_ms: int, until_ms: int) -> list[LimitHi
 def chat_window(conn: sqlite3.Connection, source: str, session_key: str) -> tuple[int, str | None] | None:
     """(tokens, model) of the window the agent stated for this chat, if it did."""
     row = conn.execute("SELECT tokens, model FROM context_window WHERE source = ? AND session_key = ?",
-                       (source, session_key)).fetchone()
+                       (source, _text(session_key))).fetchone()
     return None if row is None else (int(row[0]), row[1])
 
 
 def model_window(conn: sqlite3.Connection, model: str) -> int | None:
     """The window most recently stated for any chat of this model (a learned default for its other chats)."""
     row = conn.execute("SELECT tokens FROM context_window WHERE model = ? ORDER BY seen_ms DESC LIMIT 1",
-                       (model,)).fetchone()
+                       (_text(model),)).fetchone()
     return None if row is None else int(row[0])
 
 
