@@ -204,3 +204,21 @@ def test_a_log_whose_name_is_not_utf8_keeps_its_readings_and_window(tmp_path: Pa
         ws.close()
     assert [(s[2], s[5]) for s in snaps] == [(300, 12.5)]
     assert windows == [("codex", "rollout-\\xff", "gpt-5.2-codex", 258_400, T0_MS + 5 * MS)]
+
+
+def test_the_decoded_entry_point_finds_what_the_raw_one_finds() -> None:
+    """An accelerated parser that has decoded the event already hands it to `feed_event` (see README)."""
+    from tokenpulse.sources.codex.limits import CodexLimitReader
+
+    full = {"primary": window(100.0, 300, resets_at=1_772_370_000), "plan_type": "pro"}
+    lines = [tc(5, limits=full), tc(6, limits=None, info=None),
+             json.dumps({"timestamp": _ts(9), "type": "event_msg", "payload": {
+                 "type": "task_complete", "error": {"codex_error_info": "usage_limit_exceeded"}}})]
+    raw, decoded = CodexLimitReader(), CodexLimitReader()
+    for line in lines:
+        raw.feed(line.encode(), "s", "gpt-5")
+        p = json.loads(line)["payload"]
+        decoded.feed_event(T0_MS + 1000 * int(json.loads(line)["timestamp"][17:19]), p["type"], p.get("info"),
+                           p.get("rate_limits"), p.get("codex_error_info"), p.get("error"), "s", "gpt-5")
+    got, want = decoded.take(), raw.take()
+    assert got == want and len(want.snapshots) == 1 and len(want.hits) == 1 and len(want.windows) == 1

@@ -77,6 +77,7 @@ class CodexLimitReader:
         self.skipped = 0  # lines that looked like limit records but could not be read
 
     def feed(self, line: bytes | memoryview, session: str, model: str | None) -> None:
+        """A raw log line (the parser's hot path hands over only lines holding one of the needles)."""
         try:
             rec = _DECODER.decode(line)
         except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
@@ -85,25 +86,30 @@ class CodexLimitReader:
         payload = rec.payload
         if rec.type != "event_msg" or payload is None:
             return
-        ts_ms = parse_iso_ms(rec.timestamp)
+        self.feed_event(rec.timestamp, payload.type, payload.info, payload.rate_limits, payload.codex_error_info,
+                        payload.error, session, model)
+
+    def feed_event(self, timestamp: object, kind: object, info: object, rate_limits: object,
+                   codex_error_info: object, error: object, session: str, model: str | None) -> None:
+        """An `event_msg` already decoded (by an accelerated parser): its timestamp (ISO text, or epoch ms),
+        `payload.type`, and the payload's `info`, `rate_limits`, `codex_error_info` and `error`."""
+        ts_ms = timestamp if type(timestamp) is int else parse_iso_ms(timestamp)
         if ts_ms is None:
             return
-        if payload.type == "token_count":
-            self._on_token_count(payload, ts_ms, session, model)
-        elif payload.type in _HIT_EVENTS:
-            error = payload.error if isinstance(payload.error, dict) else {}
-            if _is_limit_hit(payload.codex_error_info) or _is_limit_hit(error.get("codex_error_info")):
+        if kind == "token_count":
+            self._on_token_count(info, rate_limits, ts_ms, session, model)
+        elif kind in _HIT_EVENTS:
+            inner = error.get("codex_error_info") if isinstance(error, dict) else None
+            if _is_limit_hit(codex_error_info) or _is_limit_hit(inner):
                 self._hit(LIMIT_HIT, ts_ms, session)
 
-    def _on_token_count(self, payload: _Payload, ts_ms: int, session: str, model: str | None) -> None:
-        info = payload.info
+    def _on_token_count(self, info: object, limits: object, ts_ms: int, session: str, model: str | None) -> None:
         if isinstance(info, dict):
             size = info.get("model_context_window")
             if type(size) is int and MIN_WINDOW <= size <= MAX_WINDOW and self._window_of.get(session) != size:
                 self._window_of[session] = size
                 named = info.get("model") if isinstance(info.get("model"), str) and info.get("model") else model
                 self._windows.append(ContextWindowSeen(SOURCE, session, named, size, ts_ms))
-        limits = payload.rate_limits
         if not isinstance(limits, dict):
             return  # null (codex exec) or absent
         limit_id = limits.get("limit_id")
