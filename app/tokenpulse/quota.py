@@ -160,6 +160,20 @@ class SnapshotRun:
             self._done.append(current)
         self._open[snap.key] = snap
 
+    def observe(self, source: str, scope: str, minutes: int, used: float, resets_ms: int | None, plan: str | None,
+                via: str, ts_ms: int) -> LimitSnapshot:
+        """`add` from plain values, building no record when the reading repeats the open one (the common case)."""
+        cur = self._open.get((source, scope, minutes))
+        if (cur is not None and cur.used_percent == used and cur.plan == plan and ts_ms >= cur.observed_ms
+                and (cur.resets_ms == resets_ms if cur.resets_ms is None or resets_ms is None
+                     else abs(cur.resets_ms - resets_ms) <= RESET_JITTER_MS)):
+            if ts_ms > cur.seen_ms:
+                cur.seen_ms = ts_ms
+            return cur
+        snap = LimitSnapshot(source, minutes, used, ts_ms, resets_ms, plan, scope, via)
+        self.add(snap)
+        return snap
+
     def take(self) -> list[LimitSnapshot]:
         """Every record so far (the open ones included, as seen up to now); the run starts afresh."""
         out = self._done + list(self._open.values())

@@ -16,7 +16,10 @@ from tokenpulse.quota import FIVE_HOURS, SEVEN_DAYS, LimitHit, LimitRecords
 from tokenpulse.sources.fields import parse_iso_ms, plausible_ms
 
 SOURCE = "claude-code"
-NEEDLE = b'"rate_limit"'  # the value of the notice's "error" field (escaped inside text, it never matches)
+LIMIT_NEEDLE = b'"rate_limit"'  # the value of the notice's "error" field (escaped inside text, it never matches)
+# A notice is a short line: the long lines of tool results and pasted files (most of a transcript's bytes) are
+# not searched at all.
+LIMIT_LINE_MAX = 64 * 1024
 SYNTHETIC = "<synthetic>"
 WINDOWS = {"five_hour": FIVE_HOURS, "seven_day": SEVEN_DAYS, "seven_day_opus": SEVEN_DAYS,
            "seven_day_sonnet": SEVEN_DAYS}
@@ -40,7 +43,7 @@ _DECODER = msgspec.json.Decoder(_Line)
 
 
 class ClaudeLimitReader:
-    """Per-file: `feed` each line holding NEEDLE; `take` the hits found."""
+    """Per-file: `feed` each line holding LIMIT_NEEDLE; `take` the hits found."""
 
     def __init__(self) -> None:
         self._hits: list[LimitHit] = []

@@ -8,8 +8,7 @@ from typing import Any
 
 import msgspec
 
-from tokenpulse.sources.claude_code.limits import NEEDLE as LIMIT_NEEDLE
-from tokenpulse.sources.claude_code.limits import ClaudeLimitReader
+from tokenpulse.sources.claude_code.limits import LIMIT_LINE_MAX, LIMIT_NEEDLE, ClaudeLimitReader
 from tokenpulse.sources.fields import call_key, parse_iso_ms, short_hash
 from tokenpulse.usage import ApiCall, valid_count
 
@@ -98,11 +97,11 @@ class ClaudeLineParser:
         return {}
 
     def feed(self, line: bytes) -> ApiCall | None:
-        # --- plan limits (issue 11, sources/claude_code/limits.py): a limit notice is a hit, never a call ---
-        if LIMIT_NEEDLE in line:
-            self.limits.feed(line, self._fallback_session)
-        # ---
         if b'"usage"' not in line:
+            # --- plan limits (issue 11, sources/claude_code/limits.py): a limit notice is a hit, never a call ---
+            if len(line) <= LIMIT_LINE_MAX and LIMIT_NEEDLE in line:
+                self.limits.feed(line, self._fallback_session)
+            # ---
             stripped = line.strip()
             if stripped and not (stripped[:1] == b"{" and stripped[-1:] == b"}"):
                 self.skipped["torn or malformed JSON line"] += 1
@@ -126,6 +125,8 @@ class ClaudeLineParser:
         if msg is None or msg.usage is None or rec.type not in ("assistant", None):
             return None
         if msg.model == "<synthetic>":
+            if LIMIT_NEEDLE in line:  # plan limits (issue 11): an older limit notice carries zero usage
+                self.limits.feed(line, self._fallback_session)
             self.skipped["synthetic message (no API call)"] += 1
             return None
         self.usage_records += 1

@@ -26,6 +26,10 @@ from tokenpulse.quota import (
 from tokenpulse.sources.fields import parse_iso_ms, plausible_ms
 
 SOURCE = "codex"
+# The parser hands over every `token_count` line it decodes (they carry the readings), and searches the lines
+# it does not decode for this; such a line is short, so long lines of tool output are not searched at all.
+LIMIT_HIT_NEEDLE = b"usage_limit_exceeded"
+LIMIT_LINE_MAX = 16 * 1024
 MAIN_LIMIT_IDS = ("", "codex")  # the account's own limit; other ids are per-model limits (kept as a scope)
 LIMIT_HIT = "usage_limit_exceeded"
 _HIT_EVENTS = ("task_complete", "error", "turn_aborted", "stream_error")
@@ -33,12 +37,38 @@ MIN_WINDOW, MAX_WINDOW = 1_000, 100_000_000  # tokens: a context window outside 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-. ")
 
 
-class _Payload(msgspec.Struct):
-    type: Any = None
-    info: Any = None
-    rate_limits: Any = None
+class _Window(msgspec.Struct):
+    used_percent: Any = None
+    window_minutes: Any = None
+    resets_at: Any = None
+    resets_in_seconds: Any = None
+
+
+class _Limits(msgspec.Struct):
+    primary: _Window | None = None
+    secondary: _Window | None = None
+    plan_type: Any = None
+    limit_id: Any = None
+    rate_limit_reached_type: Any = None
+
+
+class _Info(msgspec.Struct):
+    model_context_window: Any = None
+    model: Any = None
+
+
+class _Error(msgspec.Struct):
     codex_error_info: Any = None
-    error: Any = None
+
+
+class _Payload(msgspec.Struct):
+    """Typed: decoding into these builds no dicts (usage objects and credits are skipped unread)."""
+
+    type: Any = None
+    info: _Info | None = None
+    rate_limits: _Limits | None = None
+    codex_error_info: Any = None
+    error: _Error | None = None
 
 
 class _Line(msgspec.Struct):
@@ -47,7 +77,22 @@ class _Line(msgspec.Struct):
     payload: _Payload | None = None
 
 
+class _LoosePayload(msgspec.Struct):
+    type: Any = None
+    info: Any = None
+    rate_limits: Any = None
+    codex_error_info: Any = None
+    error: Any = None
+
+
+class _LooseLine(msgspec.Struct):
+    timestamp: Any = None
+    type: Any = None
+    payload: _LoosePayload | None = None
+
+
 _DECODER = msgspec.json.Decoder(_Line)
+_LOOSE = msgspec.json.Decoder(_LooseLine)  # when a field has an unexpected shape: read what can be read
 
 
 def short_name(value: object, limit: int = 40) -> str | None:
@@ -78,50 +123,70 @@ class CodexLimitReader:
 
     def feed(self, line: bytes | memoryview, session: str, model: str | None) -> None:
         """A raw log line (the parser's hot path hands over only lines holding one of the needles)."""
+        rec: _Line | _LooseLine
         try:
             rec = _DECODER.decode(line)
+        except msgspec.ValidationError:
+            try:
+                rec = _LOOSE.decode(line)
+            except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+                self.skipped += 1
+                return
         except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
             self.skipped += 1  # the parser counts the line's problem for the scan summary
             return
         payload = rec.payload
         if rec.type != "event_msg" or payload is None:
             return
-        self.feed_event(rec.timestamp, payload.type, payload.info, payload.rate_limits, payload.codex_error_info,
-                        payload.error, session, model)
+        if isinstance(payload, _LoosePayload):  # an unexpected shape somewhere: keep what has the expected one
+            self.feed_event(rec.timestamp, payload.type, payload.info, payload.rate_limits,
+                            payload.codex_error_info, payload.error, session, model)
+            return
+        self._event(rec.timestamp, payload.type, payload.info, payload.rate_limits, payload.codex_error_info,
+                    payload.error, session, model)
 
     def feed_event(self, timestamp: object, kind: object, info: object, rate_limits: object,
                    codex_error_info: object, error: object, session: str, model: str | None) -> None:
-        """An `event_msg` already decoded (by an accelerated parser): its timestamp (ISO text, or epoch ms),
-        `payload.type`, and the payload's `info`, `rate_limits`, `codex_error_info` and `error`."""
+        """An `event_msg` already decoded (by an accelerated parser, as plain dicts): its timestamp (ISO text, or
+        epoch ms), `payload.type`, and the payload's `info`, `rate_limits`, `codex_error_info` and `error`."""
+        self._event(timestamp, kind, _typed(info, _Info), _limits(rate_limits), codex_error_info,
+                    _typed(error, _Error), session, model)
+
+    def _event(self, timestamp: object, kind: object, info: _Info | None, rate_limits: _Limits | None,
+               codex_error_info: object, error: _Error | None, session: str, model: str | None) -> None:
         ts_ms = timestamp if type(timestamp) is int else parse_iso_ms(timestamp)
         if ts_ms is None:
             return
         if kind == "token_count":
             self._on_token_count(info, rate_limits, ts_ms, session, model)
-        elif kind in _HIT_EVENTS:
-            inner = error.get("codex_error_info") if isinstance(error, dict) else None
-            if _is_limit_hit(codex_error_info) or _is_limit_hit(inner):
-                self._hit(LIMIT_HIT, ts_ms, session)
+        elif kind in _HIT_EVENTS and (_is_limit_hit(codex_error_info)
+                                      or (error is not None and _is_limit_hit(error.codex_error_info))):
+            self._hit(LIMIT_HIT, ts_ms, session)
 
-    def _on_token_count(self, info: object, limits: object, ts_ms: int, session: str, model: str | None) -> None:
-        if isinstance(info, dict):
-            size = info.get("model_context_window")
+    def _on_token_count(self, info: _Info | None, limits: _Limits | None, ts_ms: int, session: str,
+                        model: str | None) -> None:
+        if info is not None:
+            size = info.model_context_window
             if type(size) is int and MIN_WINDOW <= size <= MAX_WINDOW and self._window_of.get(session) != size:
                 self._window_of[session] = size
-                named = info.get("model") if isinstance(info.get("model"), str) and info.get("model") else model
-                self._windows.append(ContextWindowSeen(SOURCE, session, named, size, ts_ms))
-        if not isinstance(limits, dict):
+                named = info.model
+                self._windows.append(ContextWindowSeen(SOURCE, session, named if isinstance(named, str) and named
+                                                       else model, size, ts_ms))
+        if limits is None:
             return  # null (codex exec) or absent
-        limit_id = limits.get("limit_id")
-        scope = "" if limit_id in (None, *MAIN_LIMIT_IDS) else (short_name(limit_id) or "other")
-        plan = short_name(limits.get("plan_type"))
-        for slot in ("primary", "secondary"):
-            snap = _window(limits.get(slot), ts_ms, plan, scope)
-            if snap is not None:
-                self._run.add(snap)
-                if scope == "":
-                    self._latest[snap.window_minutes] = snap
-        reached = limits.get("rate_limit_reached_type")
+        limit_id = limits.limit_id
+        scope = "" if limit_id is None or limit_id in MAIN_LIMIT_IDS else (short_name(limit_id) or "other")
+        plan = short_name(limits.plan_type)
+        for raw in (limits.primary, limits.secondary):
+            if raw is None:
+                continue
+            minutes, used = raw.window_minutes, plausible_percent(raw.used_percent)
+            if type(minutes) is not int or minutes <= 0 or used is None:
+                continue  # a window is known by its length: without one it cannot be named
+            snap = self._run.observe(SOURCE, scope, minutes, used, _resets_ms(raw, ts_ms), plan, "log", ts_ms)
+            if scope == "":
+                self._latest[minutes] = snap
+        reached = limits.rate_limit_reached_type
         if reached is not None and not self._reached and scope == "":
             self._hit("rate_limit_reached", ts_ms, session)
         self._reached = reached is not None
@@ -139,26 +204,31 @@ class CodexLimitReader:
         return out
 
 
-def _window(raw: object, ts_ms: int, plan: str | None, scope: str) -> LimitSnapshot | None:
-    if not isinstance(raw, dict):
+def _typed(obj: object, kind: type[Any]) -> Any:
+    """A dict of the loose path as the typed struct (its unexpected fields and types dropped)."""
+    if not isinstance(obj, dict):
         return None
-    minutes = raw.get("window_minutes")
-    used = plausible_percent(raw.get("used_percent"))
-    if type(minutes) is not int or minutes <= 0 or used is None:
-        return None  # a window is known by its length: without one it cannot be named
-    return LimitSnapshot(SOURCE, minutes, used, ts_ms, _resets_ms(raw, ts_ms), plan, scope)
+    return kind(**{name: obj.get(name) for name in kind.__struct_fields__ if name in obj})
 
 
-def _resets_ms(raw: dict[str, Any], ts_ms: int) -> int | None:
+def _limits(obj: object) -> _Limits | None:
+    limits = _typed(obj, _Limits)
+    if limits is not None:
+        limits.primary = _typed(limits.primary, _Window)
+        limits.secondary = _typed(limits.secondary, _Window)
+    return limits
+
+
+def _resets_ms(raw: _Window, ts_ms: int) -> int | None:
     """`resets_at` (epoch seconds, or ISO text), else `resets_in_seconds` counted from the event's time."""
-    at = raw.get("resets_at")
+    at = raw.resets_at
     if type(at) is int:
         return plausible_ms(at * 1000)
     if type(at) is float and abs(at) < 1e13:  # NaN and infinities compare false
         return plausible_ms(int(at * 1000))
     if isinstance(at, str):
         return parse_iso_ms(at)
-    after = raw.get("resets_in_seconds")
+    after = raw.resets_in_seconds
     if isinstance(after, int | float) and not isinstance(after, bool) and 0 <= after <= 400 * 86_400:
         return plausible_ms(ts_ms + int(after * 1000))
     return None

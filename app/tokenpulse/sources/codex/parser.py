@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from tokenpulse.sources.codex.limits import CodexLimitReader
+from tokenpulse.sources.codex.limits import LIMIT_HIT_NEEDLE, LIMIT_LINE_MAX, CodexLimitReader
 from tokenpulse.sources.fields import call_key, parse_iso_ms
 from tokenpulse.usage import ApiCall, valid_count
 
@@ -109,11 +109,11 @@ class CodexLineParser:
         }
 
     def feed(self, line: bytes) -> ApiCall | None:
-        # --- plan limits (issue 11, sources/codex/limits.py): rate-limit snapshots and limit hits ---
-        if b'"rate_limits"' in line or b"usage_limit_exceeded" in line:
-            self.limits.feed(line, self._session, self._model)
-        # ---
         if not any(needle in line for needle in _NEEDLES):
+            # --- plan limits (issue 11, sources/codex/limits.py): a turn stopped by the plan's limit ---
+            if len(line) <= LIMIT_LINE_MAX and LIMIT_HIT_NEEDLE in line:
+                self.limits.feed(line, self._session, self._model)
+            # ---
             stripped = line.strip()
             if stripped and not (stripped[:1] == b"{" and stripped[-1:] == b"}"):
                 self.skipped["torn or malformed JSON line"] += 1
@@ -143,6 +143,7 @@ class CodexLineParser:
         elif rec.type == "session_meta":
             self._on_meta(payload, rec.timestamp)
         elif rec.type == "event_msg" and payload.type == "token_count":
+            self.limits.feed(line, self._session, self._model)  # plan limits (issue 11): its rate-limit reading
             return self._on_token_count(payload, rec.timestamp)
         return None
 
