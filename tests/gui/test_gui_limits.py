@@ -75,14 +75,15 @@ def test_the_icon_and_tooltip_show_the_tightest_window_past_the_setting() -> Non
     snap = make_snapshot(limits=(CLAUDE_5H, CODEX_5H))
     state = icon_state(snap)
     assert state.limit_percent == 95  # 97 % in steps of 5
-    assert text.tooltip(snap).splitlines()[-1] == "Plan: Codex 5 h at 97 % · resets in 40 min"
+    assert text.tooltip(snap).splitlines()[-1] == "Plan: Codex 5 h at 97 % · resets 14:53"  # the time, not a
+    # countdown: a tooltip is not redrawn every minute
     calm = make_snapshot(limits=(dataclasses.replace(CLAUDE_5H, used_percent=20.0),))
     assert icon_state(calm).limit_percent is None and "Plan:" not in text.tooltip(calm)
     assert icon_state(make_snapshot(limits=(CODEX_5H,), paused=True)).limit_percent is None
     plain, barred = paint(icon_state(calm), 32).toImage(), paint(state, 32).toImage()
     assert _red_pixels(barred) > _red_pixels(plain) + 10  # the bar is drawn, red at 95 %
     lines = text.status_lines(make_snapshot(limits=(CLAUDE_5H, CLAUDE_7D, CODEX_7D_OLD)))
-    assert "Claude Code: 5 h 62 % (resets in 1 h 40) · 7 d 31.5 %" in lines
+    assert "Claude Code: 5 h 62 % (resets 15:53) · 7 d 31.5 %" in lines
     assert "Codex: 7 d unknown since its reset" in lines
 
 

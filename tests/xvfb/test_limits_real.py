@@ -108,10 +108,11 @@ def test_plan_limits_on_a_real_screen(x_display: dict[str, str], tmp_path: Path)
     assert sorted(map(tuple, r["windows"])) == [("claude-code", "5h", 82.0), ("claude-code", "7d", 35.0),
                                                 ("codex", "5h", expected["five"]), ("codex", "7d", expected["week"])]
     codex_tighter = expected["five_current"] and expected["five"] > 82
-    tight = f"Plan: Codex 5 h at {expected['five']:g} %" if codex_tighter else "Plan: Claude Code 5 h at 82 %"
+    tight = f"Plan: Codex 5 h at {expected['five']:g} % · resets " if codex_tighter else \
+        "Plan: Claude Code 5 h at 82 % · resets "
     assert r["tooltip_shown"] and tight in r["tooltip_text"], r["tooltip_text"]
-    assert any(i.startswith("Claude Code: 5 h 82 % (resets in 1 h") for i in r["menu_items"])
-    codex_5h = f"Codex: 5 h {expected['five']:g} % (resets in " if expected["five_current"] else \
+    assert any(i.startswith("Claude Code: 5 h 82 % (resets ") for i in r["menu_items"])
+    codex_5h = f"Codex: 5 h {expected['five']:g} % (resets " if expected["five_current"] else \
         "Codex: 5 h unknown since its reset"
     assert any(i.startswith(codex_5h) for i in r["menu_items"]), r["menu_items"]
     assert "Claude Code status line" in r["menu_items"]

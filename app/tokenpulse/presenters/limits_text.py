@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from tokenpulse.insights.plan_limits import WindowStatus
+    from tokenpulse.snapshot import Snapshot
 
 MINUTE_MS = 60_000
 WINDOW_WORDS = {"5h": "5-hour", "7d": "weekly"}
@@ -103,3 +104,39 @@ def compact(name: str, used: float, resets_ms: int | None, current: bool, now_ms
         left = duration(resets_ms - now_ms)
         text += " ↻" + left.replace(" min", "m").replace(" h ", "h").replace(" h", "h")
     return text
+
+
+# --- the tray menu and tooltip (a Snapshot's windows) -----------------------------------------------------
+
+def menu_lines(snap: Snapshot) -> list[str]:
+    """Plan windows for the menu: "Claude Code: 5 h 62 % (resets 15:20) · 7 d 31 %" per provider.
+
+    Reset times, not countdowns: the menu and the tooltip show a snapshot that is not redrawn every minute.
+    """
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(snap.tz)
+    by_source: dict[str, list[str]] = {}
+    for w in snap.limits:
+        if w.scope:
+            continue
+        if not w.current(snap.now_ms):
+            text = f"{short_window(w)} unknown since its reset"
+        else:
+            text = f"{short_window(w)} {pct(w.used_percent)}"
+            if w.resets_ms is not None and w.window_minutes < 1440:
+                text += f" (resets {clock(w.resets_ms, tz, snap.now_ms)})"
+        by_source.setdefault(w.label, []).append(text)
+    return [f"{label}: {' · '.join(parts)}" for label, parts in by_source.items()]
+
+
+def tooltip_line(snap: Snapshot) -> str | None:
+    """The tooltip's line for the tightest window past the icon setting: "Plan: Codex 5 h at 82 % · resets 15:20"."""
+    from zoneinfo import ZoneInfo
+
+    w = snap.tight_limit()
+    if w is None:
+        return None
+    text = f"Plan: {w.label} {short_window(w)} at {pct(w.used_percent)}"
+    return text + (f" · resets {clock(w.resets_ms, ZoneInfo(snap.tz), snap.now_ms)}" if w.resets_ms is not None
+                   else "")

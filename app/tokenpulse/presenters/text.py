@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from tokenpulse.presenters import limits_text
 from tokenpulse.presenters.numbers import compact, grouped, money
 from tokenpulse.presenters.plain import no_markup
 from tokenpulse.snapshot import ImportProgress, LiveChat, Snapshot
@@ -76,35 +77,6 @@ def live_context_line(live: LiveChat, threshold: int) -> str:
     return line + f"\n{share:.0%} of the model's {compact(live.context_window or 0)}-token context window"
 
 
-def limit_lines(snap: Snapshot) -> list[str]:
-    """Plan windows for the menu: "Claude Code: 5 h 62 % (resets in 1 h 39) · 7 d 31 %" per provider."""
-    from tokenpulse.presenters.limits_text import duration, pct, short_window
-
-    by_source: dict[str, list[str]] = {}
-    for w in snap.limits:
-        if w.scope:
-            continue
-        if not w.current(snap.now_ms):
-            text = f"{short_window(w)} unknown since its reset"
-        else:
-            text = f"{short_window(w)} {pct(w.used_percent)}"
-            if w.resets_ms is not None and w.window_minutes < 1440:
-                text += f" (resets in {duration(w.resets_ms - snap.now_ms)})"
-        by_source.setdefault(w.label, []).append(text)
-    return [f"{label}: {' · '.join(parts)}" for label, parts in by_source.items()]
-
-
-def tight_limit_line(snap: Snapshot) -> str | None:
-    """The tooltip's line for the tightest window past the icon setting: "Codex 5 h at 82 % · resets in 1 h 10"."""
-    from tokenpulse.presenters.limits_text import duration, pct, short_window
-
-    w = snap.tight_limit()
-    if w is None:
-        return None
-    text = f"Plan: {w.label} {short_window(w)} at {pct(w.used_percent)}"
-    return text + (f" · resets in {duration(w.resets_ms - snap.now_ms)}" if w.resets_ms is not None else "")
-
-
 def live_cost_line(live: LiveChat) -> str:
     return f"{money(live.last_cost_usd)} per message now · {money(live.first_cost_usd)} for the first"
 
@@ -159,7 +131,7 @@ def status_lines(snap: Snapshot) -> list[str]:
     if snap.live is not None:
         lines.append(live_title(snap.live))
         lines.append(INDENT + live_detail(snap.live, snap.context_threshold))
-    lines.extend(limit_lines(snap))
+    lines.extend(limits_text.menu_lines(snap))  # plan limits (issue 11)
     return lines + state_lines(snap)
 
 
@@ -172,7 +144,7 @@ def tooltip(snap: Snapshot) -> str:
     if snap.live is not None:
         lines.append(f"{live_title(snap.live)}")
         lines.append(live_detail(snap.live, snap.context_threshold))
-    tight = tight_limit_line(snap)
+    tight = limits_text.tooltip_line(snap)  # plan limits (issue 11)
     if tight:
         lines.append(tight)
     return "\n".join(lines + state_lines(snap))
