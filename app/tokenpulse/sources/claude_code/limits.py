@@ -18,8 +18,9 @@ from tokenpulse.sources.fields import parse_iso_ms, plausible_ms
 SOURCE = "claude-code"
 LIMIT_NEEDLE = b'"rate_limit"'  # the value of the notice's "error" field (escaped inside text, it never matches)
 # A notice is a short line: the long lines of tool results and pasted files (most of a transcript's bytes) are
-# not searched at all.
-LIMIT_LINE_MAX = 64 * 1024
+# not searched at all, and in the others only the end: the notice's "error" field follows its short message.
+LIMIT_LINE_MAX = 16 * 1024
+LIMIT_TAIL = 4 * 1024
 SYNTHETIC = "<synthetic>"
 WINDOWS = {"five_hour": FIVE_HOURS, "seven_day": SEVEN_DAYS, "seven_day_opus": SEVEN_DAYS,
            "seven_day_sonnet": SEVEN_DAYS}

@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from tokenpulse.sources.claude_code.limits import LIMIT_LINE_MAX, LIMIT_NEEDLE, ClaudeLimitReader
+from tokenpulse.sources.claude_code.limits import LIMIT_LINE_MAX, LIMIT_NEEDLE, LIMIT_TAIL, ClaudeLimitReader
 from tokenpulse.sources.fields import call_key, parse_iso_ms, short_hash
 from tokenpulse.usage import ApiCall, valid_count
 
@@ -99,7 +99,7 @@ class ClaudeLineParser:
     def feed(self, line: bytes) -> ApiCall | None:
         if b'"usage"' not in line:
             # --- plan limits (issue 11, sources/claude_code/limits.py): a limit notice is a hit, never a call ---
-            if len(line) <= LIMIT_LINE_MAX and LIMIT_NEEDLE in line:
+            if len(line) <= LIMIT_LINE_MAX and line.find(LIMIT_NEEDLE, len(line) - LIMIT_TAIL) >= 0:
                 self.limits.feed(line, self._fallback_session)
             # ---
             stripped = line.strip()
