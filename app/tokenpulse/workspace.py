@@ -121,6 +121,9 @@ class Workspace:
         from tokenpulse.insights.hooks import bring_up_to_date
 
         bring_up_to_date(self.conn, self.pricer, self.settings)
+        from tokenpulse.ingest.limit_inputs import backfill  # plan limits (issue 11): once, after the upgrade
+
+        backfill(self.conn, self.scanner.discover, self.ledger.cursors)
 
     def after_ingest(self, summary: ScanSummary) -> None:
         """Keep per-chat waste figures current for the chats a scan touched."""

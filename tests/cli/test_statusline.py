@@ -95,6 +95,11 @@ def test_limits_json_shows_the_piped_reading(store: Path, capsys: pytest.Capture
     assert set(got[0]) >= {"source", "window", "window_minutes", "used_percent", "resets_at", "observed_at", "plan"}
     code, out, _ = run_cli(capsys, "status", "--json", "--no-scan")
     assert [o["window"] for o in json.loads(out)["limits"]] == ["5h", "7d"]
+    code, out, _ = run_cli(capsys, "status", "--no-scan")
+    assert "plan: claude-code 5h 62% (resets " in out
+    code, out, _ = run_cli(capsys, "limits", "--no-scan")
+    assert code == 0 and out.splitlines()[0] == "Claude Code"
+    assert out.splitlines()[1].startswith("  5 h: 62 % · resets in 1 h 3") and "as of just now" in out
 
 
 def test_without_rate_limits_nothing_is_invented(store: Path) -> None:

@@ -109,3 +109,20 @@ def test_fresh_chat_on_the_cost_rule_says_so_and_an_unknown_window_leaves_only_t
     assert fresh_chat.candidate(chat(70_000, 100_000, first=60_000), NOW, R, 0.6) is None
     assert fresh_chat.candidate(chat(70_000, 100_000, calls=3), NOW, R, 0.6) is None
     assert fresh_chat.candidate(chat(70_000, 100_000), NOW, replace(R, fresh_chat=False), 0.6) is None
+
+
+def test_the_limits_section_round_trips_and_refuses_nonsense(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from tokenpulse.config.settings import Settings, SettingsError, load, save
+
+    path = tmp_path / "settings.toml"
+    save(Settings(limits=Limits(warn_percent=70.0, context_share=0.5, read_claude_cache=False)), path)
+    assert "[limits]" in path.read_text()
+    got = load(path).limits
+    assert (got.warn_percent, got.urgent_percent, got.context_share, got.read_claude_cache) == (70.0, 95.0, 0.5, False)
+    for bad in ("warn_percent = 120", "context_share = 60", "warn_percent = 99\nurgent_percent = 90",
+                'icon_percent = "high"', "unknown_key = 1"):
+        path.write_text(f"[limits]\n{bad}\n")
+        with pytest.raises(SettingsError):
+            load(path)

@@ -156,3 +156,34 @@ def test_forgetting_a_project_takes_its_chats_context_windows_and_hit_names(tmp_
         assert ws.conn.execute("SELECT count(*) FROM limit_snapshot").fetchone()[0] == 1  # the account's reading
     finally:
         ws.close()
+
+
+def test_an_upgraded_store_takes_the_readings_of_the_lines_it_had_read(tmp_path: Path) -> None:
+    """After the upgrade to 0006 the logs read before it give their readings once, and no call is read again."""
+    from alembic import command
+
+    from helpers import copy_file, make_workspace, samples
+    from tokenpulse.store.migrate import _config
+
+    codex = tmp_path / "codex"
+    copy_file(samples("codex") / "agent-sessions__codex_053_rate_limit.jsonl",
+              codex / "sessions/2025/10/31/rollout-2025-10-31T17-00-00-test.jsonl")
+    ws = make_workspace(tmp_path, codex=codex)
+    try:
+        ws.scan()
+        want = ws.conn.execute("SELECT * FROM limit_snapshot ORDER BY id").fetchall()
+    finally:
+        ws.close()
+    db = tmp_path / "data" / "tokenpulse.sqlite3"
+    command.downgrade(_config(db), "0005_store_shape")  # the store as the release before this one left it
+    ws = make_workspace(tmp_path, codex=codex)  # upgrades it
+    try:
+        assert ws.conn.execute("SELECT count(*) FROM limit_snapshot").fetchone()[0] == 0
+        summary = ws.scan()
+        assert summary.bytes_read == 0 and summary.calls_new == 0  # no call read again
+        assert ws.conn.execute("SELECT * FROM limit_snapshot ORDER BY id").fetchall() == want
+        assert ws.conn.execute("SELECT count(*) FROM app_state WHERE key = 'limits_backfill'").fetchone()[0] == 0
+        ws.scan()  # once only
+        assert ws.conn.execute("SELECT * FROM limit_snapshot ORDER BY id").fetchall() == want
+    finally:
+        ws.close()

@@ -1,16 +1,20 @@
 """Plan-limit readings from outside the session logs (issue 11), taken in by the store's writer after each scan:
-the status line's journal, and Claude Code's cached account usage (only when its file changed)."""
+the status line's journal, and Claude Code's cached account usage (only when its file changed); and, once after
+the upgrade that added them, the readings in the log lines read before it."""
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from tokenpulse.config.settings import Limits
 from tokenpulse.quota import LimitRecords
-from tokenpulse.store.limits import write_records
+from tokenpulse.sources.base import Source, file_kind
+from tokenpulse.store.ledger import Cursor, path_key
+from tokenpulse.store.limits import backfill_done, backfill_pending, write_records
 from tokenpulse.store.limits_journal import fold
 
 log = logging.getLogger(__name__)
@@ -51,3 +55,54 @@ class LimitInputs:
             write_records(conn, LimitRecords(snapshots=snaps))
         self._cache_seen = seen
         return len(snaps)
+
+
+_CHUNK = 4 * 1024 * 1024
+
+
+def backfill(conn: sqlite3.Connection, files: Callable[[], Iterable[tuple[Source, Path]]],
+             cursors: Callable[[], dict[str, Cursor]]) -> int:
+    """Once after the upgrade to 0006: feed the lines before each cursor to a fresh parser and store only its
+    plan-limit records (its calls are already stored). In the scan's file order, so the rows come out as a
+    store that was always at the current schema holds them. Returns the files read; the log folders are not
+    even listed when there is nothing to do (the usual case: one query)."""
+    if not backfill_pending(conn):
+        return 0
+    read = 0
+    known = cursors()
+    for source, path in files():
+        cursor = known.get(path_key(path))
+        if cursor is None or cursor.missing or cursor.offset <= 0 or file_kind(source, path) != "lines":
+            continue
+        parser = source.parser(path, None)
+        if getattr(parser, "limits", None) is None:
+            continue  # a source without plan limits
+        try:
+            for line in _lines_before(path, cursor.offset):
+                parser.feed(line)
+        except OSError as exc:  # gone or unreadable since: its readings are lost, its calls are not
+            log.warning("plan limits not read from %s: %s", path, exc)
+            continue
+        records = parser.limits.take()  # type: ignore[attr-defined]
+        if records:
+            write_records(conn, records)
+        read += 1
+    backfill_done(conn)
+    return read
+
+
+def _lines_before(path: Path, end: int) -> Iterable[bytes]:
+    """The complete lines in [0, end) (a cursor's offset is just past a newline), read in chunks."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        pos, carry = 0, b""
+        while pos < end:
+            chunk = os.pread(fd, min(_CHUNK, end - pos), pos)
+            if not chunk:
+                break
+            pos += len(chunk)
+            lines = (carry + chunk).split(b"\n")
+            carry = lines.pop()
+            yield from lines
+    finally:
+        os.close(fd)

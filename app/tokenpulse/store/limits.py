@@ -181,3 +181,17 @@ def chat_waste(conn: sqlite3.Connection, source: str, session_key: str) -> int |
 def output_since(conn: sqlite3.Connection, since_ms: int) -> int:
     row = conn.execute("SELECT coalesce(sum(output), 0) FROM api_call WHERE ts_ms >= ?", (since_ms,)).fetchone()
     return int(row[0])
+
+
+# --- after the upgrade to 0006: readings in the lines read before it ---------------------------------------
+
+BACKFILL_KEY = "limits_backfill"  # set by migration 0006; removed once the backfill is done
+
+
+def backfill_pending(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM app_state WHERE key = ?", (BACKFILL_KEY,)).fetchone() is not None
+
+
+def backfill_done(conn: sqlite3.Connection) -> None:
+    with write_tx(conn):
+        conn.execute("DELETE FROM app_state WHERE key = ?", (BACKFILL_KEY,))

@@ -1,5 +1,8 @@
 """Plan limits (issue 11): the providers' own usage snapshots of the 5-hour and weekly windows with their
-history, the limit hits, and each chat's context window as its agent stated it."""
+history, the limit hits, and each chat's context window as its agent stated it.
+
+The logs already read hold readings too: a marker in app_state asks the next writer to take them from the lines
+before each cursor (ingest.limit_inputs.backfill), without reading any call again."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -48,9 +51,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("source", "scope", "window_minutes", "observed_ms"),
     )
     op.create_index("ix_limit_snapshot_seen", "limit_snapshot", ["seen_ms"])
+    op.execute("INSERT OR REPLACE INTO app_state (key, value) VALUES ('limits_backfill', 'pending')")
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM app_state WHERE key = 'limits_backfill'")
     op.drop_index("ix_limit_snapshot_seen", "limit_snapshot")
     op.drop_table("limit_snapshot")
     op.drop_index("ix_limit_hit_ts", "limit_hit")
