@@ -48,7 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     statusline = commands.add_parser("statusline", help="Claude Code's status line: reads its JSON on stdin,"
                                                         " prints one line; or add it to (remove it from) Claude"
                                                         " Code's settings")
-    statusline.add_argument("action", nargs="?", choices=("install", "uninstall"))
+    statusline.add_argument("action", nargs="?", choices=("install", "uninstall"),
+                            help="install: make it Claude Code's status line (a status line you have keeps running,"
+                                 " first); uninstall: put back what was there. Without one: read stdin, print")
 
     desktop = commands.add_parser("desktop", help="add or remove the menu entry and icons for this user")
     desktop.add_argument("action", choices=("install", "uninstall"))
