@@ -1,7 +1,7 @@
 """The layers point one way and nothing imports in a circle: checked over every import, deferred ones included.
 
 Bottom to top (a module may import its own layer and the layers below it, never above):
-  base        usage, clock, config, resources, platform, untrusted_text, app_log, native
+  base        usage, quota, clock, config, resources, platform, untrusted_text, app_log, native
   data        sources, pricing, store, work
   derive      ingest, insights
   decide      nudges, presenters, snapshot
@@ -18,7 +18,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "app" / "tokenpulse"
 LAYERS = [
-    {"usage", "clock", "config", "resources", "platform", "untrusted_text", "app_log", "native"},
+    {"usage", "quota", "clock", "config", "resources", "platform", "untrusted_text", "app_log", "native"},
     {"sources", "pricing", "store", "work"},
     {"ingest", "insights"},
     {"nudges", "presenters", "snapshot"},

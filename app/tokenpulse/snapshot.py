@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from tokenpulse.insights.context_windows import window_for
+from tokenpulse.insights.plan_limits import WindowStatus, windows
 from tokenpulse.insights.source_health import QuietSource, quiet_sources
 from tokenpulse.insights.status_view import LIVE_MS as LIVE_WINDOW_MS  # a chat this recent is "live"
 from tokenpulse.insights.status_view import SKEW_MS
@@ -33,6 +35,12 @@ class LiveChat:
     last_cost_usd: float | None  # cost per message now
     first_cost_usd: float | None  # what a message cost when the chat was fresh
     last_ms: int
+    context_window: int | None = None  # tokens of the model's window (insights.context_windows); None: unknown
+
+    @property
+    def context_share(self) -> float | None:
+        """The context as a share of the model's window (issue 11 §5); None when the window is unknown."""
+        return None if not self.context_window else self.context_tokens / self.context_window
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +93,9 @@ class Snapshot:
     backups: tuple[tuple[str, str], ...] = ()  # (label, path) of the store's backups, newest first
     everywhere: Everywhere | None = None  # None: no other device shares its ledger
     quiet_sources: tuple[QuietSource, ...] = ()  # agents whose files change but bring no calls (source health)
+    limits: tuple[WindowStatus, ...] = ()  # plan windows' latest readings (issue 11)
+    limit_icon_percent: float = 50.0  # the icon and tooltip show the tightest window from here on
+    context_share: float = 0.0  # the fresh-chat reminder's window rule (0: off)
 
     @classmethod
     def empty(cls, now_ms: int, tz: ZoneInfo) -> Snapshot:
@@ -111,8 +122,25 @@ class Snapshot:
     @property
     def nudge_pending(self) -> bool:
         """The live chat has grown past the threshold: a fresh chat would be cheaper."""
-        return (self.fresh_chat_reminders and not self.snoozed and self.live is not None
-                and self.live.context_tokens >= self.context_threshold)
+        return self.fresh_chat_reminders and not self.snoozed and self.context_progress >= 1.0
+
+    @property
+    def context_progress(self) -> float:
+        """How far the live chat is toward a fresh-chat reminder (1: there), by the nearer of its two rules:
+        the context against the threshold, and its share of the model's window against the share setting."""
+        live = self.live
+        if live is None:
+            return 0.0
+        by_cost = live.context_tokens / self.context_threshold if self.context_threshold > 0 else 0.0
+        share = live.context_share
+        by_window = share / self.context_share if share is not None and self.context_share > 0 else 0.0
+        return max(by_cost, by_window)
+
+    def tight_limit(self) -> WindowStatus | None:
+        """The current plan window closest to its limit, when it is past `limit_icon_percent`."""
+        live = [w for w in self.limits if not w.scope and w.current(self.now_ms)]
+        tight = max(live, key=lambda w: (w.used_percent, w.window_minutes), default=None)
+        return tight if tight is not None and tight.used_percent >= self.limit_icon_percent else None
 
 
 def local_day(now_ms: int, tz: ZoneInfo) -> date:
@@ -143,13 +171,15 @@ def _period_totals(conn: sqlite3.Connection, now_ms: int, tz: ZoneInfo, scope: D
 
 
 def build(conn: sqlite3.Connection, now_ms: int, tz: ZoneInfo, *, context_threshold: int = DEFAULT_CONTEXT_THRESHOLD,
-          fresh_chat_reminders: bool = True) -> Snapshot:
+          fresh_chat_reminders: bool = True, context_share: float = 0.0,
+          limit_icon_percent: float = 50.0) -> Snapshot:
     """Read today, this week, the sparkline and the live chat; the worker adds its own state afterwards."""
     today, week, days, spark = _period_totals(conn, now_ms, tz, None)
     return Snapshot(
         now_ms=now_ms, tz=tz.key, day=local_day(now_ms, tz).isoformat(), today=today, week=week,
         spark_days=days, spark_output=spark, live=live_chat(conn, now_ms), context_threshold=context_threshold,
-        fresh_chat_reminders=fresh_chat_reminders, quiet_sources=quiet_sources(conn, now_ms))
+        fresh_chat_reminders=fresh_chat_reminders, quiet_sources=quiet_sources(conn, now_ms), limits=windows(conn),
+        limit_icon_percent=limit_icon_percent, context_share=context_share)
 
 
 def build_everywhere(conn: sqlite3.Connection, scope: DeviceScope, now_ms: int, tz: ZoneInfo,
@@ -159,7 +189,7 @@ def build_everywhere(conn: sqlite3.Connection, scope: DeviceScope, now_ms: int, 
     return Everywhere(today, week, spark, devices, ledgers)
 
 
-_EDGE = ("SELECT ts_ms, input + cache_write_5m + cache_write_1h + cache_read, cost_usd FROM api_call"
+_EDGE = ("SELECT ts_ms, input + cache_write_5m + cache_write_1h + cache_read, cost_usd, model FROM api_call"
          " WHERE session_id = ? AND ts_ms <= ? ORDER BY ts_ms {order}, id {order} LIMIT 1")  # ix_api_call_session_ts
 
 
@@ -173,12 +203,12 @@ def live_chat(conn: sqlite3.Connection, now_ms: int, window_ms: int = LIVE_WINDO
                        (now_ms - window_ms, now_ms + SKEW_MS)).fetchone()  # ix_api_call_ts
     if row is None:
         return None
-    session = conn.execute("SELECT id, source, project, parent_key FROM chat_session WHERE id = ?",
+    session = conn.execute("SELECT id, source, project, parent_key, session_key FROM chat_session WHERE id = ?",
                            (row[0],)).fetchone()
     if session is None:
         return None
     if session[3] is not None:
-        parent = conn.execute("SELECT id, source, project, parent_key FROM chat_session"
+        parent = conn.execute("SELECT id, source, project, parent_key, session_key FROM chat_session"
                               " WHERE source = ? AND session_key = ?", (session[1], session[3])).fetchone()
         session = parent or session
     sid, source, project = session[0], session[1], session[2]
@@ -189,7 +219,8 @@ def live_chat(conn: sqlite3.Connection, now_ms: int, window_ms: int = LIVE_WINDO
     calls = conn.execute("SELECT count(*) FROM api_call WHERE session_id = ?", (sid,)).fetchone()[0]
     return LiveChat(session_id=sid, agent=_agent_label(source), project=project, calls=int(calls),
                     context_tokens=int(last[1]), first_context_tokens=int(first[1]),
-                    last_cost_usd=last[2], first_cost_usd=first[2], last_ms=int(last[0]))
+                    last_cost_usd=last[2], first_cost_usd=first[2], last_ms=int(last[0]),
+                    context_window=window_for(conn, source, session[4], last[3]))
 
 
 def _agent_label(source: str) -> str:

@@ -21,6 +21,7 @@ from tokenpulse.store.ledger import Ledger
 from tokenpulse.store.locks import ScanLock
 
 if TYPE_CHECKING:
+    from tokenpulse.ingest.limit_inputs import LimitInputs
     from tokenpulse.ingest.scanner import Progress, Scanner
     from tokenpulse.presenters.source_health import SourceReport
     from tokenpulse.work.reader import Progress as WorkProgress
@@ -65,6 +66,7 @@ class Workspace:
         self.pricer = Pricer(self.ledger, price_overrides(self.settings))
         self.sources = registry.select(sources)
         self.lock = ScanLock(paths.scan_lock)
+        self._limit_inputs: LimitInputs | None = None  # plan limits (issue 11), made on first use
 
     @cached_property
     def scanner(self) -> Scanner:
@@ -140,12 +142,24 @@ class Workspace:
         from tokenpulse.insights.hooks import bring_up_to_date
 
         bring_up_to_date(self.conn, self.pricer, self.settings)
+        from tokenpulse.ingest.limit_inputs import backfill  # plan limits (issue 11): once, after the upgrade
+
+        backfill(self.conn, self.scanner.discover, self.ledger.cursors)
 
     def after_ingest(self, summary: ScanSummary) -> None:
         """Keep per-chat waste figures current for the chats a scan touched."""
         from tokenpulse.insights.hooks import after_scan
 
         after_scan(self.conn, summary.sessions_touched, self.pricer, self.settings, summary.rollups_pending)
+        self.take_limit_readings()
+
+    def take_limit_readings(self) -> int:
+        """Plan-limit readings waiting outside the logs (the status line's journal, Claude Code's cached usage)."""
+        if self._limit_inputs is None:
+            from tokenpulse.ingest.limit_inputs import LimitInputs
+
+            self._limit_inputs = LimitInputs(self.paths.data_dir, self.env, self.home or Path.home())
+        return self._limit_inputs.take(self.conn, self.settings.limits)
 
     def source_reports(self, now_ms: int) -> list[SourceReport]:
         """Each chosen source's health (`tokenpulse sources`, Settings › Sources): its folders looked at now (a

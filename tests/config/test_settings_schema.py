@@ -64,7 +64,7 @@ BAD_FILES = [
                            " up to 1)"),
     # unknown keys are refused, never ignored: a misspelt setting would silently keep its default
     ('colour = "red"', "colour: unknown setting (known here: timezone, source_roots, price_overrides, reminders,"
-                       " start_at_login, rescan_minutes, forgotten_projects, git_emails, sync, schema_version)"),
+                       " start_at_login, rescan_minutes, forgotten_projects, git_emails, sync, limits, schema_version)"),
     ("[reminders]\ncontex_threshold = 5000", "reminders.contex_threshold: unknown setting (known here: fresh_chat,"
      " context_threshold, growth_factor, min_calls, recap_allowance, cache_expiry, quiet_start, quiet_end,"
      " daily_budget_usd, weekly_budget_usd, monthly_budget_usd, daily_output_goal)"),

@@ -55,8 +55,9 @@ def _parser(kind: str, path: Path) -> Any:
 
 
 def _outcome(parser: Any, calls: list[Any]) -> tuple[Any, ...]:
+    """Everything a read gives: calls, skip counts, state, and the plan-limit records (issue 11) found beside."""
     return ([dataclasses.astuple(c) for c in calls], dict(parser.skipped), parser.usage_records,
-            parser.duplicates, parser.state())
+            parser.duplicates, parser.state(), repr(parser.limits.take()))
 
 
 def read_three_ways(kind: str, path: Path, data: bytes, native: Any, cuts: int = 0) -> list[tuple[Any, ...]]:
@@ -228,6 +229,31 @@ EDGE_CASES: list[bytes] = [
     _line(dict(_TC, payload={"type": "token_count", "info": None})),
     _line(dict(_TC, payload={"type": "token_count", "info": {}})),
     _line(dict(_TC, payload={"type": "agent_message", "info": "x"})),
+    # plan limits (issue 11): readings on token_count lines, limit-only events, hits, Claude limit notices
+    _line(dict(_TC, payload=dict(_TC["payload"], rate_limits={
+        "primary": {"used_percent": 62.0, "window_minutes": 300, "resets_at": 1772370000},
+        "secondary": {"used_percent": 31.5, "window_minutes": 10080, "resets_at": 1772900000},
+        "plan_type": "plus"}))),
+    _line(dict(_TC, payload=dict(_TC["payload"], rate_limits={
+        "primary": {"used_percent": 90, "window_minutes": 10080, "resets_in_seconds": 3600}}))),
+    _line(dict(_TC, payload={"type": "token_count", "info": None, "rate_limits": {
+        "primary": {"used_percent": 12.5, "window_minutes": 300, "resets_at": 1772370000}}})),
+    _line(dict(_TC, payload=dict(_TC["payload"], rate_limits=None))),
+    _line(dict(_TC, payload=dict(_TC["payload"], rate_limits={"primary": "x", "rate_limit_reached_type": 5}))),
+    _line({"timestamp": "2026-03-01T10:20:00.000Z", "type": "event_msg",
+           "payload": {"type": "task_complete", "codex_error_info": "usage_limit_exceeded"}}),
+    _line({"timestamp": "2026-03-01T10:20:00.000Z", "type": "event_msg",
+           "payload": {"type": "error", "error": {"codex_error_info": "usage_limit_exceeded"}}}),
+    _line({"timestamp": "2026-03-01T10:20:00.000Z", "type": "response_item",
+           "payload": {"type": "message", "content": "usage_limit_exceeded"}}),
+    b'{"type":"event_msg","payload":{"type":"task_complete","codex_error_info":"usage_limit_exceeded"}',
+    _claude(message=dict(_C["message"], model="<synthetic>"), error="rate_limit", isApiErrorMessage=True),
+    _line({"type": "assistant", "timestamp": "2026-03-01T10:30:00.000Z", "sessionId": "s", "error": "rate_limit",
+           "isApiErrorMessage": True, "message": {"model": "<synthetic>", "content": []},
+           "quotaLimits": {"status": "rejected", "resetsAt": 1772380000, "rateLimitType": "five_hour"}}),
+    _line({"type": "assistant", "timestamp": "2026-03-01T10:30:00.000Z", "error": "rate_limit",
+           "message": {"model": "claude-x", "content": []}}),
+    _line({"type": "user", "timestamp": "2026-03-01T10:30:00.000Z", "error": "rate_limit"}),
 ]
 
 

@@ -67,7 +67,7 @@ def test_the_reminder_argues_with_what_is_re_read_not_with_the_first_message() -
     assert "each message re-reads 250k tokens ≈ $0.50" in body  # billed at the >200k tier's $2/M
     assert "a fresh chat would re-read about 15k ≈ $0.015" in body  # at the base $1/M
     assert "saves ≈ $4.85" in body  # (250k × 2 − 15k × 1) / 1M × 10
-    assert body.endswith("In Claude Code: /clear with a short brief, or /compact.")
+    assert "In Claude Code: /clear with a short brief, or /compact." in body
 
 
 @pytest.mark.parametrize("chat_kw", [

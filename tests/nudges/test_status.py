@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from helpers import claude_line, write_lines
-from tokenpulse.config.settings import Reminders, Settings, with_changes
+from tokenpulse.config.settings import Limits, Reminders, Settings, with_changes
 from tokenpulse.insights.hooks import after_scan
 from tokenpulse.nudges.policy import PolicyState
 from tokenpulse.nudges.runner import tick
@@ -66,7 +66,8 @@ def test_live_status_lists_the_chat_and_the_due_reminder(tmp_path: Path) -> None
 
 
 def test_tick_fires_once_after_grace_and_remembers(tmp_path: Path) -> None:
-    settings = Settings(timezone="UTC")
+    # the cost rule alone (T = 100k): at 190k the window rule would say level 2 (95 % of Sonnet's 200k window)
+    settings = Settings(timezone="UTC", limits=Limits(context_share=0.0))
     _long_chat(tmp_path)
     ws = _workspace(tmp_path, settings)
     try:

@@ -1,6 +1,6 @@
 """Concurrency: reports while another process scans, scans started at once, and no "database is locked".
 
-The scan lock (`ingest/lock.py`) serializes scanners across processes; WAL lets readers run during a scan;
+The scan lock (`store/locks.py`) serializes scanners across processes; WAL lets readers run during a scan;
 every connection waits up to 30 s for a writer (busy timeout) instead of failing.
 """
 

@@ -39,6 +39,17 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print as JSON")
     status.add_argument("--no-scan", action="store_true", help="do not scan first")
 
+    limits = commands.add_parser("limits", help="how close you are to your plan's limits (5-hour and weekly"
+                                                " windows), as the providers report them")
+    limits.add_argument("--json", action="store_true", help="print as JSON")
+    limits.add_argument("--no-scan", action="store_true", help="do not scan first")
+    statusline = commands.add_parser("statusline", help="Claude Code's status line: reads its JSON on stdin,"
+                                                        " prints one line; or add it to (remove it from) Claude"
+                                                        " Code's settings")
+    statusline.add_argument("action", nargs="?", choices=("install", "uninstall"),
+                            help="install: make it Claude Code's status line (a status line you have keeps running,"
+                                 " first); uninstall: put back what was there. Without one: read stdin, print")
+
     desktop = commands.add_parser("desktop", help="add or remove the menu entry and icons for this user")
     desktop.add_argument("action", choices=("install", "uninstall"))
 
@@ -143,7 +154,14 @@ def _day(text: str | None, flag: str) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    fast = _status_from_the_app(sys.argv[1:] if argv is None else list(argv))
+    given = sys.argv[1:] if argv is None else list(argv)
+    if "statusline" in given[:3]:  # Claude Code's status line has its own fast path (cli/statusline.py)
+        from tokenpulse.cli.statusline import fast as statusline
+
+        code = statusline(given)
+        if code is not None:
+            return code
+    fast = _status_from_the_app(given)
     if fast is not None:
         return fast
     args = build_parser().parse_args(argv)
@@ -203,6 +221,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         app_log.setup(None, verbose=True)
     if args.command == "desktop":
         return _desktop(args.action)
+    if args.command == "statusline":
+        from tokenpulse.cli.statusline import setup
+
+        return setup(args.action, args.data_dir)
     paths = resolve(args.data_dir)
     if args.command in ("backup", "restore", "forget"):
         from tokenpulse.cli import store_commands
@@ -239,6 +261,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             from tokenpulse.cli.sources import run as run_sources
 
             return run_sources(workspace, args, _zone)
+        if args.command == "limits":
+            from tokenpulse.cli import limits
+
+            return limits.run(workspace, args.json, not args.no_scan)
         return _report(workspace, args)
     except (sqlite3.Error, OSError, StoreError) as exc:
         return store_failed(paths.database, exc)

@@ -19,10 +19,19 @@ def _usd(v: float | None) -> str:
     return "unknown" if v is None else f"${v:,.2f}" if v >= 0.01 else "<$0.01" if v > 0 else "$0.00"
 
 
+def _limit_line(o: dict[str, Any]) -> str:
+    """"plan: claude-code 5h 62% (resets 2026-03-01T15:20:00Z, as of 2026-03-01T13:37:00Z)"."""
+    resets = f"resets {o['resets_at']}, " if o["resets_at"] else ""
+    return f"plan: {o['source']} {o['window']} {o['used_percent']:g}% ({resets}as of {o['observed_at']})"
+
+
 def render(status: dict[str, Any]) -> str:
     lines = []
     for c in status["live_chats"]:
-        lines.append(f"{_safe(str(c['agent']))} {_safe(c['project'] or '')}: context {_k(c['context_tokens'])} tokens,"
+        share = c.get("context_share")  # of the model's window (issue 11 §5), when known
+        of_window = f" ({share:.0%} of {_k(c['context_window_tokens'])})" if share is not None else ""
+        lines.append(f"{_safe(str(c['agent']))} {_safe(c['project'] or '')}: context {_k(c['context_tokens'])}"
+                     f" tokens{of_window},"
                      f" {_usd(c['cost_per_message_usd'])}/message (first {_usd(c['first_message_cost_usd'])}),"
                      f" waste {_k(c['waste_tokens'])} tokens")
     if not lines:
@@ -31,4 +40,5 @@ def render(status: dict[str, Any]) -> str:
     lines.append(f"today {_usd(spend['day_usd'])}, this week {_usd(spend['week_usd'])},"
                  f" this month {_usd(spend['month_usd'])}")
     lines.extend(f"reminder: {_safe(str(d['title']))} — {_safe(str(d['body']))}" for d in status["due"])
+    lines.extend(_limit_line(o) for o in status.get("limits") or () if o["current"] and not o.get("scope"))
     return "\n".join(lines)

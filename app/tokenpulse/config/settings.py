@@ -116,6 +116,26 @@ class Sync(Table, frozen=True, forbid_unknown_fields=True):
     forgotten_devices: Annotated[tuple[DeviceId, ...], Meta(description="a list of device ids")] = ()  # never read
 
 
+Percent = Annotated[float, Meta(ge=0.0, le=100.0, description="a percentage from 0 to 100")]
+
+
+class Limits(Table, frozen=True, forbid_unknown_fields=True):
+    """`[limits]`: plan limits and context windows (issue 11)."""
+
+    reminders: bool = True  # remind at warn_percent and urgent_percent of a plan window
+    warn_percent: Percent = 80.0
+    urgent_percent: Percent = 95.0
+    reset_reminder: bool = True  # "your 5-hour window has reset" after a limit hit
+    icon_percent: Percent = 50.0  # the tray icon and tooltip show the tightest window from this percentage on
+    # the fresh-chat reminder also fires at this share of the model's window (0.6 is 60 %); 0: off
+    context_share: Annotated[float, Meta(ge=0.0, le=1.0, description="a share from 0 to 1 (0.6 is 60 %)")] = 0.6
+    read_claude_cache: bool = True  # Claude Code's cached account usage (~/.claude.json) as a fallback reading
+
+    def __post_init__(self) -> None:
+        if self.warn_percent > self.urgent_percent:
+            raise ValueError("warn_percent: must not be above urgent_percent")
+
+
 class Settings(Table, frozen=True, forbid_unknown_fields=True):
     """The whole file: top-level keys, and one field per section."""
 
@@ -134,6 +154,7 @@ class Settings(Table, frozen=True, forbid_unknown_fields=True):
     # e-mail addresses whose commits are yours besides git's user.email (say, a work address, GitHub's noreply)
     git_emails: Annotated[tuple[EmailAddress, ...], Meta(description="a list of e-mail addresses")] = ()
     sync: Sync = msgspec.field(default_factory=Sync)
+    limits: Limits = msgspec.field(default_factory=Limits)
     schema_version: Annotated[int, Meta(ge=1, le=1_000, description="a settings format version")] = SCHEMA_VERSION
 
     def __post_init__(self) -> None:

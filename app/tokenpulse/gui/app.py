@@ -176,6 +176,8 @@ class TokenpulseApp(QObject):
             # the same path as the summary's buttons: an answered reminder leaves the menu
             self.tray.sig_reminder_action.connect(self.reminders.choose)
             self.tray.sig_restore_requested.connect(self._on_restore_requested)
+            self.tray.statusline_installed = self.statusline_installed  # plan limits (issue 11)
+            self.tray.sig_statusline_requested.connect(self.set_statusline)
             self.tray.sig_quit_requested.connect(self.quit)
             self.tray.sig_log_folder_requested.connect(self.open_log_folder)
             self.reminders.attach_icon(self.tray.icon)
@@ -447,8 +449,9 @@ class TokenpulseApp(QObject):
         devices = snap.everywhere.devices if snap.everywhere else ()
         self._dialog = SettingsDialog(self.settings, sources, defaults, self.autostart.enabled,
                                       zone(None).key, SyncPage(self.settings.sync, devices, host_name(), snap.now_ms),
-                                      home=home)
+                                      home=home, statusline_installed=self.statusline_installed())
         self._dialog.sig_settings_saved.connect(self.save_settings)
+        self._dialog.limits.sig_statusline_requested.connect(self.set_statusline)
         page = self._dialog.sources_page  # Settings › Sources: its facts come from the worker
         self.bridge.sig_sources_reported.connect(page.show_reports)
         page.sig_refresh_requested.connect(lambda: self.bridge.send(ReportSources()))
@@ -470,6 +473,33 @@ class TokenpulseApp(QObject):
         self.bridge.send(ApplySettings(new))
         if self.charts is not None:
             self.charts.apply_settings(new)
+
+    def _claude_settings(self) -> Path:
+        from tokenpulse.platform.claude_statusline import settings_path
+
+        return settings_path(self.env, self.home or Path.home())
+
+    def statusline_installed(self) -> bool | None:
+        """Whether Claude Code's status line runs tokenpulse now (None: its settings cannot be read)."""
+        from tokenpulse.platform.claude_statusline import installed
+
+        return installed(self._claude_settings())
+
+    @Slot(str)
+    def set_statusline(self, action: str) -> None:
+        """Add tokenpulse to Claude Code's status line, or take it out again (issue 11), then say what happened."""
+        from tokenpulse.platform.claude_statusline import StatusLineError, install, tokenpulse_command, uninstall
+
+        try:
+            path = self._claude_settings()
+            message = (install(path, tokenpulse_command(self._data_dir_arg())) if action == "install"
+                       else uninstall(path))
+        except StatusLineError as exc:
+            self._on_bridge_error_raised(str(exc))
+            return
+        self._on_bridge_notice_raised(message)
+        if self._dialog is not None:
+            self._dialog.limits.set_statusline_installed(self.statusline_installed())
 
     @Slot(bool)
     def _on_autostart_toggled(self, on: bool) -> None:

@@ -41,6 +41,7 @@ DISC = {Mode.IDLE: "#263238", Mode.LIVE: "#263238", Mode.IMPORTING: "#263238", M
         Mode.NUDGE: "#d84315", Mode.PAUSED: "#616161"}
 RING = {Mode.LIVE: "#4dd0e1", Mode.IMPORTING: "#90caf9", Mode.PROBLEM: "#4dd0e1", Mode.IDLE: "#4dd0e1"}
 RING_HOT = "#ffb300"  # the live chat is past three quarters of the threshold
+LIMIT = ((95, "#e53935"), (80, "#ffb300"), (0, "#90caf9"))  # plan window bar: red, amber, else light blue
 RIM = QColor(255, 255, 255, 170)
 TRACK = QColor(255, 255, 255, 45)
 BADGE = "#e53935"
@@ -132,6 +133,8 @@ def paint(state: IconState, size: int, style: IconStyle = COLOUR) -> QPixmap:
         _arc(p, ring, width, state, style, ink)
         if size >= MIN_TEXT_PX and state.label and state.mode is not Mode.PROBLEM:  # the badge would cover it
             _label(p, disc, inner, state.label, ink, style)
+    if state.limit_percent is not None:
+        _limit_bar(p, disc, state.limit_percent, style, ink)
     if state.mode is Mode.PROBLEM:
         _problem_badge(p, size, style, ink)
     p.end()
@@ -248,3 +251,18 @@ def _label(p: QPainter, disc: QRectF, inner: QRectF, text: str, ink: QColor, sty
         halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         p.strokePath(path, halo)
     p.fillPath(path, ink)
+
+
+def _limit_bar(p: QPainter, disc: QRectF, percent: int, style: IconStyle, ink: QColor) -> None:
+    """The tightest plan window (issue 11): a bar across the foot of the disc, filled to its percentage; in the
+    symbolic style one colour, the fill alone telling the level."""
+    h = max(2.0, disc.height() * 0.14)
+    track = QRectF(disc.left() + disc.width() * 0.2, disc.bottom() - h * 1.6, disc.width() * 0.6, h)
+    p.setPen(Qt.PenStyle.NoPen)
+    dim = QColor(ink)
+    dim.setAlpha(90)
+    p.setBrush(dim if style.symbolic else QColor(20, 28, 32, 220))
+    p.drawRoundedRect(track.adjusted(-1, -1, 1, 1), h / 2, h / 2)
+    colour = ink if style.symbolic else QColor(next(c for lvl, c in LIMIT if percent >= lvl))
+    p.setBrush(colour)
+    p.drawRoundedRect(QRectF(track.left(), track.top(), max(h, track.width() * percent / 100), h), h / 2, h / 2)

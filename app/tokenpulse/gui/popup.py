@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from tokenpulse.gui.device_switch import DeviceList, DeviceSwitch
+from tokenpulse.gui.limits_block import LimitsBlock
 from tokenpulse.gui.text_fit import wrap_to_width
 from tokenpulse.presenters import text
 from tokenpulse.presenters.numbers import compact
@@ -122,6 +123,8 @@ class SummaryPopup(QFrame):
         self.device_list = DeviceList()
         root.addWidget(self.device_list)
         root.addWidget(self._live_block())
+        self.limits_block = LimitsBlock(BOXED_PX)  # plan limits (issue 11), its own module
+        root.addWidget(self.limits_block)
         root.addWidget(self._reminder_block())
         self.quiet = _plain(QLabel(objectName="quiet_sources", styleSheet="color: #c62828;"))  # source health
         root.addWidget(self.quiet)
@@ -277,6 +280,7 @@ class SummaryPopup(QFrame):
         quiet = text.quiet_lines(snap)
         self.quiet.setText("\n".join(_wrap(line, self.quiet) for line in quiet))
         self.quiet.setVisible(bool(quiet))
+        self.limits_block.update_snapshot(snap)
         lines = text.state_lines(snap)
         if not snap.ready and snap.importing is None and not snap.paused:
             lines.insert(0, "Reading the logs…")

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from tokenpulse.clock import zone
 from tokenpulse.config.settings import PriceOverride, Reminders, Settings, SettingsError, bounds, with_changes
+from tokenpulse.gui.limits_settings import LimitsTab
 from tokenpulse.gui.sources_page import SourcesPage
 from tokenpulse.gui.sync_page import SyncPage
 from tokenpulse.sources.base import Source
@@ -52,7 +53,8 @@ class SettingsDialog(QDialog):
 
     def __init__(self, settings: Settings, sources: list[Source], default_roots: Mapping[str, list[Path]],
                  autostart_on: bool, local_zone: str, sync_page: SyncPage | None = None,
-                 parent: QWidget | None = None, *, home: Path | None = None) -> None:
+                 parent: QWidget | None = None, *, home: Path | None = None,
+                 statusline_installed: bool | None = False) -> None:
         super().__init__(parent)
         self.setWindowTitle("tokenpulse settings")
         self._base = settings
@@ -66,6 +68,8 @@ class SettingsDialog(QDialog):
         tabs.addTab(self.sources_page, "Sources")
         tabs.addTab(self._prices(settings), "Prices")
         tabs.addTab(self._reminders(settings.reminders), "Reminders")
+        self.limits = LimitsTab(settings.limits, statusline_installed)  # plan limits (issue 11)
+        tabs.addTab(self.limits, "Plan limits")
         self.sync_page = sync_page
         if sync_page is not None:
             tabs.addTab(sync_page, "Devices")
@@ -206,7 +210,8 @@ class SettingsDialog(QDialog):
                                 source_roots={k: v for k, v in roots.items() if v},
                                 price_overrides=self._read_prices(), reminders=self._read_reminders(),
                                 start_at_login=self.start_at_login.isChecked(),
-                                sync=self.sync_page.read() if self.sync_page is not None else self._base.sync)
+                                sync=self.sync_page.read() if self.sync_page is not None else self._base.sync,
+                                limits=self.limits.read())
         except SettingsError as exc:
             raise ValueError(exc.problem) from None
 

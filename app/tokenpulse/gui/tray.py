@@ -18,6 +18,7 @@ from tokenpulse.clock import Clock
 from tokenpulse.gui.bridge import Bridge
 from tokenpulse.gui.icons import icon_style, tray_icon
 from tokenpulse.gui.popup import SummaryPopup
+from tokenpulse.gui.statusline_menu import add_statusline_menu
 from tokenpulse.nudges.model import Nudge
 from tokenpulse.presenters import snooze, text
 from tokenpulse.presenters.icon_state import IconState, icon_state
@@ -33,6 +34,7 @@ class Tray(QObject):
     sig_autostart_toggled = Signal(bool)
     sig_reminder_action = Signal(object, str)  # (Nudge, action id)
     sig_restore_requested = Signal(str)  # a backup's path
+    sig_statusline_requested = Signal(str)  # "install" / "uninstall" Claude Code's status line (issue 11)
     sig_quit_requested = Signal()
     sig_log_folder_requested = Signal()
     sig_no_logs_help_requested = Signal()
@@ -50,6 +52,7 @@ class Tray(QObject):
         self._icon_state: IconState | None = None
         self._icon_style = icon_style()
         self.no_logs = False  # the first import found no agent logs: the menu says where it looked
+        self.statusline_installed: Callable[[], bool | None] | None = None  # set by the app: the menu offers it
         self.icon = QSystemTrayIcon(self)
         self.menu = QMenu()
         self.menu.aboutToShow.connect(self._on_menu_about_to_show)
@@ -102,6 +105,8 @@ class Tray(QObject):
         pause.toggled.connect(self._on_pause_toggled)
         menu.addAction("Settings…", self.sig_settings_requested.emit)
         self._restore_menu(menu, snap)
+        if self.statusline_installed is not None:
+            add_statusline_menu(menu, self.statusline_installed(), self.sig_statusline_requested.emit)
         login = menu.addAction("Start at login")
         login.setCheckable(True)
         login.setChecked(self._autostart_enabled())

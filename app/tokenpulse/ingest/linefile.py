@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tokenpulse.ingest.tailer import LineReader, still_same_file, tail_hash_at
+from tokenpulse.quota import LimitRecords
 from tokenpulse.sources.base import Source
 from tokenpulse.sources.walk import NotRegularFile, open_log
 from tokenpulse.store.ledger import Cursor, path_key
@@ -27,6 +28,7 @@ class LineRead:
     duplicates: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     problem: str | None = None
+    limits: LimitRecords | None = None  # plan limits (issue 11): what the parser's `limits` side channel found
 
 
 def read_line_file(source: Source, path: Path, cursor: Cursor | None) -> LineRead:
@@ -48,7 +50,7 @@ def read_line_file(source: Source, path: Path, cursor: Cursor | None) -> LineRea
     try:
         _read(source, path, fd, cursor, out)
     except OSError as exc:
-        out.cursor, out.calls = None, []
+        out.cursor, out.calls, out.limits = None, [], None
         out.skipped["read error"] += 1
         out.problem = f"error reading {path}: {exc.strerror or exc}"
     finally:
@@ -80,6 +82,8 @@ def _read(source: Source, path: Path, fd: int, cursor: Cursor | None, out: LineR
     if reader.oversize_lines:
         parser.skipped["line longer than 64 MiB"] += reader.oversize_lines
     out.skipped = parser.skipped
+    side = getattr(parser, "limits", None)  # plan limits (issue 11): stored with the calls and the cursor
+    out.limits = side.take() if side is not None else None
     out.usage_records = parser.usage_records
     out.duplicates = parser.duplicates
     out.bytes_read = reader.offset - start

@@ -214,7 +214,7 @@ class Scanner:
             call.cost_usd = pricer.cost(call)
         now_ms = self.clock.now_ms()
         summary.calls_future += sum(1 for c in calls if c.ts_ms > now_ms + SKEW_MS)
-        result = self.ledger.commit_file(read.cursor, calls, now_ms)
+        result = self.ledger.commit_file(read.cursor, calls, now_ms, limits=read.limits)
         summary.files_read += 1
         summary.bytes_read += read.bytes_read
         summary.usage_records += read.usage_records

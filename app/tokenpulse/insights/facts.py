@@ -27,6 +27,9 @@ class ChatSnapshot:
     fresh_chat_hint: str | None = None  # how to start afresh in this agent ("/clear with a short brief, …")
     write_price: float | None = None  # cache-write price for the chat's cache lifetime
     one_hour_cache: bool = False
+    context_window: int | None = None  # tokens (insights.context_windows); None: unknown
+    source: str = ""  # "claude-code": with session_key, how the agent names the chat (the status line asks)
+    session_key: str = ""
 
     @property
     def cache_lifetime_ms(self) -> int:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from tokenpulse.insights.chat_stats import RatesSource, compute
+from tokenpulse.insights.context_windows import window_for
 from tokenpulse.insights.facts import MINUTE_MS, ChatSnapshot, SpendSnapshot
 from tokenpulse.insights.status_view import SKEW_MS
 from tokenpulse.pricing.pricer import utc_day
@@ -45,10 +46,11 @@ def recent_chats(conn: sqlite3.Connection, now_ms: int, pricer: RatesSource, rec
                                       (now_ms - lookback_ms, horizon))]  # ix_api_call_ts
     out = []
     for sid in ids:
-        session = conn.execute("SELECT source, project, parent_key FROM chat_session WHERE id = ?", (sid,)).fetchone()
+        session = conn.execute("SELECT source, project, parent_key, session_key FROM chat_session WHERE id = ?",
+                               (sid,)).fetchone()
         if session is None or session[2] is not None:
             continue
-        snap = _snapshot(conn, sid, session[0], session[1], labels, pricer, recap_allowance, horizon)
+        snap = _snapshot(conn, sid, session[0], session[1], labels, pricer, recap_allowance, horizon, session[3])
         if snap is not None and session[0] in hints:
             snap = replace(snap, fresh_chat_hint=hints[session[0]])
         if snap is not None:
@@ -58,7 +60,7 @@ def recent_chats(conn: sqlite3.Connection, now_ms: int, pricer: RatesSource, rec
 
 
 def _snapshot(conn: sqlite3.Connection, sid: int, source: str, project: str | None, labels: dict[str, str],
-              pricer: RatesSource, recap_allowance: int, horizon: int) -> ChatSnapshot | None:
+              pricer: RatesSource, recap_allowance: int, horizon: int, session_key: str = "") -> ChatSnapshot | None:
     first = conn.execute(_EDGE.format(order="ASC"), (sid, horizon)).fetchone()
     last = conn.execute(_EDGE.format(order="DESC"), (sid, horizon)).fetchone()
     if first is None or last is None:
@@ -78,7 +80,8 @@ def _snapshot(conn: sqlite3.Connection, sid: int, source: str, project: str | No
         last_cost=last[3], waste_tokens=int(waste_tokens), waste_cost=waste_cost,
         read_price=None if rates is None else rates.cache_read_at(int(last[2])),
         fresh_read_price=None if rates is None else rates.cache_read_per_token(),
-        write_price=None if write_rate is None else write_rate[0] / 1e6, one_hour_cache=bool(one_hour))
+        write_price=None if write_rate is None else write_rate[0] / 1e6, one_hour_cache=bool(one_hour),
+        context_window=window_for(conn, source, session_key, last[1]), source=source, session_key=session_key)
 
 
 def _local_midnight(dt: datetime, tz: ZoneInfo) -> int:

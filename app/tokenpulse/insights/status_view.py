@@ -32,8 +32,27 @@ def present(facts: dict[str, Any], now_ms: int) -> dict[str, Any]:
         if is_live(int(chat["last_call_ms"]), now_ms):
             shown = {k: v for k, v in chat.items() if k != "last_call_ms"}
             shown["idle_seconds"] = max(0, idle // 1000)
+            window = chat.get("context_window_tokens")
+            shown["context_share"] = round(int(chat["context_tokens"]) / window, 4) if window else None
             live.append(shown)
-    return {"now_ms": now_ms, "live_chats": live, "spend": facts["spend"], "due": facts["due"]}
+    return {"now_ms": now_ms, "live_chats": live, "spend": facts["spend"], "due": facts["due"],
+            "limits": [limit_object(rec, now_ms) for rec in facts.get("limits") or ()]}
+
+
+def iso_utc(ms: int | None) -> str | None:
+    import time
+
+    return None if ms is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ms / 1000))
+
+
+def limit_object(rec: dict[str, Any], now_ms: int) -> dict[str, Any]:
+    """A plan window's latest reading as `limits --json` and `status --json` print it (issue 11): the
+    provider's own percentage, ISO 8601 UTC times, and whether it still describes the window in force."""
+    resets, seen = rec.get("resets_ms"), int(rec["observed_ms"])
+    current = now_ms < resets if resets is not None else now_ms - seen < int(rec["window_minutes"]) * 60_000
+    return {"source": rec["source"], "window": rec["window"], "window_minutes": rec["window_minutes"],
+            "used_percent": rec["used_percent"], "resets_at": iso_utc(resets), "observed_at": iso_utc(seen),
+            "plan": rec.get("plan"), "scope": rec.get("scope"), "via": rec.get("via"), "current": current}
 
 
 def write_facts(data_dir: Path, facts: dict[str, Any]) -> None:

@@ -157,21 +157,23 @@ static PyObject *scan_block(PyObject *args, const char *const *needles, const si
     return result;
 }
 
-static const char *const CLAUDE_NEEDLES[] = {"\"usage\""};
-static const size_t CLAUDE_LENS[] = {7};
-static const char *const CODEX_NEEDLES[] = {"\"token_count\"", "\"turn_context\"", "\"session_meta\""};
-static const size_t CODEX_LENS[] = {13, 14, 14};
+/* as pyscan.CLAUDE_NEEDLES and CODEX_NEEDLES: the last of each finds a plan-limit line (issue 11) */
+static const char *const CLAUDE_NEEDLES[] = {"\"usage\"", "\"rate_limit\""};
+static const size_t CLAUDE_LENS[] = {7, 12};
+static const char *const CODEX_NEEDLES[] = {"\"token_count\"", "\"turn_context\"", "\"session_meta\"",
+                                            "usage_limit_exceeded"};
+static const size_t CODEX_LENS[] = {13, 14, 14, 20};
 
 static PyObject *claude_block(PyObject *self, PyObject *args)
 {
     (void)self;
-    return scan_block(args, CLAUDE_NEEDLES, CLAUDE_LENS, 1, claude_line);
+    return scan_block(args, CLAUDE_NEEDLES, CLAUDE_LENS, 2, claude_line);
 }
 
 static PyObject *codex_block(PyObject *self, PyObject *args)
 {
     (void)self;
-    return scan_block(args, CODEX_NEEDLES, CODEX_LENS, 3, codex_line);
+    return scan_block(args, CODEX_NEEDLES, CODEX_LENS, 4, codex_line);
 }
 
 static PyObject *iso_ms(PyObject *self, PyObject *arg)

@@ -123,6 +123,25 @@ static int claude_top(Cur *c, ClaudeLine *r)
     return at_end(c);
 }
 
+/* A plan-limit notice: a short line ending with its "error": "rate_limit" (as limits.py's LIMIT_LINE_MAX and
+ * LIMIT_TAIL: at most 16 KiB, the word in its last 4 KiB). */
+static int limit_notice(const unsigned char *s, const unsigned char *e)
+{
+    static const char word[] = "\"rate_limit\"";
+    const size_t n = sizeof word - 1;
+    if (e - s > 16 * 1024)
+        return 0;
+    const unsigned char *p = e - s > 4 * 1024 ? e - 4 * 1024 : s;
+    for (; e - p >= (ptrdiff_t)n; p++) {
+        p = memchr(p, word[0], (size_t)(e - p) - n + 1);
+        if (p == NULL)
+            return 0;
+        if (memcmp(p, word, n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* The record tuple (counts, model, message id, request id, session, timestamp, sidechain, agent, cwd);
  * NULL with *rc set to NOTHING, BAIL or PYERR. */
 static PyObject *claude_line(const unsigned char *s, const unsigned char *e, int *rc)
@@ -134,8 +153,11 @@ static PyObject *claude_line(const unsigned char *s, const unsigned char *e, int
         return NULL;
     /* only a top-level message.usage object counts, on an assistant line (or one without a type) */
     *rc = NOTHING;
-    if (!r.msg_object || !r.usage_object)
+    if (!r.msg_object || !r.usage_object) {
+        if (limit_notice(s, e))
+            *rc = BAIL; /* a plan-limit notice (issue 11): read in Python, sources/claude_code/limits.py */
         return NULL;
+    }
     if (r.type.kind == S_STR) {
         if (r.type.flags & F_ESCAPED) {
             *rc = BAIL;
@@ -145,6 +167,10 @@ static PyObject *claude_line(const unsigned char *s, const unsigned char *e, int
             return NULL;
     }
     else if (r.type.kind != S_MISSING && r.type.kind != S_NULL) {
+        return NULL;
+    }
+    if (r.model.kind == S_STR && r.model.n == 11 && memcmp(r.model.s, "<synthetic>", 11) == 0) {
+        *rc = BAIL; /* no API call; an older limit notice is one of these (read in Python) */
         return NULL;
     }
     *rc = OK;

@@ -154,9 +154,29 @@ static int str_is(const Scalar *s, const char *lit, Py_ssize_t n)
     return s->kind == S_STR && !(s->flags & F_ESCAPED) && s->n == n && memcmp(s->s, lit, (size_t)n) == 0;
 }
 
-/* (total usage, last usage, info model, payload model, timestamp) of a token_count event: what the parser's
- * `_on_usage` takes. NULL with *rc = NOTHING for a line that yields nothing (another event, no info), BAIL for a
- * turn context, a session meta or anything unsure (decoded in Python), PYERR on error. */
+/* A turn stopped by the plan's limit (sources/codex/limits.py): a short line naming the error, read in Python. */
+#define CODEX_LIMIT_LINE_MAX (16 * 1024)
+static int names_limit_hit(const unsigned char *s, const unsigned char *e)
+{
+    static const char word[] = "usage_limit_exceeded";
+    const size_t n = sizeof word - 1;
+    if (e - s > CODEX_LIMIT_LINE_MAX)
+        return 0;
+    for (const unsigned char *p = s; e - p >= (ptrdiff_t)n; p++) {
+        p = memchr(p, word[0], (size_t)(e - p) - n + 1);
+        if (p == NULL)
+            return 0;
+        if (memcmp(p, word, n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* (total usage, last usage, info model, payload model, timestamp, the line) of a token_count event: the first
+ * five are what the parser's `_on_usage` takes, the line is for its rate-limit reading (limits.py). A token_count
+ * without info (limits only) gives None for both usages. NULL with *rc = NOTHING for a line that yields nothing
+ * (another event), BAIL for a turn context, a session meta, a limit hit or anything unsure (decoded in Python),
+ * PYERR on error. */
 static PyObject *codex_line(const unsigned char *s, const unsigned char *e, int *rc)
 {
     CodexLine r;
@@ -172,26 +192,28 @@ static PyObject *codex_line(const unsigned char *s, const unsigned char *e, int 
         *rc = BAIL;
         return NULL;
     }
-    if (!str_is(&r.type, "event_msg", 9))
-        return NULL;
     if (r.ptype.kind == S_STR && (r.ptype.flags & F_ESCAPED)) {
         *rc = BAIL;
         return NULL;
     }
-    if (!str_is(&r.ptype, "token_count", 11) || !r.info_object)
-        return NULL; /* another event, or a token_count with no info (rate limits only) */
-    PyObject *f[5] = {usage_value(&r.total), usage_value(&r.last), NULL, NULL, NULL};
+    if (!str_is(&r.type, "event_msg", 9) || !str_is(&r.ptype, "token_count", 11)) {
+        if (names_limit_hit(s, e))
+            *rc = BAIL;
+        return NULL; /* another event */
+    }
+    PyObject *f[6] = {usage_value(&r.total), usage_value(&r.last), NULL, NULL, NULL, NULL};
     PyObject *result = NULL;
     if (f[0] == NULL || f[1] == NULL) {
         *rc = PYERR;
     }
     else if ((*rc = text_of(&r.info_model, &f[2])) == OK && (*rc = text_of(&r.model, &f[3])) == OK &&
              (*rc = stamp_of(&r.timestamp, &f[4])) == OK) {
-        result = PyTuple_Pack(5, f[0], f[1], f[2], f[3], f[4]);
+        f[5] = PyBytes_FromStringAndSize((const char *)s, e - s);
+        result = f[5] == NULL ? NULL : PyTuple_Pack(6, f[0], f[1], f[2], f[3], f[4], f[5]);
         if (result == NULL)
             *rc = PYERR;
     }
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 6; i++)
         Py_XDECREF(f[i]);
     return result;
 }

@@ -11,8 +11,10 @@ from collections.abc import Callable, Sequence
 
 _LBRACE, _RBRACE = ord("{"), ord("}")
 
-CLAUDE_NEEDLES = (b'"usage"',)
-CODEX_NEEDLES = (b'"token_count"', b'"turn_context"', b'"session_meta"')
+# the second: a plan-limit notice (sources/claude_code/limits.py), decoded in Python
+CLAUDE_NEEDLES = (b'"usage"', b'"rate_limit"')
+# the last one: a turn stopped by the plan's limit (sources/codex/limits.py), decoded in Python
+CODEX_NEEDLES = (b'"token_count"', b'"turn_context"', b'"session_meta"', b"usage_limit_exceeded")
 
 
 def scan_block(buf: bytes, start: int, end: int, needles: Sequence[bytes]) -> tuple[list[memoryview], int]:

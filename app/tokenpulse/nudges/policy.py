@@ -7,9 +7,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
-from tokenpulse.config.settings import Reminders
+from tokenpulse.config.settings import Limits, Reminders
 from tokenpulse.insights.facts import MINUTE_MS, ChatSnapshot, SpendSnapshot
+from tokenpulse.insights.plan_limits import LimitFacts
 from tokenpulse.nudges import budgets, cache_expiry, fresh_chat
+from tokenpulse.nudges import limits as plan_limits
 from tokenpulse.nudges.model import Nudge
 from tokenpulse.nudges.timing import in_grace, in_quiet_hours, quiet_end_ms
 
@@ -54,11 +56,13 @@ def mute_chat(state: PolicyState, session_id: int) -> PolicyState:
 
 
 def candidates(now_ms: int, chats: Iterable[ChatSnapshot], spend: SpendSnapshot | None, r: Reminders,
-               started_ms: int = 0) -> list[Nudge]:
+               started_ms: int = 0, *, limits: LimitFacts | None = None, lim: Limits | None = None,
+               tz: ZoneInfo | None = None) -> list[Nudge]:
     """Every reminder the rules would give now, before silencing and de-duplication."""
     out: list[Nudge] = []
+    share = lim.context_share if lim is not None else 0.0
     for chat in chats:
-        nudge = fresh_chat.candidate(chat, now_ms, r)
+        nudge = fresh_chat.candidate(chat, now_ms, r, share)
         if nudge is not None:
             out.append(nudge)
         # only caches that expired while we were watching: yesterday's idle chats are history
@@ -68,6 +72,8 @@ def candidates(now_ms: int, chats: Iterable[ChatSnapshot], spend: SpendSnapshot 
                 out.append(nudge)
     if spend is not None:
         out.extend(budgets.budget_candidates(spend, now_ms, r))
+    if limits is not None and lim is not None:  # rule 4, plan limits (issue 11)
+        out.extend(plan_limits.candidates(limits, now_ms, lim, started_ms, tz or ZoneInfo("UTC")))
     return out
 
 
@@ -78,11 +84,12 @@ def silenced(now_ms: int, state: PolicyState, r: Reminders, tz: ZoneInfo, grace_
 
 
 def evaluate(now_ms: int, chats: Iterable[ChatSnapshot], spend: SpendSnapshot | None, r: Reminders,
-             tz: ZoneInfo, state: PolicyState, grace_ms: int = DEFAULT_GRACE_MS) -> tuple[list[Nudge], PolicyState]:
+             tz: ZoneInfo, state: PolicyState, grace_ms: int = DEFAULT_GRACE_MS, *,
+             limits: LimitFacts | None = None, lim: Limits | None = None) -> tuple[list[Nudge], PolicyState]:
     """The reminders to show now and the new state. Silenced reminders are not marked: they may fire later."""
     if silenced(now_ms, state, r, tz, grace_ms):
         return [], state
-    due = [n for n in candidates(now_ms, chats, spend, r, state.started_ms)
+    due = [n for n in candidates(now_ms, chats, spend, r, state.started_ms, limits=limits, lim=lim, tz=tz)
            if n.key not in state.fired and n.session_id not in state.muted]
     if not due:
         return [], state
@@ -94,7 +101,8 @@ def evaluate(now_ms: int, chats: Iterable[ChatSnapshot], spend: SpendSnapshot | 
 
 
 def next_wake_ms(now_ms: int, chats: Iterable[ChatSnapshot], r: Reminders, tz: ZoneInfo, state: PolicyState,
-                 grace_ms: int = DEFAULT_GRACE_MS) -> int | None:
+                 grace_ms: int = DEFAULT_GRACE_MS, *, limits: LimitFacts | None = None,
+                 lim: Limits | None = None) -> int | None:
     """The next moment a reminder may fall due with no new call: a cache expiring, or a silence ending.
 
     Fresh-chat and budget reminders change only when calls arrive, which wakes the app anyway.
@@ -108,5 +116,7 @@ def next_wake_ms(now_ms: int, chats: Iterable[ChatSnapshot], r: Reminders, tz: Z
     if r.cache_expiry:
         moments.extend(cache_expiry.expired_at(c) for c in chats
                        if c.context >= r.context_threshold and c.session_id not in state.muted)
+    if limits is not None and lim is not None:
+        moments.extend(plan_limits.wake_ms(limits, now_ms, lim))
     future = [m for m in moments if m > now_ms]
     return min(future) if future else None

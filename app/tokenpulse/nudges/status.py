@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import sqlite3
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tokenpulse.clock import zone
-from tokenpulse.config.settings import Reminders, Settings
+from tokenpulse.config.settings import Limits, Reminders, Settings
 from tokenpulse.insights.chat_stats import RatesSource
 from tokenpulse.insights.facts import ChatSnapshot, SpendSnapshot
 from tokenpulse.insights.live import recent_chats, spend_snapshot
+from tokenpulse.insights.plan_limits import LimitFacts, WindowStatus, limit_facts
 from tokenpulse.insights.status_view import present
 from tokenpulse.nudges.budgets import projection
 from tokenpulse.nudges.policy import PolicyState, candidates
@@ -31,16 +33,20 @@ def status_facts(conn: sqlite3.Connection, now_ms: int, pricer: RatesSource, set
     already showed, or was told not to, is not due.
     """
     r = settings.reminders
+    tz = zone(settings.timezone)
     chats = recent_chats(conn, now_ms, pricer, r.recap_allowance)
-    return facts(now_ms, chats, spend_snapshot(conn, now_ms, zone(settings.timezone)), r, state)
+    return facts(now_ms, chats, spend_snapshot(conn, now_ms, tz), r, state, limit_facts(conn, now_ms),
+                 settings.limits, tz)
 
 
 def facts(now_ms: int, chats: list[ChatSnapshot], spend: SpendSnapshot, r: Reminders,
-          state: PolicyState | None) -> dict[str, Any]:
+          state: PolicyState | None, limits: LimitFacts | None = None, lim: Limits | None = None,
+          tz: ZoneInfo | None = None) -> dict[str, Any]:
     """`status_facts` from snapshots already read (the app's reminder check has them)."""
     fired = {} if state is None else state.fired
     muted = frozenset() if state is None else state.muted
-    due = [n for n in candidates(now_ms, chats, spend, r) if n.key not in fired and n.session_id not in muted]
+    due = [n for n in candidates(now_ms, chats, spend, r, limits=limits, lim=lim, tz=tz)
+           if n.key not in fired and n.session_id not in muted]
     return {
         "now_ms": now_ms,
         "chats": [{
@@ -48,12 +54,21 @@ def facts(now_ms: int, chats: list[ChatSnapshot], spend: SpendSnapshot, r: Remin
             "context_tokens": c.context, "first_context_tokens": c.first_context,
             "cost_per_message_usd": _money(c.last_cost), "first_message_cost_usd": _money(c.first_cost),
             "waste_tokens": c.waste_tokens, "waste_cost_usd": _money(c.waste_cost), "last_call_ms": c.last_ms,
+            "context_window_tokens": c.context_window, "source": c.source, "session_key": c.session_key,
         } for c in chats],
         "spend": {"day_usd": _money(spend.day_cost), "week_usd": _money(spend.week_cost),
                   "month_usd": _money(spend.month_cost), "month_projection_usd": _money(projection(spend, now_ms)),
                   "day_output_tokens": spend.day_output},
         "due": [{"rule": n.rule, "key": n.key, "title": n.title, "body": n.body} for n in due],
+        "limits": [] if limits is None else [limit_record(w) for w in limits.windows],
     }
+
+
+def limit_record(w: WindowStatus) -> dict[str, Any]:
+    """A window's latest reading with epoch-ms times (status_view.present turns them into ISO text)."""
+    return {"source": w.source, "window": w.name, "window_minutes": w.window_minutes,
+            "used_percent": w.used_percent, "resets_ms": w.resets_ms, "observed_ms": w.seen_ms, "plan": w.plan,
+            "scope": w.scope or None, "via": w.via}
 
 
 def live_status(conn: sqlite3.Connection, now_ms: int, pricer: RatesSource, settings: Settings,

@@ -23,16 +23,25 @@ class IconState:
     mode: Mode
     label: str  # today's output, compact ("12k"); drawn when the icon is big enough
     ring: float  # 0..1: live chat context / threshold, or import progress
+    limit_percent: int | None = None  # the tightest plan window past the icon setting, in 5 % steps (issue 11)
 
 
 def icon_state(snap: Snapshot) -> IconState:
+    state = _icon_state(snap)
+    tight = snap.tight_limit()
+    if tight is None or state.mode is Mode.PAUSED:
+        return state
+    return IconState(state.mode, state.label, state.ring, min(100, 5 * round(tight.used_percent / 5)))
+
+
+def _icon_state(snap: Snapshot) -> IconState:
     label = short(snap.today.output_tokens)
     if snap.paused:
         return IconState(Mode.PAUSED, label, 0.0)
     if snap.importing is not None and snap.importing.total:
         return IconState(Mode.IMPORTING, label, min(1.0, snap.importing.done / snap.importing.total))
     live = snap.live
-    ring = min(1.0, live.context_tokens / snap.context_threshold) if live and snap.context_threshold > 0 else 0.0
+    ring = min(1.0, snap.context_progress)  # toward the nearer of the reminder's two rules
     if snap.nudge_pending:
         return IconState(Mode.NUDGE, label, 1.0)
     # quantise so a few tokens more does not redraw the tray icon on every call

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from tokenpulse.presenters import limits_text
 from tokenpulse.presenters.numbers import compact, grouped, money
 from tokenpulse.presenters.plain import no_markup
 from tokenpulse.snapshot import ImportProgress, LiveChat, Snapshot
@@ -55,16 +56,27 @@ def live_title(live: LiveChat) -> str:
     return f"Live chat: {project_name(live.project)} ({live.agent}, {live.calls:,} calls)"
 
 
+def window_share(live: LiveChat) -> str:
+    """" (42 % of a 200k window)" when the model's window is known (issue 11 §5), else ""."""
+    share = live.context_share
+    return "" if share is None else f" ({share:.0%} of a {compact(live.context_window or 0)} window)"
+
+
 def live_detail(live: LiveChat, threshold: int) -> str:
-    """"context 84.2k of 100k · $0.41 per message (first $0.05)"."""
+    """"context 84.2k of 100k (42 % of a 200k window) · $0.41 per message (first $0.05)"."""
     per_msg = money(live.last_cost_usd)
     first = money(live.first_cost_usd)
-    return (f"context {compact(live.context_tokens)} of {compact(threshold)} · {per_msg} per message"
-            f" (first {first})")
+    return (f"context {compact(live.context_tokens)} of {compact(threshold)}{window_share(live)} · {per_msg} per"
+            f" message (first {first})")
 
 
 def live_context_line(live: LiveChat, threshold: int) -> str:
-    return f"Context {compact(live.context_tokens)} tokens per message (reminder at {compact(threshold)})"
+    """The popup's context line; with the window known, a second line says the share (the popup is narrow)."""
+    line = f"Context {compact(live.context_tokens)} tokens per message (reminder at {compact(threshold)})"
+    share = live.context_share
+    if share is None:
+        return line
+    return line + f"\n{share:.0%} of the model's {compact(live.context_window or 0)}-token context window"
 
 
 def live_cost_line(live: LiveChat) -> str:
@@ -143,6 +155,7 @@ def status_lines(snap: Snapshot) -> list[str]:
     if snap.live is not None:
         lines.append(live_title(snap.live))
         lines.append(INDENT + live_detail(snap.live, snap.context_threshold))
+    lines.extend(limits_text.menu_lines(snap))  # plan limits (issue 11)
     return lines + quiet_lines(snap, short=True) + state_lines(snap)
 
 
@@ -155,6 +168,9 @@ def tooltip(snap: Snapshot) -> str:
     if snap.live is not None:
         lines.append(f"{live_title(snap.live)}")
         lines.append(live_detail(snap.live, snap.context_threshold))
+    tight = limits_text.tooltip_line(snap)  # plan limits (issue 11)
+    if tight:
+        lines.append(tight)
     return "\n".join(lines + state_lines(snap))
 
 

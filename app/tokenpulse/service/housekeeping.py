@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tokenpulse.clock import Clock
+from tokenpulse.clock import Clock, zone
 from tokenpulse.config.settings import Settings
 from tokenpulse.nudges.model import Nudge
 from tokenpulse.nudges.policy import PolicyState, mute_chat, snooze
@@ -69,7 +69,8 @@ class Housekeeping:
                  if reminders.log_shown(ws.conn, key=n.key, rule=n.rule, title=n.title, body=n.body,
                                         session_id=n.session_id, project=n.project, shown_ms=now)]
         try:  # after the reminders: what is due is what is left
-            write_facts(ws.paths.data_dir, facts(now, result.chats, result.spend, settings.reminders, self.policy))
+            write_facts(ws.paths.data_dir, facts(now, result.chats, result.spend, settings.reminders, self.policy,
+                                                 result.limits, settings.limits, zone(settings.timezone)))
         except OSError as exc:  # a full disk: the CLI then reads the store itself
             log.warning("status facts not saved: %s", exc)
         return shown

@@ -61,6 +61,13 @@ MAX_PROBLEMS = 10
 WorkspaceFactory = Callable[[Settings], Workspace]
 
 
+def _journal_root(ws: Workspace) -> WatchRoot:
+    """Plan limits (issue 11): the status line's journal, folded in by the scan its change triggers."""
+    from tokenpulse.store.limits_journal import JOURNAL_NAME, ensure_folder
+
+    return WatchRoot(ensure_folder(ws.paths.data_dir), lambda p: p.name == JOURNAL_NAME)
+
+
 class IngestWorker:
     """Start with `start()`; every other public method may be called from any thread and only enqueues."""
 
@@ -169,8 +176,8 @@ class IngestWorker:
         if self._watcher is not None:
             self._watcher.stop()
         # created stopped: it starts with the backfill, unless watching is paused
-        self._watcher = Watcher([WatchRoot(r.path, r.source.owns) for r in self._ws.scanner.roots],
-                                self.notify_changed)
+        self._watcher = Watcher([WatchRoot(r.path, r.source.owns) for r in self._ws.scanner.roots]
+                                + [_journal_root(self._ws)], self.notify_changed)
 
     def _close(self) -> None:
         self._work.reset()
@@ -347,11 +354,13 @@ class IngestWorker:
         snap = self._last
         if snap is None:
             return None
+        now = self._clock.now_ms()
         sync_due = self._sync.deadline()
-        return seconds_to_next(snap, self._clock.now_ms(), [
+        resets = [w.resets_ms + 1 for w in snap.limits if w.resets_ms is not None and w.resets_ms > now]
+        return seconds_to_next(snap, now, [
             *([self._chores.wake_ms] if self._chores.wake_ms is not None else []), *self._recording.deadlines(),
             *([sync_due] if sync_due is not None else []),
-            *([] if self._paused else self._work.deadlines())])
+            *([] if self._paused else self._work.deadlines()), *resets])
 
     def _absorb(self, summary: ScanSummary) -> None:
         self._sync.note_scan(summary.calls_new)
@@ -370,7 +379,9 @@ class IngestWorker:
             snap = Snapshot.empty(now, tz)
         else:
             snap = build(self._ws.conn, now, tz, context_threshold=settings.reminders.context_threshold,
-                         fresh_chat_reminders=settings.reminders.fresh_chat)
+                         fresh_chat_reminders=settings.reminders.fresh_chat,
+                         context_share=settings.limits.context_share,
+                         limit_icon_percent=settings.limits.icon_percent)
             snap = snap.with_state(everywhere=self._sync.everywhere(now, tz))
         watch_problems = self._watcher.problems if self._watcher is not None else []
         failing = self._recording.problem_line(now)

@@ -8,9 +8,19 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "chat_session": (
         "id", "source", "session_key", "parent_key", "project", "first_ms", "last_ms", "models",
     ),
+    "context_window": (
+        "source", "session_key", "model", "tokens", "seen_ms",
+    ),
     "git_repo": (
         "id", "git_dir", "label", "tips", "identities_digest", "settings_digest", "config_stamp",
         "horizon_ms", "reader_version", "scanned_ms",
+    ),
+    "limit_hit": (
+        "id", "source", "ts_ms", "kind", "window_minutes", "resets_ms", "session_key",
+    ),
+    "limit_snapshot": (
+        "id", "source", "scope", "window_minutes", "observed_ms", "seen_ms", "used_percent", "resets_ms",
+        "plan", "via",
     ),
     "model_price": (
         "model", "day", "rates",

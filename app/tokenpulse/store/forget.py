@@ -130,6 +130,7 @@ def forget_project(conn: sqlite3.Connection, project_path: str) -> int:
                 # that rollup has no chat column to delete by: emptied, it is rebuilt from the per-chat rollups
                 # when the store is next opened (insights.hooks.bring_up_to_date)
                 conn.execute("DELETE FROM usage_local_hour")
+            _forget_limit_rows(conn)
             conn.execute("DELETE FROM chat_session WHERE id IN (SELECT id FROM temp.forget_session)")
             conn.execute("DELETE FROM temp.forget_session")
             forget_folders(conn, folder, prefix)  # the work read from git: its folders and unused repositories
@@ -138,6 +139,17 @@ def forget_project(conn: sqlite3.Connection, project_path: str) -> int:
     if own_tx:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # old page images leave the write-ahead log
     return max(deleted, 0)
+
+
+def _forget_limit_rows(conn: sqlite3.Connection) -> None:
+    """Plan limits (issue 11): the chats' stated context windows go, and limit hits no longer name the chats (the
+    hits themselves are the account's, not the project's)."""
+    chats = ("(source, session_key) IN (SELECT source, session_key FROM chat_session"
+             " WHERE id IN (SELECT id FROM temp.forget_session))")
+    if _has_table(conn, "context_window"):
+        conn.execute(f"DELETE FROM context_window WHERE {chats}")
+    if _has_table(conn, "limit_hit"):
+        conn.execute(f"UPDATE limit_hit SET session_key = NULL WHERE {chats}")
 
 
 def forget_project_in_backups(backups_dir: Path, project_path: str) -> int:

@@ -9,7 +9,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tokenpulse.quota import LimitRecords
 from tokenpulse.store.columns import COLUMNS
+from tokenpulse.store.limits import write_records
 from tokenpulse.store.rollups import PENDING_UP
 from tokenpulse.store.tx import GROUP_SECONDS, WriteGroup, write_tx
 from tokenpulse.usage import ApiCall
@@ -111,8 +113,9 @@ class Ledger:
         return {r[1]: Cursor(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7],
                              json.loads(r[8]) if r[8] else None, r[9], bool(r[10])) for r in rows}
 
-    def commit_file(self, cursor: Cursor, calls: Iterable[ApiCall], now_ms: int) -> WriteResult:
-        """Store a file's new calls and advance its cursor in one transaction."""
+    def commit_file(self, cursor: Cursor, calls: Iterable[ApiCall], now_ms: int,
+                    limits: LimitRecords | None = None) -> WriteResult:
+        """Store a file's new calls (and plan-limit records, issue 11) and advance its cursor in one transaction."""
         merged: dict[bytes, ApiCall] = {}
         for call in calls:
             seen = merged.get(call.dedupe_key)
@@ -136,6 +139,8 @@ class Ledger:
                 result.updated = conn.total_changes - before - result.new
                 conn.execute(PENDING_UP)
                 result.pending = 1
+            if limits:
+                write_records(conn, limits)
             conn.execute(_UPSERT_FILE, (
                 cursor.source, path_key(cursor.path), cursor.device, cursor.inode, cursor.size, cursor.mtime_ns,
                 cursor.offset, cursor.tail_hash,

@@ -20,6 +20,15 @@ CREATE TABLE chat_session (
 	UNIQUE (source, session_key)
 );
 CREATE INDEX ix_chat_session_parent ON chat_session (source, parent_key) WHERE parent_key IS NOT NULL;
+CREATE TABLE context_window (
+	source VARCHAR NOT NULL, 
+	session_key VARCHAR NOT NULL, 
+	model VARCHAR, 
+	tokens INTEGER NOT NULL, 
+	seen_ms INTEGER NOT NULL, 
+	PRIMARY KEY (source, session_key)
+);
+CREATE INDEX ix_context_window_model ON context_window (model, seen_ms);
 CREATE TABLE git_repo (
 	id INTEGER NOT NULL, 
 	git_dir VARCHAR NOT NULL, 
@@ -34,6 +43,33 @@ CREATE TABLE git_repo (
 	PRIMARY KEY (id), 
 	UNIQUE (git_dir)
 );
+CREATE TABLE limit_hit (
+	id INTEGER NOT NULL, 
+	source VARCHAR NOT NULL, 
+	ts_ms INTEGER NOT NULL, 
+	kind VARCHAR NOT NULL, 
+	window_minutes INTEGER, 
+	resets_ms INTEGER, 
+	session_key VARCHAR, 
+	PRIMARY KEY (id), 
+	UNIQUE (source, kind, ts_ms)
+);
+CREATE INDEX ix_limit_hit_ts ON limit_hit (ts_ms);
+CREATE TABLE limit_snapshot (
+	id INTEGER NOT NULL, 
+	source VARCHAR NOT NULL, 
+	scope VARCHAR NOT NULL, 
+	window_minutes INTEGER NOT NULL, 
+	observed_ms INTEGER NOT NULL, 
+	seen_ms INTEGER NOT NULL, 
+	used_percent FLOAT NOT NULL, 
+	resets_ms INTEGER, 
+	"plan" VARCHAR, 
+	via VARCHAR NOT NULL, 
+	PRIMARY KEY (id), 
+	UNIQUE (source, scope, window_minutes, observed_ms)
+);
+CREATE INDEX ix_limit_snapshot_seen ON limit_snapshot (seen_ms);
 CREATE TABLE model_price (
 	model VARCHAR NOT NULL, 
 	day VARCHAR NOT NULL, 

@@ -1,3 +1,3 @@
 """The alembic revision the code expects; kept import-free so the scan path can check it cheaply."""
 
-HEAD_REVISION = "0007_source_health"
+HEAD_REVISION = "0008_limits"

@@ -257,3 +257,54 @@ class SourceHealth(SQLModel, table=True):
     last_uncounted_ms: int | None = None  # newest change that brought no call
     recent_skips: str = "[]"  # JSON [[scan_ms, {reason: lines}], ...]: the last scans that skipped lines
     updated_ms: int = 0
+
+
+class LimitSnapshotRow(SQLModel, table=True):
+    """A plan window's usage as the provider reported it (issue 11): one row per change, kept as history.
+
+    `observed_ms` is when this reading was first seen, `seen_ms` the last time the same reading was repeated
+    (re-emits extend it instead of adding rows). Numbers and short names only.
+    """
+
+    __tablename__ = "limit_snapshot"
+    __table_args__ = (
+        UniqueConstraint("source", "scope", "window_minutes", "observed_ms"),
+        Index("ix_limit_snapshot_seen", "seen_ms"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    source: str  # "codex", "claude-code"
+    scope: str  # '' for the account's main limit, else the provider's id of another one (a per-model limit)
+    window_minutes: int  # 300: the 5-hour window, 10080: the weekly one
+    observed_ms: int
+    seen_ms: int
+    used_percent: float
+    resets_ms: int | None = None
+    plan: str | None = None  # "plus", "pro", … when the log says it
+    via: str  # "log", "statusline" or "cache" (Claude Code's cached copy, observed when it was fetched)
+
+
+class LimitHitRow(SQLModel, table=True):
+    """The agent stopped because a plan limit was reached (Codex usage_limit_exceeded, Claude Code's notice)."""
+
+    __tablename__ = "limit_hit"
+    __table_args__ = (UniqueConstraint("source", "kind", "ts_ms"), Index("ix_limit_hit_ts", "ts_ms"))
+    id: int | None = Field(default=None, primary_key=True)
+    source: str
+    ts_ms: int
+    kind: str  # "usage_limit_exceeded", "rate_limit", "rate_limit_reached"
+    window_minutes: int | None = None
+    resets_ms: int | None = None
+    session_key: str | None = None
+
+
+class ContextWindowRow(SQLModel, table=True):
+    """A chat's context window in tokens as its agent stated it (Codex model_context_window, Claude Code's
+    status-line context_window_size); chats without one fall back to their model's (insights.context_windows)."""
+
+    __tablename__ = "context_window"
+    __table_args__ = (Index("ix_context_window_model", "model", "seen_ms"),)
+    source: str = Field(primary_key=True)
+    session_key: str = Field(primary_key=True)
+    model: str | None = None
+    tokens: int
+    seen_ms: int

@@ -1,4 +1,4 @@
-"""ChartsWindow: the range controls, the five views as tabs, exports, and the fetch/refresh plumbing.
+"""ChartsWindow: the range controls, the views as tabs, exports, and the fetch/refresh plumbing.
 
 How the app uses it (all on the GUI thread):
 
@@ -45,6 +45,7 @@ from tokenpulse.gui.charts import export
 from tokenpulse.gui.charts.base import ChartView, Request, Result
 from tokenpulse.gui.charts.chats import ChatsView
 from tokenpulse.gui.charts.fetcher import Fetcher, Query
+from tokenpulse.gui.charts.limits import LimitsView
 from tokenpulse.gui.charts.mix import TokenMixView
 from tokenpulse.gui.charts.overview import OverviewView
 from tokenpulse.gui.charts.projects import ProjectsView
@@ -57,8 +58,9 @@ from tokenpulse.gui.device_switch import DeviceSwitch
 from tokenpulse.insights.chart_data import local_date, local_time
 from tokenpulse.store.sync.ledgers import LedgerSet
 
-VIEWS = ("overview", "mix", "chats", "projects", "rhythm")
-TITLES = {"overview": "Overview", "mix": "Token mix", "chats": "Chats", "projects": "Projects", "rhythm": "Rhythm"}
+VIEWS = ("overview", "mix", "chats", "projects", "rhythm", "limits")
+TITLES = {"overview": "Overview", "mix": "Token mix", "chats": "Chats", "projects": "Projects", "rhythm": "Rhythm",
+          "limits": "Plan limits"}
 REFRESH_EVERY_MS = 2_000  # new data redraws at most this often
 _SHARED = {"overview": "daily", "mix": "daily"}  # views that draw the same fetched data
 
@@ -204,6 +206,8 @@ class ChartsWindow(QMainWindow):
             projects.tz = self._tz
             projects.sig_chat_requested.connect(self.show_session)
             return projects
+        if name == "limits":  # plan limits (issue 11), gui/charts/limits.py
+            return LimitsView(self.theme, self._clock.now_ms)
         return RhythmView(self.theme)
 
     @property

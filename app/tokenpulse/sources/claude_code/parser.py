@@ -10,6 +10,7 @@ import msgspec
 
 from tokenpulse.native import accelerator
 from tokenpulse.native.pyscan import CLAUDE_NEEDLES, scan_block
+from tokenpulse.sources.claude_code.limits import LIMIT_LINE_MAX, LIMIT_NEEDLE, LIMIT_TAIL, ClaudeLimitReader
 from tokenpulse.sources.fields import call_key, parse_iso_ms, short_hash, text_or_none
 from tokenpulse.usage import ApiCall, valid_count
 
@@ -96,12 +97,13 @@ class ClaudeLineParser:
         self.duplicates = 0
         self._fallback_session, self._file_agent = _ids_from_path(path)
         self._seen: dict[tuple[str, object], ApiCall] = {}
+        self.limits = ClaudeLimitReader()  # plan limits (issue 11): the side channel linefile hands to the store
 
     def state(self) -> dict[str, Any]:
         return {}
 
     def feed(self, line: bytes) -> ApiCall | None:
-        if b'"usage"' not in line:
+        if not any(needle in line for needle in CLAUDE_NEEDLES):
             stripped = line.strip()
             if stripped and not (stripped[:1] == b"{" and stripped[-1:] == b"}"):
                 self.skipped["torn or malformed JSON line"] += 1
@@ -145,8 +147,16 @@ class ClaudeLineParser:
             return None
         msg = rec.message
         # Only top-level message.usage counts; nested usage (progress lines, tool results) never does.
-        if msg is None or msg.usage is None or rec.type not in ("assistant", None):
+        if msg is None or msg.usage is None:
+            # plan limits (issue 11, sources/claude_code/limits.py): a limit notice is a hit, never a call. Such a
+            # notice is short and ends with its "error" field: long lines are not searched, others only at the end.
+            if len(line) <= LIMIT_LINE_MAX and bytes(line).find(LIMIT_NEEDLE, len(line) - LIMIT_TAIL) >= 0:
+                self.limits.feed(line, self._fallback_session)
             return None
+        if rec.type not in ("assistant", None):
+            return None
+        if msg.model == "<synthetic>" and LIMIT_NEEDLE in bytes(line):
+            self.limits.feed(line, self._fallback_session)  # an older limit notice carries zero usage
         ts = rec.timestamp
         return self._record(_counts(msg.usage), text_or_none(msg.model), text_or_none(msg.id),
                             text_or_none(rec.requestId), text_or_none(rec.sessionId),

@@ -15,6 +15,7 @@ import msgspec
 
 from tokenpulse.native import accelerator
 from tokenpulse.native.pyscan import CODEX_NEEDLES, scan_block
+from tokenpulse.sources.codex.limits import LIMIT_HIT_NEEDLE, LIMIT_LINE_MAX, CodexLimitReader
 from tokenpulse.sources.fields import call_key, parse_iso_ms, text_or_none
 from tokenpulse.usage import ApiCall, valid_count
 
@@ -100,6 +101,7 @@ class CodexLineParser:
         self._cwd: str | None = st.get("cwd")
         self._meta_seen: bool = bool(st.get("meta_seen"))
         self._fork_start_ms: int | None = st.get("fork_start_ms")
+        self.limits = CodexLimitReader()  # plan limits (issue 11): the side channel linefile hands to the store
 
     def state(self) -> dict[str, Any]:
         return {
@@ -130,9 +132,13 @@ class CodexLineParser:
         if torn:
             self.skipped["torn or malformed JSON line"] += torn
         calls = []
-        on_usage, decode = self._on_usage, self._decode
+        on_usage, decode, limits = self._on_usage, self._decode, self.limits
         for item in records:
-            call = on_usage(*item) if type(item) is tuple else decode(item)
+            if type(item) is tuple:  # a token_count event: its usage read, and its line for the limit reading
+                limits.feed(item[5], self._session, self._model)
+                call = on_usage(item[0], item[1], item[2], item[3], item[4])
+            else:
+                call = decode(item)
             if call is not None:
                 calls.append(call)
         return calls
@@ -163,8 +169,13 @@ class CodexLineParser:
         elif rec.type == "session_meta":
             self._on_meta(payload, rec.timestamp)
         elif rec.type == "event_msg" and payload.type == "token_count":
+            self.limits.feed(line, self._session, self._model)  # plan limits (issue 11): its rate-limit reading
             ts = rec.timestamp
             return self._on_token_count(payload.info, text_or_none(payload.model), ts if isinstance(ts, str) else None)
+        # plan limits (issue 11, sources/codex/limits.py): a turn stopped by the plan's limit (a short line; the
+        # accelerator hands such lines back to be decoded here)
+        if len(line) <= LIMIT_LINE_MAX and LIMIT_HIT_NEEDLE in bytes(line):
+            self.limits.feed(line, self._session, self._model)
         return None
 
     def _on_meta(self, payload: _Payload, line_ts: object) -> None:

@@ -1,0 +1,128 @@
+"""Runs the real app on an X display with a tray host, with plan-limit readings of both providers (issue 11), and
+takes screenshots of the summary's Plan limits block, the icon, the tooltip, the menu and the charts' Plan limits
+view; prints JSON. Started by test_limits_real.py in its own process. Usage:
+    limits_driver.py DATA_DIR CLAUDE_DIR CODEX_DIR SCREENSHOT_DIR
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QToolTip, QWidget
+from tray_driver import settle, shot, wait_until, xdotool
+
+import tokenpulse.gui  # noqa: F401 - the CPython 3.11 workaround, before any Qt use
+from tokenpulse.config.paths import resolve
+from tokenpulse.gui.app import SingleInstance, TokenpulseApp
+
+APP = Path(__file__).resolve().parents[2] / "app"
+
+
+def status_line(data: Path, payload: dict[str, object]) -> str:
+    """`tokenpulse statusline` as Claude Code runs it, while the app runs (its reading goes to the journal)."""
+    env = dict(os.environ, PYTHONPATH=str(APP), TOKENPULSE_HOME=str(data))
+    run = subprocess.run([sys.executable, "-m", "tokenpulse", "statusline"], input=json.dumps(payload).encode(),
+                         env=env, capture_output=True, timeout=60, check=True)
+    return run.stdout.decode().strip()
+
+
+def main() -> int:
+    data, claude, codex, out = (Path(a) for a in sys.argv[1:5])
+    payload = json.loads((data.parent / "statusline-input.json").read_text())
+    out.mkdir(parents=True, exist_ok=True)
+    qapp = QApplication([sys.argv[0]])
+    qapp.setQuitOnLastWindowClosed(False)
+    result: dict[str, object] = {"platform": QGuiApplication.platformName()}
+    result["tray_available"] = wait_until(QSystemTrayIcon.isSystemTrayAvailable, 10)
+    env = {"CLAUDE_CONFIG_DIR": str(claude), "CODEX_HOME": str(codex)}
+    instance = SingleInstance(resolve(data))  # as run_app does: the status line sees the app running
+    result["instance_lock"] = instance.acquire()
+    app = TokenpulseApp(resolve(data), env=env, home=data / "home", background=True, reminder_grace_ms=0)
+    try:
+        app.start()
+        tray = app.tray
+        result["tray_mode"] = tray is not None
+        if tray is None:
+            return _finish(result)
+        result["ready"] = wait_until(lambda: app.bridge.latest.ready, 20)
+        result["statusline_output"] = status_line(data, payload)
+        result["both_sources"] = wait_until(
+            lambda: {w.source for w in app.bridge.latest.limits} == {"claude-code", "codex"}, 15)
+        result["windows"] = [(w.source, w.name, w.used_percent) for w in app.bridge.latest.limits]
+        result["embedded"] = wait_until(lambda: not tray.icon.geometry().isEmpty(), 10)
+        # the 80 % reminder of Claude Code's 5-hour window: Qt's balloon by the icon; shot, then put away so the
+        # clicks below reach the icon
+        result["reminder_titles"] = wait_until(lambda: bool(app.reminders.shown), 10) and [
+            n.title for n in app.reminders.shown]
+        result["reminder_balloon"] = wait_until(lambda: bool(_balloons()), 5)
+        settle(0.4)
+        for w in _balloons():
+            shot(out, "limits-00-reminder.png", w.frameGeometry().adjusted(-10, -10, 10, 10))
+            w.hide()
+        settle(0.5)
+        g = tray.icon.geometry()
+        screen = QGuiApplication.primaryScreen().geometry()
+        panel = QRect(max(0, g.right() - 420), 0, min(440, screen.width()), 480)
+        shots = {"icon": shot(out, "limits-01-icon.png", g.adjusted(-4, -4, 4, 4))}
+        cx, cy = g.center().x(), g.center().y()
+        xdotool("mousemove", str(cx - 2), str(cy - 2))
+        xdotool("mousemove", str(cx), str(cy))
+        result["tooltip_shown"] = wait_until(QToolTip.isVisible, 6)
+        result["tooltip_text"] = QToolTip.text()
+        settle(0.3)
+        shots["tooltip"] = shot(out, "limits-02-tooltip.png", QRect(max(0, g.right() - 900), 0, 920, 200))
+        xdotool("click", "3")
+        result["menu_shown"] = wait_until(tray.menu.isVisible, 5)
+        result["menu_items"] = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
+        settle(0.3)
+        shots["menu"] = shot(out, "limits-03-menu.png", panel.united(tray.menu.geometry().adjusted(-10, -10, 10, 10)))
+        xdotool("key", "Escape")
+        wait_until(lambda: not tray.menu.isVisible(), 3)
+        xdotool("click", "1")
+        result["popup_shown"] = wait_until(app.popup.isVisible, 5)
+        settle(0.5)
+        block = app.popup.limits_block
+        result["block_rows"] = [(p.text() if p.isVisible() else "", w.text(), b.used, t.text().replace("\n", " "))
+                                for p, w, b, t in block.rows if w.isVisible()]
+        pg = app.popup.frameGeometry()
+        result["popup_geometry"] = [pg.x(), pg.y(), pg.width(), pg.height()]
+        shots["popup"] = shot(out, "limits-04-summary.png", QRect(pg.x() - 10, 0, pg.width() + 20, pg.bottom() + 10))
+        xdotool("key", "Escape")
+        wait_until(lambda: not app.popup.isVisible(), 3)
+        charts = app.open_charts()
+        charts.resize(1200, 760)
+        charts.move(40, 30)
+        view = charts.view("limits")
+        charts.set_range("7d")
+        charts.show_view("limits")
+        result["chart_drawn"] = wait_until(lambda: view.result is not None and charts.current.name == "limits", 15)
+        settle(1.0)
+        if view.result is not None:
+            c = view.result.data
+            result["chart"] = {"lines": [ln.label for ln in c.lines], "resets": len(c.resets), "hits": len(c.hits),
+                               "hours": len(c.hours_x)}
+        shots["charts"] = shot(out, "limits-05-charts.png", charts.frameGeometry().adjusted(-4, -4, 4, 4))
+        result["shots"] = shots
+        return _finish(result)
+    finally:
+        app.shutdown()
+        instance.release()
+
+
+def _balloons() -> list[QWidget]:
+    return [w for w in QApplication.topLevelWidgets() if w.metaObject().className() == "QBalloonTip" and w.isVisible()]
+
+
+def _finish(result: dict[str, object]) -> int:
+    print("RESULT " + json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,129 @@
+"""Plan limits on a real screen (issue 11): Xvfb + trayer, the app fed a Codex log with rate limits and a Claude
+Code status-line reading (through `tokenpulse statusline` while the app runs); screenshots of the summary's Plan
+limits block, the icon, the tooltip, the menu and the charts' Plan limits view, in tests/xvfb/screenshots/.
+
+Skipped when Xvfb or trayer are missing, except in CI (TP_REQUIRE_XVFB=1: then it fails).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from xserver import needs, x_server
+
+from helpers import claude_line, codex_file, codex_meta, codex_turn, usage, write_lines
+
+HERE = Path(__file__).resolve().parent
+SHOTS = HERE / "screenshots"
+REPO = HERE.parents[1]
+
+pytestmark = [pytest.mark.xvfb, needs("Xvfb", "trayer", "xdotool", "xdpyinfo")]
+
+
+@pytest.fixture
+def x_display(tmp_path: Path) -> Iterator[dict[str, str]]:
+    with x_server(tmp_path, (140, 179), tray=True) as env:
+        yield env
+
+
+def _iso(t: datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _logs(claude: Path, codex: Path, now: datetime) -> dict[str, object]:
+    """A live Claude Code chat (below any fresh-chat reminder); six hours of Codex with a limit hit, a reset, and
+    the new window filling."""
+    write_lines(claude / "projects/-home-u-src-tokenpulse/live.jsonl", [
+        claude_line(msg_id=f"m{i}", req_id=f"r{i}", output=900 + 40 * i, input=5, cache_write=3_000,
+                    cache_read=6_000 * i, ts=_iso(now - timedelta(minutes=5 - i * 0.45)), session="live",
+                    cwd="/home/u/src/tokenpulse") for i in range(1, 11)])
+    lines = [codex_meta(_iso(now - timedelta(days=3)), "0199bbbb-0000-7000-8000-000000000002", cwd="/home/u/src/api"),
+             codex_turn(_iso(now - timedelta(days=3)), model="gpt-5.2-codex", cwd="/home/u/src/api")]
+    total, reset, five, week, hits = usage(0), None, 0.0, 20.0, 0
+    week_reset = int((now + timedelta(days=4)).timestamp())
+    for k in range(3 * 48):  # every half hour of three days, nights off (00:00–08:00 UTC)
+        t = now - timedelta(minutes=30 * (3 * 48 - 1 - k))
+        if t.hour < 8:
+            continue
+        if reset is None or t >= reset:  # a new 5-hour window starts with this turn
+            reset, five = t + timedelta(hours=5), 0.0
+        elif five >= 100.0:
+            continue  # stopped at the limit until the window resets
+        five = min(100.0, five + (13.0, 7.0, 9.0)[k // 48])  # the first day hits the limit, today does not
+        week = round(week + 0.5, 1)
+        limits = {"limit_id": "codex", "plan_type": "plus",
+                  "primary": {"used_percent": five, "window_minutes": 300, "resets_at": int(reset.timestamp())},
+                  "secondary": {"used_percent": week, "window_minutes": 10080, "resets_at": week_reset}}
+        last = usage(20_000 + 900 * (k % 20), 15_000 + 900 * (k % 20), 400 + 30 * (k % 7), 100)
+        total = {key: total.get(key, 0) + last[key] for key in last}
+        lines.append(json.dumps({"timestamp": _iso(t), "type": "event_msg", "payload": {
+            "type": "token_count", "rate_limits": limits,
+            "info": {"total_token_usage": total, "last_token_usage": last, "model_context_window": 258400}}}))
+        if five >= 100.0:
+            hits += 1
+            lines.append(json.dumps({"timestamp": _iso(t + timedelta(seconds=20)), "type": "event_msg", "payload": {
+                "type": "task_complete", "error": {"message": "You've hit your usage limit.",
+                                                   "codex_error_info": "usage_limit_exceeded"}}}))
+    write_lines(codex_file(codex, name="rollout-2026-03-01T10-00-00-0199bbbb-0000-7000-8000-000000000002"), lines)
+    expected = {"five": five, "five_current": reset is not None and reset > now, "week": week, "hits": hits}
+    s = int(now.timestamp())
+    return {"hook_event_name": "Status", "session_id": "live", "transcript_path": "/home/u/live.jsonl",
+            "cwd": "/home/u/src/tokenpulse", "model": {"id": "claude-sonnet-4-5-20250929", "display_name": "Sonnet 4.5"},
+            "workspace": {"current_dir": "/home/u/src/tokenpulse", "project_dir": "/home/u/src/tokenpulse"},
+            "version": "2.1.90", "cost": {"total_cost_usd": 2.31},
+            "context_window": {"context_window_size": 200_000, "used_percentage": 60,
+                               "current_usage": {"input_tokens": 5, "output_tokens": 1300,
+                                                 "cache_creation_input_tokens": 3_000,
+                                                 "cache_read_input_tokens": 117_000}},
+            "rate_limits": {"five_hour": {"used_percentage": 82, "resets_at": s + 80 * 60},
+                            "seven_day": {"used_percentage": 35, "resets_at": s + 2 * 86_400 + 3_600}},
+            "expected": expected}
+
+
+def test_plan_limits_on_a_real_screen(x_display: dict[str, str], tmp_path: Path) -> None:
+    claude, codex = tmp_path / "claude", tmp_path / "codex"
+    payload = _logs(claude, codex, datetime.now(UTC))
+    expected = payload.pop("expected")
+    (tmp_path / "statusline-input.json").write_text(json.dumps(payload))
+    SHOTS.mkdir(exist_ok=True)
+    for old in SHOTS.glob("limits-*.png"):
+        old.unlink()
+    env = dict(x_display, PYTHONPATH=os.pathsep.join([str(REPO / "app"), str(REPO / "tests")]))
+    run = subprocess.run([sys.executable, str(HERE / "limits_driver.py"), str(tmp_path / "data"), str(claude),
+                          str(codex), str(SHOTS)], env=env, capture_output=True, text=True, timeout=180, check=False)
+    lines = [ln for ln in run.stdout.splitlines() if ln.startswith("RESULT ")]
+    assert run.returncode == 0 and lines, f"driver failed ({run.returncode}):\n{run.stdout}\n{run.stderr}"
+    r = json.loads(lines[-1][len("RESULT "):])
+    assert r["platform"] == "xcb" and r["tray_available"] and r["tray_mode"] and r["ready"]
+    assert r["statusline_output"].startswith("Sonnet 4.5 · ctx 120k of 200k (60%)")
+    assert "5h 82%" in r["statusline_output"] and "7d 35%" in r["statusline_output"]
+    assert r["both_sources"], r["windows"]
+    assert sorted(map(tuple, r["windows"])) == [("claude-code", "5h", 82.0), ("claude-code", "7d", 35.0),
+                                                ("codex", "5h", expected["five"]), ("codex", "7d", expected["week"])]
+    codex_tighter = expected["five_current"] and expected["five"] > 82
+    tight = f"Plan: Codex 5 h at {expected['five']:g} % · resets " if codex_tighter else \
+        "Plan: Claude Code 5 h at 82 % · resets "
+    assert r["tooltip_shown"] and tight in r["tooltip_text"], r["tooltip_text"]
+    assert any(i.startswith("Claude Code: 5 h 82 % (resets ") for i in r["menu_items"])
+    codex_5h = f"Codex: 5 h {expected['five']:g} % (resets " if expected["five_current"] else \
+        "Codex: 5 h unknown since its reset"
+    assert any(i.startswith(codex_5h) for i in r["menu_items"]), r["menu_items"]
+    assert "Claude Code status line" in r["menu_items"]
+    assert r["popup_shown"]
+    rows = [tuple(row) for row in r["block_rows"]]
+    assert [row[:3] for row in rows] == [("Claude Code", "5 h", 82.0), ("", "7 d", 35.0),
+                                         ("Codex · plan plus", "5 h", expected["five"] if expected["five_current"]
+                                          else None), ("", "7 d", expected["week"])]
+    assert rows[0][3].startswith("82 % · resets in 1 h") and "as of" in rows[0][3]
+    assert r["chart_drawn"]
+    assert r["chart"]["lines"] == ["Claude Code 5h", "Claude Code 7d", "Codex 5h", "Codex 7d"]
+    assert r["chart"]["resets"] >= 3 and r["chart"]["hits"] == expected["hits"] >= 1 and r["chart"]["hours"] >= 20
+    for path in r["shots"].values():
+        assert Path(path).stat().st_size > 1_000, f"empty screenshot {path}"
