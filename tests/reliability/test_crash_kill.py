@@ -35,7 +35,7 @@ BUDGET_S = 150.0
 @pytest.mark.slow
 def test_kill_9_during_import_totals_equal_clean_run(corpus30: Path, tmp_path: Path) -> None:
     claude, codex = corpus30 / "claude", corpus30 / "codex"
-    clean_env = tp_env(tmp_path, tmp_path / "clean", claude, codex)
+    clean_env = tp_env(tmp_path, tmp_path / "clean", claude, codex, TOKENPULSE_COMMIT_EVERY_S="0")
     clean_db = tmp_path / "clean" / "tokenpulse.sqlite3"
     started = time.monotonic()
     proc = subprocess.Popen(tp_cmd("scan"), env=clean_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -59,7 +59,8 @@ def test_kill_9_during_import_totals_equal_clean_run(corpus30: Path, tmp_path: P
         assert time.monotonic() < deadline, f"only {during_import} kills during an import in {BUDGET_S:.0f} s"
         epochs += 1
         data = tmp_path / f"epoch{epochs}"
-        env = tp_env(tmp_path, data, claude, codex)
+        # a commit after every file: kills land between as many commits as there are files
+        env = tp_env(tmp_path, data, claude, codex, TOKENPULSE_COMMIT_EVERY_S="0")
         db = data / "tokenpulse.sqlite3"
         while True:  # restart after each kill until a run finishes by itself
             command = rng.choice([("scan",), ("scan", "--json"), ("daily", "--json", "--tz", "UTC")])

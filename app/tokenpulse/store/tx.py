@@ -8,6 +8,7 @@ ROLLBACK on any error. A nested `write_tx` joins the transaction already open: t
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -15,8 +16,9 @@ from contextlib import contextmanager
 from types import TracebackType
 
 # A scan commits its files in groups this long: few enough COMMITs to cost little, often enough that a crash
-# loses only a moment of work and that other processes see progress.
-GROUP_SECONDS = 0.1
+# loses only a moment of work and that other processes see progress. TOKENPULSE_COMMIT_EVERY_S changes it (0:
+# a commit after every file, which the crash test uses to have a crash land between as many commits as can be).
+GROUP_SECONDS = float(os.environ.get("TOKENPULSE_COMMIT_EVERY_S") or 0.1)
 
 
 @contextmanager
