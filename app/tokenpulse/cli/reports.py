@@ -1,92 +1,189 @@
-"""The report commands (daily, weekly, monthly, sessions, projects) as JSON or aligned tables.
+"""The report commands, registered from one table (`REPORTS`): their options, and the run that scans, reads
+the rows (insights.usage_report) and hands them to the report's presenter (period_report, sessions_report,
+projects_report) as a table or JSON.
 
-Names from the logs are escaped for the terminal (control characters shown, `untrusted_text`) before they
-are shortened to fit a column; JSON keeps them exact, escaped as JSON strings, with no NaN or Infinity.
+A report is a `Report(name, help, extra options, show)`; `cli.main` builds its parser from this table, the
+reports first in `--help`. Every report takes the common options (`add_common`).
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Sequence
-from datetime import datetime, timezone
+import argparse
+import sys
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from tokenpulse.cli.table import count, money, render
+from tokenpulse.cli import cells
+from tokenpulse.cli.errors import EXIT_OK, UsageError
+from tokenpulse.cli.style import COLOR_CHOICES, Look, look
+from tokenpulse.clock import WEEKDAY_NAMES, weekday_number
+from tokenpulse.insights import usage_report
 from tokenpulse.store import queries
-from tokenpulse.store.queries import Filter, Totals
-from tokenpulse.untrusted_text import escape_controls, json_text
+from tokenpulse.store.queries import Filter
+from tokenpulse.untrusted_text import escape_controls
 
-_TOKEN_HEADERS = ["Calls", "Input", "Cache write", "Cache read", "Output", "Cost"]
-_PERIOD_KEY = {"day": "date", "week": "week", "month": "month"}
+if TYPE_CHECKING:
+    from tokenpulse.workspace import Workspace
 
-
-def _token_cells(t: Totals) -> list[str]:
-    return [count(t.calls), count(t.input_tokens), count(t.cache_write_tokens), count(t.cache_read_tokens),
-            count(t.output_tokens), money(t.cost_usd)]
+EMPTY = "No usage recorded in this range."
+WEEKS_START = "Weeks start on Monday (--week-start to change)."
 
 
-def _sum(items: Sequence[Totals]) -> Totals:
-    costs = [t.cost_usd for t in items if t.cost_usd is not None]
-    return Totals(sum(t.calls for t in items), sum(t.input_tokens for t in items),
-                  sum(t.cache_write_tokens for t in items), sum(t.cache_read_tokens for t in items),
-                  sum(t.output_tokens for t in items), sum(t.reasoning_tokens for t in items),
-                  sum(costs) if costs else None, sum(t.unpriced_calls for t in items))
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a report needs besides its own options: the store, the window and how to print."""
+
+    workspace: Workspace
+    tz: ZoneInfo
+    flt: Filter
+    look: Look
 
 
-def _unpriced_note(conn: sqlite3.Connection, flt: Filter) -> str:
-    models = queries.unpriced_models(conn, flt)
-    if not models:
-        return ""
-    names = ", ".join(escape_controls(m) for m in models)
-    return (f"\nCost unknown for {names}: no price is known offline; totals leave them out"
-            " (add a price override in settings.toml).")
+@dataclass(frozen=True, slots=True)
+class Report:
+    name: str
+    help: str
+    options: tuple[Callable[[argparse.ArgumentParser], None], ...]
+    show: Callable[[Context, argparse.Namespace], str]
 
 
-def period_report(conn: sqlite3.Connection, period: str, tz: ZoneInfo, flt: Filter, as_json: bool) -> str:
-    rows = queries.by_period(conn, period, tz, flt)
-    key = _PERIOD_KEY[period]
-    if as_json:
-        return json_text([{key: p, "source": s, "model": m, **t.as_dict()} for p, s, m, t in rows])
+# --- options -----------------------------------------------------------------------------------------------
+
+def add_common(cmd: argparse.ArgumentParser, add_source: Callable[[argparse.ArgumentParser], None]) -> None:
+    cmd.add_argument("--since", help="first local day included (YYYY-MM-DD or YYYYMMDD)")
+    cmd.add_argument("--until", help="last local day included (YYYY-MM-DD or YYYYMMDD)")
+    cmd.add_argument("--tz", help="IANA time zone for days (default: the settings' zone, else the local zone)")
+    add_source(cmd)
+    cmd.add_argument("--json", action="store_true", help="print rows as JSON (exact counts and costs)")
+    cmd.add_argument("--wide", action="store_true",
+                     help="every column, counts in full (the default table fits 80 columns)")
+    cmd.add_argument("--color", choices=COLOR_CHOICES, default="auto",
+                     help="colour the table: auto (on a terminal, unless NO_COLOR is set), always or never")
+    cmd.add_argument("--no-scan", action="store_true", help="report the store as it is, without scanning")
+
+
+def _periods(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--breakdown", choices=usage_report.BREAKDOWNS,
+                     help="under each period, a row per agent or per model")
+    cmd.add_argument("--group", choices=("model", "period"),
+                     help="JSON rows: per period, agent and model (model, the default) or per period (period;"
+                          " with --breakdown nested under each)")
+
+
+def add_week_start(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--week-start", default="monday", metavar="DAY",
+                     help=f"the first day of a week: {', '.join(WEEKDAY_NAMES)} (default monday)")
+
+
+def first_weekday(args: argparse.Namespace) -> int:
+    try:
+        return weekday_number(args.week_start)
+    except ValueError as exc:
+        raise UsageError(f"--week-start: {exc}") from exc
+
+
+# --- the reports -------------------------------------------------------------------------------------------
+
+def _period(period: str) -> Callable[[Context, argparse.Namespace], str]:
+    def show(ctx: Context, args: argparse.Namespace) -> str:
+        from tokenpulse.cli import period_report
+
+        key = period_report.KEYS[period]
+        week_start = first_weekday(args) if period == "week" else 0
+        if args.group == "model" and args.breakdown:
+            raise UsageError("--breakdown needs one row per period: leave out --group model")
+        ws = ctx.workspace
+        rows = usage_report.period_rows(ws.conn, period, ctx.tz, ctx.flt, ws.pricer, week_start)
+        if args.json and args.group != "period" and not args.breakdown:
+            return period_report.json_rows(rows, key)
+        groups = usage_report.group_periods(rows, args.breakdown)
+        if args.json:
+            return period_report.json_groups(groups, key, args.breakdown)
+        if not rows:
+            return EMPTY
+        return period_report.table(groups, key, args.wide, ctx.look) + _notes(ctx)
+    return show
+
+
+def _sessions(ctx: Context, args: argparse.Namespace) -> str:
+    from tokenpulse.cli import sessions_report
+
+    ws = ctx.workspace
+    families = usage_report.fold(usage_report.chats(ws.conn, ctx.flt, ws.pricer))
+    if args.json:
+        return sessions_report.json_rows(families, ctx.tz)
+    if not families:
+        return EMPTY
+    return sessions_report.table(families, ctx.tz, ws.clock.now_ms(), args.wide, ctx.look) + _notes(ctx)
+
+
+def _projects(ctx: Context, args: argparse.Namespace) -> str:
+    from tokenpulse.cli import projects_report
+
+    ws = ctx.workspace
+    rows = usage_report.projects(usage_report.chats(ws.conn, ctx.flt, ws.pricer))
+    if args.json:
+        return projects_report.json_rows(rows)
     if not rows:
-        return "No usage recorded in this range."
-    table = [[p, s, m, *_token_cells(t)] for p, s, m, t in rows]
-    footer = ["Total", "", "", *_token_cells(_sum([t for *_, t in rows]))]
-    head = [key.capitalize(), "Source", "Model", *_TOKEN_HEADERS]
-    return render(head, table, [False] * 3 + [True] * 6, footer) + _unpriced_note(conn, flt)
+        return EMPTY
+    return projects_report.table(rows, args.wide, ctx.look) + _notes(ctx)
 
 
-def _local(ts_ms: int, tz: ZoneInfo) -> str:
-    return datetime.fromtimestamp(ts_ms / 1000, tz=timezone.utc).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+REPORTS: tuple[Report, ...] = (
+    Report("daily", "tokens by type, cost and waste per day", (_periods,), _period("day")),
+    Report("weekly", "the same per week (weeks start on Monday; --week-start)", (_periods, add_week_start),
+           _period("week")),
+    Report("monthly", "the same per month", (_periods,), _period("month")),
+    Report("sessions", "per chat, sub-agent chats under their parent, with full session ids", (), _sessions),
+    Report("projects", "per project folder", (), _projects),
+)
 
 
-def sessions_report(conn: sqlite3.Connection, tz: ZoneInfo, flt: Filter, as_json: bool) -> str:
-    rows = queries.sessions(conn, flt)
-    if as_json:
-        return json_text([{
-            "source": r.source, "session": r.session_key, "parent_session": r.parent_key, "project": r.project,
-            "first_call": _local(r.first_ms, tz), "last_call": _local(r.last_ms, tz),
-            "models": r.models.split(",") if r.models else [], **r.totals.as_dict()} for r in rows])
-    if not rows:
-        return "No usage recorded in this range."
-    table = [[_local(r.last_ms, tz), r.source, _short(r.session_key, 24), _short(r.project or "", 40),
-              *_token_cells(r.totals)] for r in rows]
-    footer = ["Total", "", "", "", *_token_cells(_sum([r.totals for r in rows]))]
-    head = ["Last call", "Source", "Session", "Project", *_TOKEN_HEADERS]
-    return render(head, table, [False] * 4 + [True] * 6, footer) + _unpriced_note(conn, flt)
+def _notes(ctx: Context) -> str:
+    """Under a table: which models have no price (what a "+" means), and what the waste columns are."""
+    notes = []
+    models = queries.unpriced_models(ctx.workspace.conn, ctx.flt)
+    if models:
+        names = ", ".join(escape_controls(m) for m in models)
+        notes.append(f"No price for {names}: costs leave those calls out, and a cost ending in + counts the"
+                     " others only (set a price in settings.toml).")
+    notes.append(cells.LEGEND)
+    width = max(ctx.look.width, 40)
+    return "\n" + "\n".join(ctx.look.paint(line, "dim") for note in notes
+                            for line in textwrap.wrap(note, width, break_on_hyphens=False))
 
 
-def projects_report(conn: sqlite3.Connection, flt: Filter, as_json: bool) -> str:
-    rows = queries.projects(conn, flt)
-    if as_json:
-        return json_text([{"project": p or None, **t.as_dict()} for p, t in rows])
-    if not rows:
-        return "No usage recorded in this range."
-    table = [[_short(p or "(unknown)", 60), *_token_cells(t)] for p, t in rows]
-    footer = ["Total", *_token_cells(_sum([t for _, t in rows]))]
-    return render(["Project", *_TOKEN_HEADERS], table, [False] + [True] * 6, footer) + _unpriced_note(conn, flt)
+# --- the run -----------------------------------------------------------------------------------------------
 
+def run(workspace: Workspace, args: argparse.Namespace, zone: Callable[[str | None, str | None], ZoneInfo],
+        day: Callable[[str | None, str], str | None]) -> int:
+    """Scan (unless --no-scan), then print the report `args.command`; `zone` and `day` parse --tz and dates."""
+    from tokenpulse.store.localtime import day_start_ms, next_day
 
-def _short(text: str, width: int) -> str:
-    """The end of `text`, escaped first so that the width counts what the terminal shows."""
-    text = escape_controls(text)
-    return text if len(text) <= width else "…" + text[-(width - 1):]
+    report = next(r for r in REPORTS if r.name == args.command)
+    tz = zone(args.tz, workspace.settings.timezone)
+    since, until = day(args.since, "--since"), day(args.until, "--until")
+    if since and until and since > until:
+        raise UsageError(f"--since {since} is after --until {until}")
+    if getattr(args, "week_start", None) is not None:
+        first_weekday(args)  # a bad day is told before the scan, not after
+    if not args.no_scan:
+        from tokenpulse.cli.progress import ProgressBar
+
+        bar = ProgressBar()
+        summary = workspace.scan(progress=bar, wait=30.0, daily_backup=True)
+        bar.finish()
+        if summary is None:
+            print("tokenpulse: another tokenpulse is scanning; showing the store as it is", file=sys.stderr)
+        elif summary.problems and not args.json:
+            print(f"tokenpulse: {len(summary.problems)} problem(s) while scanning; run `tokenpulse scan` for"
+                  " details", file=sys.stderr)
+    flt = Filter(since_ms=day_start_ms(since, tz) if since else None,
+                 until_ms=day_start_ms(next_day(until), tz) if until else None,
+                 sources=[s.name for s in workspace.sources])
+    ctx = Context(workspace, tz, flt, look(sys.stdout, args.color))
+    sys.stdout.write(report.show(ctx, args) + "\n")
+    return EXIT_OK

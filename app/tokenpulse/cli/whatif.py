@@ -11,7 +11,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from tokenpulse.cli.table import count, money, render
+from tokenpulse.cli.table import count, money
+from tokenpulse.cli.table import plain as render
 from tokenpulse.insights import model_fit
 from tokenpulse.insights.call_scope import Scope, find_chat
 from tokenpulse.insights.whatif import APPROXIMATION, Repriced, WhatIf, reprice, target_known
@@ -25,9 +26,7 @@ EXIT_OK, EXIT_USAGE = 0, 2
 _CONTROL = {c: "?" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
 
 
-def add_parser(commands: argparse._SubParsersAction, add_source: Callable[[argparse.ArgumentParser], None]) -> None:
-    cmd = commands.add_parser(
-        "whatif", help="re-price a range, a project or a chat as if another model had served the same tokens")
+def add_arguments(cmd: argparse.ArgumentParser, add_source: Callable[[argparse.ArgumentParser], None]) -> None:
     cmd.add_argument("--model", required=True, metavar="NAME", help="the other model, as the price list names it")
     cmd.add_argument("--since", help="first local day included (YYYY-MM-DD or YYYYMMDD)")
     cmd.add_argument("--until", help="last local day included (YYYY-MM-DD or YYYYMMDD)")

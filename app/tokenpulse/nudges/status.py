@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from tokenpulse.clock import zone
+from tokenpulse.clock import WEEKDAY_NAMES, zone
 from tokenpulse.config.settings import Reminders, Settings
 from tokenpulse.insights.chat_stats import RatesSource
 from tokenpulse.insights.facts import ChatSnapshot, SpendSnapshot
@@ -24,15 +24,20 @@ def _money(value: float | None) -> float | None:
 
 
 def status_facts(conn: sqlite3.Connection, now_ms: int, pricer: RatesSource, settings: Settings,
-                 state: PolicyState | None = None) -> dict[str, Any]:
+                 state: PolicyState | None = None, first_weekday: int = 0) -> dict[str, Any]:
     """The recent chats, spending and due reminders as JSON-ready data; read-only apart from the rate cache.
 
     `state`: the app's, if known. A one-shot look, not the app: no grace, snooze or quiet hours; what the app
-    already showed, or was told not to, is not due.
+    already showed, or was told not to, is not due. `first_weekday`: the week's first day (0 Monday … 6 Sunday)
+    for the week's spending and budget.
     """
     r = settings.reminders
     chats = recent_chats(conn, now_ms, pricer, r.recap_allowance)
-    return facts(now_ms, chats, spend_snapshot(conn, now_ms, zone(settings.timezone)), r, state)
+    spend = spend_snapshot(conn, now_ms, zone(settings.timezone), first_weekday)
+    out = facts(now_ms, chats, spend, r, state)
+    if first_weekday:  # said only when it is not the usual Monday (the app's facts never say it)
+        out["spend"]["week_start"] = WEEKDAY_NAMES[first_weekday]
+    return out
 
 
 def facts(now_ms: int, chats: list[ChatSnapshot], spend: SpendSnapshot, r: Reminders,
@@ -57,6 +62,6 @@ def facts(now_ms: int, chats: list[ChatSnapshot], spend: SpendSnapshot, r: Remin
 
 
 def live_status(conn: sqlite3.Connection, now_ms: int, pricer: RatesSource, settings: Settings,
-                state: PolicyState | None = None) -> dict[str, Any]:
+                state: PolicyState | None = None, first_weekday: int = 0) -> dict[str, Any]:
     """What `tokenpulse status --json` prints, read from the store now."""
-    return present(status_facts(conn, now_ms, pricer, settings, state), now_ms)
+    return present(status_facts(conn, now_ms, pricer, settings, state, first_weekday), now_ms)

@@ -13,7 +13,8 @@ from tokenpulse.store.localtime import local_day_sql
 _SUMS = """count(*), sum(c.input), sum(c.cache_write_5m + c.cache_write_1h), sum(c.cache_read), sum(c.output),
            sum(c.reasoning), sum(c.cost_usd), sum(c.cost_usd IS NULL)"""
 
-PERIODS = {"day": "{d}", "week": "date({d}, '-6 days', 'weekday 1')", "month": "strftime('%Y-%m', {d})"}
+PERIODS = {"day": "{d}", "week": "date({d}, '-6 days', 'weekday {w}')", "month": "strftime('%Y-%m', {d})"}
+MONDAY = 0  # weeks start on Monday unless asked otherwise (Python's weekday numbers: Monday 0 … Sunday 6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +79,24 @@ def totals(conn: sqlite3.Connection, flt: Filter = Filter()) -> Totals:
     return Totals.from_row(conn.execute(f"SELECT {_SUMS} FROM api_call c WHERE {where}", args).fetchone())
 
 
+def period_sql(period: str, tz: ZoneInfo, span: tuple[int, int], week_start: int = MONDAY) -> str:
+    """The SQL label of a call's period (`c.ts_ms`): its local day, the first day of its week, or its month.
+
+    `span`: the calls' (min, max) ts_ms, which bounds the time zone's offsets; `week_start`: 0 Monday … 6 Sunday.
+    """
+    if not 0 <= week_start <= 6:
+        raise ValueError(f"week_start {week_start} is not a weekday number (0 Monday … 6 Sunday)")
+    return PERIODS[period].format(d=local_day_sql("c.ts_ms", tz, *span), w=(week_start + 1) % 7)  # SQLite: 0 Sunday
+
+
 def by_period(conn: sqlite3.Connection, period: str, tz: ZoneInfo, flt: Filter = Filter(),
-              split_model: bool = True) -> list[tuple[str, str, str, Totals]]:
-    """[(period label, source, model or '', totals)] sorted; periods are local days, ISO weeks or months."""
+              split_model: bool = True, week_start: int = MONDAY) -> list[tuple[str, str, str, Totals]]:
+    """[(period label, source, model or '', totals)] sorted; periods are local days, weeks (labelled by their
+    first day, which is `week_start`: Monday unless asked otherwise) or months."""
     span = data_span(conn, flt)
     if span is None:
         return []
-    day = local_day_sql("c.ts_ms", tz, *span)
-    label = PERIODS[period].format(d=day)
+    label = period_sql(period, tz, span, week_start)
     model = "c.model" if split_model else "''"
     where, args = flt.where()
     rows = conn.execute(

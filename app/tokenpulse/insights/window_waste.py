@@ -1,0 +1,143 @@
+"""Long-chat waste of the calls in a window, summed per group (period, chat, …), and the figures a report row
+shows: token totals, cost, and the waste of the same calls.
+
+Each call's waste is `insights.waste.waste_of`: its context beyond its chat's fresh floor F and recap allowance R
+(F and R as `chat_stats` keeps them per chat), priced at the cache-read rate the call was billed at: its
+model's rate on its UTC day, a long-context tier included. Over a whole chat the sums equal the chat's
+`chat_stats` figures; over a window they count only the window's calls, like the token columns beside them.
+The waste share is `insights.waste.share`: waste cost / cost of the same calls.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from tokenpulse.insights.waste import share
+from tokenpulse.pricing.pricer import utc_day
+from tokenpulse.pricing.rates import Rates
+from tokenpulse.store.queries import Filter, Totals
+
+_DAY_MS = 86_400_000
+_CONTEXT = "(c.input + c.cache_write_5m + c.cache_write_1h + c.cache_read)"
+_OVER = "(t.first_context + t.recap_allowance)"  # F + R: what a fresh chat would re-read anyway
+
+
+class RatesSource(Protocol):
+    def rates(self, model: str, day: str) -> Rates | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Waste:
+    """Waste tokens of some calls and their cost; the cost is None only when no wasteful call has a price."""
+
+    tokens: int = 0
+    cost_usd: float | None = 0.0
+    unpriced_calls: int = 0  # wasteful calls whose model has no known price: the cost leaves them out
+
+    def plus(self, other: Waste) -> Waste:
+        tokens = self.tokens + other.tokens
+        known = [w.cost_usd for w in (self, other) if w.tokens and w.cost_usd is not None]
+        # like insights.waste.chat_figures: unknown prices are left out; "no known price at all" stays None
+        cost = sum(known) if known else (0.0 if tokens == 0 else None)
+        return Waste(tokens, cost, self.unpriced_calls + other.unpriced_calls)
+
+
+def add_totals(a: Totals, b: Totals) -> Totals:
+    """Two groups of calls as one (a cost stays None only when neither part has a known price)."""
+    cost = b.cost_usd if a.cost_usd is None else a.cost_usd if b.cost_usd is None else a.cost_usd + b.cost_usd
+    return Totals(a.calls + b.calls, a.input_tokens + b.input_tokens, a.cache_write_tokens + b.cache_write_tokens,
+                  a.cache_read_tokens + b.cache_read_tokens, a.output_tokens + b.output_tokens,
+                  a.reasoning_tokens + b.reasoning_tokens, cost, a.unpriced_calls + b.unpriced_calls)
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """What one report row shows: the calls' totals and their long-chat waste."""
+
+    totals: Totals = field(default_factory=Totals)
+    waste: Waste = field(default_factory=Waste)
+
+    @property
+    def waste_share(self) -> float | None:
+        """Waste cost / cost (insights.waste.share); None when either is unknown or the cost is 0."""
+        return share(self.waste.cost_usd, self.totals.cost_usd)
+
+    def plus(self, other: Figures) -> Figures:
+        return Figures(add_totals(self.totals, other.totals), self.waste.plus(other.waste))
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON fields: the token totals and cost as `Totals.as_dict`, then the three waste fields."""
+        waste_share = self.waste_share
+        return {**self.totals.as_dict(), "waste_tokens": self.waste.tokens,
+                "waste_cost_usd": None if self.waste.cost_usd is None else round(self.waste.cost_usd, 6),
+                "waste_share": None if waste_share is None else round(waste_share, 4)}
+
+
+def total(items: Iterable[Figures]) -> Figures:
+    out = Figures()
+    for f in items:
+        out = out.plus(f)
+    return out
+
+
+def waste_by(conn: sqlite3.Connection, flt: Filter, keys: Sequence[str], rates: RatesSource,
+             with_session: bool = False) -> dict[tuple[object, ...], Waste]:
+    """{group key: waste} for the calls in the filter; `keys` are SQL expressions over `c` (api_call) and, when
+    `with_session`, `s` (chat_session). Groups without waste are left out.
+
+    One pass groups the wasteful calls by key, model and UTC day (a price holds per model and day). When a
+    group's contexts straddle a long-context tier of its model, that model's calls are summed again per tier
+    in a second pass over those models only (rare: most calls stay below every tier).
+    """
+    where, args = flt.where()
+    join = " JOIN chat_session s ON s.id = c.session_id" if with_session else ""
+    cols = ", ".join(keys)
+    n = len(keys)
+    rows = conn.execute(
+        f"SELECT {cols}, c.model, c.ts_ms / {_DAY_MS} AS u, min({_CONTEXT}), max({_CONTEXT}),"
+        f" sum({_CONTEXT} - {_OVER}), count(*)"
+        f" FROM api_call c JOIN chat_stats t ON t.session_id = c.session_id{join}"
+        f" WHERE {where} AND {_CONTEXT} > {_OVER} GROUP BY {cols}, c.model, u", args).fetchall()
+    parts: list[tuple[tuple[object, ...], str, Waste]] = []
+    straddling: dict[str, set[int]] = {}  # model → the tier starts some of its groups straddle
+    for row in rows:
+        key, model, day_no = tuple(row[:n]), str(row[n]), int(row[n + 1])
+        low, high, tokens, calls = int(row[n + 2]), int(row[n + 3]), int(row[n + 4]), int(row[n + 5])
+        r = rates.rates(model, utc_day(day_no * _DAY_MS))
+        if r is None:
+            parts.append((key, model, Waste(tokens, None, calls)))
+            continue
+        starts = [s for s, _ in r.cache_read[1] if low <= s < high]  # billed at more than one rate
+        if starts:
+            straddling.setdefault(model, set()).update(starts)
+        parts.append((key, model, Waste(tokens, tokens * r.cache_read_at(high))))
+    if straddling:  # those models' groups are summed again, per tier
+        parts = [p for p in parts if p[1] not in straddling]
+        parts.extend((key, "", part) for key, part in _per_tier(conn, flt, keys, join, n, straddling, rates))
+    out: dict[tuple[object, ...], Waste] = {}
+    for key, _, part in parts:
+        out[key] = out[key].plus(part) if key in out else part
+    return out
+
+
+def _per_tier(conn: sqlite3.Connection, flt: Filter, keys: Sequence[str], join: str, n: int,
+              straddling: dict[str, set[int]], rates: RatesSource) -> Iterable[tuple[tuple[object, ...], Waste]]:
+    """The straddling models' wasteful calls grouped by key, model, UTC day and tier (the tier starts passed)."""
+    where, args = flt.where()
+    starts = sorted(set().union(*straddling.values()))
+    tier = " + ".join(f"({_CONTEXT} > {int(s)})" for s in starts)
+    models = sorted(straddling)
+    cols = ", ".join(keys)
+    for row in conn.execute(
+            f"SELECT {cols}, c.model, c.ts_ms / {_DAY_MS} AS u, {tier} AS b, max({_CONTEXT}),"
+            f" sum({_CONTEXT} - {_OVER})"
+            f" FROM api_call c JOIN chat_stats t ON t.session_id = c.session_id{join}"
+            f" WHERE {where} AND {_CONTEXT} > {_OVER} AND c.model IN ({','.join('?' * len(models))})"
+            f" GROUP BY {cols}, c.model, u, b", [*args, *models]):
+        r = rates.rates(str(row[n]), utc_day(int(row[n + 1]) * _DAY_MS))
+        assert r is not None  # only models with rates straddle a tier
+        tokens = int(row[n + 4])
+        yield tuple(row[:n]), Waste(tokens, tokens * r.cache_read_at(int(row[n + 3])))
