@@ -37,11 +37,19 @@ def _figures(line: Line) -> Figures:
     return line.figures
 
 
+def tilde(path: str, home: str | None) -> str:
+    """`path` with the user's home folder shown as "~" (the table's width goes to what tells folders apart)."""
+    home = (home or "").rstrip("/")
+    if home and (path == home or path.startswith(home + "/")):
+        return "~" + path[len(home):]
+    return path
+
+
 def _name(line: Line) -> str:
     return "Total" if line.project is None else line.project or UNKNOWN
 
 
-def columns(wide: bool) -> list[Column[Line]]:
+def columns(wide: bool, home: str | None = None) -> list[Column[Line]]:
     chats: Column[Line] = Column("Chats", lambda ln: f"{ln.chats:,}", numeric=True)
     if wide:
         return [
@@ -60,7 +68,7 @@ def columns(wide: bool) -> list[Column[Line]]:
             cells.waste_share(_figures),
         ]
     return [
-        Column("Project", _name, flex=True, min_width=16, own_line=True),
+        Column("Project", lambda ln: tilde(_name(ln), home), flex=True, min_width=16, own_line=True),
         chats,
         cells.output(_figures),
         cells.cache_read(_figures),
@@ -70,11 +78,12 @@ def columns(wide: bool) -> list[Column[Line]]:
     ]
 
 
-def table(rows: list[ProjectRow], wide: bool, look: Look) -> str:
+def table(rows: list[ProjectRow], wide: bool, look: Look, home: str | None = None) -> str:
+    """`home`: the user's home folder, shown as "~" in the default table."""
     lines: list[Row[Line] | Text] = [Row(Line(r.project, r.chats, r.figures, tuple(r.sources))) for r in rows]
     lines.append(Row(Line(None, sum(r.chats for r in rows), total(r.figures for r in rows)), style="bold",
                      total=True))
-    return render(columns(wide), lines, look, fit=not wide)
+    return render(columns(wide, home), lines, look, fit=not wide)
 
 
 FIELDS: list[Field[ProjectRow]] = [

@@ -129,7 +129,9 @@ def _projects(ctx: Context, args: argparse.Namespace) -> str:
         return projects_report.json_rows(rows)
     if not rows:
         return EMPTY
-    return projects_report.table(rows, args.wide, ctx.look) + _notes(ctx)
+    import os
+
+    return projects_report.table(rows, args.wide, ctx.look, os.path.expanduser("~")) + _notes(ctx)
 
 
 REPORTS: tuple[Report, ...] = (

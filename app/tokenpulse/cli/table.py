@@ -8,8 +8,8 @@ alignment. Colour codes are added after the padding, so they never count in a wi
 Fitting: a table wider than its width first drops its optional columns (rightmost first) while it cannot fit
 even with its flexible columns at their narrowest, then gives the flexible columns the room that is left,
 cutting their text with "…" (at the start for paths, so that the end stays readable), or, for a column that
-must not lose any of it (a project folder), putting a text too long for it on a line of its own above its row,
-as `df` does.
+should not lose any of it (a project folder), putting a text too long for it on a line of its own above its
+row, as `df` does (cut only when longer than the whole width).
 """
 
 from __future__ import annotations
@@ -93,7 +93,8 @@ def render(columns: Sequence[Column[T]], lines: Sequence[Row[T] | Text], look: L
         for i in shown:
             text = values[i]
             if columns[i].own_line and len(text) > widths[i]:
-                above.append(look.paint(text, styles[i]))
+                whole = cut(text, look.width, keep_end=True) if fit else text  # cut only past the whole width
+                above.append(look.paint(whole, styles[i]))
                 text = ""
             text = cut(text, widths[i], columns[i].keep_end)
             text = text.rjust(widths[i]) if columns[i].numeric else text.ljust(widths[i])
