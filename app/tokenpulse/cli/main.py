@@ -18,8 +18,9 @@ __all__ = ["EXIT_DISPLAY", "EXIT_OK", "EXIT_STORE", "EXIT_USAGE", "UsageError", 
 
 DESCRIPTION = ("Track the tokens your AI coding agents spend, by type: output (the work), and input, cache writes"
                " and cache reads (what the model was fed). With no command, start the tray app.")
-EPILOG = ("Reports scan first (--no-scan: the store as it is), count local days in --tz, and fit 80 columns"
-          " (--wide: every column; --json: exact rows). Weeks start on Monday (--week-start to change).")
+REPORTS_SAY = ("Reports scan first (--no-scan: the store as it is), count local days in --tz, and fit 80 columns"
+               " (--wide: every column; --json: exact rows).")
+EPILOG = f"{REPORTS_SAY} Weeks start on Monday (--week-start to change)."
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,8 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--verbose", action="store_true",
                         help="log what tokenpulse does, not only warnings (the app's log is in DATA_DIR/logs)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    # the commands before the options in --help: what tokenpulse does comes first (argparse lists groups in
+    # the order they were made, and "options" is made with the parser)
+    parser._action_groups.insert(0, parser._action_groups.pop())
     for report in reports.REPORTS:
-        cmd = commands.add_parser(report.name, help=report.help, description=f"{report.help}. {EPILOG}")
+        cmd = commands.add_parser(report.name, help=report.help, description=f"{report.help}. {REPORTS_SAY}")
         reports.add_common(cmd, _add_source)
         for add_options in report.options:
             add_options(cmd)

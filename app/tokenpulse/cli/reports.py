@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from tokenpulse.workspace import Workspace
 
 EMPTY = "No usage recorded in this range."
-WEEKS_START = "Weeks start on Monday (--week-start to change)."
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +52,10 @@ class Report:
 # --- options -----------------------------------------------------------------------------------------------
 
 def add_common(cmd: argparse.ArgumentParser, add_source: Callable[[argparse.ArgumentParser], None]) -> None:
-    cmd.add_argument("--since", help="first local day included (YYYY-MM-DD or YYYYMMDD)")
-    cmd.add_argument("--until", help="last local day included (YYYY-MM-DD or YYYYMMDD)")
-    cmd.add_argument("--tz", help="IANA time zone for days (default: the settings' zone, else the local zone)")
+    cmd.add_argument("--since", metavar="DAY", help="first local day included (YYYY-MM-DD or YYYYMMDD)")
+    cmd.add_argument("--until", metavar="DAY", help="last local day included (YYYY-MM-DD or YYYYMMDD)")
+    cmd.add_argument("--tz", metavar="ZONE",
+                     help="IANA time zone for days (default: the settings' zone, else the local zone)")
     add_source(cmd)
     cmd.add_argument("--json", action="store_true", help="print rows as JSON (exact counts and costs)")
     cmd.add_argument("--wide", action="store_true",
@@ -136,11 +136,12 @@ def _projects(ctx: Context, args: argparse.Namespace) -> str:
 
 REPORTS: tuple[Report, ...] = (
     Report("daily", "tokens by type, cost and waste per day", (_periods,), _period("day")),
-    Report("weekly", "the same per week (weeks start on Monday; --week-start)", (_periods, add_week_start),
-           _period("week")),
-    Report("monthly", "the same per month", (_periods,), _period("month")),
-    Report("sessions", "per chat, sub-agent chats under their parent, with full session ids", (), _sessions),
-    Report("projects", "per project folder", (), _projects),
+    Report("weekly", "tokens by type, cost and waste per week (weeks start on Monday: --week-start)",
+           (_periods, add_week_start), _period("week")),
+    Report("monthly", "tokens by type, cost and waste per month", (_periods,), _period("month")),
+    Report("sessions", "per chat (sub-agent chats under their parent), with full session ids", (),
+           _sessions),
+    Report("projects", "tokens, cost and waste per project folder", (), _projects),
 )
 
 
