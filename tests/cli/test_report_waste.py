@@ -154,35 +154,47 @@ def test_waste_of_a_model_without_price(tmp_path: Path, monkeypatch: pytest.Monk
     assert "no price" in acme and "unknown" not in out
 
 
-def test_the_window_waste_sums_each_group_once_when_some_straddle_a_tier(tmp_path: Path) -> None:
-    """Unit level, with rates of our own: a model with a tier at 50k, groups on both sides and across it."""
+@pytest.mark.parametrize("tier_on_the_latest_day", [True, False])
+def test_the_window_waste_sums_each_group_once_when_some_straddle_a_tier(tmp_path: Path,
+                                                                         tier_on_the_latest_day: bool) -> None:
+    """Unit level, with rates of our own: a model with a tier at 50k, chats below and across it. When the rates
+    of the latest call's day have the tier, the first pass splits by it; when only an earlier day's rates have
+    it, the straddling groups are summed again per tier (the second pass), each call still counted once."""
     from helpers import make_workspace
-    from tokenpulse.insights.window_waste import waste_by
+    from tokenpulse.insights.window_waste import figures_by, waste_by
     from tokenpulse.pricing.rates import Rates
     from tokenpulse.store.queries import Filter
 
     tiered = Rates(input=(1.0, ()), cache_write_5m=(1.0, ()), cache_write_1h=(1.0, ()),
                    cache_read=(1.0, ((50_000, 3.0),)), output=(1.0, ()))
+    flat = Rates.flat(1.0, 1.0, cache_read=1.0)
 
     class Fixed:
         def rates(self, model: str, day: str) -> Rates | None:
-            return tiered if model == CLAUDE_MODEL else None
+            if model != CLAUDE_MODEL:
+                return None
+            return tiered if tier_on_the_latest_day or day == DAY1 else flat
 
     _chat(tmp_path, SID, [1_000, 20_000, 40_000], DAY1)  # below the tier
     _chat(tmp_path, OTHER, [1_000, 30_000, 60_000, 90_000], DAY1, first_minute=20)  # across it
+    _chat(tmp_path, "later", [1_000, 80_000], DAY2)  # the latest call: tiered or flat by the case
     ws = make_workspace(tmp_path, claude=tmp_path / "claude")
     try:
         ws.scan()
         got = waste_by(ws.conn, Filter(), ["c.session_id"], Fixed())
+        calls = {k: g.figures.totals.calls for k, g in figures_by(ws.conn, Filter(), ["c.session_id"], Fixed()).items()}
         ids = dict(ws.conn.execute("SELECT session_key, id FROM chat_session"))
     finally:
         ws.close()
-    below = [w for w in (max(0, c - 1_000 - R) for c in (1_000, 20_000, 40_000))]
+    below = [max(0, c - 1_000 - R) for c in (1_000, 20_000, 40_000)]
     across = [(max(0, c - 1_000 - R), c) for c in (1_000, 30_000, 60_000, 90_000)]
     assert got[(ids[SID],)].tokens == sum(below)
     assert got[(ids[SID],)].cost_usd == pytest.approx(sum(below) * 1e-6)
     assert got[(ids[OTHER],)].tokens == sum(w for w, _ in across)
     assert got[(ids[OTHER],)].cost_usd == pytest.approx(sum(w * (3e-6 if c > 50_000 else 1e-6) for w, c in across))
+    later = 80_000 - 1_000 - R
+    assert got[(ids["later"],)].cost_usd == pytest.approx(later * (3e-6 if tier_on_the_latest_day else 1e-6))
+    assert calls == {(ids[SID],): 3, (ids[OTHER],): 4, (ids["later"],): 2}
 
 
 def test_group_period_json_sums_the_rows(env: Path, capsys: pytest.CaptureFixture[str]) -> None:

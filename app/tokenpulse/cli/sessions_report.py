@@ -61,8 +61,11 @@ def _project(line: Line, full: bool) -> str:
 
 
 def _models(line: Line) -> str:
-    return "" if line.chat is None else ", ".join(dict.fromkeys(
-        short_model(m) for m in line.chat.row.models.split(",") if m))
+    """The chat's models (a family's row: its sub-agent chats' too), without snapshot dates."""
+    if line.chat is None:
+        return ""
+    members = [line.chat, *line.chat.children] if line.head else [line.chat]
+    return ", ".join(dict.fromkeys(short_model(m) for c in members for m in c.row.models.split(",") if m))
 
 
 class _Clock:

@@ -9,7 +9,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from tokenpulse.insights.window_waste import Figures, RatesSource, Waste, total, waste_by
+from tokenpulse.insights.window_waste import Figures, RatesSource, figures_by, total
 from tokenpulse.store import queries
 from tokenpulse.store.queries import MONDAY, Filter, SessionRow
 
@@ -51,13 +51,12 @@ class PeriodGroup:
 def period_rows(conn: sqlite3.Connection, period: str, tz: ZoneInfo, flt: Filter, rates: RatesSource,
                 week_start: int = MONDAY) -> list[PeriodRow]:
     """Rows per period, agent and model, sorted; `period` is "day", "week" or "month"."""
-    rows = queries.by_period(conn, period, tz, flt, week_start=week_start)
     span = queries.data_span(conn, flt)
-    if not rows or span is None:
+    if span is None:
         return []
     label = queries.period_sql(period, tz, span, week_start)
-    waste = waste_by(conn, flt, [label, "c.source", "c.model"], rates)
-    return [PeriodRow(p, s, m, Figures(t, waste.get((p, s, m), Waste()))) for p, s, m, t in rows]
+    groups = figures_by(conn, flt, [label, "c.source", "c.model"], rates)
+    return [PeriodRow(str(p), str(s), str(m), g.figures) for (p, s, m), g in sorted(groups.items())]
 
 
 def group_periods(rows: list[PeriodRow], breakdown: str | None = None) -> list[PeriodGroup]:
@@ -103,9 +102,26 @@ class Chat:
 
 def chats(conn: sqlite3.Connection, flt: Filter, rates: RatesSource) -> list[Chat]:
     """Every chat with calls in the window, each with its figures (its own calls only), most recent first."""
-    rows = queries.sessions(conn, flt)
-    waste = waste_by(conn, flt, ["c.session_id"], rates)
-    return [Chat(r, Figures(r.totals, waste.get((r.id,), Waste()))) for r in rows]
+    groups = figures_by(conn, flt, ["c.session_id"], rates)
+    out = []
+    ids = [k[0] for k in groups]  # SQLite integers: chat ids
+    for sid, source, key, parent, project, models in _sessions(conn, ids):
+        g = groups[(sid,)]
+        out.append(Chat(SessionRow(sid, source, key, parent, project, g.first_ms, g.last_ms, models,
+                                   g.figures.totals), g.figures))
+    out.sort(key=lambda c: (-c.row.last_ms, -c.row.id))
+    return out
+
+
+def _sessions(conn: sqlite3.Connection, ids: list[object]) -> list[tuple[int, str, str, str | None, str | None, str]]:
+    """(id, source, session key, parent key, project, models) of the given chats."""
+    out: list[tuple[int, str, str, str | None, str | None, str]] = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        out.extend(conn.execute(
+            "SELECT id, source, session_key, parent_key, project, models FROM chat_session"
+            f" WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+    return out
 
 
 def fold(flat: list[Chat]) -> list[Chat]:

@@ -21,6 +21,8 @@ from tokenpulse.pricing.rates import Rates
 from tokenpulse.store.queries import Filter, Totals
 
 _DAY_MS = 86_400_000
+_SUMS = """count(*), sum(c.input), sum(c.cache_write_5m + c.cache_write_1h), sum(c.cache_read), sum(c.output),
+           sum(c.reasoning), sum(c.cost_usd), sum(c.cost_usd IS NULL)"""  # as store.queries sums, for Totals
 _CONTEXT = "(c.input + c.cache_write_5m + c.cache_write_1h + c.cache_read)"
 _OVER = "(t.first_context + t.recap_allowance)"  # F + R: what a fresh chat would re-read anyway
 
@@ -83,44 +85,91 @@ def total(items: Iterable[Figures]) -> Figures:
     return out
 
 
-def waste_by(conn: sqlite3.Connection, flt: Filter, keys: Sequence[str], rates: RatesSource,
-             with_session: bool = False) -> dict[tuple[object, ...], Waste]:
-    """{group key: waste} for the calls in the filter; `keys` are SQL expressions over `c` (api_call) and, when
-    `with_session`, `s` (chat_session). Groups without waste are left out.
+@dataclass(frozen=True, slots=True)
+class Group:
+    """One group's figures and the time of its first and last call (UTC ms)."""
 
-    One pass groups the wasteful calls by key, model and UTC day (a price holds per model and day). When a
-    group's contexts straddle a long-context tier of its model, that model's calls are summed again per tier
-    in a second pass over those models only (rare: most calls stay below every tier).
+    figures: Figures
+    first_ms: int
+    last_ms: int
+
+    def plus(self, other: Group) -> Group:
+        return Group(self.figures.plus(other.figures), min(self.first_ms, other.first_ms),
+                     max(self.last_ms, other.last_ms))
+
+
+_WASTEFUL = f"{_CONTEXT} > {_OVER}"  # NULL (not wasteful) for a chat without figures yet
+
+
+def figures_by(conn: sqlite3.Connection, flt: Filter, keys: Sequence[str], rates: RatesSource,
+               with_session: bool = False) -> dict[tuple[object, ...], Group]:
+    """{group key: its calls' totals, waste and first and last call} for the calls in the filter; `keys` are SQL
+    expressions over `c` (api_call) and, when `with_session`, `s` (chat_session).
+
+    One pass reads the calls, grouped by key, model, UTC day (a price holds per model and day) and long-context
+    tier (the tiers the store's models have on the latest call's day), with their chats' F and R. Should the
+    wasteful contexts of a group still straddle a tier of its model (one its rates had on another day only),
+    that model's waste is summed again per tier in a second pass over that model only.
     """
     where, args = flt.where()
     join = " JOIN chat_session s ON s.id = c.session_id" if with_session else ""
     cols = ", ".join(keys)
     n = len(keys)
+    tier = " + ".join(f"({_CONTEXT} > {s})" for s in _tier_starts(conn, rates)) or "0"
     rows = conn.execute(
-        f"SELECT {cols}, c.model, c.ts_ms / {_DAY_MS} AS u, min({_CONTEXT}), max({_CONTEXT}),"
-        f" sum({_CONTEXT} - {_OVER}), count(*)"
-        f" FROM api_call c JOIN chat_stats t ON t.session_id = c.session_id{join}"
-        f" WHERE {where} AND {_CONTEXT} > {_OVER} GROUP BY {cols}, c.model, u", args).fetchall()
-    parts: list[tuple[tuple[object, ...], str, Waste]] = []
+        f"SELECT {cols}, c.model, c.ts_ms / {_DAY_MS} AS u, {_SUMS}, min(c.ts_ms), max(c.ts_ms),"
+        f" sum(CASE WHEN {_WASTEFUL} THEN {_CONTEXT} - {_OVER} END), count(CASE WHEN {_WASTEFUL} THEN 1 END),"
+        f" min(CASE WHEN {_WASTEFUL} THEN {_CONTEXT} END), max(CASE WHEN {_WASTEFUL} THEN {_CONTEXT} END),"
+        f" {tier} AS b FROM api_call c LEFT JOIN chat_stats t ON t.session_id = c.session_id{join}"
+        f" WHERE {where} GROUP BY {cols}, c.model, u, b", args).fetchall()
+    parts: list[tuple[tuple[object, ...], str, Group]] = []
     straddling: dict[str, set[int]] = {}  # model → the tier starts some of its groups straddle
     for row in rows:
         key, model, day_no = tuple(row[:n]), str(row[n]), int(row[n + 1])
-        low, high, tokens, calls = int(row[n + 2]), int(row[n + 3]), int(row[n + 4]), int(row[n + 5])
-        r = rates.rates(model, utc_day(day_no * _DAY_MS))
-        if r is None:
-            parts.append((key, model, Waste(tokens, None, calls)))
-            continue
-        starts = [s for s, _ in r.cache_read[1] if low <= s < high]  # billed at more than one rate
-        if starts:
-            straddling.setdefault(model, set()).update(starts)
-        parts.append((key, model, Waste(tokens, tokens * r.cache_read_at(high))))
-    if straddling:  # those models' groups are summed again, per tier
-        parts = [p for p in parts if p[1] not in straddling]
-        parts.extend((key, "", part) for key, part in _per_tier(conn, flt, keys, join, n, straddling, rates))
-    out: dict[tuple[object, ...], Waste] = {}
-    for key, _, part in parts:
-        out[key] = out[key].plus(part) if key in out else part
+        totals = Totals.from_row(row[n + 2:n + 10])
+        first, last, tokens, calls = int(row[n + 10]), int(row[n + 11]), int(row[n + 12] or 0), int(row[n + 13])
+        waste = Waste()
+        if tokens:
+            low, high = int(row[n + 14]), int(row[n + 15])
+            r = rates.rates(model, utc_day(day_no * _DAY_MS))
+            if r is None:
+                waste = Waste(tokens, None, calls)
+            else:
+                waste = Waste(tokens, tokens * r.cache_read_at(high))
+                starts = [s for s, _ in r.cache_read[1] if low <= s < high]  # billed at more than one rate
+                if starts:
+                    straddling.setdefault(model, set()).update(starts)
+        parts.append((key, model, Group(Figures(totals, waste), first, last)))
+    if straddling:  # those models' waste is summed again, per tier
+        parts = [(k, m, Group(Figures(g.figures.totals), g.first_ms, g.last_ms) if m in straddling else g)
+                 for k, m, g in parts]
+        parts.extend((key, "", Group(Figures(Totals(), part), 2**62, 0))
+                     for key, part in _per_tier(conn, flt, keys, join, n, straddling, rates))
+    out: dict[tuple[object, ...], Group] = {}
+    for key, _, group in parts:
+        out[key] = out[key].plus(group) if key in out else group
     return out
+
+
+def _tier_starts(conn: sqlite3.Connection, rates: RatesSource) -> list[int]:
+    """The contexts where a cache-read tier starts, for every model the store has seen, at their rates on the
+    day of the latest call (only a hint for grouping: `figures_by` checks every group against its own day)."""
+    models: set[str] = set()
+    for (names,) in conn.execute("SELECT DISTINCT models FROM chat_session WHERE models <> ''"):
+        models.update(m for m in str(names).split(",") if m)
+    latest = conn.execute("SELECT max(ts_ms) FROM api_call").fetchone()[0]  # ix_api_call_ts
+    if latest is None:
+        return []
+    day = utc_day(int(latest))
+    starts = {int(s) for m in models if (r := rates.rates(m, day)) is not None for s, _ in r.cache_read[1]}
+    return sorted(starts)
+
+
+def waste_by(conn: sqlite3.Connection, flt: Filter, keys: Sequence[str], rates: RatesSource,
+             with_session: bool = False) -> dict[tuple[object, ...], Waste]:
+    """{group key: waste} of the calls in the filter (`figures_by`), groups without waste left out."""
+    return {k: g.figures.waste for k, g in figures_by(conn, flt, keys, rates, with_session).items()
+            if g.figures.waste.tokens}
 
 
 def _per_tier(conn: sqlite3.Connection, flt: Filter, keys: Sequence[str], join: str, n: int,
