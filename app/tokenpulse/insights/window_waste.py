@@ -98,7 +98,7 @@ class Group:
                      max(self.last_ms, other.last_ms))
 
 
-_WASTEFUL = f"{_CONTEXT} > {_OVER}"  # NULL (not wasteful) for a chat without figures yet
+_WASTE = f"max({_CONTEXT} - {_OVER}, 0)"  # NULL for a chat without figures yet: left out of sums
 
 
 def figures_by(conn: sqlite3.Connection, flt: Filter, keys: Sequence[str], rates: RatesSource,
@@ -106,45 +106,47 @@ def figures_by(conn: sqlite3.Connection, flt: Filter, keys: Sequence[str], rates
     """{group key: its calls' totals, waste and first and last call} for the calls in the filter; `keys` are SQL
     expressions over `c` (api_call) and, when `with_session`, `s` (chat_session).
 
-    One pass reads the calls, grouped by key, model, UTC day (a price holds per model and day) and long-context
-    tier (the tiers the store's models have on the latest call's day), with their chats' F and R. Should the
-    wasteful contexts of a group still straddle a tier of its model (one its rates had on another day only),
-    that model's waste is summed again per tier in a second pass over that model only.
+    One pass reads the calls with their chats' F and R, grouped by key, model, UTC day (a price holds per model
+    and day) and long-context band: the bands between the tier starts the store's models have on the latest
+    call's day, so that inside a group every call is billed at one cache-read rate. A model whose rates on some
+    day start a tier elsewhere has its waste summed again per tier of its own, in a second pass over that
+    model only (rare: tiers seldom move).
     """
     where, args = flt.where()
     join = " JOIN chat_session s ON s.id = c.session_id" if with_session else ""
     cols = ", ".join(keys)
     n = len(keys)
-    tier = " + ".join(f"({_CONTEXT} > {s})" for s in _tier_starts(conn, rates)) or "0"
+    bands = _tier_starts(conn, rates)
+    band = " + ".join(f"({_CONTEXT} > {s})" for s in bands) or "0"
     rows = conn.execute(
-        f"SELECT {cols}, c.model, c.ts_ms / {_DAY_MS} AS u, {_SUMS}, min(c.ts_ms), max(c.ts_ms),"
-        f" sum(CASE WHEN {_WASTEFUL} THEN {_CONTEXT} - {_OVER} END), count(CASE WHEN {_WASTEFUL} THEN 1 END),"
-        f" min(CASE WHEN {_WASTEFUL} THEN {_CONTEXT} END), max(CASE WHEN {_WASTEFUL} THEN {_CONTEXT} END),"
-        f" {tier} AS b FROM api_call c LEFT JOIN chat_stats t ON t.session_id = c.session_id{join}"
+        f"SELECT {cols}, c.model, c.ts_ms / {_DAY_MS} AS u, {band} AS b, {_SUMS}, min(c.ts_ms), max(c.ts_ms),"
+        f" sum({_WASTE}), sum({_CONTEXT} > {_OVER})"
+        f" FROM api_call c LEFT JOIN chat_stats t ON t.session_id = c.session_id{join}"
         f" WHERE {where} GROUP BY {cols}, c.model, u, b", args).fetchall()
+    known = set(bands)
     parts: list[tuple[tuple[object, ...], str, Group]] = []
-    straddling: dict[str, set[int]] = {}  # model → the tier starts some of its groups straddle
+    other_tiers: dict[str, set[int]] = {}  # model → its tier starts, for a model with starts outside the bands
     for row in rows:
-        key, model, day_no = tuple(row[:n]), str(row[n]), int(row[n + 1])
-        totals = Totals.from_row(row[n + 2:n + 10])
-        first, last, tokens, calls = int(row[n + 10]), int(row[n + 11]), int(row[n + 12] or 0), int(row[n + 13])
+        key, model, day_no, b = tuple(row[:n]), str(row[n]), int(row[n + 1]), int(row[n + 2])
+        totals = Totals.from_row(row[n + 3:n + 11])
+        first, last, tokens, calls = int(row[n + 11]), int(row[n + 12]), int(row[n + 13] or 0), int(row[n + 14] or 0)
         waste = Waste()
         if tokens:
-            low, high = int(row[n + 14]), int(row[n + 15])
             r = rates.rates(model, utc_day(day_no * _DAY_MS))
             if r is None:
                 waste = Waste(tokens, None, calls)
             else:
-                waste = Waste(tokens, tokens * r.cache_read_at(high))
-                starts = [s for s, _ in r.cache_read[1] if low <= s < high]  # billed at more than one rate
-                if starts:
-                    straddling.setdefault(model, set()).update(starts)
+                starts = {int(s) for s, _ in r.cache_read[1]}
+                if not starts <= known:
+                    other_tiers.setdefault(model, set()).update(starts)
+                # any context inside the band has the band's rate: the one just past its lower bound
+                waste = Waste(tokens, tokens * r.cache_read_at(bands[b - 1] + 1 if b else 0))
         parts.append((key, model, Group(Figures(totals, waste), first, last)))
-    if straddling:  # those models' waste is summed again, per tier
-        parts = [(k, m, Group(Figures(g.figures.totals), g.first_ms, g.last_ms) if m in straddling else g)
+    if other_tiers:  # those models' waste is summed again, per tier of their own
+        parts = [(k, m, Group(Figures(g.figures.totals), g.first_ms, g.last_ms) if m in other_tiers else g)
                  for k, m, g in parts]
         parts.extend((key, "", Group(Figures(Totals(), part), 2**62, 0))
-                     for key, part in _per_tier(conn, flt, keys, join, n, straddling, rates))
+                     for key, part in _per_tier(conn, flt, keys, join, n, other_tiers, rates))
     out: dict[tuple[object, ...], Group] = {}
     for key, _, group in parts:
         out[key] = out[key].plus(group) if key in out else group
@@ -173,20 +175,22 @@ def waste_by(conn: sqlite3.Connection, flt: Filter, keys: Sequence[str], rates: 
 
 
 def _per_tier(conn: sqlite3.Connection, flt: Filter, keys: Sequence[str], join: str, n: int,
-              straddling: dict[str, set[int]], rates: RatesSource) -> Iterable[tuple[tuple[object, ...], Waste]]:
-    """The straddling models' wasteful calls grouped by key, model, UTC day and tier (the tier starts passed)."""
+              tiers: dict[str, set[int]], rates: RatesSource) -> Iterable[tuple[tuple[object, ...], Waste]]:
+    """The given models' wasteful calls grouped by key, model, UTC day and band between their tier starts."""
     where, args = flt.where()
-    starts = sorted(set().union(*straddling.values()))
-    tier = " + ".join(f"({_CONTEXT} > {int(s)})" for s in starts)
-    models = sorted(straddling)
+    starts = sorted(set().union(*tiers.values()))
+    band = " + ".join(f"({_CONTEXT} > {int(s)})" for s in starts)
+    models = sorted(tiers)
     cols = ", ".join(keys)
     for row in conn.execute(
-            f"SELECT {cols}, c.model, c.ts_ms / {_DAY_MS} AS u, {tier} AS b, max({_CONTEXT}),"
-            f" sum({_CONTEXT} - {_OVER})"
+            f"SELECT {cols}, c.model, c.ts_ms / {_DAY_MS} AS u, {band} AS b, max({_CONTEXT}),"
+            f" sum({_CONTEXT} - {_OVER}), count(*)"
             f" FROM api_call c JOIN chat_stats t ON t.session_id = c.session_id{join}"
             f" WHERE {where} AND {_CONTEXT} > {_OVER} AND c.model IN ({','.join('?' * len(models))})"
             f" GROUP BY {cols}, c.model, u, b", [*args, *models]):
         r = rates.rates(str(row[n]), utc_day(int(row[n + 1]) * _DAY_MS))
-        assert r is not None  # only models with rates straddle a tier
         tokens = int(row[n + 4])
-        yield tuple(row[:n]), Waste(tokens, tokens * r.cache_read_at(int(row[n + 3])))
+        if r is None:  # rates that exist on some days only
+            yield tuple(row[:n]), Waste(tokens, None, int(row[n + 5]))
+        else:
+            yield tuple(row[:n]), Waste(tokens, tokens * r.cache_read_at(int(row[n + 3])))
