@@ -8,11 +8,11 @@ breakdown nested when asked). Columns and fields are lists: adding one is one li
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from tokenpulse.cli import cells
 from tokenpulse.cli.cells import Field
+from tokenpulse.cli.names import short_model
 from tokenpulse.cli.style import Look
 from tokenpulse.cli.table import Column, Row, Text, render
 from tokenpulse.insights.chart_data import agent_label
@@ -22,7 +22,6 @@ from tokenpulse.untrusted_text import json_text
 
 KEYS = {"day": "date", "week": "week", "month": "month"}  # the period's JSON key and table header
 GROUPS = ("model", "period")
-_DATED = re.compile(r"-(?:20\d{6}|\d{4}-\d{2}-\d{2})$")  # a snapshot date ending a model's name
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +75,6 @@ def columns(key: str, wide: bool) -> list[Column[Line]]:
         cells.waste_cost(_figures),
         cells.waste_share(_figures),
     ]
-
-
-def short_model(name: str) -> str:
-    """A model without its snapshot date (claude-sonnet-4-5-20250929 → claude-sonnet-4-5), as the charts show it."""
-    return _DATED.sub("", name)
 
 
 def _part_label(p: Part) -> str:

@@ -9,20 +9,13 @@ from dataclasses import dataclass
 
 from tokenpulse.cli import cells
 from tokenpulse.cli.cells import Field
+from tokenpulse.cli.names import UNKNOWN_FOLDER, tilde
 from tokenpulse.cli.style import Look
 from tokenpulse.cli.table import Column, Row, Text, render
 from tokenpulse.insights.chart_data import agent_label
 from tokenpulse.insights.usage_report import ProjectRow
 from tokenpulse.insights.window_waste import Figures, total
 from tokenpulse.untrusted_text import json_text
-
-UNKNOWN = "(unknown folder)"
-
-
-def short_project(path: str) -> str:
-    """The last two folders of a working folder, as the charts show it; "(unknown folder)" when unknown."""
-    parts = [p for p in path.replace("\\", "/").split("/") if p]
-    return "/".join(parts[-2:]) if parts else UNKNOWN
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,16 +30,8 @@ def _figures(line: Line) -> Figures:
     return line.figures
 
 
-def tilde(path: str, home: str | None) -> str:
-    """`path` with the user's home folder shown as "~" (the table's width goes to what tells folders apart)."""
-    home = (home or "").rstrip("/")
-    if home and (path == home or path.startswith(home + "/")):
-        return "~" + path[len(home):]
-    return path
-
-
 def _name(line: Line) -> str:
-    return "Total" if line.project is None else line.project or UNKNOWN
+    return "Total" if line.project is None else line.project or UNKNOWN_FOLDER
 
 
 def columns(wide: bool, home: str | None = None) -> list[Column[Line]]:

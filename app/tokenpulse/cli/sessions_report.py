@@ -15,8 +15,7 @@ from zoneinfo import ZoneInfo
 
 from tokenpulse.cli import cells
 from tokenpulse.cli.cells import Field
-from tokenpulse.cli.period_report import short_model
-from tokenpulse.cli.projects_report import short_project
+from tokenpulse.cli.names import UNKNOWN_FOLDER, short_model, short_project
 from tokenpulse.cli.style import Look
 from tokenpulse.cli.table import Column, Row, Text, render
 from tokenpulse.insights.chart_data import agent_label
@@ -57,7 +56,7 @@ def _project(line: Line, full: bool) -> str:
     project = line.chat.row.project or ""
     if not line.head and project == (line.parent_project or ""):
         return ""  # the parent's folder, shown on the row above
-    return (project or "(unknown folder)") if full else short_project(project)
+    return (project or UNKNOWN_FOLDER) if full else short_project(project)
 
 
 def _models(line: Line) -> str:
