@@ -154,12 +154,13 @@ def test_waste_of_a_model_without_price(tmp_path: Path, monkeypatch: pytest.Monk
     assert "no price" in acme and "unknown" not in out
 
 
-@pytest.mark.parametrize("tier_on_the_latest_day", [True, False])
+@pytest.mark.parametrize("tier_in_the_cache", [True, False])
 def test_the_window_waste_sums_each_group_once_when_some_straddle_a_tier(tmp_path: Path,
-                                                                         tier_on_the_latest_day: bool) -> None:
-    """Unit level, with rates of our own: a model with a tier at 50k, chats below and across it. When the rates
-    of the latest call's day have the tier, the first pass splits by it; when only an earlier day's rates have
-    it, the straddling groups are summed again per tier (the second pass), each call still counted once."""
+                                                                         tier_in_the_cache: bool) -> None:
+    """Unit level, with rates of our own: a model with a tier at 50k on day 1 (none on day 2), chats below and
+    across it. When the store's rate cache knows that tier, the one pass splits the calls by it; when it does
+    not (an override, an older store), the model's waste is summed again per tier in a second pass. Either
+    way each call is counted once, at its own rate."""
     from helpers import make_workspace
     from tokenpulse.insights.window_waste import figures_by, waste_by
     from tokenpulse.pricing.rates import Rates
@@ -171,18 +172,20 @@ def test_the_window_waste_sums_each_group_once_when_some_straddle_a_tier(tmp_pat
 
     class Fixed:
         def rates(self, model: str, day: str) -> Rates | None:
-            if model != CLAUDE_MODEL:
-                return None
-            return tiered if tier_on_the_latest_day or day == DAY1 else flat
+            return None if model != CLAUDE_MODEL else tiered if day == DAY1 else flat
 
     _chat(tmp_path, SID, [1_000, 20_000, 40_000], DAY1)  # below the tier
     _chat(tmp_path, OTHER, [1_000, 30_000, 60_000, 90_000], DAY1, first_minute=20)  # across it
-    _chat(tmp_path, "later", [1_000, 80_000], DAY2)  # the latest call: tiered or flat by the case
+    _chat(tmp_path, "later", [1_000, 80_000], DAY2)  # no tier that day
     ws = make_workspace(tmp_path, claude=tmp_path / "claude")
     try:
         ws.scan()
+        if tier_in_the_cache:
+            with ws.conn:
+                ws.conn.execute("UPDATE model_price SET rates = ? WHERE day = ?", (tiered.to_json(), DAY1))
         got = waste_by(ws.conn, Filter(), ["c.session_id"], Fixed())
-        calls = {k: g.figures.totals.calls for k, g in figures_by(ws.conn, Filter(), ["c.session_id"], Fixed()).items()}
+        calls = {k: g.figures.totals.calls for k, g in figures_by(ws.conn, Filter(), ["c.session_id"],
+                                                                  Fixed()).items()}
         ids = dict(ws.conn.execute("SELECT session_key, id FROM chat_session"))
     finally:
         ws.close()
@@ -192,9 +195,33 @@ def test_the_window_waste_sums_each_group_once_when_some_straddle_a_tier(tmp_pat
     assert got[(ids[SID],)].cost_usd == pytest.approx(sum(below) * 1e-6)
     assert got[(ids[OTHER],)].tokens == sum(w for w, _ in across)
     assert got[(ids[OTHER],)].cost_usd == pytest.approx(sum(w * (3e-6 if c > 50_000 else 1e-6) for w, c in across))
-    later = 80_000 - 1_000 - R
-    assert got[(ids["later"],)].cost_usd == pytest.approx(later * (3e-6 if tier_on_the_latest_day else 1e-6))
+    assert got[(ids["later"],)].cost_usd == pytest.approx((80_000 - 1_000 - R) * 1e-6)
     assert calls == {(ids[SID],): 3, (ids[OTHER],): 4, (ids["later"],): 2}
+
+
+def test_reports_write_nothing_not_even_the_rate_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """Only the writer writes: with --no-scan the store's bytes stay as they are, even when its rate cache lacks
+    a model and day the report prices (a store scanned by an older release)."""
+    cli_env(monkeypatch, tmp_path, claude=tmp_path / "claude")
+    _chat(tmp_path, SID, [10_000, 40_000, 90_000], DAY1)
+    _chat(tmp_path, OTHER, [10_000, 30_000], DAY2, model="claude-haiku-4-5-20251001")
+    assert run_cli(capsys, "scan")[0] == 0
+    db = tmp_path / "data" / "tokenpulse.sqlite3"
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("DELETE FROM model_price WHERE day = ?", (DAY1,))
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    files = [db, db.with_name(db.name + "-wal")]
+    before = [f.read_bytes() if f.exists() else None for f in files]
+    for report in ("daily", "sessions", "projects", "weekly"):
+        for extra in ((), ("--json",)):
+            code, _, err = run_cli(capsys, report, "--no-scan", *extra)
+            assert code == 0, err
+    assert [f.read_bytes() if f.exists() else None for f in files] == before
+    rows = {r["session"]: r for r in cli_json(capsys, "sessions", "--no-scan")}
+    assert rows[SID]["waste_cost_usd"] == pytest.approx(_waste([10_000, 40_000, 90_000], 10_000, DAY1)[1], abs=2e-6)
 
 
 def test_group_period_json_sums_the_rows(env: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -21,6 +21,7 @@ from tokenpulse.cli.errors import EXIT_OK, UsageError
 from tokenpulse.cli.style import COLOR_CHOICES, Look, look
 from tokenpulse.clock import WEEKDAY_NAMES, weekday_number
 from tokenpulse.insights import usage_report
+from tokenpulse.pricing.pricer import Pricer
 from tokenpulse.store import queries
 from tokenpulse.store.queries import Filter
 from tokenpulse.untrusted_text import escape_controls
@@ -33,12 +34,33 @@ EMPTY = "No usage recorded in this range."
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What a report needs besides its own options: the store, the window and how to print."""
+    """What a report needs besides its own options: the store, the window, prices and how to print."""
 
     workspace: Workspace
     tz: ZoneInfo
     flt: Filter
     look: Look
+    rates: Pricer  # reads the store's rate cache, never writes it
+
+
+class _CacheReadOnly:
+    """The store's rate cache for a reader: what the scans cached is used, nothing is added (only the writer
+    writes; a model and day the cache lacks is looked up in the price list each time)."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self._ledger = workspace.ledger
+
+    def cached_rates(self, model: str, day: str) -> tuple[bool, str | None]:
+        return self._ledger.cached_rates(model, day)
+
+    def save_rates(self, model: str, day: str, rates: str | None) -> None:
+        return None
+
+
+def reading_pricer(workspace: Workspace) -> Pricer:
+    from tokenpulse.workspace import price_overrides
+
+    return Pricer(_CacheReadOnly(workspace), price_overrides(workspace.settings))
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +118,7 @@ def _period(period: str) -> Callable[[Context, argparse.Namespace], str]:
         if args.group == "model" and args.breakdown:
             raise UsageError("--breakdown needs one row per period: leave out --group model")
         ws = ctx.workspace
-        rows = usage_report.period_rows(ws.conn, period, ctx.tz, ctx.flt, ws.pricer, week_start)
+        rows = usage_report.period_rows(ws.conn, period, ctx.tz, ctx.flt, ctx.rates, week_start)
         if args.json and args.group != "period" and not args.breakdown:
             return period_report.json_rows(rows, key)
         groups = usage_report.group_periods(rows, args.breakdown)
@@ -112,7 +134,7 @@ def _sessions(ctx: Context, args: argparse.Namespace) -> str:
     from tokenpulse.cli import sessions_report
 
     ws = ctx.workspace
-    families = usage_report.fold(usage_report.chats(ws.conn, ctx.flt, ws.pricer))
+    families = usage_report.fold(usage_report.chats(ws.conn, ctx.flt, ctx.rates))
     if args.json:
         return sessions_report.json_rows(families, ctx.tz)
     if not families:
@@ -124,7 +146,7 @@ def _projects(ctx: Context, args: argparse.Namespace) -> str:
     from tokenpulse.cli import projects_report
 
     ws = ctx.workspace
-    rows = usage_report.projects(usage_report.chats(ws.conn, ctx.flt, ws.pricer))
+    rows = usage_report.projects(usage_report.chats(ws.conn, ctx.flt, ctx.rates))
     if args.json:
         return projects_report.json_rows(rows)
     if not rows:
@@ -187,6 +209,6 @@ def run(workspace: Workspace, args: argparse.Namespace, zone: Callable[[str | No
     flt = Filter(since_ms=day_start_ms(since, tz) if since else None,
                  until_ms=day_start_ms(next_day(until), tz) if until else None,
                  sources=[s.name for s in workspace.sources])
-    ctx = Context(workspace, tz, flt, look(sys.stdout, args.color))
+    ctx = Context(workspace, tz, flt, look(sys.stdout, args.color), reading_pricer(workspace))
     sys.stdout.write(report.show(ctx, args) + "\n")
     return EXIT_OK

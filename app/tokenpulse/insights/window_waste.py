@@ -18,7 +18,7 @@ from typing import Protocol
 from tokenpulse.insights.waste import share
 from tokenpulse.pricing.pricer import utc_day
 from tokenpulse.pricing.rates import Rates
-from tokenpulse.store.queries import Filter, Totals
+from tokenpulse.store.queries import Filter, Totals, cached_rates
 
 _DAY_MS = 86_400_000
 _SUMS = """count(*), sum(c.input), sum(c.cache_write_5m + c.cache_write_1h), sum(c.cache_read), sum(c.output),
@@ -107,16 +107,18 @@ def figures_by(conn: sqlite3.Connection, flt: Filter, keys: Sequence[str], rates
     expressions over `c` (api_call) and, when `with_session`, `s` (chat_session).
 
     One pass reads the calls with their chats' F and R, grouped by key, model, UTC day (a price holds per model
-    and day) and long-context band: the bands between the tier starts the store's models have on the latest
-    call's day, so that inside a group every call is billed at one cache-read rate. A model whose rates on some
-    day start a tier elsewhere has its waste summed again per tier of its own, in a second pass over that
-    model only (rare: tiers seldom move).
+    and day) and long-context band: the bands between the tier starts of the rates the store has cached, so
+    that inside a group every call is billed at one cache-read rate. A model whose rates start a tier outside
+    those bands (rates not cached: a price override, a store scanned by an older release) has its waste summed
+    again per tier of its own, in a second pass over that model only.
+
+    `rates` should not write (a report is a reader): the CLI passes the store's rate cache read-only.
     """
     where, args = flt.where()
     join = " JOIN chat_session s ON s.id = c.session_id" if with_session else ""
     cols = ", ".join(keys)
     n = len(keys)
-    bands = _tier_starts(conn, rates)
+    bands = _tier_starts(conn)
     band = " + ".join(f"({_CONTEXT} > {s})" for s in bands) or "0"
     rows = conn.execute(
         f"SELECT {cols}, c.model, c.ts_ms / {_DAY_MS} AS u, {band} AS b, {_SUMS}, min(c.ts_ms), max(c.ts_ms),"
@@ -153,17 +155,15 @@ def figures_by(conn: sqlite3.Connection, flt: Filter, keys: Sequence[str], rates
     return out
 
 
-def _tier_starts(conn: sqlite3.Connection, rates: RatesSource) -> list[int]:
-    """The contexts where a cache-read tier starts, for every model the store has seen, at their rates on the
-    day of the latest call (only a hint for grouping: `figures_by` checks every group against its own day)."""
-    models: set[str] = set()
-    for (names,) in conn.execute("SELECT DISTINCT models FROM chat_session WHERE models <> ''"):
-        models.update(m for m in str(names).split(",") if m)
-    latest = conn.execute("SELECT max(ts_ms) FROM api_call").fetchone()[0]  # ix_api_call_ts
-    if latest is None:
-        return []
-    day = utc_day(int(latest))
-    starts = {int(s) for m in models if (r := rates.rates(m, day)) is not None for s, _ in r.cache_read[1]}
+def _tier_starts(conn: sqlite3.Connection) -> list[int]:
+    """The contexts where a cache-read tier starts in any rates the store has cached (every model and day a
+    scan priced): a read of the cache only, no lookup (a report writes nothing, not even the rate cache)."""
+    starts: set[int] = set()
+    for text in cached_rates(conn):
+        try:
+            starts.update(int(s) for s, _ in Rates.from_json(text).cache_read[1])
+        except (ValueError, KeyError, TypeError):  # a damaged cache entry: only a hint is lost
+            continue
     return sorted(starts)
 
 

@@ -149,3 +149,8 @@ def session_calls(conn: sqlite3.Connection, session_id: int) -> list[tuple[int, 
     return list(conn.execute(
         "SELECT ts_ms, model, input, cache_write_5m + cache_write_1h, cache_read, output, cost_usd FROM api_call"
         " WHERE session_id = ? ORDER BY ts_ms, id", (session_id,)))
+
+
+def cached_rates(conn: sqlite3.Connection) -> list[str]:
+    """Every distinct set of per-token rates the store has cached for some model and day (JSON, `Rates.to_json`)."""
+    return [str(r[0]) for r in conn.execute("SELECT DISTINCT rates FROM model_price WHERE rates IS NOT NULL")]
