@@ -57,3 +57,16 @@ def zone(name: str | None) -> ZoneInfo:
             except (ZoneInfoNotFoundError, ValueError):
                 continue
     return ZoneInfo("UTC")
+
+
+# Weeks start on Monday (ISO 8601) unless asked otherwise; day numbers as Python's: Monday 0 … Sunday 6.
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def weekday_number(name: str) -> int:
+    """0 for "monday" (or "mon", any case) … 6 for "sunday"; ValueError for anything else."""
+    key = name.strip().lower()
+    for number, full in enumerate(WEEKDAY_NAMES):
+        if key == full or (len(key) >= 3 and full.startswith(key)):
+            return number
+    raise ValueError(f"{name!r} is not a day of the week (monday … sunday)")

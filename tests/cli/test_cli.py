@@ -21,7 +21,8 @@ from helpers import (
 
 P = "claude/projects/-home-u-proj"
 ROW_KEYS = {"date", "source", "model", "calls", "input_tokens", "cache_write_tokens", "cache_read_tokens",
-            "output_tokens", "reasoning_tokens", "cost_usd"}
+            "output_tokens", "reasoning_tokens", "cost_usd", "waste_tokens", "waste_cost_usd", "waste_share"}
+NOT_COUNTS = {"date", "source", "model", "cost_usd", "waste_cost_usd", "waste_share"}
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def test_daily_json_row_shape(env: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert len(rows) == 2
     for row in rows:
         assert set(row) == ROW_KEYS
-        for k in ROW_KEYS - {"date", "source", "model", "cost_usd"}:
+        for k in ROW_KEYS - NOT_COUNTS:
             assert type(row[k]) is int
     codex = next(r for r in rows if r["source"] == "codex")
     assert (codex["input_tokens"], codex["cache_read_tokens"], codex["output_tokens"], codex["reasoning_tokens"]) \

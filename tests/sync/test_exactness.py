@@ -104,3 +104,54 @@ def test_default_is_this_device_until_a_folder_is_set(tmp_path: Path) -> None:
     assert choice(Settings(sync=Sync(folder=str(tmp_path)))) == ("all",)
     assert choice(Settings(sync=Sync(folder=str(tmp_path), devices=("this",)))) == ("this",)  # remembered
     assert choice(Settings(sync=Sync(folder=str(tmp_path))), ["laptop,nas"]) == ("laptop", "nas")
+
+
+def _published(row: dict[str, object]) -> dict[str, object]:
+    """A row with its project as a device publishes it by default (its folder's name)."""
+    project = row.get("project")
+    return {**row, "project": Path(project).name} if isinstance(project, str) else row
+
+
+def test_every_report_over_all_devices_is_each_devices_own_rows(pair: tuple[Device, Device],
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Over all devices, each device's rows (waste included: each chat measured against its own device's chat
+    figures, whose ids are per device) are exactly the rows that device's own store gives on that device."""
+    from tokenpulse.config import settings as settings_io
+
+    def rows(device: Device, report: str, devices: str) -> list[str]:
+        settings_io.save(device.settings, device.data / "settings.toml")
+        cli_env(monkeypatch, device.root, claude=device.claude, codex=device.codex, data=device.data)
+        code, out, err = run_cli(capsys, report, "--json", "--no-scan", f"--devices={devices}")
+        assert code == 0, err
+        return [json.dumps(_published(r), sort_keys=True) for r in json.loads(out)]
+
+    a, b = pair
+    for report in ("daily", "sessions", "projects"):
+        own = {"laptop": rows(a, report, "this"), "workstation": rows(b, report, "this")}
+        every = [json.loads(r) for r in rows(a, report, "all")]
+        for name, alone in own.items():
+            mine = [json.dumps(_published({k: v for k, v in r.items() if k != "device"}), sort_keys=True)
+                    for r in every if r["device"] == name]
+            assert sorted(mine) == sorted(alone), "\n".join([report, name, *sorted(set(mine) ^ set(alone))])
+            assert sum(json.loads(r)["waste_tokens"] for r in mine) > 0, (report, name)  # the waste is compared
+
+
+def test_tables_over_several_devices_say_which(pair: tuple[Device, Device], monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    a, _b = pair
+    from tokenpulse.config import settings as settings_io
+
+    settings_io.save(a.settings, a.data / "settings.toml")
+    cli_env(monkeypatch, a.root, claude=a.claude, codex=a.codex, data=a.data)
+    code, out, err = run_cli(capsys, "daily", "--no-scan", "--devices", "all")  # each day per device by default
+    assert code == 0, err
+    assert "└ laptop" in out and "└ workstation" in out
+    code, out, err = run_cli(capsys, "daily", "--no-scan", "--devices", "all", "--breakdown", "agent")
+    assert code == 0 and "└ laptop" not in out and "└ Claude Code" in out
+    for report in ("sessions", "projects"):
+        code, out, err = run_cli(capsys, report, "--no-scan", "--devices", "all")
+        assert code == 0, err
+        assert "Device" in out.splitlines()[0] and "workstation" in out
+    code, _out, err = run_cli(capsys, "daily", "--no-scan", "--devices", "this", "--breakdown", "device")
+    assert code == 2 and "--breakdown device needs more than one device" in err

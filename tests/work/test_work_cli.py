@@ -93,17 +93,24 @@ def test_a_rebase_and_a_deleted_repository_are_followed(world: World, capsys: py
         conn.close()
 
 
-def test_tables_show_the_work_compactly(world: World, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run_cli(capsys, "projects")
-    assert code == 0, err
+def _rows(out: str) -> list[str]:
+    """The table's lines from the header to the totals (not the notes under it)."""
     lines = out.splitlines()
-    assert "Commits (+/- lines)" in lines[0]
-    plain = next(line for line in lines if "/plain " in line)
-    assert plain.rstrip().endswith("–")  # not a repository: no figures, not zero
+    return lines[:next(i for i, line in enumerate(lines) if line.startswith("Total")) + 1]
+
+
+def test_tables_show_the_work_compactly(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "projects")  # 80 columns: the work is kept (cache reads may go)
+    assert code == 0, err
+    lines = _rows(out)
+    assert "Commits (+/-)" in lines[0] and max(map(len, lines)) <= 80
+    plain = next(i for i, line in enumerate(lines) if line.endswith("/plain"))  # a long folder: its own line
+    assert lines[plain + 1].rstrip().endswith("–")  # not a repository: no figures, not zero
     # the total counts alpha once, though three of its folders are listed
     assert lines[-1].rstrip().endswith(f"{6 + 4 + 1} (+{27 + 14 + 9}/-0)")
-    code, out, err = run_cli(capsys, "sessions")
+    code, out, err = run_cli(capsys, "sessions", "--wide")
     assert code == 0, err
+    assert "Commits (+/- lines)" in out.splitlines()[0]
     a2 = next(line for line in out.splitlines() if " a2 " in line)
     assert a2.rstrip().endswith("1 (+6/-0)")
 
@@ -114,6 +121,7 @@ def test_problems_are_said_in_plain_words_and_the_report_still_runs(
     code, out, err = run_cli(capsys, "projects")
     assert code == 0
     assert "no work figures: git is not installed" in err
-    rows = [line for line in out.splitlines() if line.startswith("…")]
-    assert len(rows) == 6  # the calls are reported, with no work figures for any folder (not zeros)
-    assert all(line.endswith("–") for line in rows)
+    rows = _rows(out)[2:-2]  # under the header and its rule, above the totals' rule and the totals
+    figures = [line for line in rows if line.startswith(" ")]  # each folder stands on a line of its own above
+    assert len(figures) == 6  # the calls are reported, with no work figures for any folder (not zeros)
+    assert all(line.endswith("–") for line in figures)

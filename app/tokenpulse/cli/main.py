@@ -3,90 +3,131 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from tokenpulse import __version__
-from tokenpulse.cli.errors import UsageError
 
 if TYPE_CHECKING:  # the modules themselves are imported where used: `status` must start in a few ms
     import argparse
     from zoneinfo import ZoneInfo
 
-EXIT_OK, EXIT_USAGE, EXIT_STORE, EXIT_DISPLAY = 0, 2, 3, 4
-REPORTS = ("daily", "weekly", "monthly", "sessions", "projects")
+from tokenpulse.cli.errors import EXIT_DISPLAY, EXIT_OK, EXIT_STORE, EXIT_USAGE, UsageError
+
+__all__ = ["EXIT_DISPLAY", "EXIT_OK", "EXIT_STORE", "EXIT_USAGE", "UsageError", "build_parser", "main"]
+
+DESCRIPTION = ("Track the tokens your AI coding agents spend, by type: output (the work), and input, cache writes"
+               " and cache reads (what the model was fed). With no command, start the tray app.")
+REPORTS_SAY = ("Reports scan first (--no-scan: the store as it is), count local days in --tz, and fit 80 columns"
+               " (--wide: every column; --json: exact rows).")
+EPILOG = f"{REPORTS_SAY} Weeks start on Monday (--week-start to change)."
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser: the reports first (cli.reports.REPORTS), then the other commands (`_COMMANDS`)."""
     import argparse
 
-    parser = argparse.ArgumentParser(
-        prog="tokenpulse",
-        description="Track the tokens your AI coding agents spend, by type. With no command, start the tray app.")
+    from tokenpulse.cli import reports
+
+    parser = argparse.ArgumentParser(prog="tokenpulse", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"tokenpulse {__version__}")
     parser.add_argument("--data-dir", help="keep the store and settings in this folder (like TOKENPULSE_HOME)")
     parser.add_argument("--no-tray", action="store_true", help="app: show the summary as a window, no tray icon")
     parser.add_argument("--background", action="store_true", help="app: start without showing any window")
     parser.add_argument("--verbose", action="store_true",
                         help="log what tokenpulse does, not only warnings (the app's log is in DATA_DIR/logs)")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    # the commands before the options in --help: what tokenpulse does comes first (argparse lists groups in
+    # the order they were made, and "options" is made with the parser)
+    parser._action_groups.insert(0, parser._action_groups.pop())
+    for report in reports.REPORTS:
+        cmd = commands.add_parser(report.name, help=report.help, description=f"{report.help}. {REPORTS_SAY}")
+        reports.add_common(cmd, _add_source)
+        for add_options in report.options:
+            add_options(cmd)
+    for name, help_text, add_arguments in _COMMANDS:
+        add_arguments(commands.add_parser(name, help=help_text, description=help_text))
+    from tokenpulse.cli import sync_command
 
-    scan = commands.add_parser("scan", help="read new log lines into the store and print a summary")
-    _add_source(scan)
-    scan.add_argument("--json", action="store_true", help="print the summary as JSON")
+    sync_command.add_commands(commands)
+    return parser
 
-    status = commands.add_parser("status", help="live chats and reminders due now (for a shell status line)")
-    status.add_argument("--json", action="store_true", help="print as JSON")
-    status.add_argument("--no-scan", action="store_true", help="do not scan first")
 
-    limits = commands.add_parser("limits", help="how close you are to your plan's limits (5-hour and weekly"
-                                                " windows), as the providers report them")
-    limits.add_argument("--json", action="store_true", help="print as JSON")
-    limits.add_argument("--no-scan", action="store_true", help="do not scan first")
-    statusline = commands.add_parser("statusline", help="Claude Code's status line: reads its JSON on stdin,"
-                                                        " prints one line; or add it to (remove it from) Claude"
-                                                        " Code's settings")
-    statusline.add_argument("action", nargs="?", choices=("install", "uninstall"),
-                            help="install: make it Claude Code's status line (a status line you have keeps running,"
-                                 " first); uninstall: put back what was there. Without one: read stdin, print")
+def _status_args(cmd: argparse.ArgumentParser) -> None:
+    from tokenpulse.cli.reports import add_week_start
 
-    desktop = commands.add_parser("desktop", help="add or remove the menu entry and icons for this user")
-    desktop.add_argument("action", choices=("install", "uninstall"))
+    cmd.add_argument("--json", action="store_true", help="print as JSON")
+    cmd.add_argument("--no-scan", action="store_true", help="do not scan first")
+    add_week_start(cmd)
 
-    backup = commands.add_parser("backup", help="copy the store into the backups folder now (the app and scans"
-                                               " also keep one a day, the last 7)")
-    backup.add_argument("--list", action="store_true", help="list the backups instead")
-    restore = commands.add_parser("restore", help="make the store hold a backup again (the current store is kept"
-                                                 " beside it)")
-    restore.add_argument("backup", nargs="?", default="latest",
-                         help="a backup file, a UTC day (YYYY-MM-DD) or 'latest' (the default)")
-    forget = commands.add_parser("forget", help="delete what tokenpulse keeps: everything, or one project")
-    what = forget.add_mutually_exclusive_group(required=True)
+
+def _whatif_args(cmd: argparse.ArgumentParser) -> None:
+    from tokenpulse.cli.whatif import add_arguments
+
+    add_arguments(cmd, _add_source)
+
+
+def _scan_args(cmd: argparse.ArgumentParser) -> None:
+    _add_source(cmd)
+    cmd.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+
+def _backup_args(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--list", action="store_true", help="list the backups instead")
+
+
+def _restore_args(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("backup", nargs="?", default="latest",
+                     help="a backup file, a UTC day (YYYY-MM-DD) or 'latest' (the default)")
+
+
+def _forget_args(cmd: argparse.ArgumentParser) -> None:
+    what = cmd.add_mutually_exclusive_group(required=True)
     what.add_argument("--all", action="store_true", help="the store, its backups and the settings")
     what.add_argument("--project", metavar="PATH",
                       help="one project folder's chats and calls (in the store and its backups); later scans"
                            " leave it out")
-    forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    from tokenpulse.cli import sync_command
+    cmd.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
-    sync_command.add_commands(commands)
 
-    for name in REPORTS:
-        rep = commands.add_parser(name, help=f"{name} report (runs an incremental scan first)")
-        rep.add_argument("--since", help="first local day included (YYYY-MM-DD or YYYYMMDD)")
-        rep.add_argument("--until", help="last local day included (YYYY-MM-DD or YYYYMMDD)")
-        rep.add_argument("--tz", help="IANA time zone for days (default: the local zone)")
-        _add_source(rep)
-        rep.add_argument("--json", action="store_true", help="print rows as JSON")
-        rep.add_argument("--no-scan", action="store_true", help="report the store as it is, without scanning")
-        sync_command.add_devices_option(rep)
-    from tokenpulse.cli.whatif import add_parser as add_whatif
+def _desktop_args(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("action", choices=("install", "uninstall"))
 
-    add_whatif(commands, _add_source)
-    from tokenpulse.cli.sources import add_parser as add_sources
 
-    add_sources(commands, _add_source)
-    return parser
+def _sources_args(cmd: argparse.ArgumentParser) -> None:
+    _add_source(cmd)
+    cmd.add_argument("--json", action="store_true", help="print as JSON")
+    cmd.add_argument("--no-scan", action="store_true", help="report the store as it is, without scanning")
+
+
+def _limits_args(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--json", action="store_true", help="print as JSON")
+    cmd.add_argument("--no-scan", action="store_true", help="do not scan first")
+
+
+def _statusline_args(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("action", nargs="?", choices=("install", "uninstall"),
+                     help="install: make it Claude Code's status line (a status line you have keeps running,"
+                          " first); uninstall: put back what was there. Without one: read stdin, print")
+
+
+# The commands after the reports, in the order `--help` lists them: (name, help, its arguments).
+_COMMANDS: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None]], ...] = (
+    ("status", "live chats and reminders due now (for a shell status line)", _status_args),
+    ("limits", "how close you are to your plan's limits (5-hour and weekly windows), as the providers report them",
+     _limits_args),
+    ("statusline", "Claude Code's status line: reads its JSON on stdin, prints one line; or add it to (remove it"
+                   " from) Claude Code's settings", _statusline_args),
+    ("sources", "each agent's folders, files, last call and skipped lines, and which went quiet", _sources_args),
+    ("whatif", "re-price a range, a project or a chat as if another model had served the same tokens",
+     _whatif_args),
+    ("scan", "read new log lines into the store and print a summary", _scan_args),
+    ("backup", "copy the store into the backups folder now (the app and scans also keep one a day, the last 7)",
+     _backup_args),
+    ("restore", "make the store hold a backup again (the current store is kept beside it)", _restore_args),
+    ("forget", "delete what tokenpulse keeps: everything, or one project", _forget_args),
+    ("desktop", "add or remove the menu entry and icons for this user", _desktop_args),
+)
 
 
 def _add_source(cmd: argparse.ArgumentParser) -> None:
@@ -154,6 +195,36 @@ def _day(text: str | None, flag: str) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit code. A reader that closes the pipe early (`| head`) ends it quietly, with 0."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # here, not at exit: a closed pipe must be met where it can be handled
+        return code
+    except BrokenPipeError:
+        _quiet_closed_pipe()
+        return EXIT_OK
+    except SystemExit:  # argparse after --help, --version or bad arguments: what it printed is flushed here too
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _quiet_closed_pipe()
+        raise
+
+
+def _quiet_closed_pipe() -> None:
+    """Nobody reads stdout any more: point it at /dev/null, so that the interpreter's own flush at exit finds
+    nothing to complain about ("Exception ignored … BrokenPipeError"), and drop what is still buffered."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no file descriptor (a test's captured stdout)
+        pass
+
+
+def _main(argv: Sequence[str] | None) -> int:
     given = sys.argv[1:] if argv is None else list(argv)
     if "statusline" in given[:3]:  # Claude Code's status line has its own fast path (cli/statusline.py)
         from tokenpulse.cli.statusline import fast as statusline
@@ -265,7 +336,11 @@ def _dispatch(args: argparse.Namespace) -> int:
             from tokenpulse.cli import limits
 
             return limits.run(workspace, args.json, not args.no_scan)
-        return _report(workspace, args)
+        from tokenpulse.cli.reports import run as run_report
+
+        return run_report(workspace, args, _zone, _day)
+    except BrokenPipeError:
+        raise  # the reader went away: not the store's fault (main ends quietly)
     except (sqlite3.Error, OSError, StoreError) as exc:
         return store_failed(paths.database, exc)
     finally:
@@ -373,10 +448,12 @@ def _status(workspace: object, args: argparse.Namespace) -> int:
     from tokenpulse.workspace import Workspace
 
     assert isinstance(workspace, Workspace)
+    from tokenpulse.cli.reports import first_weekday
     from tokenpulse.nudges.policy import PolicyState
     from tokenpulse.platform.app_lock import app_running
     from tokenpulse.store.reminders import load_state
 
+    week_start = first_weekday(args)  # a bad day is told before any scan
     # the tray app keeps the store current within a second: then there is nothing to scan, and a status line
     # answers at once; otherwise scan, unless another scan holds the lock (then the store is current anyway)
     if not args.no_scan and not app_running(workspace.paths.instance_lock):
@@ -386,48 +463,6 @@ def _status(workspace: object, args: argparse.Namespace) -> int:
         state: PolicyState | None = PolicyState.from_json(load_state(workspace.conn), now)
     except (ValueError, TypeError):
         state = None
-    status = live_status(workspace.conn, now, workspace.pricer, workspace.settings, state)
+    status = live_status(workspace.conn, now, workspace.pricer, workspace.settings, state, week_start)
     _print_status(status, args.json)
-    return EXIT_OK
-
-
-def _report(workspace: object, args: argparse.Namespace) -> int:
-    from tokenpulse.cli import reports
-    from tokenpulse.store.localtime import day_start_ms, next_day
-    from tokenpulse.store.queries import Filter
-    from tokenpulse.workspace import Workspace
-
-    assert isinstance(workspace, Workspace)
-    tz = _zone(args.tz, workspace.settings.timezone)
-    since, until = _day(args.since, "--since"), _day(args.until, "--until")
-    if since and until and since > until:
-        raise UsageError(f"--since {since} is after --until {until}")
-    if not args.no_scan:
-        from tokenpulse.cli.progress import ProgressBar
-
-        bar = ProgressBar()
-        summary = workspace.scan(progress=bar, wait=30.0, daily_backup=True)
-        bar.finish()
-        if summary is None:
-            print("tokenpulse: another tokenpulse is scanning; showing the store as it is", file=sys.stderr)
-        elif summary.problems and not args.json:
-            print(f"tokenpulse: {len(summary.problems)} problem(s) while scanning; run `tokenpulse scan` for"
-                  " details", file=sys.stderr)
-    from tokenpulse.cli.sync_command import report_devices
-
-    with report_devices(workspace, args.devices, look=not args.no_scan) as (conn, devices):
-        flt = Filter(since_ms=day_start_ms(since, tz) if since else None,
-                     until_ms=day_start_ms(next_day(until), tz) if until else None,
-                     sources=[s.name for s in workspace.sources], devices=devices)
-        if args.command in ("daily", "weekly", "monthly"):
-            period = {"daily": "day", "weekly": "week", "monthly": "month"}[args.command]
-            print(reports.period_report(conn, period, tz, flt, args.json))
-            return EXIT_OK
-        from tokenpulse.cli.work import work_figures
-
-        work = work_figures(workspace, refresh=not args.no_scan, quiet=args.json)
-        if args.command == "sessions":
-            print(reports.sessions_report(conn, tz, flt, args.json, work))
-        else:
-            print(reports.projects_report(conn, flt, args.json, work))
     return EXIT_OK

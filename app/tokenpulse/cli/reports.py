@@ -1,178 +1,240 @@
-"""The report commands (daily, weekly, monthly, sessions, projects) as JSON or aligned tables.
+"""The report commands, registered from one table (`REPORTS`): their options, and the run that scans, reads
+the rows (insights.usage_report, with the work read from git for sessions and projects: insights.report_work)
+over the chosen devices (--devices) and hands them to the report's presenter (period_report, sessions_report,
+projects_report) as a table or JSON.
 
-Names from the logs are escaped for the terminal (control characters shown, `untrusted_text`) before they
-are shortened to fit a column; JSON keeps them exact, escaped as JSON strings, with no NaN or Infinity.
+A report is a `Report(name, help, extra options, show)`; `cli.main` builds its parser from this table, the
+reports first in `--help`. Every report takes the common options (`add_common`).
 """
 
 from __future__ import annotations
 
+import argparse
 import sqlite3
-from collections.abc import Sequence
-from datetime import datetime, timezone
+import sys
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from tokenpulse.cli.table import count, money, render
+from tokenpulse.cli import cells, sync_command
+from tokenpulse.cli.errors import EXIT_OK, UsageError
+from tokenpulse.cli.style import COLOR_CHOICES, Look, look
+from tokenpulse.clock import WEEKDAY_NAMES, weekday_number
+from tokenpulse.insights import report_work, usage_report
+from tokenpulse.pricing.pricer import Pricer
 from tokenpulse.store import queries
-from tokenpulse.store.queries import Filter, Totals
-from tokenpulse.untrusted_text import escape_controls, json_text
-from tokenpulse.work.figures import WorkSum
+from tokenpulse.store.queries import Filter
+from tokenpulse.untrusted_text import escape_controls
 
 if TYPE_CHECKING:
     from tokenpulse.work.reader import WorkScan
+    from tokenpulse.workspace import Workspace
 
-_TOKEN_HEADERS = ["Calls", "Input", "Cache write", "Cache read", "Output", "Cost"]
-_PERIOD_KEY = {"day": "date", "week": "week", "month": "month"}
-
-
-def _token_cells(t: Totals) -> list[str]:
-    return [count(t.calls), count(t.input_tokens), count(t.cache_write_tokens), count(t.cache_read_tokens),
-            count(t.output_tokens), money(t.cost_usd)]
+EMPTY = "No usage recorded in this range."
 
 
-def _sum(items: Sequence[Totals]) -> Totals:
-    costs = [t.cost_usd for t in items if t.cost_usd is not None]
-    return Totals(sum(t.calls for t in items), sum(t.input_tokens for t in items),
-                  sum(t.cache_write_tokens for t in items), sum(t.cache_read_tokens for t in items),
-                  sum(t.output_tokens for t in items), sum(t.reasoning_tokens for t in items),
-                  sum(costs) if costs else None, sum(t.unpriced_calls for t in items))
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a report needs besides its own options: the store, the window, prices and how to print."""
+
+    workspace: Workspace
+    conn: sqlite3.Connection  # this device's store, with the other chosen devices' copies attached
+    tz: ZoneInfo
+    flt: Filter
+    look: Look
+    rates: Pricer  # reads the store's rate cache, never writes it
+    no_scan: bool = False
+
+    @property
+    def devices(self) -> bool:
+        """More than one device is read: rows say which."""
+        return self.flt.scope.labelled
 
 
-def _unpriced_note(conn: sqlite3.Connection, flt: Filter) -> str:
-    models = queries.unpriced_models(conn, flt)
-    if not models:
-        return ""
-    names = ", ".join(escape_controls(m) for m in models)
-    return (f"\nCost unknown for {names}: no price is known offline; totals leave them out"
-            " (add a price override in settings.toml).")
+class _CacheReadOnly:
+    """The store's rate cache for a reader: what the scans cached is used, nothing is added (only the writer
+    writes; a model and day the cache lacks is looked up in the price list each time)."""
 
+    def __init__(self, workspace: Workspace) -> None:
+        self._ledger = workspace.ledger
 
-def _device(flt: Filter, device: str) -> dict[str, str]:
-    """The `device` field of a JSON row: only when the report covers more than one device."""
-    return {"device": device} if flt.scope.labelled else {}
+    def cached_rates(self, model: str, day: str) -> tuple[bool, str | None]:
+        return self._ledger.cached_rates(model, day)
 
-
-def _device_cells(flt: Filter, device: str) -> list[str]:
-    return [device] if flt.scope.labelled else []
-
-
-def period_report(conn: sqlite3.Connection, period: str, tz: ZoneInfo, flt: Filter, as_json: bool) -> str:
-    rows = queries.by_period(conn, period, tz, flt)
-    key = _PERIOD_KEY[period]
-    if as_json:
-        return json_text([{key: r.period, **_device(flt, r.device), "source": r.source, "model": r.model,
-                           **r.totals.as_dict()} for r in rows])
-    if not rows:
-        return "No usage recorded in this range."
-    extra = _device_cells(flt, "Device")
-    table = [[r.period, *_device_cells(flt, r.device), r.source, r.model, *_token_cells(r.totals)] for r in rows]
-    footer = ["Total", *["" for _ in extra], "", "", *_token_cells(_sum([r.totals for r in rows]))]
-    head = [key.capitalize(), *extra, "Source", "Model", *_TOKEN_HEADERS]
-    return render(head, table, [False] * (3 + len(extra)) + [True] * 6, footer) + _unpriced_note(conn, flt)
-
-
-def _local(ts_ms: int, tz: ZoneInfo) -> str:
-    return datetime.fromtimestamp(ts_ms / 1000, tz=timezone.utc).astimezone(tz).strftime("%Y-%m-%d %H:%M")
-
-
-def sessions_report(conn: sqlite3.Connection, tz: ZoneInfo, flt: Filter, as_json: bool,
-                    work: WorkScan | None = None) -> str:
-    """With `work`, each chat gains the commits made in its folder's repository from its first call in the range
-    to 30 minutes after its last (null where the folder is not a readable repository)."""
-    rows = queries.sessions(conn, flt)
-    done = _chats_work(conn, rows, work)
-    if as_json:
-        return json_text([{
-            **_device(flt, r.device), "source": r.source, "session": r.session_key, "parent_session": r.parent_key,
-            "project": r.project,
-            "first_call": _local(r.first_ms, tz), "last_call": _local(r.last_ms, tz),
-            "models": r.models.split(",") if r.models else [], **r.totals.as_dict(), **_work_fields(done[r.id])}
-            for r in rows])
-    if not rows:
-        return "No usage recorded in this range."
-    extra = _device_cells(flt, "Device")
-    table = [[_local(r.last_ms, tz), *_device_cells(flt, r.device), r.source, _short(r.session_key, 24),
-              _short(r.project or "", 40), *_token_cells(r.totals), _work_cell(done[r.id])] for r in rows]
-    footer = ["Total", *["" for _ in extra], "", "", "", *_token_cells(_sum([r.totals for r in rows])), ""]
-    head = ["Last call", *extra, "Source", "Session", "Project", *_TOKEN_HEADERS, _WORK_HEADER]
-    return render(head, table, [False] * (4 + len(extra)) + [True] * 7, footer) + _unpriced_note(conn, flt)
-
-
-def projects_report(conn: sqlite3.Connection, flt: Filter, as_json: bool, work: WorkScan | None = None) -> str:
-    """With `work`, each folder gains its repository's commits in the range (null where it is not one; a
-    sub-folder or worktree shows its whole repository's, and the total counts each repository once)."""
-    rows = queries.projects(conn, flt)
-    by_repo = _repo_sums(conn, work, flt)
-    done = {r.project: _folder_work(r.project, work, by_repo) for r in rows}
-    if as_json:
-        return json_text([{"project": r.project or None, **_device(flt, r.device), **r.totals.as_dict(),
-                           **_work_fields(done[r.project])} for r in rows])
-    if not rows:
-        return "No usage recorded in this range."
-    extra = _device_cells(flt, "Device")
-    table = [[_short(r.project or "(unknown)", 60), *_device_cells(flt, r.device), *_token_cells(r.totals),
-              _work_cell(done[r.project])] for r in rows]
-    footer = ["Total", *["" for _ in extra], *_token_cells(_sum([r.totals for r in rows])),
-              _work_cell(_repos_total([r.project for r in rows], work, by_repo))]
-    return render(["Project", *extra, *_TOKEN_HEADERS, _WORK_HEADER], table,
-                  [False] * (1 + len(extra)) + [True] * 7, footer) + _unpriced_note(conn, flt)
-
-
-def _short(text: str, width: int) -> str:
-    """The end of `text`, escaped first so that the width counts what the terminal shows."""
-    text = escape_controls(text)
-    return text if len(text) <= width else "…" + text[-(width - 1):]
-
-
-# --- the work read from git, beside the tokens (summed in SQL from the store) -------------------------------
-
-_WORK_HEADER = "Commits (+/- lines)"
-_WORK_KEYS = ("commits", "lines_added", "lines_removed", "files_changed")
-
-
-def _work_fields(work: WorkSum | None) -> dict[str, int | None]:
-    return dict.fromkeys(_WORK_KEYS) if work is None else dict(work.as_dict())
-
-
-def _work_cell(work: WorkSum | None) -> str:
-    if work is None:
-        return "–"
-    if not work.commits:
-        return "0"
-    return f"{work.commits:,} (+{work.lines_added:,}/-{work.lines_removed:,})"
-
-
-def _repo_sums(conn: sqlite3.Connection, work: WorkScan | None, flt: Filter) -> dict[str, WorkSum]:
-    if work is None:
-        return {}
-    from tokenpulse.store.git_work import window_sums
-
-    return window_sums(conn, flt.since_ms, flt.until_ms)
-
-
-def _folder_work(folder: str, work: WorkScan | None, by_repo: dict[str, WorkSum]) -> WorkSum | None:
-    key = work.repo_of.get(folder) if work is not None and folder else None
-    return None if key is None else by_repo.get(key)
-
-
-def _repos_total(folders: Sequence[str], work: WorkScan | None, by_repo: dict[str, WorkSum]) -> WorkSum | None:
-    """Each repository once, however many of its folders are listed."""
-    keys = {k for folder in folders if work is not None and (k := work.repo_of.get(folder)) in by_repo}
-    if not keys:
+    def save_rates(self, model: str, day: str, rates: str | None) -> None:
         return None
-    return WorkSum(*(sum(getattr(by_repo[k], name) for k in keys) for name in _WORK_KEYS))
 
 
-def _chats_work(conn: sqlite3.Connection, rows: Sequence[queries.SessionRow],
-                work: WorkScan | None) -> dict[int, WorkSum | None]:
-    out: dict[int, WorkSum | None] = dict.fromkeys((r.id for r in rows), None)
-    if work is None:
-        return out
-    from tokenpulse.insights.chat_work import CHAT_TAIL_MS
-    from tokenpulse.store.git_work import span_sums
+def reading_pricer(workspace: Workspace) -> Pricer:
+    from tokenpulse.workspace import price_overrides
 
-    asked = [(r.id, key, r.first_ms, r.last_ms + CHAT_TAIL_MS) for r in rows
-             if r.project and (key := work.repo_of.get(r.project)) is not None]
-    for (sid, *_), found in zip(asked, span_sums(conn, [(k, a, b) for _, k, a, b in asked])):
-        out[sid] = found
-    return out
+    return Pricer(_CacheReadOnly(workspace), price_overrides(workspace.settings))
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    name: str
+    help: str
+    options: tuple[Callable[[argparse.ArgumentParser], None], ...]
+    show: Callable[[Context, argparse.Namespace], str]
+
+
+# --- options -----------------------------------------------------------------------------------------------
+
+def add_common(cmd: argparse.ArgumentParser, add_source: Callable[[argparse.ArgumentParser], None]) -> None:
+    cmd.add_argument("--since", metavar="DAY", help="first local day included (YYYY-MM-DD or YYYYMMDD)")
+    cmd.add_argument("--until", metavar="DAY", help="last local day included (YYYY-MM-DD or YYYYMMDD)")
+    cmd.add_argument("--tz", metavar="ZONE",
+                     help="IANA time zone for days (default: the settings' zone, else the local zone)")
+    add_source(cmd)
+    cmd.add_argument("--json", action="store_true", help="print rows as JSON (exact counts and costs)")
+    cmd.add_argument("--wide", action="store_true",
+                     help="every column, counts in full (the default table fits 80 columns)")
+    cmd.add_argument("--color", choices=COLOR_CHOICES, default="auto",
+                     help="colour the table: auto (on a terminal, unless NO_COLOR is set), always or never")
+    cmd.add_argument("--no-scan", action="store_true", help="report the store as it is, without scanning")
+    sync_command.add_devices_option(cmd)
+
+
+def _periods(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--breakdown", choices=usage_report.BREAKDOWNS,
+                     help="under each period, a row per agent, per model or per device (the default over several"
+                          " devices)")
+    cmd.add_argument("--group", choices=("model", "period"),
+                     help="JSON rows: per period, agent and model (model, the default) or per period (period;"
+                          " with --breakdown nested under each)")
+
+
+def add_week_start(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--week-start", default="monday", metavar="DAY",
+                     help=f"the first day of a week: {', '.join(WEEKDAY_NAMES)} (default monday)")
+
+
+def first_weekday(args: argparse.Namespace) -> int:
+    try:
+        return weekday_number(args.week_start)
+    except ValueError as exc:
+        raise UsageError(f"--week-start: {exc}") from exc
+
+
+# --- the reports -------------------------------------------------------------------------------------------
+
+def _period(period: str) -> Callable[[Context, argparse.Namespace], str]:
+    def show(ctx: Context, args: argparse.Namespace) -> str:
+        from tokenpulse.cli import period_report
+
+        key = period_report.KEYS[period]
+        week_start = first_weekday(args) if period == "week" else 0
+        if args.group == "model" and args.breakdown:
+            raise UsageError("--breakdown needs one row per period: leave out --group model")
+        if args.breakdown == "device" and not ctx.devices:
+            raise UsageError("--breakdown device needs more than one device: choose them with --devices")
+        rows = usage_report.period_rows(ctx.conn, period, ctx.tz, ctx.flt, ctx.rates, week_start)
+        if args.json and args.group != "period" and not args.breakdown:
+            return period_report.json_rows(rows, key, ctx.devices)
+        breakdown = args.breakdown or ("device" if ctx.devices and not args.json else None)
+        groups = usage_report.group_periods(rows, breakdown)
+        if args.json:
+            return period_report.json_groups(groups, key, breakdown, ctx.devices)
+        if not rows:
+            return EMPTY
+        return period_report.table(groups, key, args.wide, ctx.look) + _notes(ctx)
+    return show
+
+
+def _sessions(ctx: Context, args: argparse.Namespace) -> str:
+    from tokenpulse.cli import sessions_report
+
+    flat = usage_report.chats(ctx.conn, ctx.flt, ctx.rates)
+    report_work.add_chat_work(ctx.conn, flat, _work(ctx, args), ctx.flt)
+    families = usage_report.fold(flat)
+    if args.json:
+        return sessions_report.json_rows(families, ctx.tz, ctx.devices)
+    if not families:
+        return EMPTY
+    return sessions_report.table(families, ctx.tz, ctx.workspace.clock.now_ms(), args.wide, ctx.look,
+                                 ctx.devices) + _notes(ctx)
+
+
+def _projects(ctx: Context, args: argparse.Namespace) -> str:
+    from tokenpulse.cli import projects_report
+
+    plain = usage_report.projects(usage_report.chats(ctx.conn, ctx.flt, ctx.rates))
+    rows, work_total = report_work.with_project_work(ctx.conn, plain, _work(ctx, args), ctx.flt)
+    if args.json:
+        return projects_report.json_rows(rows, ctx.devices)
+    if not rows:
+        return EMPTY
+    import os
+
+    return projects_report.table(rows, args.wide, ctx.look, os.path.expanduser("~"), ctx.devices,
+                                 work_total) + _notes(ctx)
+
+
+def _work(ctx: Context, args: argparse.Namespace) -> WorkScan:
+    """The work read from git, brought up to date first unless --no-scan (cli.work)."""
+    from tokenpulse.cli.work import work_figures
+
+    return work_figures(ctx.workspace, refresh=not ctx.no_scan, quiet=args.json)
+
+
+REPORTS: tuple[Report, ...] = (
+    Report("daily", "tokens by type, cost and waste per day", (_periods,), _period("day")),
+    Report("weekly", "tokens by type, cost and waste per week (weeks start on Monday: --week-start)",
+           (_periods, add_week_start), _period("week")),
+    Report("monthly", "tokens by type, cost and waste per month", (_periods,), _period("month")),
+    Report("sessions", "per chat (sub-agent chats under their parent), with full session ids", (),
+           _sessions),
+    Report("projects", "tokens, cost and waste per project folder", (), _projects),
+)
+
+
+def _notes(ctx: Context) -> str:
+    """Under a table: which models have no price (what a "+" means), and what the waste columns are."""
+    notes = []
+    models = queries.unpriced_models(ctx.conn, ctx.flt)
+    if models:
+        names = ", ".join(escape_controls(m) for m in models)
+        notes.append(f"No price for {names}: costs leave those calls out, and a cost ending in + counts the"
+                     " others only (set a price in settings.toml).")
+    notes.append(cells.LEGEND)
+    width = max(ctx.look.width, 40)
+    return "\n" + "\n".join(ctx.look.paint(line, "dim") for note in notes
+                            for line in textwrap.wrap(note, width, break_on_hyphens=False))
+
+
+# --- the run -----------------------------------------------------------------------------------------------
+
+def run(workspace: Workspace, args: argparse.Namespace, zone: Callable[[str | None, str | None], ZoneInfo],
+        day: Callable[[str | None, str], str | None]) -> int:
+    """Scan (unless --no-scan), then print the report `args.command`; `zone` and `day` parse --tz and dates."""
+    from tokenpulse.store.localtime import day_start_ms, next_day
+
+    report = next(r for r in REPORTS if r.name == args.command)
+    tz = zone(args.tz, workspace.settings.timezone)
+    since, until = day(args.since, "--since"), day(args.until, "--until")
+    if since and until and since > until:
+        raise UsageError(f"--since {since} is after --until {until}")
+    if getattr(args, "week_start", None) is not None:
+        first_weekday(args)  # a bad day is told before the scan, not after
+    if not args.no_scan:
+        from tokenpulse.cli.progress import ProgressBar
+
+        bar = ProgressBar()
+        summary = workspace.scan(progress=bar, wait=30.0, daily_backup=True)
+        bar.finish()
+        if summary is None:
+            print("tokenpulse: another tokenpulse is scanning; showing the store as it is", file=sys.stderr)
+        elif summary.problems and not args.json:
+            print(f"tokenpulse: {len(summary.problems)} problem(s) while scanning; run `tokenpulse scan` for"
+                  " details", file=sys.stderr)
+    with sync_command.report_devices(workspace, args.devices, look=not args.no_scan) as (conn, devices):
+        flt = Filter(since_ms=day_start_ms(since, tz) if since else None,
+                     until_ms=day_start_ms(next_day(until), tz) if until else None,
+                     sources=[s.name for s in workspace.sources], devices=devices)
+        ctx = Context(workspace, conn, tz, flt, look(sys.stdout, args.color), reading_pricer(workspace),
+                      args.no_scan)
+        sys.stdout.write(report.show(ctx, args) + "\n")
+    return EXIT_OK

@@ -16,7 +16,13 @@ def _k(n: int) -> str:
 
 
 def _usd(v: float | None) -> str:
-    return "unknown" if v is None else f"${v:,.2f}" if v >= 0.01 else "<$0.01" if v > 0 else "$0.00"
+    return "no price" if v is None else f"${v:,.2f}" if v >= 0.01 else "<$0.01" if v > 0 else "$0.00"
+
+
+def _who(chat: dict[str, Any]) -> str:
+    """"Claude Code ~/src/app", or only the agent when the logs do not say which folder."""
+    agent, project = _safe(str(chat["agent"])), chat.get("project")
+    return f"{agent} {_safe(str(project))}" if project else agent
 
 
 def _limit_line(o: dict[str, Any]) -> str:
@@ -30,14 +36,15 @@ def render(status: dict[str, Any]) -> str:
     for c in status["live_chats"]:
         share = c.get("context_share")  # of the model's window (issue 11 §5), when known
         of_window = f" ({share:.0%} of {_k(c['context_window_tokens'])})" if share is not None else ""
-        lines.append(f"{_safe(str(c['agent']))} {_safe(c['project'] or '')}: context {_k(c['context_tokens'])}"
-                     f" tokens{of_window},"
+        lines.append(f"{_who(c)}: context {_k(c['context_tokens'])} tokens{of_window},"
                      f" {_usd(c['cost_per_message_usd'])}/message (first {_usd(c['first_message_cost_usd'])}),"
                      f" waste {_k(c['waste_tokens'])} tokens")
     if not lines:
         lines.append("no live chat (no call in the last 10 minutes)")
     spend = status["spend"]
-    lines.append(f"today {_usd(spend['day_usd'])}, this week {_usd(spend['week_usd'])},"
+    week = f"this week (from {_safe(str(spend['week_start']).capitalize())})" if spend.get("week_start") \
+        else "this week"
+    lines.append(f"today {_usd(spend['day_usd'])}, {week} {_usd(spend['week_usd'])},"
                  f" this month {_usd(spend['month_usd'])}")
     lines.extend(f"reminder: {_safe(str(d['title']))} — {_safe(str(d['body']))}" for d in status["due"])
     lines.extend(_limit_line(o) for o in status.get("limits") or () if o["current"] and not o.get("scope"))

@@ -218,7 +218,7 @@ def _sync(workspace: Workspace, as_json: bool) -> int:
 
 
 def _table(folder: Path | None, rows: list[dict[str, object]], ignored: tuple[str, ...]) -> str:
-    from tokenpulse.cli.table import count, render
+    from tokenpulse.cli.table import count, plain
     from tokenpulse.presenters.devices import age_text
     from tokenpulse.presenters.plain import no_markup
 
@@ -230,7 +230,7 @@ def _table(folder: Path | None, rows: list[dict[str, object]], ignored: tuple[st
         body.append([str(r["name"]) + (" (this device)" if r["this"] else ""), str(r["last_call"] or "—"),
                      count(int(str(r["calls"]))), copy])
     out = [f"Sync folder: {folder}", "",
-           render(["Device", "Last call", "Calls", "Copy"], body, [False, False, True, False])]
+           plain(["Device", "Last call", "Calls", "Copy"], body, [False, False, True, False])]
     for r in rows:
         if r["problem"]:
             out.append(f"{r['name']}: {no_markup(str(r['problem']))}")

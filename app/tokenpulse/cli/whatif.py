@@ -4,30 +4,28 @@ facts that help choose a model that is just enough (as JSON or tables)."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from tokenpulse.cli.table import count, money, render
+from tokenpulse.cli.table import count, money
+from tokenpulse.cli.table import plain as render
 from tokenpulse.insights import model_fit
 from tokenpulse.insights.call_scope import Scope, find_chat
 from tokenpulse.insights.whatif import APPROXIMATION, Repriced, WhatIf, reprice, target_known
 from tokenpulse.store.localtime import day_start_ms, next_day
 from tokenpulse.store.queries import Filter
+from tokenpulse.untrusted_text import escape_controls, json_text
 
 if TYPE_CHECKING:
     from tokenpulse.workspace import Workspace
 
 EXIT_OK, EXIT_USAGE = 0, 2
-_CONTROL = {c: "?" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
 
 
-def add_parser(commands: argparse._SubParsersAction, add_source: Callable[[argparse.ArgumentParser], None]) -> None:
-    cmd = commands.add_parser(
-        "whatif", help="re-price a range, a project or a chat as if another model had served the same tokens")
+def add_arguments(cmd: argparse.ArgumentParser, add_source: Callable[[argparse.ArgumentParser], None]) -> None:
     cmd.add_argument("--model", required=True, metavar="NAME", help="the other model, as the price list names it")
     cmd.add_argument("--since", help="first local day included (YYYY-MM-DD or YYYYMMDD)")
     cmd.add_argument("--until", help="last local day included (YYYY-MM-DD or YYYYMMDD)")
@@ -86,9 +84,9 @@ def _run(workspace: Workspace, args: argparse.Namespace, zone: Callable[[str | N
     top = model_fit.dearest(facts)
     light = model_fit.light_chats(conn, scope, top, args.small_output) if top else []
     if args.json:
-        print(json.dumps({"scope": label, **result.as_dict(), "small_output_tokens": args.small_output,
-                          "model_facts": [f.as_dict() for f in facts], "dearest_model": top,
-                          "light_chats_on_dearest_model": [c.as_dict() for c in light]}, indent=2))
+        print(json_text({"scope": label, **result.as_dict(), "small_output_tokens": args.small_output,
+                         "model_facts": [f.as_dict() for f in facts], "dearest_model": top,
+                         "light_chats_on_dearest_model": [c.as_dict() for c in light]}))
     else:
         print(_text(result, label, facts, top, light, args.small_output, tz))
     return EXIT_OK
@@ -123,8 +121,9 @@ def _unknown_model(name: str) -> str:
 
 
 def _plain(text: str) -> str:
-    """Text from the logs or the command line as a terminal shows it: no control characters."""
-    return text.translate(_CONTROL)
+    """Text from the logs or the command line as a terminal shows it: control characters (bidi ones included)
+    shown as escapes, as in every other report."""
+    return escape_controls(text)
 
 
 def _row(r: Repriced) -> list[str]:
@@ -152,7 +151,7 @@ def _text(result: WhatIf, label: str, facts: list[model_fit.ModelFacts], top: st
         ["Model", "Calls", "Small outputs", "Median output", "Output", "Cost", "Cost per 1k output"],
         [[_plain(f.model), count(f.calls), f"{count(f.small_calls)} ({f.small_share:.0%})",
           f"{f.median_output:,.0f}", count(f.output_tokens), money(f.cost_usd),
-          "unknown" if f.cost_per_output_token is None else f"${f.cost_per_output_token * 1000:,.4f}"]
+          "no price" if f.cost_per_output_token is None else f"${f.cost_per_output_token * 1000:,.4f}"]
          for f in facts], [False] + [True] * 6))
     if top is not None:
         out += ["", f"Chats on {_plain(top)} (the highest output price here) whose calls on it mostly wrote at most"
@@ -160,7 +159,7 @@ def _text(result: WhatIf, label: str, facts: list[model_fit.ModelFacts], top: st
         if light:
             out.append(render(
                 ["Last call", "Project", "Chat", "Calls", "Small", "Median output", "Cost"],
-                [[_local(c.last_ms, tz), _short(_plain(c.project or "(unknown)"), 40),
+                [[_local(c.last_ms, tz), _short(_plain(c.project or "(unknown folder)"), 40),
                   _short(_plain(c.session_key), 24), count(c.calls), count(c.small_calls),
                   f"{c.median_output:,.0f}", money(c.cost_usd)] for c in light[:20]],
                 [False, False, False, True, True, True, True]))

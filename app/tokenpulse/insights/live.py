@@ -88,12 +88,15 @@ def _local_midnight(dt: datetime, tz: ZoneInfo) -> int:
     return int(datetime(dt.year, dt.month, dt.day, tzinfo=tz).timestamp() * 1000)
 
 
-def spend_snapshot(conn: sqlite3.Connection, now_ms: int, tz: ZoneInfo) -> SpendSnapshot:
-    """Cost of the current local day, week (Monday start) and month, and today's output: one indexed range."""
+def spend_snapshot(conn: sqlite3.Connection, now_ms: int, tz: ZoneInfo, first_weekday: int = 0) -> SpendSnapshot:
+    """Cost of the current local day, week and month, and today's output: one indexed range.
+
+    Weeks start on Monday, or on `first_weekday` (0 Monday … 6 Sunday); a Monday week's key is its ISO week
+    ("2026-W09"), another's its first day ("week-of-2026-03-01")."""
     now = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc).astimezone(tz)
     day_start = _local_midnight(now, tz)
-    monday = now - timedelta(days=now.weekday())
-    week_start = _local_midnight(monday, tz)
+    first_day = now - timedelta(days=(now.weekday() - first_weekday) % 7)
+    week_start = _local_midnight(first_day, tz)
     month_first = now.replace(day=1)
     month_start = _local_midnight(month_first, tz)
     next_month = (month_first + timedelta(days=32)).replace(day=1)
@@ -106,7 +109,8 @@ def spend_snapshot(conn: sqlite3.Connection, now_ms: int, tz: ZoneInfo) -> Spend
         " FROM api_call WHERE ts_ms >= ? AND ts_ms < ?",
         (day_start, week_start, month_start, day_start, min(week_start, month_start), month_end)).fetchone()
     iso = now.isocalendar()
-    return SpendSnapshot(day_key=now.strftime("%Y-%m-%d"), week_key=f"{iso.year}-W{iso.week:02d}",
+    week_key = f"{iso.year}-W{iso.week:02d}" if first_weekday == 0 else first_day.strftime("week-of-%Y-%m-%d")
+    return SpendSnapshot(day_key=now.strftime("%Y-%m-%d"), week_key=week_key,
                          month_key=now.strftime("%Y-%m"), day_cost=float(row[0]), week_cost=float(row[1]),
                          month_cost=float(row[2]), day_output=int(row[3]), month_start_ms=month_start,
                          month_end_ms=month_end)

@@ -10,7 +10,7 @@ import sqlite3
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tokenpulse.clock import zone
+from tokenpulse.clock import WEEKDAY_NAMES, zone
 from tokenpulse.config.settings import Limits, Reminders, Settings
 from tokenpulse.insights.chat_stats import RatesSource
 from tokenpulse.insights.facts import ChatSnapshot, SpendSnapshot
@@ -26,17 +26,21 @@ def _money(value: float | None) -> float | None:
 
 
 def status_facts(conn: sqlite3.Connection, now_ms: int, pricer: RatesSource, settings: Settings,
-                 state: PolicyState | None = None) -> dict[str, Any]:
+                 state: PolicyState | None = None, first_weekday: int = 0) -> dict[str, Any]:
     """The recent chats, spending and due reminders as JSON-ready data; read-only apart from the rate cache.
 
     `state`: the app's, if known. A one-shot look, not the app: no grace, snooze or quiet hours; what the app
-    already showed, or was told not to, is not due.
+    already showed, or was told not to, is not due. `first_weekday`: the week's first day (0 Monday … 6 Sunday)
+    for the week's spending and budget.
     """
     r = settings.reminders
     tz = zone(settings.timezone)
     chats = recent_chats(conn, now_ms, pricer, r.recap_allowance)
-    return facts(now_ms, chats, spend_snapshot(conn, now_ms, tz), r, state, limit_facts(conn, now_ms),
-                 settings.limits, tz)
+    spend = spend_snapshot(conn, now_ms, tz, first_weekday)
+    out = facts(now_ms, chats, spend, r, state, limit_facts(conn, now_ms), settings.limits, tz)
+    if first_weekday:  # said only when it is not the usual Monday (the app's facts never say it)
+        out["spend"]["week_start"] = WEEKDAY_NAMES[first_weekday]
+    return out
 
 
 def facts(now_ms: int, chats: list[ChatSnapshot], spend: SpendSnapshot, r: Reminders,
@@ -72,6 +76,6 @@ def limit_record(w: WindowStatus) -> dict[str, Any]:
 
 
 def live_status(conn: sqlite3.Connection, now_ms: int, pricer: RatesSource, settings: Settings,
-                state: PolicyState | None = None) -> dict[str, Any]:
+                state: PolicyState | None = None, first_weekday: int = 0) -> dict[str, Any]:
     """What `tokenpulse status --json` prints, read from the store now."""
-    return present(status_facts(conn, now_ms, pricer, settings, state), now_ms)
+    return present(status_facts(conn, now_ms, pricer, settings, state, first_weekday), now_ms)

@@ -19,7 +19,8 @@ from tokenpulse.store.sync.scope import THIS_DEVICE, DeviceScope
 _SUMS = """count(*), sum(c.input), sum(c.cache_write_5m + c.cache_write_1h), sum(c.cache_read), sum(c.output),
            sum(c.reasoning), sum(c.cost_usd), sum(c.cost_usd IS NULL)"""
 
-PERIODS = {"day": "{d}", "week": "date({d}, '-6 days', 'weekday 1')", "month": "strftime('%Y-%m', {d})"}
+PERIODS = {"day": "{d}", "week": "date({d}, '-6 days', 'weekday {w}')", "month": "strftime('%Y-%m', {d})"}
+MONDAY = 0  # weeks start on Monday unless asked otherwise (Python's weekday numbers: Monday 0 … Sunday 6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +37,9 @@ class Filter:
     def scope(self) -> DeviceScope:
         return self.devices or THIS_DEVICE
 
-    def calls(self, *, sessions: bool = False) -> str:
-        """The FROM item of the selected devices' calls (alias it `c`)."""
-        return self.scope.calls(sessions=sessions)
+    def calls(self, *, sessions: bool = False, stats: bool = False) -> str:
+        """The FROM item of the selected devices' calls (alias it `c`; `DeviceScope.calls`)."""
+        return self.scope.calls(sessions=sessions, stats=stats)
 
     def device(self, index: int) -> str:
         """The label of a row's device ('' when a single device is read)."""
@@ -106,14 +107,24 @@ class PeriodRow(NamedTuple):
     device: str = ""  # the device's label when the filter reads more than one device
 
 
+def period_sql(period: str, tz: ZoneInfo, span: tuple[int, int], week_start: int = MONDAY) -> str:
+    """The SQL label of a call's period (`c.ts_ms`): its local day, the first day of its week, or its month.
+
+    `span`: the calls' (min, max) ts_ms, which bounds the time zone's offsets; `week_start`: 0 Monday … 6 Sunday.
+    """
+    if not 0 <= week_start <= 6:
+        raise ValueError(f"week_start {week_start} is not a weekday number (0 Monday … 6 Sunday)")
+    return PERIODS[period].format(d=local_day_sql("c.ts_ms", tz, *span), w=(week_start + 1) % 7)  # SQLite: 0 Sunday
+
+
 def by_period(conn: sqlite3.Connection, period: str, tz: ZoneInfo, flt: Filter = Filter(),
-              split_model: bool = True) -> list[PeriodRow]:
-    """Rows sorted by period, source, model (and device); periods are local days, ISO weeks or months."""
+              split_model: bool = True, week_start: int = MONDAY) -> list[PeriodRow]:
+    """Rows sorted by period, source, model (and device); periods are local days, weeks (labelled by their
+    first day, which is `week_start`: Monday unless asked otherwise) or months."""
     span = data_span(conn, flt)
     if span is None:
         return []
-    day = local_day_sql("c.ts_ms", tz, *span)
-    label = PERIODS[period].format(d=day)
+    label = period_sql(period, tz, span, week_start)
     model = "c.model" if split_model else "''"
     device = "c.device" if flt.scope.labelled else "0"
     where, args = flt.where()
@@ -177,3 +188,8 @@ def session_calls(conn: sqlite3.Connection, session_id: int) -> list[tuple[int, 
     return list(conn.execute(
         "SELECT ts_ms, model, input, cache_write_5m + cache_write_1h, cache_read, output, cost_usd FROM api_call"
         " WHERE session_id = ? ORDER BY ts_ms, id", (session_id,)))
+
+
+def cached_rates(conn: sqlite3.Connection) -> list[str]:
+    """Every distinct set of per-token rates the store has cached for some model and day (JSON, `Rates.to_json`)."""
+    return [str(r[0]) for r in conn.execute("SELECT DISTINCT rates FROM model_price WHERE rates IS NOT NULL")]

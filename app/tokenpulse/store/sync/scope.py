@@ -13,6 +13,7 @@ from dataclasses import dataclass
 CALL_COLUMNS = ("ts_ms", "source", "model", "input", "cache_write_5m", "cache_write_1h", "cache_read", "output",
                 "reasoning", "cost_usd", "session_id")
 SESSION_COLUMNS = ("session_key", "parent_key", "project", "models")
+STATS_COLUMNS = ("first_context", "recap_allowance")  # a chat's fresh floor F and recap allowance R (waste)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +38,10 @@ class DeviceScope:
     def schemas(self) -> tuple[str, ...]:
         return tuple(m.schema for m in self.members)
 
-    def calls(self, *, sessions: bool = False) -> str:
+    def calls(self, *, sessions: bool = False, stats: bool = False) -> str:
         """A FROM item (use it as `... FROM {scope.calls()} c`) with the call columns, `device` (the member's
-        index) and, with `sessions`, the session's key, parent, project and models."""
+        index), with `sessions` the session's key, parent, project and models, and with `stats` its chat's
+        waste floor and allowance (NULL for a chat whose figures are not computed yet)."""
         parts = []
         for i, member in enumerate(self.members):
             cols = ", ".join(f"c.{c}" for c in CALL_COLUMNS)
@@ -47,6 +49,9 @@ class DeviceScope:
             if sessions:
                 cols += ", " + ", ".join(f"s.{c}" for c in SESSION_COLUMNS)
                 join = f" JOIN {member.schema}.chat_session s ON s.id = c.session_id"
+            if stats:
+                cols += ", " + ", ".join(f"t.{c}" for c in STATS_COLUMNS)
+                join += f" LEFT JOIN {member.schema}.chat_stats t ON t.session_id = c.session_id"
             parts.append(f"SELECT {i} AS device, {cols} FROM {member.schema}.api_call c{join}")
         return "(" + " UNION ALL ".join(parts) + ")"
 
