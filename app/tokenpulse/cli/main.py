@@ -23,11 +23,18 @@ REPORTS_SAY = ("Reports scan first (--no-scan: the store as it is), count local 
 EPILOG = f"{REPORTS_SAY} Weeks start on Monday (--week-start to change)."
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser: the reports first (cli.reports.REPORTS), then the other commands (`_COMMANDS`)."""
+EVERY = "*"  # build_parser: every command's arguments
+
+
+def build_parser(command: str | None = EVERY) -> argparse.ArgumentParser:
+    """The parser: the reports first (cli.report_options.REPORTS), then the other commands (`_COMMANDS`).
+
+    Every command is listed, but only `command`'s arguments are added (all of them with EVERY, none with None):
+    adding a command's arguments imports what describes them, and `status` must answer in a few ms.
+    """
     import argparse
 
-    from tokenpulse.cli import reports
+    from tokenpulse.cli import report_options
 
     parser = argparse.ArgumentParser(prog="tokenpulse", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"tokenpulse {__version__}")
@@ -40,21 +47,44 @@ def build_parser() -> argparse.ArgumentParser:
     # the commands before the options in --help: what tokenpulse does comes first (argparse lists groups in
     # the order they were made, and "options" is made with the parser)
     parser._action_groups.insert(0, parser._action_groups.pop())
-    for report in reports.REPORTS:
+    for report in report_options.REPORTS:
         cmd = commands.add_parser(report.name, help=report.help, description=f"{report.help}. {REPORTS_SAY}")
-        reports.add_common(cmd, _add_source)
-        for add_options in report.options:
-            add_options(cmd)
+        if command in (EVERY, report.name):
+            report_options.add_common(cmd, _add_source)
+            for add_options in report.options:
+                add_options(cmd)
     for name, help_text, add_arguments in _COMMANDS:
-        add_arguments(commands.add_parser(name, help=help_text, description=help_text))
+        cmd = commands.add_parser(name, help=help_text, description=help_text)
+        if command in (EVERY, name):
+            add_arguments(cmd)
     from tokenpulse.cli import sync_command
 
-    sync_command.add_commands(commands)
+    sync_command.add_commands(commands, arguments=command in (EVERY, "sync"))
     return parser
 
 
+def command_of(argv: Sequence[str]) -> str | None:
+    """The command `argv` runs (its first word after the global options), or None: no command (the app, or
+    --help or --version), or a word that is not one (then every command is built, for argparse's message)."""
+    names = {*_REPORT_NAMES, *(c[0] for c in _COMMANDS), "sync"}
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg == "--":
+            return None
+        if arg == "--data-dir":
+            skip = True  # its value follows
+            continue
+        if arg.startswith("-"):
+            continue
+        return arg if arg in names else EVERY
+    return None
+
+
 def _status_args(cmd: argparse.ArgumentParser) -> None:
-    from tokenpulse.cli.reports import add_week_start
+    from tokenpulse.cli.report_options import add_week_start
 
     cmd.add_argument("--json", action="store_true", help="print as JSON")
     cmd.add_argument("--no-scan", action="store_true", help="do not scan first")
@@ -128,6 +158,9 @@ _COMMANDS: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None]], ...
     ("forget", "delete what tokenpulse keeps: everything, or one project", _forget_args),
     ("desktop", "add or remove the menu entry and icons for this user", _desktop_args),
 )
+
+
+_REPORT_NAMES = ("daily", "weekly", "monthly", "sessions", "projects")  # report_options.REPORT_NAMES (a test checks)
 
 
 def _add_source(cmd: argparse.ArgumentParser) -> None:
@@ -235,7 +268,7 @@ def _main(argv: Sequence[str] | None) -> int:
     fast = _status_from_the_app(given)
     if fast is not None:
         return fast
-    args = build_parser().parse_args(argv)
+    args = build_parser(command_of(given)).parse_args(given)
     try:
         return _dispatch(args)
     except UsageError as exc:
@@ -448,7 +481,7 @@ def _status(workspace: object, args: argparse.Namespace) -> int:
     from tokenpulse.workspace import Workspace
 
     assert isinstance(workspace, Workspace)
-    from tokenpulse.cli.reports import first_weekday
+    from tokenpulse.cli.report_options import first_weekday
     from tokenpulse.nudges.policy import PolicyState
     from tokenpulse.platform.app_lock import app_running
     from tokenpulse.store.reminders import load_state

@@ -1,10 +1,7 @@
-"""The report commands, registered from one table (`REPORTS`): their options, and the run that scans, reads
-the rows (insights.usage_report, with the work read from git for sessions and projects: insights.report_work)
-over the chosen devices (--devices) and hands them to the report's presenter (period_report, sessions_report,
-projects_report) as a table or JSON.
-
-A report is a `Report(name, help, extra options, show)`; `cli.main` builds its parser from this table, the
-reports first in `--help`. Every report takes the common options (`add_common`).
+"""The report commands' run (their names and options: `cli.report_options`): it scans, reads the rows
+(insights.usage_report, with the work read from git for sessions and projects: insights.report_work) over the
+chosen devices (--devices) and hands them to the report's presenter (period_report, sessions_report,
+projects_report) as a table or JSON. Each report is a `show(context, args)` in `SHOWS`.
 """
 
 from __future__ import annotations
@@ -20,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from tokenpulse.cli import cells, sync_command
 from tokenpulse.cli.errors import EXIT_OK, UsageError
-from tokenpulse.cli.style import COLOR_CHOICES, Look, look
-from tokenpulse.clock import WEEKDAY_NAMES, weekday_number
+from tokenpulse.cli.report_options import first_weekday
+from tokenpulse.cli.style import Look, look
 from tokenpulse.insights import report_work, usage_report
 from tokenpulse.pricing.pricer import Pricer
 from tokenpulse.store import queries
@@ -71,52 +68,6 @@ def reading_pricer(workspace: Workspace) -> Pricer:
     from tokenpulse.workspace import price_overrides
 
     return Pricer(_CacheReadOnly(workspace), price_overrides(workspace.settings))
-
-
-@dataclass(frozen=True, slots=True)
-class Report:
-    name: str
-    help: str
-    options: tuple[Callable[[argparse.ArgumentParser], None], ...]
-    show: Callable[[Context, argparse.Namespace], str]
-
-
-# --- options -----------------------------------------------------------------------------------------------
-
-def add_common(cmd: argparse.ArgumentParser, add_source: Callable[[argparse.ArgumentParser], None]) -> None:
-    cmd.add_argument("--since", metavar="DAY", help="first local day included (YYYY-MM-DD or YYYYMMDD)")
-    cmd.add_argument("--until", metavar="DAY", help="last local day included (YYYY-MM-DD or YYYYMMDD)")
-    cmd.add_argument("--tz", metavar="ZONE",
-                     help="IANA time zone for days (default: the settings' zone, else the local zone)")
-    add_source(cmd)
-    cmd.add_argument("--json", action="store_true", help="print rows as JSON (exact counts and costs)")
-    cmd.add_argument("--wide", action="store_true",
-                     help="every column, counts in full (the default table fits 80 columns)")
-    cmd.add_argument("--color", choices=COLOR_CHOICES, default="auto",
-                     help="colour the table: auto (on a terminal, unless NO_COLOR is set), always or never")
-    cmd.add_argument("--no-scan", action="store_true", help="report the store as it is, without scanning")
-    sync_command.add_devices_option(cmd)
-
-
-def _periods(cmd: argparse.ArgumentParser) -> None:
-    cmd.add_argument("--breakdown", choices=usage_report.BREAKDOWNS,
-                     help="under each period, a row per agent, per model or per device (the default over several"
-                          " devices)")
-    cmd.add_argument("--group", choices=("model", "period"),
-                     help="JSON rows: per period, agent and model (model, the default) or per period (period;"
-                          " with --breakdown nested under each)")
-
-
-def add_week_start(cmd: argparse.ArgumentParser) -> None:
-    cmd.add_argument("--week-start", default="monday", metavar="DAY",
-                     help=f"the first day of a week: {', '.join(WEEKDAY_NAMES)} (default monday)")
-
-
-def first_weekday(args: argparse.Namespace) -> int:
-    try:
-        return weekday_number(args.week_start)
-    except ValueError as exc:
-        raise UsageError(f"--week-start: {exc}") from exc
 
 
 # --- the reports -------------------------------------------------------------------------------------------
@@ -180,15 +131,13 @@ def _work(ctx: Context, args: argparse.Namespace) -> WorkScan:
     return work_figures(ctx.workspace, refresh=not ctx.no_scan, quiet=args.json)
 
 
-REPORTS: tuple[Report, ...] = (
-    Report("daily", "tokens by type, cost and waste per day", (_periods,), _period("day")),
-    Report("weekly", "tokens by type, cost and waste per week (weeks start on Monday: --week-start)",
-           (_periods, add_week_start), _period("week")),
-    Report("monthly", "tokens by type, cost and waste per month", (_periods,), _period("month")),
-    Report("sessions", "per chat (sub-agent chats under their parent), with full session ids", (),
-           _sessions),
-    Report("projects", "tokens, cost and waste per project folder", (), _projects),
-)
+SHOWS: dict[str, Callable[[Context, argparse.Namespace], str]] = {
+    "daily": _period("day"),
+    "weekly": _period("week"),
+    "monthly": _period("month"),
+    "sessions": _sessions,
+    "projects": _projects,
+}
 
 
 def _notes(ctx: Context) -> str:
@@ -212,7 +161,7 @@ def run(workspace: Workspace, args: argparse.Namespace, zone: Callable[[str | No
     """Scan (unless --no-scan), then print the report `args.command`; `zone` and `day` parse --tz and dates."""
     from tokenpulse.store.localtime import day_start_ms, next_day
 
-    report = next(r for r in REPORTS if r.name == args.command)
+    show = SHOWS[args.command]
     tz = zone(args.tz, workspace.settings.timezone)
     since, until = day(args.since, "--since"), day(args.until, "--until")
     if since and until and since > until:
@@ -236,5 +185,5 @@ def run(workspace: Workspace, args: argparse.Namespace, zone: Callable[[str | No
                      sources=[s.name for s in workspace.sources], devices=devices)
         ctx = Context(workspace, conn, tz, flt, look(sys.stdout, args.color), reading_pricer(workspace),
                       args.no_scan)
-        sys.stdout.write(report.show(ctx, args) + "\n")
+        sys.stdout.write(show(ctx, args) + "\n")
     return EXIT_OK

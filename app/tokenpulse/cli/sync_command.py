@@ -26,13 +26,16 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_USAGE, EXIT_STORE = 0, 2, 3
 
 
-def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from tokenpulse.config.settings import PROJECT_PATH_MODES
-
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser], arguments: bool = True) -> None:
+    """`sync`, with its arguments unless `arguments` is False (another command is being run)."""
     sync = commands.add_parser(
         "sync", help="share this device's ledger through a folder you already synchronise, and read the others'",
         description="Publish this device's ledger (numbers only) into SYNC/tokenpulse/devices/<id>/ and read every"
                     " other device's from there. Any folder synchroniser works (Syncthing, a NAS share, Nextcloud).")
+    if not arguments:
+        return
+    from tokenpulse.config.settings import PROJECT_PATH_MODES
+
     folder = sync.add_mutually_exclusive_group()
     folder.add_argument("--folder", metavar="DIR", help="the synchronised folder to use from now on (remembered)")
     folder.add_argument("--no-folder", action="store_true",
