@@ -236,3 +236,21 @@ def test_opencode_links_out_of_its_data_folder_are_not_read(tmp_path: Path, kind
     finally:
         ws.close()
     assert (opened_outside, calls) == ([], 0)
+
+
+def test_a_file_reached_twice_is_found_once(tmp_path: Path) -> None:
+    """Two roots that are the same folder (one a link to the other), and a linked file beside its target: each
+    real file is found once, though only links are resolved (one per root, and the linked files)."""
+    real = tmp_path / "real-config"
+    first = _log("claude-code", real / "projects" / "-p" / "s.jsonl", "r", "/home/u/p", 2)
+    _log("claude-code", real / "projects" / "-q" / "t.jsonl", "q", "/home/u/q", 1)
+    os.symlink(first, first.parent / "alias.jsonl")
+    os.symlink(real, tmp_path / "linked", target_is_directory=True)
+    ws = make_workspace(tmp_path, claude=f"{real},{tmp_path / 'linked'}", sources=["claude-code"])
+    try:
+        found = [os.path.realpath(p) for _, p in ws.scanner.discover()]
+        assert sorted(found) == sorted({os.path.realpath(first), os.path.realpath(real / "projects/-q/t.jsonl")})
+        summary = ws.scan()
+        assert summary is not None and summary.files_seen == 2
+    finally:
+        ws.close()

@@ -289,12 +289,13 @@ def _status_from_the_app(argv: list[str]) -> int | None:
     import time
 
     from tokenpulse.config.paths import resolve
-    from tokenpulse.insights.status_view import present, read_facts
     from tokenpulse.platform.app_lock import app_running
 
     paths = resolve()
     if not app_running(paths.instance_lock):
         return None
+    from tokenpulse.insights.status_view import present, read_facts
+
     now_ms = time.time_ns() // 1_000_000
     facts = read_facts(paths.data_dir, now_ms)
     if facts is None:

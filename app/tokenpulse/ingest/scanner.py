@@ -60,8 +60,14 @@ class Scanner:
         found: list[tuple[Source, Path]] = []
         seen: set[str] = set()
         for root in self.roots:
+            folder = str(root.path).rstrip(os.sep) + os.sep
+            real_folder = os.path.realpath(folder).rstrip(os.sep) + os.sep  # once per root, not once per file
             for path in root.source.iter_files(root.path, errors):
-                real = os.path.realpath(path)
+                text = str(path)
+                if text in errors.links or not text.startswith(folder):
+                    real = os.path.realpath(text)
+                else:  # walks never enter a linked folder: below the root, only the root itself may be a link
+                    real = real_folder + text[len(folder):]
                 if real in seen:  # the same file reached through two roots (a symlinked config dir)
                     continue
                 seen.add(real)

@@ -55,10 +55,12 @@ def check_regular(path: Path | str) -> None:
 
 
 class WalkErrors:
-    """Folders that could not be listed during a walk, kept for the scan summary."""
+    """What a walk noted besides the files: folders that could not be listed (for the scan summary), and which
+    of the files it gave are symbolic links (the scanner resolves those only, to spot a file reached twice)."""
 
     def __init__(self) -> None:
         self.unreadable: list[str] = []
+        self.links: set[str] = set()
 
 
 def walk_files(root: Path, wanted: Callable[[str], bool], errors: WalkErrors | None = None) -> Iterator[Path]:
@@ -86,8 +88,11 @@ def walk_files(root: Path, wanted: Callable[[str], bool], errors: WalkErrors | N
                 if entry.is_dir(follow_symlinks=False):
                     subdirs.append(entry.path)
                 elif wanted(entry.name) and entry.is_file(follow_symlinks=True):
-                    if entry.is_symlink() and not _inside(os.path.realpath(entry.path), real_root):
-                        continue
+                    if entry.is_symlink():  # from the directory listing: no system call
+                        if not _inside(os.path.realpath(entry.path), real_root):
+                            continue
+                        if errors is not None:
+                            errors.links.add(entry.path)
                     yield Path(entry.path)
             except OSError:
                 continue

@@ -24,6 +24,8 @@ class HermesSource:
     def iter_files(self, root: Path, errors: WalkErrors | None = None) -> Iterator[Path]:
         db = root / DATABASE
         if db.is_file() and resolves_inside(db, root):
+            if errors is not None and db.is_symlink():
+                errors.links.add(str(db))
             yield db
 
     def owns(self, path: Path) -> bool:
