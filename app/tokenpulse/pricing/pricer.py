@@ -21,7 +21,15 @@ _DAY_MS = 86_400_000
 
 
 def utc_day(ts_ms: int) -> str:
-    return datetime.fromtimestamp(ts_ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d")
+    """The UTC day of a time (a price holds per model and day); remembered per day, as every call asks."""
+    day = ts_ms // _DAY_MS
+    text = _DAYS.get(day)
+    if text is None:
+        text = _DAYS[day] = datetime.fromtimestamp(day * 86_400, tz=timezone.utc).strftime("%Y-%m-%d")
+    return text
+
+
+_DAYS: dict[int, str] = {}  # day number → "YYYY-MM-DD": a few hundred entries after years of use
 
 
 class Pricer:
