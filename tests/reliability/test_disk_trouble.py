@@ -289,7 +289,7 @@ def _scanned_store(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("kind", ["header", "schema-page", "zeros", "truncated"])
 def test_damaged_store_is_moved_aside_and_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str], kind: str) -> None:
-    from tokenpulse.store.recovery import take_notice
+    from tokenpulse.store.notice import take_notice
 
     _logs(tmp_path)
     clean = _clean_totals(tmp_path)
@@ -355,8 +355,8 @@ def test_false_alarm_mark_keeps_a_good_store(tmp_path: Path) -> None:
 
 def test_pruned_logs_are_lost_without_a_backup_and_kept_with_one(tmp_path: Path) -> None:
     """The promise and its limit: a rebuild can only read logs that still exist; the daily backup keeps the rest."""
-    from tokenpulse.store import recovery
     from tokenpulse.store.backup import backup_if_due
+    from tokenpulse.store.notice import take_notice
 
     _logs(tmp_path)
     everything = _clean_totals(tmp_path)
@@ -377,7 +377,7 @@ def test_pruned_logs_are_lost_without_a_backup_and_kept_with_one(tmp_path: Path)
     finally:
         ws.close()
     assert with_backup["calls"] == everything["calls"] + 1  # nothing lost, the late call included
-    notice = " ".join(recovery.take_notice(db.parent))
+    notice = " ".join(take_notice(db.parent))
     assert "backup" in notice and "could be missing" in notice
 
     shutil.rmtree(backups)  # the same accident without a backup
@@ -389,7 +389,7 @@ def test_pruned_logs_are_lost_without_a_backup_and_kept_with_one(tmp_path: Path)
     finally:
         ws.close()
     assert without["calls"] == everything["calls"] + 1 - pruned_calls
-    assert "could not be recovered" in " ".join(recovery.take_notice(db.parent))
+    assert "could not be recovered" in " ".join(take_notice(db.parent))
     assert len(list(db.parent.glob("tokenpulse.sqlite3.corrupt-*[0-9Z]"))) == 2  # both damaged copies kept
 
 

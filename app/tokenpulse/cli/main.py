@@ -407,7 +407,7 @@ def tell_notices(data_dir: object) -> None:
     """What the store layer has to tell the user once (a damaged store rebuilt), on stderr."""
     from pathlib import Path
 
-    from tokenpulse.store.recovery import take_notice
+    from tokenpulse.store.notice import take_notice
 
     for line in take_notice(Path(str(data_dir))):
         print(f"tokenpulse: {line}", file=sys.stderr)

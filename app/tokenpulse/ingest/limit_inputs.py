@@ -4,7 +4,6 @@ the upgrade that added them, the readings in the log lines read before it."""
 
 from __future__ import annotations
 
-import logging
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
@@ -17,7 +16,12 @@ from tokenpulse.store.ledger import Cursor, path_key
 from tokenpulse.store.limits import backfill_done, backfill_pending, write_records
 from tokenpulse.store.limits_journal import fold
 
-log = logging.getLogger(__name__)
+
+def _warn(message: str, *args: object) -> None:
+    """Logged where the app's log goes (logging is imported only then: `status` starts in a few ms)."""
+    import logging
+
+    logging.getLogger(__name__).warning(message, *args)
 
 Signature = tuple[tuple[str, int, int], ...]
 
@@ -37,7 +41,7 @@ class LimitInputs:
         try:
             stored += fold(conn, self.data_dir)
         except OSError as exc:
-            log.warning("status-line journal not read: %s", exc)
+            _warn("status-line journal not read: %s", exc)
         if lim.read_claude_cache:
             stored += self._take_cache(conn)
         return stored
@@ -81,7 +85,7 @@ def backfill(conn: sqlite3.Connection, files: Callable[[], Iterable[tuple[Source
             for line in _lines_before(path, cursor.offset):
                 parser.feed(line)
         except OSError as exc:  # gone or unreadable since: its readings are lost, its calls are not
-            log.warning("plan limits not read from %s: %s", path, exc)
+            _warn("plan limits not read from %s: %s", path, exc)
             continue
         records = parser.limits.take()  # type: ignore[attr-defined]
         if records:

@@ -34,6 +34,12 @@ class LineRead:
 def read_line_file(source: Source, path: Path, cursor: Cursor | None) -> LineRead:
     """New complete lines since `cursor` (from the start if the file was replaced or rewritten)."""
     out = LineRead(str(path))
+    if cursor is not None and not cursor.missing:
+        try:
+            if _unchanged(cursor, os.stat(path)):
+                return out  # one system call for a file that did not change: most files, most scans
+        except OSError:
+            pass  # opening it tells what is wrong, below
     try:
         fd = open_log(path)
     except FileNotFoundError:
@@ -58,10 +64,14 @@ def read_line_file(source: Source, path: Path, cursor: Cursor | None) -> LineRea
     return out
 
 
+def _unchanged(cursor: Cursor, st: os.stat_result) -> bool:
+    return (cursor.device == st.st_dev and cursor.inode == st.st_ino and cursor.size == st.st_size
+            and cursor.mtime_ns == st.st_mtime_ns)
+
+
 def _read(source: Source, path: Path, fd: int, cursor: Cursor | None, out: LineRead) -> None:
     st = os.fstat(fd)
-    if (cursor is not None and not cursor.missing and cursor.device == st.st_dev and cursor.inode == st.st_ino
-            and cursor.size == st.st_size and cursor.mtime_ns == st.st_mtime_ns):
+    if cursor is not None and not cursor.missing and _unchanged(cursor, st):
         return
     # A file that changed without growing was edited in place (or only touched): the fingerprint samples a few
     # bytes, so an edit between them would pass; re-reading the whole file is the only way to see it.

@@ -128,7 +128,7 @@ class Housekeeping:
     @staticmethod
     def notice(ws: Workspace) -> str | None:
         """What the store layer left to tell the user once (a damaged store rebuilt), or None."""
-        from tokenpulse.store.recovery import take_notice
+        from tokenpulse.store.notice import take_notice
 
         lines = take_notice(ws.paths.data_dir)
         return " ".join(lines) if lines else None

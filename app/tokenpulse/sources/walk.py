@@ -10,6 +10,7 @@ import errno
 import os
 import stat
 from collections.abc import Callable, Iterator
+from operator import attrgetter
 from pathlib import Path
 
 # (Windows has none of the three: there a FIFO cannot be named like a log, and fstat still checks the kind)
@@ -63,6 +64,9 @@ class WalkErrors:
         self.links: set[str] = set()
 
 
+_name = attrgetter("name")
+
+
 def walk_files(root: Path, wanted: Callable[[str], bool], errors: WalkErrors | None = None) -> Iterator[Path]:
     """Regular files under `root` whose name `wanted` accepts, in a stable (sorted) order.
 
@@ -72,12 +76,13 @@ def walk_files(root: Path, wanted: Callable[[str], bool], errors: WalkErrors | N
     if not root.is_dir():
         return
     real_root = os.path.realpath(root)
-    stack = [str(root)]
+    stack = [Path(root)]
     while stack:
         folder = stack.pop()
+        child = getattr(folder, "_make_child_relpath", folder.joinpath)  # pathlib's own fast join, where it has one
         try:
             with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = sorted(it, key=_name)
         except OSError as exc:
             if errors is not None:
                 errors.unreadable.append(f"{folder}: {exc.strerror or exc}")
@@ -86,14 +91,14 @@ def walk_files(root: Path, wanted: Callable[[str], bool], errors: WalkErrors | N
         for entry in entries:
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    subdirs.append(entry.path)
+                    subdirs.append(child(entry.name))
                 elif wanted(entry.name) and entry.is_file(follow_symlinks=True):
                     if entry.is_symlink():  # from the directory listing: no system call
                         if not _inside(os.path.realpath(entry.path), real_root):
                             continue
                         if errors is not None:
                             errors.links.add(entry.path)
-                    yield Path(entry.path)
+                    yield child(entry.name)
             except OSError:
                 continue
         stack.extend(reversed(subdirs))

@@ -10,15 +10,13 @@ Import-light (sqlite3 and the standard library only): `db.connect` imports it on
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from tokenpulse.store import backup as backups
 from tokenpulse.store.damage import DAMAGED_SUFFIX, move_aside
-
-NOTICE_NAME = "recovery-notice.txt"
+from tokenpulse.store.notice import write_notice
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,37 +95,6 @@ def recover(db_path: Path, backups_dir: Path | None = None, *, reason: str = "it
     return report
 
 
-# ---------------------------------------------------------------------------------------------
-# Errors met while a command runs (after `connect` succeeded)
-# ---------------------------------------------------------------------------------------------
-
-
-# ---------------------------------------------------------------------------------------------
-# The notice shown once
-# ---------------------------------------------------------------------------------------------
-
-def write_notice(data_dir: Path, lines: list[str]) -> None:
-    """Append lines to the notice the CLI prints and the app shows once (0600)."""
-    path = data_dir / NOTICE_NAME
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        try:
-            os.write(fd, ("\n".join(lines) + "\n").encode("utf-8", "replace"))
-        finally:
-            os.close(fd)
-    except OSError:
-        pass  # the store was still recovered; the notice is a courtesy
-
-
-def take_notice(data_dir: Path) -> list[str]:
-    """The pending notice lines (once: the file is removed), or [] when there is none."""
-    path = data_dir / NOTICE_NAME
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        path.unlink()
-    except OSError:
-        return []
-    return [line for line in text.splitlines() if line.strip()]
 
 
 def _utc_text(ms: int) -> str:
