@@ -1,4 +1,4 @@
-"""The argument parser is built for the command being run only (`cli.main.build_parser`): the same parse as the
+"""The argument parser is built for the command being run only (`cli.parser.build_parser`): the same parse as the
 full parser for every command, the tables that name the reports kept equal, and `status` importing no report
 code while it parses."""
 
@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tokenpulse.cli import main, report_options, reports
+from tokenpulse.cli import main, parser, report_options, reports
 from tokenpulse.insights import usage_report
 
 ARGV = [
@@ -36,15 +36,15 @@ ARGV = [
 
 @pytest.mark.parametrize("argv", ARGV, ids=lambda a: " ".join(a) or "(none)")
 def test_the_parser_of_one_command_parses_as_the_full_one(argv: list[str]) -> None:
-    lean = main.build_parser(main.command_of(argv)).parse_args(argv)
-    assert vars(lean) == vars(main.build_parser().parse_args(argv))
+    lean = parser.build_parser(parser.command_of(argv)).parse_args(argv)
+    assert vars(lean) == vars(parser.build_parser().parse_args(argv))
 
 
 def test_the_command_is_found_after_the_global_options() -> None:
-    assert main.command_of(["--data-dir", "daily", "weekly"]) == "weekly"  # "daily" is the folder's name
-    assert main.command_of(["--verbose", "scan"]) == "scan"
-    assert main.command_of(["--version"]) is None and main.command_of([]) is None
-    assert main.command_of(["dayli"]) == main.EVERY  # argparse then names every command in its message
+    assert parser.command_of(["--data-dir", "daily", "weekly"]) == "weekly"  # "daily" is the folder's name
+    assert parser.command_of(["--verbose", "scan"]) == "scan"
+    assert parser.command_of(["--version"]) is None and parser.command_of([]) is None
+    assert parser.command_of(["dayli"]) == parser.EVERY  # argparse then names every command in its message
 
 
 def test_a_misspelt_command_is_told_with_the_choices(capsys: pytest.CaptureFixture[str]) -> None:
@@ -63,13 +63,13 @@ def test_one_commands_help_has_its_options(capsys: pytest.CaptureFixture[str]) -
 
 
 def test_the_tables_naming_the_reports_agree() -> None:
-    assert report_options.REPORT_NAMES == main._REPORT_NAMES
+    assert report_options.REPORT_NAMES == parser._REPORT_NAMES
     assert set(reports.SHOWS) == set(report_options.REPORT_NAMES)
     assert report_options.BREAKDOWNS == usage_report.BREAKDOWNS
 
 
 def test_status_parses_without_importing_the_reports() -> None:
-    code = ("import sys; from tokenpulse.cli import main; main.build_parser(main.command_of(['status']))"
+    code = ("import sys; from tokenpulse.cli import parser; parser.build_parser(parser.command_of(['status']))"
             ".parse_args(['status', '--json']);"
             " print(sorted(m for m in sys.modules if m.startswith(('tokenpulse.cli.reports', 'tokenpulse.insights',"
             " 'tokenpulse.cli.whatif', 'tokenpulse.sources'))))")
