@@ -115,6 +115,14 @@ def waste_share(get: Get[T]) -> Column[T]:
     return Column("Share", lambda i: share_text(get(i)), numeric=True, style=lambda i: share_style(get(i)))
 
 
+def every_figure(get: Get[T]) -> list[Column[T]]:
+    """The `--wide` tables' figure columns, in the order every report shows them: calls, each token type in
+    full, reasoning, cost to the cent, and the three waste columns."""
+    return [calls(get), input_(get, exact=True), cache_write(get, exact=True), cache_read(get, exact=True),
+            output(get, exact=True), reasoning(get), cost(get, exact=True), waste_tokens(get),
+            waste_cost(get, exact=True), waste_share(get)]
+
+
 # --- the work read from git (sessions, projects) -----------------------------------------------------------
 
 WORK_KEYS = ("commits", "lines_added", "lines_removed", "files_changed")

@@ -56,16 +56,7 @@ def columns(key: str, wide: bool) -> list[Column[Line]]:
             Column(head, lambda ln: ln.label),
             Column("Agents", _agents),
             Column("Models", _models),
-            cells.calls(_figures),
-            cells.input_(_figures, exact=True),
-            cells.cache_write(_figures, exact=True),
-            cells.cache_read(_figures, exact=True),
-            cells.output(_figures, exact=True),
-            cells.reasoning(_figures),
-            cells.cost(_figures, exact=True),
-            cells.waste_tokens(_figures),
-            cells.waste_cost(_figures, exact=True),
-            cells.waste_share(_figures),
+            *cells.every_figure(_figures),
         ]
     return [
         Column(head, lambda ln: ln.label, flex=True, min_width=20),

@@ -60,16 +60,7 @@ def columns(wide: bool, home: str | None = None, devices: bool = False) -> list[
             *device,
             Column("Agents", lambda ln: ", ".join(agent_label(s) for s in ln.sources)),
             chats,
-            cells.calls(_figures),
-            cells.input_(_figures, exact=True),
-            cells.cache_write(_figures, exact=True),
-            cells.cache_read(_figures, exact=True),
-            cells.output(_figures, exact=True),
-            cells.reasoning(_figures),
-            cells.cost(_figures, exact=True),
-            cells.waste_tokens(_figures),
-            cells.waste_cost(_figures, exact=True),
-            cells.waste_share(_figures),
+            *cells.every_figure(_figures),
             cells.work(_work, wide=True),
         ]
     return [

@@ -109,16 +109,7 @@ def columns(clock: _Clock, wide: bool, devices: bool = False) -> list[Column[Lin
             Column("Session", lambda ln: "" if ln.chat is None else ln.chat.row.session_key),
             Column("Project", lambda ln: _project(ln, full=True)),
             Column("Models", _models),
-            cells.calls(_figures),
-            cells.input_(_figures, exact=True),
-            cells.cache_write(_figures, exact=True),
-            cells.cache_read(_figures, exact=True),
-            cells.output(_figures, exact=True),
-            cells.reasoning(_figures),
-            cells.cost(_figures, exact=True),
-            cells.waste_tokens(_figures),
-            cells.waste_cost(_figures, exact=True),
-            cells.waste_share(_figures),
+            *cells.every_figure(_figures),
             cells.work(_work, wide=True),
         ]
     return [

@@ -104,6 +104,18 @@ def walk_files(root: Path, wanted: Callable[[str], bool], errors: WalkErrors | N
         stack.extend(reversed(subdirs))
 
 
+def file_in_root(root: Path, name: str, errors: WalkErrors | None = None) -> Path | None:
+    """`root/name` when it is a regular file that resolves inside the root (a linked one too, noted in `errors`
+    as the walk notes its links), else None: for the sources whose file has a fixed name (a database)."""
+    path = root / name
+    # `is_file()` follows symlinks: a file linked from outside the root is not the agent's own
+    if not (path.is_file() and resolves_inside(path, root)):
+        return None
+    if errors is not None and path.is_symlink():
+        errors.links.add(str(path))
+    return path
+
+
 def resolves_inside(path: Path | str, root: Path | str) -> bool:
     """Whether `path`, with every symlink on the way resolved, is `root` (also resolved) or lies under it.
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tokenpulse.sources.base import FileKind, Parsed
-from tokenpulse.sources.walk import WalkErrors, resolves_inside
+from tokenpulse.sources.base import Parsed
+from tokenpulse.sources.one_database import OneDatabaseSource
 
 DATABASE = "sessions.db"
 
 
-class GooseSource:
+class GooseSource(OneDatabaseSource):
+    database = DATABASE
     name = "goose"
     label = "Goose"
     env_var = "GOOSE_PATH_ROOT"  # Goose's own variable: `<root>/data/sessions/sessions.db`
@@ -29,22 +30,7 @@ class GooseSource:
             roots.insert(0, Path(xdg) / "goose" / "sessions")
         return roots
 
-    def iter_files(self, root: Path, errors: WalkErrors | None = None) -> Iterator[Path]:
-        db = root / DATABASE
-        # `is_file()` follows symlinks: a database linked from outside the root is not Goose's own
-        if db.is_file() and resolves_inside(db, root):
-            yield db
-
-    def owns(self, path: Path) -> bool:
-        return path.name.removesuffix("-wal") == DATABASE
-
-    def file_kind(self, path: Path) -> FileKind:
-        return "database"
-
     def read_database(self, path: Path, state: Mapping[str, Any] | None) -> tuple[Parsed, dict[str, Any]]:
         from tokenpulse.sources.goose.database import read_sessions  # imported on first use
 
         return read_sessions(path, state)
-
-    def parser(self, path: Path, state: Mapping[str, Any] | None) -> Any:
-        raise TypeError("Goose has no line-based logs")  # file_kind never says "database" otherwise

@@ -3,19 +3,20 @@ so the OpenCode database reader reads it, under Kilo's own name and keys."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tokenpulse.sources.base import FileKind, Parsed
+from tokenpulse.sources.base import Parsed
 from tokenpulse.sources.fields import env_paths
-from tokenpulse.sources.walk import WalkErrors, resolves_inside
+from tokenpulse.sources.one_database import OneDatabaseSource
 
 SOURCE = "kilo"
 DATABASE = "kilo.db"
 
 
-class KiloSource:
+class KiloSource(OneDatabaseSource):
+    database = DATABASE
     name = SOURCE
     label = "Kilo CLI"
     env_var = "KILO_DATA_DIR"  # ccusage's variable: Kilo data folders (comma-separated)
@@ -30,23 +31,7 @@ class KiloSource:
             roots.insert(0, Path(xdg) / "kilo")
         return roots
 
-    def iter_files(self, root: Path, errors: WalkErrors | None = None) -> Iterator[Path]:
-        db = root / DATABASE
-        if db.is_file() and resolves_inside(db, root):
-            if errors is not None and db.is_symlink():
-                errors.links.add(str(db))
-            yield db
-
-    def owns(self, path: Path) -> bool:
-        return path.name.removesuffix("-wal") == DATABASE
-
-    def file_kind(self, path: Path) -> FileKind:
-        return "database"
-
     def read_database(self, path: Path, state: Mapping[str, Any] | None) -> tuple[Parsed, dict[str, Any]]:
         from tokenpulse.sources.opencode import database  # the same schema; imported on first use
 
         return database.read_database(path, state, source=SOURCE)
-
-    def parser(self, path: Path, state: Mapping[str, Any] | None) -> Any:
-        raise TypeError("Kilo CLI has no line-based logs")  # file_kind always says "database"

@@ -10,7 +10,7 @@ from typing import Any
 
 from tokenpulse.sources.base import FileKind, Parsed
 from tokenpulse.sources.fields import env_paths
-from tokenpulse.sources.walk import WalkErrors, resolves_inside, walk_files
+from tokenpulse.sources.walk import WalkErrors, file_in_root, resolves_inside, walk_files
 
 
 def is_database_name(name: str) -> bool:
@@ -42,10 +42,10 @@ class OpenCodeSource:
         except OSError:
             names = []
         for name in names:
-            # `is_file()` follows symlinks: a database linked from outside the root is not OpenCode's own
-            if (is_database_name(name) and not name.endswith("-wal") and (root / name).is_file()
-                    and resolves_inside(root / name, root)):
-                yield root / name
+            if is_database_name(name) and not name.endswith("-wal"):
+                database = file_in_root(root, name, errors)
+                if database is not None:
+                    yield database
         for messages in (root / "storage" / "message", root / "message"):
             # walk_files treats its folder as a root of its own; a `storage` link out of this root is not
             if resolves_inside(messages, root):
