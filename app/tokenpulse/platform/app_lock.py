@@ -13,8 +13,9 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-import time
 from pathlib import Path
+
+from tokenpulse.platform.flock import lock_within
 
 
 class AppLockError(OSError):
@@ -55,16 +56,9 @@ class AppLock:
         except OSError as exc:
             raise AppLockError(_read_only(folder) if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM)
                                else f"cannot open {self.path}: {exc.strerror or exc}") from exc
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    os.close(fd)
-                    return False
-                time.sleep(0.02)  # a CLI checking `app_running` holds a shared lock for microseconds
+        if not lock_within(fd, wait, poll_s=0.02):  # a CLI asking `app_running` holds it for microseconds
+            os.close(fd)
+            return False
         os.fchmod(fd, 0o600)  # a file left by an older version may have had wider modes
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\ntokenpulse\n".encode(), 0)

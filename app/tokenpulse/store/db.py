@@ -5,12 +5,12 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from tokenpulse.config.paths import DB_NAME
+from tokenpulse.platform.flock import lock_within
 from tokenpulse.store.errors import BUSY_TIMEOUT_MS, StoreError
 from tokenpulse.store.schema_version import HEAD_REVISION
 
@@ -167,16 +167,9 @@ def _setup_lock(path: Path) -> Iterator[None]:
     """One process at a time creates, upgrades or recovers the store (an advisory lock beside it)."""
     fd = os.open(path.with_name(path.name + SETUP_LOCK_SUFFIX), os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        deadline = time.monotonic() + SETUP_WAIT_S
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise StoreError(f"another tokenpulse has been preparing the store {path} for more than"
-                                     f" {SETUP_WAIT_S:.0f} s; try again later") from None
-                time.sleep(0.05)
+        if not lock_within(fd, SETUP_WAIT_S):
+            raise StoreError(f"another tokenpulse has been preparing the store {path} for more than"
+                             f" {SETUP_WAIT_S:.0f} s; try again later")
         try:
             yield
         finally:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from tokenpulse.platform.flock import lock_within
 
 if TYPE_CHECKING:
     import sqlite3
@@ -47,15 +48,7 @@ def ensure_folder(data_dir: Path) -> Path:
 
 
 def _lock(fd: int, wait_s: float) -> bool:
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.001)
+    return lock_within(fd, wait_s, poll_s=0.001)  # a status line writes for microseconds: ask often
 
 
 def append(data_dir: Path, entries: list[dict[str, Any]]) -> bool:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import fcntl
 import os
-import time
 from pathlib import Path
+
+from tokenpulse.platform.flock import lock_within
 
 
 class ScanLock:
@@ -18,17 +19,11 @@ class ScanLock:
 
     def acquire(self, wait: float = 0.0) -> bool:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                self._fd = fd
-                return True
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    os.close(fd)
-                    return False
-                time.sleep(0.05)
+        if not lock_within(fd, wait):
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
 
     def release(self) -> None:
         if self._fd is not None:

@@ -13,8 +13,10 @@ from pathlib import Path
 BUSY_TIMEOUT_S = 30.0
 
 
-def copy_database(src: Path, dst: Path, timeout_s: float = BUSY_TIMEOUT_S) -> None:
-    source = sqlite3.connect(src, timeout=timeout_s)
+def copy_database(src: Path, dst: Path, timeout_s: float = BUSY_TIMEOUT_S, *, read_only: bool = False) -> None:
+    """`read_only`: open the source read-only (a copy that must never write to it, not even its -wal)."""
+    source = sqlite3.connect(f"file:{src}?mode=ro", uri=True, timeout=timeout_s) if read_only \
+        else sqlite3.connect(src, timeout=timeout_s)
     try:
         target = sqlite3.connect(dst, timeout=timeout_s)
         try:

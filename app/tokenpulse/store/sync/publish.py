@@ -25,6 +25,7 @@ from pathlib import Path
 from tokenpulse import __version__
 from tokenpulse.store.errors import BUSY_TIMEOUT_MS
 from tokenpulse.store.schema_version import HEAD_REVISION
+from tokenpulse.store.sqlite_copy import copy_database
 from tokenpulse.store.sync.identity import Device
 from tokenpulse.store.sync.layout import (
     LEDGER,
@@ -106,15 +107,7 @@ def _prepare(db_path: Path, staged: Path, project_paths: str) -> Counts:
     staged.unlink(missing_ok=True)
     old_umask = os.umask(0o077)
     try:
-        source = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-        try:
-            target = sqlite3.connect(staged, isolation_level=None)
-            try:
-                source.backup(target)
-            finally:
-                target.close()
-        finally:
-            source.close()
+        copy_database(db_path, staged, BUSY_TIMEOUT_MS / 1000, read_only=True)
     finally:
         os.umask(old_umask)
     conn = sqlite3.connect(staged, isolation_level=None)
