@@ -92,8 +92,8 @@ def generate(db: Path, target_calls: int) -> dict[str, float]:
     conn = connect(db)
     t0 = time.perf_counter()
     conn.execute("BEGIN")
-    conn.executemany("INSERT INTO chat_session (id, source, session_key, parent_key, project, git_branch, first_ms,"
-                     " last_ms, models) VALUES (?, ?, ?, ?, ?, 'main', ?, ?, ?)",
+    conn.executemany("INSERT INTO chat_session (id, source, session_key, parent_key, project, first_ms, last_ms,"
+                     " models) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                      [(s[0], s[1], s[2], s[3], s[4], s[5], s[5] + (s[6] - 1) * s[7], s[10]) for s in sessions])
     conn.execute("CREATE TEMP TABLE gen (id INTEGER PRIMARY KEY, source TEXT, start_ms INT, n INT, gap INT,"
                  " floor INT, growth INT, model TEXT)")

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from tokenpulse.insights.spend_facts import QuarterWaste, quarter_hours
 from tokenpulse.insights.waste import CallPoint, ChatFigures, chat_figures
 from tokenpulse.pricing.pricer import utc_day
 from tokenpulse.pricing.rates import Rates
@@ -26,6 +27,7 @@ class ChatRow:
     figures: ChatFigures
     wrote_1h_cache: bool
     last_ms: int
+    quarters: list[QuarterWaste] = field(default_factory=list)  # the same calls per UTC quarter-hour
 
 
 @dataclass(slots=True)
@@ -34,8 +36,9 @@ class RefreshResult:
     new_sessions: set[int] = field(default_factory=set)  # sessions that had no figures before
 
 
-_CALLS = ("SELECT ts_ms, model, input + cache_write_5m + cache_write_1h + cache_read, cache_write_1h, cost_usd"
-          " FROM api_call WHERE session_id = ? ORDER BY ts_ms, id")  # ix_api_call_session_ts
+_CALLS = ("SELECT ts_ms, model, input + cache_write_5m + cache_write_1h + cache_read, cache_write_1h, cost_usd,"
+          " cache_read FROM api_call WHERE session_id = ? ORDER BY ts_ms, id")  # ix_api_call_session_ts
+_DAY_MS = 86_400_000
 
 
 def read_price(pricer: RatesSource, model: str, ts_ms: int) -> float | None:
@@ -43,16 +46,34 @@ def read_price(pricer: RatesSource, model: str, ts_ms: int) -> float | None:
     return None if rates is None else rates.cache_read_per_token()
 
 
-def compute(conn: sqlite3.Connection, session_id: int, pricer: RatesSource, recap_allowance: int) -> ChatRow:
+class _ReadPrices:
+    """Cache-read prices per (model, UTC day) for one refresh: a chat's calls mostly share a few."""
+
+    def __init__(self, pricer: RatesSource) -> None:
+        self._pricer = pricer
+        self._memo: dict[tuple[str, int], float | None] = {}
+
+    def at(self, model: str, ts_ms: int) -> float | None:
+        key = (model, ts_ms // _DAY_MS)
+        price = self._memo.get(key, self)
+        if price is self:
+            price = self._memo[key] = read_price(self._pricer, model, ts_ms)
+        return price  # type: ignore[return-value]
+
+
+def compute(conn: sqlite3.Connection, session_id: int, pricer: RatesSource | _ReadPrices, recap_allowance: int,
+            with_quarters: bool = True) -> ChatRow:
     """A chat's figures from its stored calls (one indexed range read); nothing is written."""
+    prices = pricer if isinstance(pricer, _ReadPrices) else _ReadPrices(pricer)
     points: list[CallPoint] = []
     wrote_1h = False
     last_ms = 0
-    for ts_ms, model, context, cw1h, cost in conn.execute(_CALLS, (session_id,)):
-        points.append(CallPoint(int(context), read_price(pricer, model, ts_ms), cost))
+    for ts_ms, model, context, cw1h, cost, cache_read in conn.execute(_CALLS, (session_id,)):
+        points.append(CallPoint(context, prices.at(model, ts_ms), cost, ts_ms, cache_read))
         wrote_1h = wrote_1h or cw1h > 0
         last_ms = ts_ms
-    return ChatRow(session_id, chat_figures(points, recap_allowance), wrote_1h, last_ms)
+    quarters = quarter_hours(points, recap_allowance) if with_quarters else []
+    return ChatRow(session_id, chat_figures(points, recap_allowance), wrote_1h, last_ms, quarters)
 
 
 def refresh(conn: sqlite3.Connection, session_ids: Iterable[int], pricer: RatesSource,
@@ -63,7 +84,8 @@ def refresh(conn: sqlite3.Connection, session_ids: Iterable[int], pricer: RatesS
     if not ids:
         return result
     # Prices are resolved before the write transaction: the pricer may save rates through another connection.
-    rows = [compute(conn, sid, pricer, recap_allowance) for sid in ids]
+    prices = _ReadPrices(pricer)
+    rows = [compute(conn, sid, prices, recap_allowance) for sid in ids]
     result.new_sessions = figures_table.write(conn, [_row(r) for r in rows], recap_allowance)
     result.updated = sum(1 for r in rows if r.figures.calls)
     return result
@@ -79,4 +101,5 @@ def _row(row: ChatRow) -> figures_table.ChatFiguresRow:
         session_id=row.session_id, calls=f.calls, first_context=f.first_context, peak_context=f.peak_context,
         last_context=f.last_context, context_tokens=f.context_tokens, waste_tokens=f.waste_tokens,
         waste_cost_usd=f.waste_cost, cost_usd=f.cost, waste_share=f.waste_share, wrote_1h_cache=row.wrote_1h_cache,
-        last_ms=row.last_ms)
+        last_ms=row.last_ms, quarters=tuple((q.bucket_ms, q.calls, q.waste_tokens, q.waste_cost, q.read_cost,
+                                            q.long_context_read_cost, q.long_chat_read_cost) for q in row.quarters))

@@ -20,6 +20,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "output", "reasoning", "cost_usd", "unpriced_calls", "input_cost", "cache_write_cost",
         "cache_read_cost", "output_cost",
     ),
+    "waste_quarter": (
+        "bucket_ms", "chats", "calls", "waste_tokens", "waste_cost_usd", "read_cost_usd",
+        "long_context_read_cost_usd", "long_chat_read_cost_usd",
+    ),
     "api_call": (
         "id", "dedupe_key", "source", "session_id", "ts_ms", "model", "input", "cache_write_5m",
         "cache_write_1h", "cache_read", "output", "reasoning", "cost_usd", "message_hash", "is_sidechain",
@@ -40,5 +44,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "session_id", "bucket_ms", "model", "source", "calls", "input", "cache_write", "cache_read", "output",
         "reasoning", "cost_usd", "unpriced_calls", "input_cost", "cache_write_cost", "cache_read_cost",
         "output_cost",
+    ),
+    "waste_rollup": (
+        "session_id", "bucket_ms", "top_level", "calls", "waste_tokens", "waste_cost_usd", "read_cost_usd",
+        "long_context_read_cost_usd", "long_chat_read_cost_usd",
     ),
 }

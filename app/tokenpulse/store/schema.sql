@@ -64,6 +64,17 @@ CREATE TABLE usage_local_hour (
 	PRIMARY KEY (local_day, source, model, hour)
 )
  WITHOUT ROWID;
+CREATE TABLE waste_quarter (
+	bucket_ms INTEGER NOT NULL, 
+	chats INTEGER NOT NULL, 
+	calls INTEGER NOT NULL, 
+	waste_tokens INTEGER NOT NULL, 
+	waste_cost_usd FLOAT, 
+	read_cost_usd FLOAT, 
+	long_context_read_cost_usd FLOAT, 
+	long_chat_read_cost_usd FLOAT, 
+	PRIMARY KEY (bucket_ms)
+);
 CREATE TABLE api_call (
 	id INTEGER NOT NULL, 
 	dedupe_key BLOB NOT NULL, 
@@ -161,3 +172,18 @@ CREATE TABLE usage_rollup (
 )
  WITHOUT ROWID;
 CREATE INDEX ix_usage_rollup_bucket ON usage_rollup (bucket_ms);
+CREATE TABLE waste_rollup (
+	session_id INTEGER NOT NULL, 
+	bucket_ms INTEGER NOT NULL, 
+	top_level BOOLEAN NOT NULL, 
+	calls INTEGER NOT NULL, 
+	waste_tokens INTEGER NOT NULL, 
+	waste_cost_usd FLOAT, 
+	read_cost_usd FLOAT, 
+	long_context_read_cost_usd FLOAT, 
+	long_chat_read_cost_usd FLOAT, 
+	PRIMARY KEY (session_id, bucket_ms), 
+	FOREIGN KEY(session_id) REFERENCES chat_session (id)
+)
+ WITHOUT ROWID;
+CREATE INDEX ix_waste_rollup_bucket ON waste_rollup (bucket_ms);

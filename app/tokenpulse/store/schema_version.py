@@ -1,3 +1,3 @@
 """The alembic revision the code expects; kept import-free so the scan path can check it cheaply."""
 
-HEAD_REVISION = "0005_store_shape"
+HEAD_REVISION = "0006_charts"
