@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tokenpulse.insights.chart_data import DayRange, add_known, agent_label, local_time, round_usd
-from tokenpulse.insights.waste import waste_of
+from tokenpulse.insights.waste import waste_of, waste_share
 
 _SCAN_DAYS = 120  # longer ranges read usage_chat whole rather than through its index
 
@@ -60,11 +60,11 @@ class Chat:
 
     @property
     def waste_share(self) -> float | None:
-        """Long-chat waste as a share of the whole chat's cost (its sub-agents included)."""
+        """Waste share (insights.waste) of the whole chat, its sub-agents included."""
         waste, whole = self.waste_cost, self.whole_cost
         for c in self.children:
             waste, whole = add_known(waste, c.waste_cost), add_known(whole, c.whole_cost)
-        return None if waste is None or not whole else waste / whole
+        return waste_share(waste, whole)
 
     @property
     def all_models(self) -> list[str]:
@@ -80,29 +80,35 @@ SORTS = {"start": "f.first_ms", "agent": "f.source", "project": "lower(f.project
          "calls": "f.calls", "output": "f.output", "cost": "coalesce(f.cost, 0)", "peak": "f.peak",
          "waste": "coalesce(f.waste_share, -1)"}
 
-# Temporary tables on the (read-only, per-query) connection: the chats with calls in the range, each with the
-# family it is shown in (its parent when the parent also has calls in the range), and the families' sums.
+# Temporary tables on the caller's (read-only) connection: the chats with calls in the range, each with the
+# family it is shown in (its parent when the parent also has calls in the range), and the families' sums. They
+# stay for the next query on the same connection while the range and the store are the same (temp.chart_key).
 _MEMBERS = [
+    "DROP TABLE IF EXISTS temp.chart_key",
     "DROP TABLE IF EXISTS temp.chart_a",
     "DROP TABLE IF EXISTS temp.chart_m",
     "DROP TABLE IF EXISTS temp.chart_f",
-    "CREATE TEMP TABLE chart_a (sid INTEGER PRIMARY KEY, calls INT, output INT, fed INT, cost REAL)",
+    ("CREATE TEMP TABLE chart_a (sid INTEGER PRIMARY KEY, calls INT, output INT, fed INT, cost REAL, part INT,"
+     " waste REAL)"),
     # chats wholly inside the range: their totals as they are ({last}: "+last_ms" reads the table in order,
-    # cheaper than the index when the range holds most chats)
-    ("INSERT INTO chart_a SELECT session_id, calls, output, input + cache_write + cache_read, cost_usd"
+    # cheaper than the index when the range holds most chats); their waste is chat_stats' (read in chart_m)
+    ("INSERT INTO chart_a SELECT session_id, calls, output, input + cache_write + cache_read, cost_usd, 0, NULL"
      " FROM usage_chat WHERE {last} >= :lo AND {last} < :hi AND first_ms >= :lo"),
     # chats that cross an end of the range: their quarter-hours inside it
     ("INSERT INTO chart_a SELECT r.session_id, sum(r.calls), sum(r.output),"
-     " sum(r.input + r.cache_write + r.cache_read), sum(r.cost_usd)"
+     " sum(r.input + r.cache_write + r.cache_read), sum(r.cost_usd), 1,"
+     " (SELECT sum(w.waste_cost_usd) FROM waste_rollup w WHERE w.session_id = r.session_id"
+     "  AND w.bucket_ms >= :lo AND w.bucket_ms < :hi)"
      " FROM usage_chat c CROSS JOIN usage_rollup r ON r.session_id = c.session_id"  # CROSS: chats first
      " WHERE c.last_ms >= :lo AND c.first_ms < :hi AND (c.first_ms < :lo OR c.last_ms >= :hi)"
      " AND r.bucket_ms >= :lo AND r.bucket_ms < :hi GROUP BY r.session_id"),
     ("CREATE TEMP TABLE chart_m (sid INTEGER PRIMARY KEY, source TEXT, session_key TEXT, parent_key TEXT,"
      " project TEXT, models TEXT, first_ms INT, calls INT, output INT, fed INT, cost REAL, peak INT,"
-     " waste_cost REAL, whole_cost REAL, family INT)"),
+     " waste_cost REAL, whole_cost REAL, family INT, range_waste REAL)"),
     ("INSERT INTO chart_m SELECT a.sid, s.source, s.session_key, s.parent_key, coalesce(s.project, ''), s.models,"
      " s.first_ms, a.calls, a.output, a.fed, a.cost, coalesce(t.peak_context, 0), t.waste_cost_usd, t.cost_usd,"
-     " coalesce(pa.sid, a.sid) FROM chart_a a JOIN chat_session s ON s.id = a.sid"
+     " coalesce(pa.sid, a.sid), CASE WHEN a.part THEN a.waste ELSE t.waste_cost_usd END"
+     " FROM chart_a a JOIN chat_session s ON s.id = a.sid"
      " LEFT JOIN chat_stats t ON t.session_id = a.sid"
      " LEFT JOIN chat_session p ON p.source = s.source AND p.session_key = s.parent_key"
      " LEFT JOIN chart_a pa ON pa.sid = p.id"),
@@ -117,14 +123,24 @@ _MEMBERS = [
      " sum(m.cost), max(m.peak), CASE WHEN sum(m.whole_cost) > 0 THEN sum(m.waste_cost) / sum(m.whole_cost) END"
      " FROM chart_m m JOIN chart_m h ON h.sid = m.family"
      " WHERE m.family IN (SELECT family FROM chart_m WHERE sid <> family) GROUP BY m.family"),
+    "CREATE TEMP TABLE chart_key (lo INT, hi INT, version INT)",
 ]
 
 
 def _members(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> None:
+    """The temporary tables for this range, built unless this connection holds them for it already and the
+    store has not changed since (PRAGMA data_version moves with every commit of another connection)."""
     lo, hi = rng.window_ms(tz)
+    key = (lo, hi, conn.execute("PRAGMA data_version").fetchone()[0])
+    try:
+        if conn.execute("SELECT lo, hi, version FROM temp.chart_key").fetchone() == key:
+            return
+    except sqlite3.OperationalError:
+        pass  # none built on this connection yet
     last = "+last_ms" if (rng.last - rng.first).days > _SCAN_DAYS else "last_ms"
     for statement in _MEMBERS:
         conn.execute(statement.replace("{last}", last), {"lo": lo, "hi": hi} if ":lo" in statement else {})
+    conn.execute("INSERT INTO temp.chart_key VALUES (?, ?, ?)", key)
 
 
 @dataclass(slots=True)
@@ -258,6 +274,12 @@ class Project:
     cost: float | None = None
     chat_count: int = 0  # chats (sub-agent chats included) with calls in this folder
     chats: list[Chat] = field(default_factory=list)  # its costliest chats, sub-agents folded in
+    waste_cost: float | None = None  # long-chat waste of its calls in the range
+
+    @property
+    def waste_share(self) -> float | None:
+        """Waste share (insights.waste) of the project's calls in the range."""
+        return waste_share(self.waste_cost, self.cost)
 
 
 def projects(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange, top: int = 15) -> list[Project]:
@@ -265,9 +287,10 @@ def projects(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange, top: int = 1
     its costliest chats: the families it heads, and sub-agent chats whose parent worked in another folder."""
     _members(conn, tz, rng)
     found: dict[str, Project] = {}
-    for name, calls, output, cost, count in conn.execute(
-            "SELECT project, sum(calls), sum(output), sum(cost), count(*) FROM temp.chart_m GROUP BY project"):
-        found[name] = Project(name, calls, output, cost, count)
+    for name, calls, output, cost, count, waste in conn.execute(
+            "SELECT project, sum(calls), sum(output), sum(cost), count(*), sum(range_waste) FROM temp.chart_m"
+            " GROUP BY project"):
+        found[name] = Project(name, calls, output, cost, count, waste_cost=waste)
     rows = conn.execute(
         "WITH own AS (SELECT family AS sid, project, coalesce(cost, 0) AS rank_cost FROM temp.chart_f UNION ALL"
         "  SELECT m.sid, m.project, coalesce(m.cost, 0) FROM temp.chart_m m JOIN temp.chart_m h ON h.sid = m.family"
@@ -290,7 +313,8 @@ def projects(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange, top: int = 1
 
 
 def projects_table(items: list[Project]) -> tuple[list[str], list[list[object]]]:
-    return (["project", "calls", "output", "cost_usd", "chats"],
-            [[p.name, p.calls, p.output, round_usd(p.cost), p.chat_count] for p in items])
+    return (["project", "calls", "output", "cost_usd", "chats", "waste_cost_usd", "waste_share"],
+            [[p.name, p.calls, p.output, round_usd(p.cost), p.chat_count, round_usd(p.waste_cost),
+              None if p.waste_share is None else round(p.waste_share, 4)] for p in items])
 
 

@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tokenpulse.insights.spend_facts import SpendFacts
 from tokenpulse.store.localtime import day_start_ms, offset_spans
 
 RANGES = {"7d": 7, "30d": 30, "90d": 90, "1y": 365, "all": None}
@@ -31,6 +32,36 @@ def agent_label(source: str) -> str:
     from tokenpulse.sources.registry import all_sources
 
     return {s.name: s.label for s in all_sources()}.get(source, source)
+
+
+@lru_cache(maxsize=64)
+def agent_rank(source: str) -> tuple[int, str]:
+    """Where an agent stacks and lists: the registry's order, unknown names after, by name. The same in every
+    range and view, so a colour band never changes place."""
+    from tokenpulse.sources.registry import all_sources
+
+    names = [s.name for s in all_sources()]
+    return (names.index(source), "") if source in names else (len(names), source)
+
+
+def catalogue(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """Every (agent, model) pair in the store: agents in their stacking order, each one's models in the order
+    they were first used (then by name), so a new model comes last and the others keep their colour. Whatever
+    range is shown, this fixes each model's colour and place (a few thousand rows of usage_local_hour)."""
+    table = "usage_local_hour" if conn.execute("SELECT EXISTS (SELECT 1 FROM usage_local_hour)").fetchone()[0] \
+        else "usage_rollup"
+    pairs = conn.execute(f"SELECT DISTINCT source, model FROM {table}").fetchall()
+    first = dict(conn.execute("SELECT model, min(day) FROM model_price GROUP BY model").fetchall())
+    return sorted(((str(a), str(m)) for a, m in pairs),
+                  key=lambda p: (agent_rank(p[0]), first.get(p[1]) or "9999", p[1]))
+
+
+def model_order(pairs: Sequence[tuple[str, str]]) -> dict[str, int]:
+    """Each model's place in the catalogue `pairs`: under the first agent that used it."""
+    out: dict[str, int] = {}
+    for _agent, model in pairs:
+        out.setdefault(model, len(out))
+    return out
 
 
 def add_known(a: float | None, b: float | None) -> float | None:
@@ -57,7 +88,7 @@ class DayRange:
         return day_start_ms(self.first.isoformat(), tz), day_start_ms((self.last + timedelta(days=1)).isoformat(), tz)
 
 
-def _spans(tz: ZoneInfo, lo: int, hi: int) -> list[tuple[int, int, int]]:
+def utc_spans(tz: ZoneInfo, lo: int, hi: int) -> list[tuple[int, int, int]]:
     """[(start, end, offset)] cutting [lo, hi) where the zone's UTC offset changes (DST)."""
     found = offset_spans(tz, lo, hi)
     out = []
@@ -69,7 +100,7 @@ def _spans(tz: ZoneInfo, lo: int, hi: int) -> list[tuple[int, int, int]]:
     return out
 
 
-def _epoch_day(n: int) -> str:
+def epoch_day(n: int) -> str:
     return (_EPOCH + timedelta(days=n)).isoformat()
 
 
@@ -83,7 +114,9 @@ def local_date(ts_ms: int, tz: ZoneInfo) -> date:
 
 
 def data_days(conn: sqlite3.Connection, tz: ZoneInfo) -> tuple[date, date] | None:
-    row = conn.execute("SELECT min(bucket_ms), max(bucket_ms) FROM usage_rollup").fetchone()
+    # two subqueries: each is one step down ix_usage_rollup_bucket (min and max in one select scan the table)
+    row = conn.execute("SELECT (SELECT min(bucket_ms) FROM usage_rollup), (SELECT max(bucket_ms) FROM usage_rollup)"
+                       ).fetchone()
     return None if row[0] is None else (local_date(row[0], tz), local_date(row[1], tz))
 
 
@@ -114,6 +147,11 @@ class Sums:
     cache_read_cost: float | None = None
     output_cost: float | None = None
 
+    def add(self, other: Sums) -> None:
+        self.add_row((other.calls, other.input, other.cache_write, other.cache_read, other.output, other.reasoning,
+                      other.cost, other.unpriced_calls, other.input_cost, other.cache_write_cost,
+                      other.cache_read_cost, other.output_cost))
+
     def add_row(self, row: tuple[Any, ...]) -> None:
         calls, inp, cw, cr, out, rsn, cost, unpriced, ic, wc, rc, oc = row
         self.calls += calls or 0
@@ -141,7 +179,11 @@ class Sums:
 
 @dataclass(slots=True)
 class Daily:
-    """Per local day (zero-filled): totals, and output and cost per agent and per model (largest first)."""
+    """Per local day (zero-filled): totals, and output and cost per agent and per model (largest first).
+
+    Long ranges come bucketed by week or month (insights.chart_periods): then `days` holds each period's first
+    day (a Monday, the 1st), `lengths` its length in days, and `unit` says which.
+    """
 
     days: list[str]
     totals: list[Sums]
@@ -149,6 +191,13 @@ class Daily:
     models: list[str] = field(default_factory=list)
     output_by: dict[str, dict[str, list[int]]] = field(default_factory=dict)  # "agent"/"model" -> key -> days
     cost_by: dict[str, dict[str, list[float | None]]] = field(default_factory=dict)
+    waste_tokens: list[int] = field(default_factory=list)  # long-chat waste per day (insights.chart_waste)
+    waste_cost: list[float | None] = field(default_factory=list)
+    facts: SpendFacts = field(default_factory=SpendFacts)  # where the range's cache-read spend went
+    unit: str = "day"  # "day", "week" or "month"
+    lengths: list[int] = field(default_factory=list)  # days in each period (all 1 for days)
+    partial: list[bool] = field(default_factory=list)  # a period still running (today) or cut by the range
+    catalogue: list[tuple[str, str]] = field(default_factory=list)  # every (agent, model) in the store
 
     def index(self, day: str) -> int:
         return self.days.index(day)
@@ -168,7 +217,7 @@ def _grouped(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange, keys: tuple[
         return conn.execute(f"SELECT {keys[0]}, {cols} FROM usage_local_hour WHERE local_day BETWEEN ? AND ?"
                             f" GROUP BY {group[0]}", (first, last)).fetchall()
     rows: list[tuple[Any, ...]] = []
-    for a, b, off in _spans(tz, *rng.window_ms(tz)):
+    for a, b, off in utc_spans(tz, *rng.window_ms(tz)):
         rows += conn.execute(
             f"SELECT {keys[1]}, {cols} FROM (SELECT (bucket_ms + {off}) / {_DAY_MS} AS d,"
             f" ((bucket_ms + {off}) % {_DAY_MS}) / {_HOUR_MS} AS h, * FROM usage_rollup"
@@ -184,14 +233,17 @@ def _local_ready(conn: sqlite3.Connection, tz: ZoneInfo) -> bool:
 
 
 def daily(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> Daily:
+    """Per local day of the range; agents and models in their stable order (agent_rank, catalogue)."""
     days = rng.days()
     pos = {d: i for i, d in enumerate(days)}
-    out = Daily(days, [Sums() for _ in days])
+    out = Daily(days, [Sums() for _ in days], lengths=[1] * len(days), partial=[False] * len(days),
+                catalogue=catalogue(conn))
+    places = model_order(out.catalogue)
     per: dict[str, dict[str, list[int]]] = {"agent": {}, "model": {}}
     cost: dict[str, dict[str, list[float | None]]] = {"agent": {}, "model": {}}
     for d, source, model, *sums in _grouped(conn, tz, rng, ("local_day, source, model", "d, source, model"),
                                             _SUMS, ("local_day, source, model", "d, source, model")):
-        i = pos.get(_epoch_day(d))
+        i = pos.get(epoch_day(d))
         if i is None:
             continue
         out.totals[i].add_row(tuple(sums))
@@ -200,8 +252,9 @@ def daily(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> Daily:
             series[i] += sums[4] or 0
             costs = cost[split].setdefault(key, [None] * len(days))
             costs[i] = add_known(costs[i], sums[6])
+    rank = {"agent": agent_rank, "model": lambda m: (places.get(m, len(places)), m)}
     for split in ("agent", "model"):
-        order = sorted(per[split], key=lambda k: (-sum(per[split][k]), k))
+        order = sorted(per[split], key=rank[split])  # type: ignore[operator]
         out.output_by[split] = {k: per[split][k] for k in order}
         out.cost_by[split] = {k: cost[split][k] for k in order}
     out.agents = list(out.output_by["agent"])

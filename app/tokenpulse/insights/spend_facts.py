@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from tokenpulse.insights.waste import CallPoint, share, waste_of
 
@@ -42,7 +43,7 @@ class QuarterWaste:
 def active_ms(ts_ms: Sequence[int]) -> int:
     """Time a chat was worked in: the gaps between its calls (in order), those over IDLE_GAP_MS left out."""
     total = 0
-    for a, b in zip(ts_ms, ts_ms[1:]):
+    for a, b in pairwise(ts_ms):
         gap = b - a
         if 0 < gap <= IDLE_GAP_MS:
             total += gap

@@ -45,6 +45,16 @@ class FormatAxis(pg.AxisItem):
         self.picture = None  # drop the cached drawing
         self.update()
 
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list[tuple[float | None, list[float]]]:
+        """pyqtgraph's ticks, with 0 always labelled when the axis starts there (it can drop the tick that
+        falls exactly on the edge, leaving a value axis without its 0)."""
+        levels = list(super().tickValues(minVal, maxVal, size))
+        span = maxVal - minVal
+        if levels and minVal - span * 1e-6 <= 0 <= maxVal and not any(0.0 in values for _s, values in levels):
+            spacing, values = levels[0]
+            levels[0] = (spacing, [0.0, *values])
+        return levels
+
     def tickStrings(self, values: Sequence[float], scale: float, spacing: float) -> list[str]:
         return [self._fmt(v, spacing) if v >= 0 else "" for v in values]
 

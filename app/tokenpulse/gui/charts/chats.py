@@ -33,6 +33,7 @@ Fetch = Callable[[Query, Callable[[object], None]], None]
 
 class ChatsView(ChartView):
     name = "chats"
+    keeps_connection = True
     title = "Chats"
     sig_curve_shown = Signal(int)  # session id
 

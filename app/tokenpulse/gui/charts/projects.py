@@ -44,6 +44,7 @@ def _table(headers: tuple[str, ...], numeric: set[int], widths: tuple[int, ...],
 
 class ProjectsView(ChartView):
     name = "projects"
+    keeps_connection = True
     title = "Projects"
     sig_chat_requested = Signal(int)  # a top chat was double-clicked: show it in Chats
 

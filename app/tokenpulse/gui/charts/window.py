@@ -210,7 +210,9 @@ class ChartsWindow(QMainWindow):
         return Request(self._tz, today, self._preset, first, last, self._settings.reminders.recap_allowance)
 
     def drop_cache(self) -> None:
+        """Forget what was read: results, and the listings' temporary tables (new data, a restored backup)."""
         self._cache.clear()
+        self.fetcher.forget_kept()
 
     @Slot(int)
     def _on_tabs_current_changed(self, _index: int) -> None:
@@ -238,7 +240,7 @@ class ChartsWindow(QMainWindow):
             return
         if view.name in self._pending and self._pending[view.name][1] == key:
             return  # already on its way
-        ticket = self.fetcher.submit(view.query(req))
+        ticket = self.fetcher.submit(view.query(req), keep=view.keeps_connection)
         self._pending[view.name] = (ticket, key)
         self.status.setText("Loading…")
 

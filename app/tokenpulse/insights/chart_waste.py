@@ -1,0 +1,61 @@
+"""Long-chat waste per local day and "where the money went" over a range, read from waste_quarter (Qt-free).
+
+waste_quarter holds every chat's waste and cache-read spend per UTC quarter-hour; a quarter-hour lies inside
+one local day of every whole- or quarter-hour zone, so local days add up exactly from it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from tokenpulse.insights.chart_data import DayRange, add_known, epoch_day, utc_spans
+from tokenpulse.insights.spend_facts import CROWD_CHATS, SpendFacts
+
+_DAY_MS = 86_400_000
+
+
+@dataclass(slots=True)
+class WasteDays:
+    """Per local day of a range (zero-filled): waste tokens and their cost (None: no known price that day)."""
+
+    tokens: list[int]
+    cost: list[float | None]
+
+
+def waste_days(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> WasteDays:
+    days = rng.days()
+    pos = {d: i for i, d in enumerate(days)}
+    out = WasteDays([0] * len(days), [None] * len(days))
+    for a, b, off in utc_spans(tz, *rng.window_ms(tz)):
+        for d, tokens, cost in conn.execute(
+                f"SELECT (bucket_ms + {off}) / {_DAY_MS} AS d, sum(waste_tokens), sum(waste_cost_usd)"
+                " FROM waste_quarter WHERE bucket_ms >= ? AND bucket_ms < ? GROUP BY d", (a, b)):
+            i = pos.get(epoch_day(d))
+            if i is not None:
+                out.tokens[i] += tokens or 0
+                out.cost[i] = add_known(out.cost[i], cost)
+    return out
+
+
+_FACTS = ("SELECT sum(read_cost_usd), sum(long_context_read_cost_usd), sum(long_chat_read_cost_usd),"
+          f" sum(CASE WHEN chats >= {CROWD_CHATS} THEN read_cost_usd END), sum(waste_cost_usd),"
+          " coalesce(sum(waste_tokens), 0) FROM waste_quarter WHERE bucket_ms >= ? AND bucket_ms < ?")
+
+
+def spend_facts(conn: sqlite3.Connection, lo_ms: int, hi_ms: int) -> SpendFacts:
+    """Cache-read spend in [lo_ms, hi_ms) and the parts the three facts name (waste_quarter's primary key)."""
+    read, long_context, long_chat, crowded, waste_cost, waste_tokens = conn.execute(_FACTS, (lo_ms, hi_ms)).fetchone()
+    known = read is not None  # a part with no row is nothing spent, once a price is known at all
+    return SpendFacts(read, _part(long_context, known), _part(long_chat, known), _part(crowded, known), waste_cost,
+                      int(waste_tokens))
+
+
+def range_facts(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> SpendFacts:
+    return spend_facts(conn, *rng.window_ms(tz))
+
+
+def _part(value: float | None, known: bool) -> float | None:
+    return value if value is not None or not known else 0.0
+
