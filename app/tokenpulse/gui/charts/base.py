@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import sqlite3
 from dataclasses import dataclass
 from datetime import date
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QWidget
 
 from tokenpulse.gui.charts.axes import DAY_S
@@ -101,11 +103,11 @@ def facts_line(facts: SpendFacts, cost: float | None) -> str:
     """The charts' footer: the range's long-chat waste and where its cache-read spend went (rich text)."""
     parts = []
     if facts.waste_cost:
-        share = share_text(facts.waste_cost / cost) if cost else "–"
+        share = html.escape(share_text(facts.waste_cost / cost)) if cost else "–"
         parts.append(f"long-chat waste <b>{usd(facts.waste_cost)}</b> ({share} of the cost)")
     found = facts_text(facts)
     if found:
-        parts.append(found)
+        parts.append(html.escape(found))
     return " · ".join(parts) if parts else "no cache-read spend with a known price in these days"
 
 
@@ -119,7 +121,7 @@ class PartialMarks:
     def set_data(self, x: np.ndarray, tops: np.ndarray, d: Daily, theme: Theme, y_top: float) -> None:
         marks = [i for i, p in enumerate(d.partial) if p]
         while len(self.labels) < len(marks):
-            label = pg.TextItem(anchor=(0.5, 1.0))
+            label = pg.TextItem(anchor=(1.0, 1.0))
             label.setZValue(30)
             self.plot.addItem(label, ignoreBounds=True)
             self.labels.append(label)
@@ -128,7 +130,12 @@ class PartialMarks:
             label.setVisible(k < len(marks))
             if k < len(marks):
                 i = marks[k]
+                back = QColor(theme.background)
+                back.setAlpha(200)
+                label.fill = pg.mkBrush(back)
                 label.setText("so far" if i == last else "part", color=theme.foreground)
+                # right-aligned on the bar: the last one sits at the plot's right edge
+                label.setAnchor((1.0, 1.0) if i == last else (0.0, 1.0))
                 label.setPos(float(x[i]), float(tops[i]) + y_top * 0.005)
 
 

@@ -3,6 +3,8 @@ line with its long-chat waste hatched under it, and where the range's cache-read
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import (
@@ -199,13 +201,13 @@ class OverviewView(ChartView):
         # the hovered period in exact figures (the axes and the summary are rounded for reading at a glance)
         parts = " · ".join(f"{self.theme.swatch(c, n)} {v[index]:,}" for n, c, v in self.series if v[index])
         waste = d.waste_cost[index] if d.waste_cost else None
-        share = waste_share(waste, t.cost)
-        waste_text = f" · long-chat waste <b>{usd(waste)}</b> ({share_text(share)} of cost)" if waste else ""
+        share = html.escape(share_text(waste_share(waste, t.cost)))
+        waste_text = f" · long-chat waste <b>{usd(waste)}</b> ({share} of cost)" if waste else ""
         self.readout.setText(f"<b>{when}</b> · output <b>{t.output:,}</b> tokens ({parts})"
                              f" · cost <b>{usd(t.cost)}</b>{waste_text} · {t.calls:,} calls")
         rows = "<br>".join(f"{self.theme.swatch(c, n)} {v[index]:,}" for n, c, v in self.series if v[index])
         return (f"<b>{when}</b><br>output <b>{t.output:,}</b><br>{rows}<br>cost <b>{usd(t.cost)}</b>"
-                + (f"<br>waste {usd(waste)} ({share_text(share)})" if waste else ""))
+                + (f"<br>waste {usd(waste)} ({share})" if waste else ""))
 
     def export_title(self) -> str:
         unit = self.daily.unit if self.daily is not None else "day"

@@ -156,7 +156,8 @@ def tokens(n: float) -> str:
 
 
 def usd(x: float | None) -> str:
-    return money(x)
+    """Money for the charts, safe in rich text too: "<$0.001" would open an HTML tag and swallow the rest."""
+    return money(x).replace("<", "under ")
 
 
 @dataclass(frozen=True, slots=True)
