@@ -1,12 +1,15 @@
-"""The immutable Snapshot the tray shows, built from the store: today, this week, 14 days of output, the live chat."""
+"""The immutable Snapshot the tray shows, built from the store: today, this week (with its long-chat waste and where
+its cache-read spend went), 14 days of output, the live chat and its waste so far."""
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from tokenpulse.insights.chart_waste import spend_facts
+from tokenpulse.insights.spend_facts import SpendFacts
 from tokenpulse.insights.status_view import LIVE_MS as LIVE_WINDOW_MS  # a chat this recent is "live"
 from tokenpulse.store.localtime import day_start_ms
 from tokenpulse.store.queries import Filter, Totals, by_period, totals
@@ -28,6 +31,8 @@ class LiveChat:
     last_cost_usd: float | None  # cost per message now
     first_cost_usd: float | None  # what a message cost when the chat was fresh
     last_ms: int
+    waste_tokens: int | None = None  # long-chat waste so far (chat_stats); None until its figures are computed
+    waste_cost_usd: float | None = None  # None also when no wasteful call has a known price
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +51,8 @@ class Snapshot:
     spark_days: tuple[str, ...]  # oldest first, today last
     spark_output: tuple[int, ...]  # output tokens per day, zero days included
     live: LiveChat | None
+    # this week's long-chat waste and where its cache-read spend went
+    week_facts: SpendFacts = field(default_factory=SpendFacts)
     context_threshold: int = DEFAULT_CONTEXT_THRESHOLD
     fresh_chat_reminders: bool = True
     importing: ImportProgress | None = None
@@ -87,7 +94,7 @@ def next_midnight_ms(now_ms: int, tz: ZoneInfo) -> int:
 
 
 def build(conn: sqlite3.Connection, now_ms: int, tz: ZoneInfo, *, context_threshold: int = DEFAULT_CONTEXT_THRESHOLD,
-          fresh_chat_reminders: bool = True) -> Snapshot:
+          fresh_chat_reminders: bool = True, recap_allowance: int | None = None) -> Snapshot:
     """Read today, this week, the sparkline and the live chat; the worker adds its own state afterwards."""
     today = local_day(now_ms, tz)
     tomorrow_ms = day_start_ms((today + timedelta(days=1)).isoformat(), tz)
@@ -99,12 +106,14 @@ def build(conn: sqlite3.Connection, now_ms: int, tz: ZoneInfo, *, context_thresh
                                                split_model=False):
         if label in per_day:
             per_day[label] += t.output_tokens
+    week_start = day_start_ms(monday.isoformat(), tz)
     return Snapshot(
         now_ms=now_ms, tz=tz.key, day=today.isoformat(),
         today=totals(conn, Filter(day_start_ms(today.isoformat(), tz), tomorrow_ms)),
-        week=totals(conn, Filter(day_start_ms(monday.isoformat(), tz), tomorrow_ms)),
+        week=totals(conn, Filter(week_start, tomorrow_ms)),
+        week_facts=spend_facts(conn, week_start, tomorrow_ms),
         spark_days=days, spark_output=tuple(per_day[d] for d in days),
-        live=live_chat(conn, now_ms), context_threshold=context_threshold,
+        live=live_chat(conn, now_ms, recap_allowance=recap_allowance), context_threshold=context_threshold,
         fresh_chat_reminders=fresh_chat_reminders)
 
 
@@ -112,10 +121,12 @@ _EDGE = ("SELECT ts_ms, input + cache_write_5m + cache_write_1h + cache_read, co
          " WHERE session_id = ? ORDER BY ts_ms {order}, id {order} LIMIT 1")  # ix_api_call_session_ts
 
 
-def live_chat(conn: sqlite3.Connection, now_ms: int, window_ms: int = LIVE_WINDOW_MS) -> LiveChat | None:
+def live_chat(conn: sqlite3.Connection, now_ms: int, window_ms: int = LIVE_WINDOW_MS,
+              recap_allowance: int | None = None) -> LiveChat | None:
     """The most recently active chat with a call in the last `window_ms`.
 
     A sub-agent's calls count as activity of the chat that started it: the person acts on the parent chat.
+    Its waste so far is chat_stats' when they were computed with `recap_allowance` up to its latest call.
     """
     row = conn.execute("SELECT session_id FROM api_call WHERE ts_ms >= ? ORDER BY ts_ms DESC, id DESC LIMIT 1",
                        (now_ms - window_ms,)).fetchone()  # ix_api_call_ts
@@ -135,9 +146,15 @@ def live_chat(conn: sqlite3.Connection, now_ms: int, window_ms: int = LIVE_WINDO
     if first is None or last is None:
         return None
     calls = conn.execute("SELECT count(*) FROM api_call WHERE session_id = ?", (sid,)).fetchone()[0]
+    waste = conn.execute("SELECT waste_tokens, waste_cost_usd, recap_allowance, last_ms FROM chat_stats"
+                         " WHERE session_id = ?", (sid,)).fetchone()
+    current = (waste is not None and waste[3] == last[0]
+               and (recap_allowance is None or waste[2] == recap_allowance))
     return LiveChat(session_id=sid, agent=_agent_label(source), project=project, calls=int(calls),
                     context_tokens=int(last[1]), first_context_tokens=int(first[1]),
-                    last_cost_usd=last[2], first_cost_usd=first[2], last_ms=int(last[0]))
+                    last_cost_usd=last[2], first_cost_usd=first[2], last_ms=int(last[0]),
+                    waste_tokens=int(waste[0]) if current else None,
+                    waste_cost_usd=waste[1] if current else None)
 
 
 def _agent_label(source: str) -> str:

@@ -46,7 +46,13 @@ def test_menu_is_built_from_the_snapshot(qtbot, fake_worker) -> None:  # type: i
         "Restore a backup", "Start at login", "---", "Quit tokenpulse",
     ]
     status = tray.menu.actions()[:7]
-    assert not any(a.isEnabled() for a in status)  # status lines are information, not commands
+    # status lines read as text, not greyed out like disabled items (issue 13); a click opens the summary
+    assert all(a.isEnabled() for a in status)
+    shown: list[object] = []
+    tray._show_popup = lambda: shown.append(True)  # type: ignore[method-assign]
+    tray.rebuild_menu(tray._bridge.latest)
+    tray.menu.actions()[0].trigger()
+    assert shown == [True]
     assert _action(tray.menu, "Pause watching").isCheckable() and not _action(tray.menu, "Pause watching").isChecked()
     assert _action(tray.menu, "Start at login").isCheckable()
 

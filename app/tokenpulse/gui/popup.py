@@ -1,4 +1,10 @@
-"""The summary: a small frameless popup by the tray icon (or a normal window when there is no tray)."""
+"""The summary: a small frameless popup by the tray icon (or a normal window when there is no tray).
+
+Top to bottom, one block each: today's headline (output, with its cost), this week's long-chat waste and where
+its cache-read spend went, the live chat with its waste so far, tokens by type, 14 days of output, the latest
+reminder, what the app is doing, and the buttons. Each block is its own widget in `root`, in that order, so
+another block (plan limits, say) slots in between two of them.
+"""
 
 from __future__ import annotations
 
@@ -17,10 +23,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tokenpulse.gui.icons import DISC, RING
 from tokenpulse.gui.text_fit import wrap_to_width
 from tokenpulse.presenters import text
+from tokenpulse.presenters.icon_state import Mode
 from tokenpulse.presenters.numbers import compact
 from tokenpulse.snapshot import Snapshot
+
+# The context bar takes the tray icon's colours: its ring while the chat grows, its disc once a fresh chat is due.
+BAR_COLOURS = {"normal": RING[Mode.LIVE], "due": DISC[Mode.NUDGE]}
 
 WIDTH = 380
 TEXT_PX = WIDTH - 2 * 12 - 4  # a line of the popup: its width less the margins (and a little slack)
@@ -40,19 +51,28 @@ def _wrap(line: str, label: QLabel, width_px: int = TEXT_PX) -> str:
 
 
 class Sparkline(QWidget):
-    """Daily output as bars, today last and brighter; zero days keep their slot so gaps show."""
+    """Daily output as bars, today last and brighter; zero days keep their slot so gaps show. Dates under the
+    first, the middle and the last (today's) bar say which days they are."""
+
+    BARS_PX = 40
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.values: tuple[int, ...] = ()
-        self.setMinimumHeight(44)
+        self.dates: tuple[str, str, str] = ("", "", "")
+        self.setMinimumHeight(self.BARS_PX + self._date_px())
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
-    def sizeHint(self) -> QSize:
-        return QSize(WIDTH - 24, 44)
+    def _date_px(self) -> int:
+        return self.fontMetrics().height() + 2
 
-    def set_values(self, days: tuple[str, ...], values: tuple[int, ...]) -> None:
+    def sizeHint(self) -> QSize:
+        return QSize(WIDTH - 24, self.BARS_PX + self._date_px())
+
+    def set_values(self, days: tuple[str, ...], values: tuple[int, ...],
+                   dates: tuple[str, str, str] = ("", "", "")) -> None:
         self.values = values
+        self.dates = dates
         self.setToolTip("\n".join(f"{d}: {compact(v)} output" for d, v in zip(days, values)))
         self.update()
 
@@ -62,7 +82,7 @@ class Sparkline(QWidget):
         n = max(1, len(self.values))
         top = max(self.values, default=0) or 1
         slot = self.width() / n
-        base = self.height() - 1
+        base = self.height() - 1 - self._date_px()
         colour = self.palette().highlight().color()
         p.setPen(QColor(128, 128, 128, 90))
         p.drawLine(0, base, self.width(), base)
@@ -73,6 +93,14 @@ class Sparkline(QWidget):
             c.setAlpha(255 if i == n - 1 else 150)
             p.setBrush(c)
             p.drawRoundedRect(QRectF(i * slot + slot * 0.15, base - h, slot * 0.7, h), 1.5, 1.5)
+        p.setPen(self.palette().placeholderText().color())
+        line = QRectF(0, base + 2, self.width(), self._date_px())
+        first, middle, last = self.dates
+        mid = (len(self.values) // 2 + 0.5) * slot
+        p.drawText(line, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop), first)
+        p.drawText(QRectF(mid - 40, base + 2, 80, self._date_px()),
+                   int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop), middle)
+        p.drawText(line, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop), last)
         p.end()
 
 
@@ -98,22 +126,16 @@ class SummaryPopup(QFrame):
         root = QVBoxLayout(self)
         root.setContentsMargins(12, 10, 12, 10)
         root.setSpacing(6)
+        self.root = root
         if notice:
             label = _plain(QLabel(objectName="notice"))
             label.setText(_wrap(notice, label))
             root.addWidget(label)
-        root.addWidget(self._bold(QLabel("Tokens by type")))
-        root.addLayout(self._table())
-        hint = QLabel("Output is the work; the rest is what the model was fed.")
-        font = hint.font()
-        font.setItalic(True)
-        hint.setFont(font)
-        root.addWidget(hint)
-        self.spark_caption = QLabel(objectName="spark_caption")
-        self.spark = Sparkline()
-        root.addWidget(self.spark_caption)
-        root.addWidget(self.spark)
+        root.addWidget(self._headline_block())
+        root.addWidget(self._week_block())
         root.addWidget(self._live_block())
+        root.addWidget(self._types_block())
+        root.addWidget(self._spark_block())
         root.addWidget(self._reminder_block())
         self.state = _plain(QLabel(objectName="state"))
         root.addWidget(self.state)
@@ -125,6 +147,56 @@ class SummaryPopup(QFrame):
         f.setBold(True)
         label.setFont(f)
         return label
+
+    @staticmethod
+    def _block(name: str) -> tuple[QWidget, QVBoxLayout]:
+        box = QWidget(objectName=name)
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        return box, lay
+
+    def _headline_block(self) -> QWidget:
+        """Today's output, the work, with what it cost beside it."""
+        box, lay = self._block("headline_block")
+        self.headline = QLabel(objectName="headline")
+        font = self.headline.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.35)
+        self.headline.setFont(font)
+        lay.addWidget(self.headline)
+        return box
+
+    def _week_block(self) -> QWidget:
+        """This week's long-chat waste, and where its cache-read spend went (smaller)."""
+        box, lay = self._block("week_block")
+        self.week_waste = QLabel(objectName="week_waste")
+        self.week_facts = QLabel(objectName="week_facts")
+        small = self.week_facts.font()
+        small.setPointSizeF(small.pointSizeF() * 0.9)
+        self.week_facts.setFont(small)
+        lay.addWidget(self.week_waste)
+        lay.addWidget(self.week_facts)
+        return box
+
+    def _types_block(self) -> QWidget:
+        box, lay = self._block("types_block")
+        lay.addWidget(self._bold(QLabel("Tokens by type")))
+        lay.addLayout(self._table())
+        hint = QLabel("Output is the work; the rest is what the model was fed.")
+        font = hint.font()
+        font.setItalic(True)
+        hint.setFont(font)
+        lay.addWidget(hint)
+        return box
+
+    def _spark_block(self) -> QWidget:
+        box, lay = self._block("spark_block")
+        self.spark_caption = QLabel(objectName="spark_caption")
+        self.spark = Sparkline()
+        lay.addWidget(self.spark_caption)
+        lay.addWidget(self.spark)
+        return box
 
     def _table(self) -> QGridLayout:
         grid = QGridLayout()
@@ -157,11 +229,22 @@ class SummaryPopup(QFrame):
         box, lay = self._panel("live")
         self.live_title = _plain(self._bold(QLabel(objectName="live_title")))
         self.live_detail = _plain(QLabel(objectName="live_detail"))
+        self.live_waste = _plain(QLabel(objectName="live_waste"))
         self.live_bar = QProgressBar(objectName="live_bar", textVisible=False, maximumHeight=8)
+        self.live_bar_state = ""
         self.live_advice = _plain(QLabel(objectName="live_advice"))
-        for w in (self.live_title, self.live_detail, self.live_bar, self.live_advice):
+        for w in (self.live_title, self.live_detail, self.live_waste, self.live_bar, self.live_advice):
             lay.addWidget(w)
         return box
+
+    def _bar_state(self, state: str) -> None:
+        """The context bar in the icon's colour for this state ("normal" or "due")."""
+        if state == self.live_bar_state:
+            return
+        self.live_bar_state = state
+        self.live_bar.setStyleSheet(
+            "QProgressBar { border: 1px solid palette(mid); border-radius: 3px; background: palette(base); }"
+            f" QProgressBar::chunk {{ background: {BAR_COLOURS[state]}; border-radius: 2px; }}")
 
     def _reminder_block(self) -> QFrame:
         """The latest reminder not yet answered, with its actions (hidden when there is none)."""
@@ -235,18 +318,28 @@ class SummaryPopup(QFrame):
             self.cells[(key, "week")].setText(r.week)
         for period, totals in (("today", snap.today), ("week", snap.week)):
             self.cells[("cost", period)].setToolTip(text.cost_note(totals) or "")
+        self.headline.setText(text.headline(snap))
+        self.week_waste.setText(text.week_waste(snap))
+        facts = text.week_facts(snap)
+        self.week_facts.setText(_wrap(facts or "", self.week_facts))
+        self.week_facts.setVisible(facts is not None)
         self.spark_caption.setText(text.spark_caption(snap))
-        self.spark.set_values(snap.spark_days, snap.spark_output)
+        self.spark.set_values(snap.spark_days, snap.spark_output, text.spark_dates(snap))
         live = snap.live
         if live is None:
             self.live_title.setText("No live chat")
             self.live_detail.setText("No agent call in the last 10 minutes.")
+            self.live_waste.setVisible(False)
             self.live_bar.setVisible(False)
             self.live_advice.setVisible(False)
         else:
             self.live_title.setText(_wrap(text.live_title(live), self.live_title, BOXED_PX))
             self.live_detail.setText(text.live_context_line(live, snap.context_threshold) + "\n"
                                      + text.live_cost_line(live))
+            waste = text.live_waste_line(live)
+            self.live_waste.setText(_wrap(waste or "", self.live_waste, BOXED_PX))
+            self.live_waste.setVisible(waste is not None)
+            self._bar_state("due" if snap.nudge_pending else "normal")
             self.live_bar.setVisible(True)
             self.live_bar.setRange(0, max(1, snap.context_threshold))
             self.live_bar.setValue(min(live.context_tokens, snap.context_threshold))

@@ -73,8 +73,8 @@ class Tray(QObject):
     def rebuild_menu(self, snap: Snapshot) -> None:
         menu = self.menu
         menu.clear()
-        for line in text.status_lines(snap):
-            menu.addAction(line).setEnabled(False)
+        for line in text.status_lines(snap):  # enabled, so they read as text, not greyed out; a click opens the summary
+            menu.addAction(line, self._show_popup)
         menu.addSeparator()
         menu.addAction("Show summary", self._show_popup)
         menu.addAction("Open charts…", self.sig_charts_requested.emit)

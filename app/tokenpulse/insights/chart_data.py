@@ -252,9 +252,11 @@ def daily(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> Daily:
             series[i] += sums[4] or 0
             costs = cost[split].setdefault(key, [None] * len(days))
             costs[i] = add_known(costs[i], sums[6])
-    rank = {"agent": agent_rank, "model": lambda m: (places.get(m, len(places)), m)}
+    def model_rank(model: str) -> tuple[int, str]:
+        return places.get(model, len(places)), model
+
     for split in ("agent", "model"):
-        order = sorted(per[split], key=rank[split])  # type: ignore[operator]
+        order = sorted(per[split], key=agent_rank if split == "agent" else model_rank)
         out.output_by[split] = {k: per[split][k] for k in order}
         out.cost_by[split] = {k: cost[split][k] for k in order}
     out.agents = list(out.output_by["agent"])

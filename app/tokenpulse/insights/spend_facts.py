@@ -50,34 +50,44 @@ def active_ms(ts_ms: Sequence[int]) -> int:
     return total
 
 
+class _Quarter:
+    """A quarter-hour being summed."""
+
+    __slots__ = ("calls", "long_context", "read", "waste", "waste_cost")
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.waste = 0
+        self.waste_cost: float | None = None
+        self.read: float | None = None
+        self.long_context: float | None = None
+
+
 def quarter_hours(points: Sequence[CallPoint], recap_allowance: int) -> list[QuarterWaste]:
     """A chat's calls (in order; the first sets the fresh floor) summed per UTC quarter-hour, oldest first."""
     if not points:
         return []
     floor = points[0].context
     long_chat = active_ms([p.ts_ms for p in points]) > LONG_CHAT_MS
-    sums: dict[int, list[float | int | None]] = {}
+    sums: dict[int, _Quarter] = {}
     for p in points:
         bucket = p.ts_ms - p.ts_ms % QUARTER_MS
-        row = sums.get(bucket)
-        if row is None:
-            row = sums[bucket] = [0, 0, None, None, None]
-        row[0] += 1  # type: ignore[operator]
+        q = sums.get(bucket)
+        if q is None:
+            q = sums[bucket] = _Quarter()
+        q.calls += 1
         w = waste_of(p.context, floor, recap_allowance)
-        row[1] += w  # type: ignore[operator]
+        q.waste += w
         price = p.read_price
         if price is None:
-            continue
-        row[2] = (row[2] or 0.0) + w * price  # type: ignore[operator]
-        row[3] = (row[3] or 0.0) + p.cache_read * price  # type: ignore[operator]
-        row[4] = (row[4] or 0.0) + (p.cache_read * price if p.context > LONG_CONTEXT_TOKENS else 0.0)  # type: ignore[operator]
-    out = []
-    for bucket in sorted(sums):
-        calls, waste, waste_cost, read, long_context = sums[bucket]
-        long_chat_read = None if read is None else (read if long_chat else 0.0)
-        out.append(QuarterWaste(bucket, int(calls or 0), int(waste or 0), waste_cost, read, long_context,  # type: ignore[arg-type]
-                                long_chat_read))  # type: ignore[arg-type]
-    return out
+            continue  # unknown prices are left out; "no known price at all" stays None, never 0
+        read = p.cache_read * price
+        q.waste_cost = (q.waste_cost or 0.0) + w * price
+        q.read = (q.read or 0.0) + read
+        q.long_context = (q.long_context or 0.0) + (read if p.context > LONG_CONTEXT_TOKENS else 0.0)
+    return [QuarterWaste(b, q.calls, q.waste, q.waste_cost, q.read, q.long_context,
+                         None if q.read is None else (q.read if long_chat else 0.0))
+            for b, q in sorted(sums.items())]
 
 
 @dataclass(frozen=True, slots=True)

@@ -348,7 +348,8 @@ class IngestWorker:
             snap = Snapshot.empty(now, tz)
         else:
             snap = build(self._ws.conn, now, tz, context_threshold=settings.reminders.context_threshold,
-                         fresh_chat_reminders=settings.reminders.fresh_chat)
+                         fresh_chat_reminders=settings.reminders.fresh_chat,
+                         recap_allowance=settings.reminders.recap_allowance)
         watch_problems = self._watcher.problems if self._watcher is not None else []
         return snap.with_state(importing=self._progress, ready=self._ready, paused=self._paused,
                                snoozed_until_ms=self._chores.policy.snoozed_until_ms,
