@@ -313,7 +313,7 @@ class TokenpulseApp(QObject):
         home = self.home or Path.home()
         defaults = {s.name: s.roots(self.env, home) for s in sources}  # what an empty list in settings means
         self._dialog = SettingsDialog(self.settings, sources, defaults, self.autostart.enabled,
-                                      zone(None).key)
+                                      zone(None).key, database=self.paths.database, home=home)
         self._dialog.sig_settings_saved.connect(self.save_settings)
         self._dialog.show()
 
