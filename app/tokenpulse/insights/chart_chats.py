@@ -124,7 +124,8 @@ _MEMBERS = [
     # every family's head as it is (most chats have no sub-agent), then the families with members summed again
     ("INSERT INTO chart_f SELECT sid, source, project, first_ms, models, calls, output, cost, peak,"
      " CASE WHEN whole_cost > 0 THEN waste_cost / whole_cost END FROM chart_m WHERE sid = family"),
-    ("REPLACE INTO chart_f SELECT h.sid, h.source, h.project, h.first_ms, h.models, sum(m.calls), sum(m.output),"
+    ("INSERT OR REPLACE INTO temp.chart_f SELECT h.sid, h.source, h.project, h.first_ms, h.models, sum(m.calls),"
+     " sum(m.output),"
      " sum(m.cost), max(m.peak), CASE WHEN sum(m.whole_cost) > 0 THEN sum(m.waste_cost) / sum(m.whole_cost) END"
      " FROM chart_m m JOIN chart_m h ON h.sid = m.family"
      " WHERE m.family IN (SELECT family FROM chart_m WHERE sid <> family) GROUP BY m.family"),

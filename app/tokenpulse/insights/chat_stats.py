@@ -4,12 +4,15 @@ writes them)."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from typing import Protocol
 
-from tokenpulse.insights.spend_facts import QuarterWaste, quarter_hours
-from tokenpulse.insights.waste import CallPoint, ChatFigures, chat_figures
+from tokenpulse.insights.chat_walk import walk
+from tokenpulse.insights.spend_facts import QuarterWaste
+from tokenpulse.insights.waste import ChatFigures
 from tokenpulse.pricing.pricer import utc_day
 from tokenpulse.pricing.rates import Rates
 from tokenpulse.store import chat_figures as figures_table
@@ -63,17 +66,33 @@ class _ReadPrices:
 
 def compute(conn: sqlite3.Connection, session_id: int, pricer: RatesSource | _ReadPrices, recap_allowance: int,
             with_quarters: bool = True) -> ChatRow:
-    """A chat's figures from its stored calls (one indexed range read); nothing is written."""
+    """A chat's figures (and quarter-hours) from its stored calls, in one indexed range read; nothing is written."""
     prices = pricer if isinstance(pricer, _ReadPrices) else _ReadPrices(pricer)
-    points: list[CallPoint] = []
-    wrote_1h = False
-    last_ms = 0
-    for ts_ms, model, context, cw1h, cost, cache_read in conn.execute(_CALLS, (session_id,)):
-        points.append(CallPoint(context, prices.at(model, ts_ms), cost, ts_ms, cache_read))
-        wrote_1h = wrote_1h or cw1h > 0
-        last_ms = ts_ms
-    quarters = quarter_hours(points, recap_allowance) if with_quarters else []
-    return ChatRow(session_id, chat_figures(points, recap_allowance), wrote_1h, last_ms, quarters)
+    done = walk(conn.execute(_CALLS, (session_id,)), prices.at, recap_allowance)
+    return ChatRow(session_id, done.figures, done.wrote_1h_cache, done.last_ms,
+                   done.quarters if with_quarters else [])
+
+
+_MANY = ("SELECT session_id, ts_ms, model, input + cache_write_5m + cache_write_1h + cache_read, cache_write_1h,"
+         " cost_usd, cache_read FROM api_call WHERE session_id IN ({marks}) ORDER BY session_id, ts_ms, id")
+_CHUNK = 500
+
+
+def _compute_many(conn: sqlite3.Connection, ids: list[int], prices: _ReadPrices,
+                  recap_allowance: int) -> Iterator[ChatRow]:
+    """compute() for many chats, a few hundred per read (a backfill reads every call of the store: one query
+    per chat cost a second in query set-up alone)."""
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        found: set[int] = set()
+        cur = conn.execute(_MANY.format(marks=",".join("?" * len(chunk))), chunk)
+        for sid, calls in groupby(cur, key=itemgetter(0)):
+            found.add(sid)
+            done = walk((c[1:] for c in calls), prices.at, recap_allowance)
+            yield ChatRow(sid, done.figures, done.wrote_1h_cache, done.last_ms, done.quarters)
+        for sid in chunk:
+            if sid not in found:  # every call of it was dropped: figures of nothing, written as such
+                yield compute(conn, sid, prices, recap_allowance)
 
 
 def refresh(conn: sqlite3.Connection, session_ids: Iterable[int], pricer: RatesSource,
@@ -85,7 +104,7 @@ def refresh(conn: sqlite3.Connection, session_ids: Iterable[int], pricer: RatesS
         return result
     # Prices are resolved before the write transaction: the pricer may save rates through another connection.
     prices = _ReadPrices(pricer)
-    rows = [compute(conn, sid, prices, recap_allowance) for sid in ids]
+    rows = list(_compute_many(conn, ids, prices, recap_allowance))
     result.new_sessions = figures_table.write(conn, [_row(r) for r in rows], recap_allowance)
     result.updated = sum(1 for r in rows if r.figures.calls)
     return result
