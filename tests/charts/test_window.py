@@ -4,9 +4,10 @@ data, queries stay off the GUI thread, and the palette follows the desktop's."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from chart_history import NOW, START, claude_chat
 from chart_stores import SAMPLE_NOW, scan
@@ -14,6 +15,7 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QApplication
 
+from tokenpulse.gui.charts.axes import DAY_S
 from tokenpulse.gui.charts.style import short_models
 from tokenpulse.gui.charts.window import VIEWS, ChartsWindow
 
@@ -68,6 +70,14 @@ def test_range_switching(qtbot, open_window, history_store: Path) -> None:  # ty
     assert weeks.unit == "week" and len(weeks.days) == 53 and weeks.partial == [False] * 52 + [True]
     assert len(overview.result.range.days()) == 365
     assert "per week" in overview.heading.text() and "per week" in overview.export_title()  # type: ignore[attr-defined]
+    bar = overview.bars.items[0]  # type: ignore[attr-defined]
+    x = np.asarray(bar.opts["x"])  # each week's bar in the middle of its Monday-to-Sunday slot, a week apart
+    assert len(x) == 53 and np.all(np.diff(x) == 7 * DAY_S) and np.all(np.asarray(bar.opts["width"]) == 7 * DAY_S * 0.8)
+    assert x[0] == (date.fromisoformat(weeks.days[0]) - date(1970, 1, 1)).days * DAY_S + 3 * DAY_S
+    for name in ("overview", "mix", "chats", "projects", "rhythm"):  # legends wrap: nothing widens the window
+        _switch(qtbot, win, lambda n=name: win.show_view(n))
+    assert win.tabs.minimumSizeHint().width() <= 1280
+    _switch(qtbot, win, lambda: win.show_view("overview"))
     _switch(qtbot, win, win.range_bar.buttons["all"].click)
     assert overview.daily.days[0] == START.isoformat()  # type: ignore[attr-defined]
     # the date picker: the days typed into "from" and "to" are the days shown

@@ -123,7 +123,12 @@ def test_headline_week_waste_and_live_waste_come_first(qtbot) -> None:  # type: 
     popup.show()
     assert popup.headline.text() == "Today: 12.3k output · $3.40"
     assert popup.week_waste.text() == "Long-chat waste this week: $12.30 · 58 % of cost"
-    assert popup.week_facts.text().replace("\n", " ").startswith("This week's cache-read spend $30.00: 38 %")
+    facts = popup.week_facts.text()
+    assert facts.replace("\n", " ").replace("\u00a0", " ").startswith("This week's cache-read spend $30.00: 38 %")
+    # lines break between the three facts, never inside one ("… · 0\n% in chats" read as nonsense)
+    assert all(line.startswith(("This week", "38", "12", "55", "·")) or line.endswith("·")
+               for line in facts.splitlines())
+    assert all("\u00a0%" not in line[:2] for line in facts.splitlines())
     assert popup.live_waste.text() == "Waste so far 2.3M tokens ≈ $0.69"
     # the order the issue asks for: the headline, the week's waste, then the live chat
     order = [popup.root.indexOf(popup.findChild(QWidget, n)) for n in ("headline_block", "week_block", "live")]

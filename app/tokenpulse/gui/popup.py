@@ -50,6 +50,12 @@ def _wrap(line: str, label: QLabel, width_px: int = TEXT_PX) -> str:
     return wrap_to_width(line, label.font(), width_px)
 
 
+def _keep_parts(line: str) -> str:
+    """"a: 38 % at > 150 k · 12 % in …": lines break between the parts after the colon, never inside one."""
+    head, sep, rest = line.partition(": ")
+    return head + sep + " · ".join(part.replace(" ", "\u00a0") for part in rest.split(" · "))
+
+
 class Sparkline(QWidget):
     """Daily output as bars, today last and brighter; zero days keep their slot so gaps show. Dates under the
     first, the middle and the last (today's) bar say which days they are."""
@@ -321,7 +327,7 @@ class SummaryPopup(QFrame):
         self.headline.setText(text.headline(snap))
         self.week_waste.setText(text.week_waste(snap))
         facts = text.week_facts(snap)
-        self.week_facts.setText(_wrap(facts or "", self.week_facts))
+        self.week_facts.setText(_wrap(_keep_parts(facts or ""), self.week_facts))
         self.week_facts.setVisible(facts is not None)
         self.spark_caption.setText(text.spark_caption(snap))
         self.spark.set_values(snap.spark_days, snap.spark_output, text.spark_dates(snap))

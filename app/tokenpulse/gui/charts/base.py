@@ -58,11 +58,9 @@ class Result:
 
 
 def day_x(days: list[str]) -> np.ndarray:
-    """x positions of local days: seconds since 1970-01-01 at each day's start, as the date axis expects."""
-    if not days:
-        return np.zeros(0)
-    first = (date.fromisoformat(days[0]) - _EPOCH).days
-    return (np.arange(len(days), dtype=float) + first) * DAY_S
+    """x positions of local days (any, not only consecutive ones: a week's Monday, a month's 1st): seconds
+    since 1970-01-01 at each day's start, as the date axis expects."""
+    return np.array([(date.fromisoformat(d) - _EPOCH).days * DAY_S for d in days], dtype=float)
 
 
 def nan_list(values: list[float | None]) -> np.ndarray:

@@ -10,7 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from tokenpulse.gui.charts.axes import CountAxis, TwinAxis, money_axis, style_twin, token_axis
 from tokenpulse.gui.charts.bars import LeaveWatcher, PointerTip
@@ -62,10 +62,11 @@ class GrowthPlot(QWidget):
         self._leave = LeaveWatcher(self.plot, self._left)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        top = QHBoxLayout()
-        top.addWidget(self.title, 1)
-        top.addWidget(self.legend)
-        layout.addLayout(top)
+        self.legend.setWordWrap(True)  # a row of its own that wraps: never wider than the window
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        layout.addWidget(self.title)
+        layout.addWidget(self.legend)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.readout)
         self.set_theme(theme)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QSizePolicy, QVBoxLayout, QWidget
 
 from tokenpulse.gui.charts.axes import (
     LogRatioAxis,
@@ -62,14 +62,16 @@ class TokenMixView(ChartView):
         for button, unit in ((as_tokens, "tokens"), (as_cost, "cost")):
             self._unit_group.addButton(button)
             button.toggled.connect(lambda on, u=unit: on and self.set_unit(u))
-        self.legend = legend = QLabel()
+        # its own row, wrapping: the legend must not widen the window past the screen
+        self.legend = QLabel()
+        self.legend.setWordWrap(True)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.heading = QLabel("What the model was fed, and what it wrote, per day:")
         top = QHBoxLayout()
         top.addWidget(self.heading)
         top.addWidget(as_tokens)
         top.addWidget(as_cost)
         top.addStretch(1)
-        top.addWidget(legend)
         self.left = token_axis()
         self.plot = plot_widget(bottom=day_axis(), left=self.left)
         item = self.plot.getPlotItem()
@@ -84,6 +86,7 @@ class TokenMixView(ChartView):
         self.readout = readout_label()
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.legend)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.readout)
         self.set_theme(theme)
