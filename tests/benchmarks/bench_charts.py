@@ -104,7 +104,10 @@ def generate(db: Path, target_calls: int) -> dict[str, float]:
     conn.execute("CREATE TEMP TABLE k (i INTEGER PRIMARY KEY)")
     conn.executemany("INSERT INTO k VALUES (?)", [(i,) for i in range(200)])
     conn.execute(_CALLS_SQL)
-    days = sorted({(END - timedelta(days=d)).strftime("%Y-%m-%d") for d in range(DAYS + 2)})
+    first, last = (datetime.fromtimestamp(ms / 1000, tz=UTC).date()
+                   for ms in conn.execute("SELECT min(ts_ms), max(ts_ms) FROM api_call").fetchone())
+    # a price for every day a call falls on (a chat started on the last evening runs into the next day)
+    days = [(first + timedelta(days=d)).isoformat() for d in range((last - first).days + 1)]
     conn.executemany("INSERT OR REPLACE INTO model_price (model, day, rates) VALUES (?, ?, ?)",
                      [(m, d, Rates.flat(v[1], v[4], v[3], v[2], v[2] * 1.6).to_json())
                       for m, v in MODELS.items() for d in days])

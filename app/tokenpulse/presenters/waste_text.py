@@ -36,12 +36,14 @@ def fact_parts(f: SpendFacts) -> list[str]:
             f"{share_text(f.crowded_share)} while {CROWD_CHATS}+ chats ran at once"]
 
 
-def facts_text(f: SpendFacts) -> str | None:
+def facts_text(f: SpendFacts, amount: bool = True) -> str | None:
     """"Cache-read spend $30.00: 38 % at > 150 k context · 12 % in chats active > 8 h · 55 % while 3+ chats
-    ran at once"; None when no cache read had a known price."""
+    ran at once" (without `amount`: "Of the cache-read spend: …", where another figure already gives it);
+    None when no cache read had a known price."""
     if not f.read_cost:
         return None
-    return f"Cache-read spend {money(f.read_cost)}: " + " · ".join(fact_parts(f))
+    head = f"Cache-read spend {money(f.read_cost)}: " if amount else "Of the cache-read spend: "
+    return head + " · ".join(fact_parts(f))
 
 
 def live_waste_text(waste_tokens: int | None, waste_cost: float | None) -> str | None:

@@ -103,7 +103,7 @@ def facts_line(facts: SpendFacts, cost: float | None) -> str:
     if facts.waste_cost:
         share = html.escape(share_text(facts.waste_cost / cost)) if cost else "–"
         parts.append(f"long-chat waste <b>{usd(facts.waste_cost)}</b> ({share} of the cost)")
-    found = facts_text(facts)
+    found = facts_text(facts, amount=False)  # the footer's figures give the amounts; the facts are shares
     if found:
         parts.append(html.escape(found))
     return " · ".join(parts) if parts else "no cache-read spend with a known price in these days"

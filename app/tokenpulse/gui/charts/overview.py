@@ -7,6 +7,7 @@ import html
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -84,7 +85,8 @@ class OverviewView(ChartView):
         # the waste band hangs under the cost line: from (cost − waste) up to the cost
         self.cost_line = pg.PlotDataItem(pen=pg.mkPen(COST, width=2), symbol="o", symbolSize=4,
                                          symbolBrush=COST, symbolPen=None, connect="finite")
-        self.waste_floor = pg.PlotDataItem(pen=pg.mkPen(None))
+        self.waste_floor = pg.PlotDataItem(pen=pg.mkPen(COST, width=1, style=Qt.PenStyle.DotLine),
+                                           connect="finite")
         self.waste_top = pg.PlotDataItem(pen=pg.mkPen(None))
         self.waste_band = pg.FillBetweenItem(self.waste_top, self.waste_floor)
         for part in (self.waste_floor, self.waste_top, self.waste_band, self.cost_line):
@@ -148,7 +150,8 @@ class OverviewView(ChartView):
         self.heading.setText(f"Output tokens {period_label(d.unit)}, stacked")
         self.legend.setText("&nbsp;&nbsp;".join([self.theme.swatch(c, n) for n, c, _ in self.series]
                                                 + [self.theme.swatch(COST, "cost"),
-                                                   self.theme.waste_swatch("long-chat waste (part of the cost)")]))
+                                                   self.theme.waste_swatch("long-chat waste: the part of the cost"
+                                                                           " above the dotted line")]))
         self.show_day(None)
 
     def _series(self, d: Daily) -> list[tuple[str, str, list[int]]]:
