@@ -102,6 +102,13 @@ def _replace_quarters(conn: sqlite3.Connection, row: ChatFiguresRow) -> set[int]
     return touched
 
 
+def resum_quarters(conn: sqlite3.Connection) -> None:
+    """waste_quarter summed again from every chat's rows (after chats were deleted: `forget`)."""
+    with write_tx(conn):
+        conn.execute("DELETE FROM waste_quarter")
+        conn.execute(_SUM_QUARTERS.format(where=""))
+
+
 def _sum_quarters(conn: sqlite3.Connection, buckets: set[int]) -> None:
     """waste_quarter again for these quarter-hours, from every chat's rows in them (ix_waste_rollup_bucket)."""
     if not buckets:
