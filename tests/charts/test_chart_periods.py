@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from chart_history import DAYS, START
 
-from tokenpulse.insights import chart_data, chart_periods
+from tokenpulse.insights import chart_data, chart_periods, chart_waste
 from tokenpulse.insights.chart_data import Daily, DayRange, Sums
 
 
@@ -83,6 +83,10 @@ def test_overview_adds_waste_per_day_equal_to_the_chats_and_marks_today(history_
         assert facts.read_cost == pytest.approx(read)
         assert facts.long_context == 0.0 and facts.long_chat == 0.0  # small contexts, short chats
         assert facts.crowded is not None and 0 <= facts.crowded <= facts.read_cost
+        alone = chart_waste.range_facts(conn, ZoneInfo("UTC"), DayRange(START, START + timedelta(days=DAYS)))
+        for name in ("read_cost", "long_context", "long_chat", "crowded", "waste_cost"):  # one read, same facts
+            assert getattr(facts, name) == pytest.approx(getattr(alone, name)), name
+        assert facts.waste_tokens == alone.waste_tokens
     finally:
         conn.close()
 

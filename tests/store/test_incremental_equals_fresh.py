@@ -80,6 +80,8 @@ def _keyed(db: Path) -> dict[str, list[tuple[object, ...]]]:
         rows("waste_quarter", "SELECT bucket_ms, chats, calls, waste_tokens, round(waste_cost_usd, 12),"
                               " round(read_cost_usd, 12), round(long_context_read_cost_usd, 12),"
                               " round(long_chat_read_cost_usd, 12) FROM waste_quarter")
+        rows("usage_local_day", "SELECT local_day, source, model, zone, calls, input, cache_write, cache_read,"
+                                " output, reasoning, round(cost_usd, 12), unpriced_calls FROM usage_local_day")
         rows("model_price", "SELECT model, day, rates FROM model_price")
         return out
     finally:

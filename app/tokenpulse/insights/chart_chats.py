@@ -1,8 +1,10 @@
 """The chats and projects the charts list (Qt-free): chats with calls in a range, sub-agent chats folded
 under their parent, sorted, filtered and cut in SQL; one chat's growth curve; per-folder totals.
 
-Built from usage_chat and usage_rollup in temporary tables of the caller's connection: give each query a
-connection of its own (the charts open a read-only one per query on a worker thread).
+Built from usage_chat and usage_rollup in temporary tables of the caller's connection, which serve the next query
+for the same range while the store is unchanged: give it a connection no other thread uses at the same time,
+in autocommit mode (isolation_level=None), or its first temporary write opens a transaction that pins an old
+snapshot of the store (gui/charts/fetcher.py keeps one such connection for the listings).
 """
 
 from __future__ import annotations
@@ -137,6 +139,7 @@ def _members(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> None:
     """The temporary tables for this range, built unless this connection holds them for it already and the
     store has not changed since (PRAGMA data_version moves with every commit of another connection)."""
     lo, hi = rng.window_ms(tz)
+    # the store as of now (a transaction the caller left open would show an old snapshot and an old version)
     key = (lo, hi, conn.execute("PRAGMA data_version").fetchone()[0])
     try:
         if conn.execute("SELECT lo, hi, version FROM temp.chart_key").fetchone() == key:

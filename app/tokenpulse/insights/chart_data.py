@@ -203,6 +203,21 @@ class Daily:
         return self.days.index(day)
 
 
+def _days_grouped(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> list[tuple[Any, ...]]:
+    """(local day, agent, model, sums…) over the range: from usage_local_day when it is kept in `tz` (a row per
+    day and model, not per hour), else as _grouped finds them."""
+    row = conn.execute("SELECT zone FROM usage_local_day LIMIT 1").fetchone()
+    if row is not None and row[0] == tz.key and _local_ready(conn, tz):
+        first, last = (rng.first - _EPOCH).days, (rng.last - _EPOCH).days
+        return conn.execute(f"SELECT local_day, source, model, {_DAY_COLUMNS} FROM usage_local_day"
+                            " WHERE local_day BETWEEN ? AND ?", (first, last)).fetchall()
+    return _grouped(conn, tz, rng, ("local_day, source, model", "d, source, model"), _SUMS,
+                    ("local_day, source, model", "d, source, model"))
+
+
+_DAY_COLUMNS = _SUMS.replace("sum(", "(")  # one row per day and model already: the columns as they are
+
+
 def _grouped(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange, keys: tuple[str, str], cols: str,
              group: tuple[str, str]) -> list[tuple[Any, ...]]:
     """Rows of `keys` + `cols` grouped by `group`, over the range's local days and hours.
@@ -241,8 +256,7 @@ def daily(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> Daily:
     places = model_order(out.catalogue)
     per: dict[str, dict[str, list[int]]] = {"agent": {}, "model": {}}
     cost: dict[str, dict[str, list[float | None]]] = {"agent": {}, "model": {}}
-    for d, source, model, *sums in _grouped(conn, tz, rng, ("local_day, source, model", "d, source, model"),
-                                            _SUMS, ("local_day, source, model", "d, source, model")):
+    for d, source, model, *sums in _days_grouped(conn, tz, rng):
         i = pos.get(epoch_day(d))
         if i is None:
             continue

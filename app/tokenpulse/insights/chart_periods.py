@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from tokenpulse.insights.chart_data import Daily, DayRange, Sums, add_known, daily
-from tokenpulse.insights.chart_waste import range_facts, waste_days
+from tokenpulse.insights.chart_waste import days_and_facts
 
 WEEKS_AFTER_DAYS = 120  # longer ranges are drawn per week
 MONTHS_AFTER_DAYS = 2 * 366  # longer than about two years: per month
@@ -27,9 +27,8 @@ def unit_for(rng: DayRange) -> str:
 def overview(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange, today: date | None = None) -> Daily:
     """Days with their waste and the range's facts, bucketed as `unit_for(rng)` says; `today` is partial."""
     d = daily(conn, tz, rng)
-    waste = waste_days(conn, tz, rng)
+    waste, d.facts = days_and_facts(conn, tz, rng)
     d.waste_tokens, d.waste_cost = waste.tokens, waste.cost
-    d.facts = range_facts(conn, tz, rng)
     d.partial = [day == (today.isoformat() if today else None) for day in d.days]
     return bucket(d, unit_for(rng), rng, today)
 

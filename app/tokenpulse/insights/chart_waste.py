@@ -25,18 +25,34 @@ class WasteDays:
 
 
 def waste_days(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> WasteDays:
+    return days_and_facts(conn, tz, rng)[0]
+
+
+def days_and_facts(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> tuple[WasteDays, SpendFacts]:
+    """The waste per local day and the range's facts, in one read of the range's quarter-hours."""
     days = rng.days()
     pos = {d: i for i, d in enumerate(days)}
     out = WasteDays([0] * len(days), [None] * len(days))
+    parts: list[float | None] = [None] * 5  # read, long context, long chat, crowded, waste cost
+    tokens_in = 0
     for a, b, off in utc_spans(tz, *rng.window_ms(tz)):
-        for d, tokens, cost in conn.execute(
-                f"SELECT (bucket_ms + {off}) / {_DAY_MS} AS d, sum(waste_tokens), sum(waste_cost_usd)"
+        for d, tokens, cost, *sums in conn.execute(
+                f"SELECT (bucket_ms + {off}) / {_DAY_MS} AS d, sum(waste_tokens), sum(waste_cost_usd),"
+                " sum(read_cost_usd), sum(long_context_read_cost_usd), sum(long_chat_read_cost_usd),"
+                f" sum(CASE WHEN chats >= {CROWD_CHATS} THEN read_cost_usd END)"
                 " FROM waste_quarter WHERE bucket_ms >= ? AND bucket_ms < ? GROUP BY d", (a, b)):
             i = pos.get(epoch_day(d))
-            if i is not None:
-                out.tokens[i] += tokens or 0
-                out.cost[i] = add_known(out.cost[i], cost)
-    return out
+            if i is None:
+                continue
+            out.tokens[i] += tokens or 0
+            out.cost[i] = add_known(out.cost[i], cost)
+            tokens_in += tokens or 0
+            for k, v in enumerate((*sums, cost)):
+                parts[k] = add_known(parts[k], v)
+    read, long_context, long_chat, crowded, waste_cost = parts
+    known = read is not None
+    return out, SpendFacts(read, _part(long_context, known), _part(long_chat, known), _part(crowded, known),
+                           waste_cost, tokens_in)
 
 
 _FACTS = ("SELECT sum(read_cost_usd), sum(long_context_read_cost_usd), sum(long_chat_read_cost_usd),"

@@ -15,6 +15,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id", "source", "path", "device", "inode", "size", "mtime_ns", "offset", "tail_hash", "parser_state",
         "lines_skipped", "missing", "updated_ms",
     ),
+    "usage_local_day": (
+        "local_day", "source", "model", "zone", "calls", "input", "cache_write", "cache_read", "output",
+        "reasoning", "cost_usd", "unpriced_calls", "input_cost", "cache_write_cost", "cache_read_cost",
+        "output_cost",
+    ),
     "usage_local_hour": (
         "local_day", "source", "model", "hour", "zone", "calls", "input", "cache_write", "cache_read",
         "output", "reasoning", "cost_usd", "unpriced_calls", "input_cost", "cache_write_cost",

@@ -105,6 +105,8 @@ def forget_project(conn: sqlite3.Connection, project_path: str) -> int:
                 # that rollup has no chat column to delete by: emptied, it is rebuilt from the per-chat rollups
                 # when the store is next opened (insights.hooks.bring_up_to_date)
                 conn.execute("DELETE FROM usage_local_hour")
+                if _has_table(conn, "usage_local_day"):
+                    conn.execute("DELETE FROM usage_local_day")
             if deleted > 0 and _has_table(conn, "waste_quarter"):
                 resum_quarters(conn)  # its sums over every chat held the forgotten chats' spend
             conn.execute("DELETE FROM chat_session WHERE id IN (SELECT id FROM temp.forget_session)")

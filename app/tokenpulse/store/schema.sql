@@ -43,6 +43,26 @@ CREATE TABLE source_file (
 	PRIMARY KEY (id), 
 	UNIQUE (path)
 );
+CREATE TABLE usage_local_day (
+	local_day INTEGER NOT NULL, 
+	source VARCHAR NOT NULL, 
+	model VARCHAR NOT NULL, 
+	zone VARCHAR NOT NULL, 
+	calls INTEGER NOT NULL, 
+	input INTEGER NOT NULL, 
+	cache_write INTEGER NOT NULL, 
+	cache_read INTEGER NOT NULL, 
+	output INTEGER NOT NULL, 
+	reasoning INTEGER NOT NULL, 
+	cost_usd FLOAT, 
+	unpriced_calls INTEGER NOT NULL, 
+	input_cost FLOAT, 
+	cache_write_cost FLOAT, 
+	cache_read_cost FLOAT, 
+	output_cost FLOAT, 
+	PRIMARY KEY (local_day, source, model)
+)
+ WITHOUT ROWID;
 CREATE TABLE usage_local_hour (
 	local_day INTEGER NOT NULL, 
 	source VARCHAR NOT NULL, 

@@ -158,6 +158,30 @@ class UsageLocalHour(SQLModel, table=True):
     output_cost: float | None = None
 
 
+class UsageLocalDay(SQLModel, table=True):
+    """usage_local_hour summed per local day (agent, model): the charts' days read a row per day and model
+    instead of one per hour. Derived and disposable, kept with usage_local_hour in the same zone."""
+
+    __tablename__ = "usage_local_day"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    local_day: int = Field(primary_key=True)  # days since 1970-01-01 in local wall-clock time
+    source: str = Field(primary_key=True)
+    model: str = Field(primary_key=True)
+    zone: str
+    calls: int = 0
+    input: int = 0
+    cache_write: int = 0
+    cache_read: int = 0
+    output: int = 0
+    reasoning: int = 0
+    cost_usd: float | None = None
+    unpriced_calls: int = 0
+    input_cost: float | None = None
+    cache_write_cost: float | None = None
+    cache_read_cost: float | None = None
+    output_cost: float | None = None
+
+
 class UsageChat(SQLModel, table=True):
     """usage_rollup summed per chat, with the first and last quarter-hour: a range of months or years takes the
     chats that lie wholly inside it from here, and only those crossing its ends from usage_rollup."""

@@ -100,7 +100,10 @@ class Fetcher(QObject):
 
 
 def open_reader(uri: str, check_same_thread: bool = True) -> sqlite3.Connection:
-    conn = sqlite3.connect(uri, uri=True, timeout=5.0, check_same_thread=check_same_thread)
+    """A read-only connection in autocommit mode: the listings' writes to their temporary tables must not open
+    a transaction that holds an old snapshot of the store (the kept connection would never see new data, and
+    the writer's checkpoints could not finish)."""
+    conn = sqlite3.connect(uri, uri=True, timeout=5.0, check_same_thread=check_same_thread, isolation_level=None)
     conn.execute("PRAGMA cache_size=-32768")  # group-bys sort in memory, not in temp files
     conn.execute("PRAGMA temp_store=MEMORY")  # the listings' temporary tables too
     return conn
