@@ -177,10 +177,9 @@ def test_chats_sorted_filtered_and_cut_in_sql(history_store: Path) -> None:
 
 def test_the_listings_temporary_tables_serve_the_next_query_until_the_store_or_range_changes(
         history_store: Path) -> None:
+    from tokenpulse.gui.charts.fetcher import open_reader
     from tokenpulse.store.db import connect
     from tokenpulse.store.tx import write_tx
-
-    from tokenpulse.gui.charts.fetcher import open_reader
 
     tz = ZoneInfo("UTC")
     rng = DayRange(START, START + timedelta(days=DAYS))
