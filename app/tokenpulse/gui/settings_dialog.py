@@ -7,27 +7,21 @@ off look off: disabled, or greyed "none", never a placeholder that reads like a 
 
 from __future__ import annotations
 
-import contextlib
 import html
-import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import available_timezones
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTime, Signal, Slot
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
     QFileDialog,
-    QFormLayout,
     QFrame,
     QGroupBox,
     QHBoxLayout,
@@ -36,44 +30,32 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from tokenpulse.config.settings import PriceOverride, Reminders, Settings
-from tokenpulse.insights.inventory import FolderStatus, ModelPrice, builtin_prices, folder_status, root_status
+from tokenpulse.gui.settings_fields import (
+    FIELD_WIDTH,
+    Job,
+    Poster,
+    fixed_field,
+    form_layout,
+    greyed_when_none,
+    money_field,
+    spin_field,
+    time_field,
+)
+from tokenpulse.gui.settings_prices import BuiltinPrices, read_prices
+from tokenpulse.insights.inventory import FolderStatus, ModelPrice, folder_status, root_status
 from tokenpulse.presenters.numbers import grouped
 from tokenpulse.sources.base import Source
 
 PRICE_COLUMNS = ("Model", "Input", "Output", "Cache read", "Cache write 5m", "Cache write 1h")
-BUILTIN_COLUMNS = ("Model", "Calls", "Input", "Output", "Cache read", "Cache write 5m", "Cache write 1h")
-FIELD_WIDTH = 190  # every field of a form the same width, labels right-aligned beside them
 WARN = "#c62828"
-
-
-class _Poster(QObject):
-    """Carries a worker thread's result back to the GUI thread (a queued signal)."""
-
-    sig_done = Signal(object, object)  # (callback, result)
-
-
-class _Job(QRunnable):
-    def __init__(self, poster: _Poster, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
-        super().__init__()
-        self._poster, self._work, self._done = poster, work, done
-
-    def run(self) -> None:
-        try:
-            result = self._work()
-        except (OSError, sqlite3.Error) as exc:  # an unreadable store or folder: said, never a crash
-            result = exc
-        with contextlib.suppress(RuntimeError):  # the dialog closed meanwhile
-            self._poster.sig_done.emit(self._done, result)
 
 
 class SettingsDialog(QDialog):
@@ -92,7 +74,7 @@ class SettingsDialog(QDialog):
         self._defaults = default_roots
         self._database = database
         self._home = home or Path.home()
-        self._poster = _Poster(self)
+        self._poster = Poster(self)
         self._poster.sig_done.connect(self._on_job_done)
         self.pending_jobs = 0
         self.folder_status: dict[str, list[FolderStatus]] = {}
@@ -118,13 +100,13 @@ class SettingsDialog(QDialog):
         for name in self.roots:
             self._count_logs(name)
         if database is not None:
-            self._run(lambda: _read_prices(database), self._show_builtin)
+            self._run(lambda: read_prices(database), self._show_builtin)
 
     # --- work on a worker thread ------------------------------------------------------------------------
 
     def _run(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
         self.pending_jobs += 1
-        QThreadPool.globalInstance().start(_Job(self._poster, work, done))
+        QThreadPool.globalInstance().start(Job(self._poster, work, done))
 
     @Slot(object, object)
     def _on_job_done(self, done: Callable[[Any], None], result: object) -> None:
@@ -135,7 +117,7 @@ class SettingsDialog(QDialog):
 
     def _general(self, s: Settings, autostart_on: bool, local_zone: str) -> QWidget:
         page = QWidget()
-        form = _form(page)
+        form = form_layout(page)
         self.zone = QComboBox(objectName="zone", editable=True)
         self.zone.setMinimumWidth(FIELD_WIDTH)
         self.zone.addItem(f"System ({local_zone})", None)
@@ -247,87 +229,43 @@ class SettingsDialog(QDialog):
         row.addWidget(remove)
         row.addStretch()
         lay.addLayout(row)
-        self.builtin_note = QLabel("Built-in prices of the models in your logs: reading the store…", wordWrap=True,
-                                   objectName="builtin_note")
-        lay.addWidget(self.builtin_note)
-        self.builtin_table = QTableWidget(0, len(BUILTIN_COLUMNS), objectName="builtin_prices")
-        self.builtin_table.setHorizontalHeaderLabels(BUILTIN_COLUMNS)
-        self.builtin_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.builtin_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.builtin_table.verticalHeader().setVisible(False)
-        self.builtin_table.setToolTip("Double-click a model to set your own price for it")
-        self.builtin_table.cellDoubleClicked.connect(self._on_builtin_double_clicked)
-        lay.addWidget(self.builtin_table, 1)
+        self.builtin_panel = BuiltinPrices()
+        self.builtin_panel.sig_model_picked.connect(self._on_builtin_picked)
+        self.builtin_note, self.builtin_table = self.builtin_panel.note, self.builtin_panel.table
+        lay.addWidget(self.builtin_panel, 1)
         return page
 
     def _show_builtin(self, found: object) -> None:
-        if isinstance(found, Exception):
-            self.builtin_note.setText(f"Built-in prices: the store could not be read ({found}).")
-            return
-        assert isinstance(found, list)
-        self.builtin = found
-        table = self.builtin_table
-        table.setRowCount(len(found))
-        missing = [m for m in found if m.rates is None]
-        for row, m in enumerate(found):
-            cells = [m.model, grouped(m.calls)]
-            if m.rates is None:
-                cells += ["no built-in price", "", "", "", ""]
-            else:
-                r = m.rates
-                cells += [_per_million(r.input[0]), _per_million(r.output[0]), _per_million(r.cache_read[0]),
-                          _per_million(r.cache_write_5m[0]), _per_million(r.cache_write_1h[0])]
-            for col, value in enumerate(cells):
-                item = QTableWidgetItem(value)
-                if col >= 1:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if m.rates is None:
-                    item.setForeground(QColor(WARN))
-                table.setItem(row, col, item)
-            if m.rates is None:
-                table.setSpan(row, 2, 1, len(BUILTIN_COLUMNS) - 2)
-        if not found:
-            self.builtin_note.setText("Built-in prices: no model in your logs yet.")
-        elif missing:
-            names = ", ".join(m.model for m in missing)
-            self.builtin_note.setText(
-                f"Built-in prices (USD per million tokens, on the day each was last used). {len(missing)} of"
-                f" {len(found)} models have none: {names}. Their calls cost \"no price\" until you set one above"
-                " (double-click a model to add it).")
-        else:
-            self.builtin_note.setText(f"Built-in prices (USD per million tokens, on the day each was last used):"
-                                      f" all {len(found)} models in your logs have one.")
+        self.builtin_panel.show_prices(found)
+        self.builtin = self.builtin_panel.prices
 
-    def _on_builtin_double_clicked(self, row: int, _column: int) -> None:
-        if self.builtin is None or not 0 <= row < len(self.builtin):
-            return
-        m = self.builtin[row]
+    def _on_builtin_picked(self, m: ModelPrice) -> None:
         r = m.rates
         self.add_price_row(m.model, None if r is None else PriceOverride(
             r.input[0], r.output[0], r.cache_read[0], r.cache_write_5m[0], r.cache_write_1h[0]))
 
     def _reminders(self, r: Reminders) -> QWidget:
         page = QWidget()
-        form = _form(page)
+        form = form_layout(page)
         self.fresh_chat = QCheckBox("Suggest a fresh chat when a chat's context gets long", checked=r.fresh_chat)
-        self.threshold = _spin(r.context_threshold, 1_000, 10_000_000, 10_000, " tokens", "threshold")
+        self.threshold = spin_field(r.context_threshold, 1_000, 10_000_000, 10_000, " tokens", "threshold")
         self.growth = QDoubleSpinBox(objectName="growth", minimum=1.0, maximum=100.0, singleStep=0.5,
                                      value=r.growth_factor, suffix=" × first context")
-        _field(self.growth)
-        self.min_calls = _spin(r.min_calls, 1, 10_000, 1, " calls", "min_calls")
-        self.recap = _spin(r.recap_allowance, 0, 1_000_000, 1_000, " tokens", "recap")
+        fixed_field(self.growth)
+        self.min_calls = spin_field(r.min_calls, 1, 10_000, 1, " calls", "min_calls")
+        self.recap = spin_field(r.recap_allowance, 0, 1_000_000, 1_000, " tokens", "recap")
         self.recap.setToolTip("What a fresh chat may re-read to catch up; re-reading above the first context plus"
                               " this is long-chat waste")
         self.cache_expiry = QCheckBox("Tell me when a paused chat's cache has expired", checked=r.cache_expiry)
         self.quiet = QCheckBox("Quiet hours: no reminders", objectName="quiet",
                                checked=r.quiet_start is not None and r.quiet_end is not None)
-        self.quiet_start = _time(r.quiet_start or "22:00", "quiet_start")
-        self.quiet_end = _time(r.quiet_end or "08:00", "quiet_end")
-        self.budgets = {name: _money(getattr(r, f"{name}_budget_usd"), name)
+        self.quiet_start = time_field(r.quiet_start or "22:00", "quiet_start")
+        self.quiet_end = time_field(r.quiet_end or "08:00", "quiet_end")
+        self.budgets = {name: money_field(getattr(r, f"{name}_budget_usd"), name)
                         for name in ("daily", "weekly", "monthly")}
-        self.output_goal = _spin(r.daily_output_goal or 0, 0, 100_000_000, 10_000, " tokens", "output_goal")
+        self.output_goal = spin_field(r.daily_output_goal or 0, 0, 100_000_000, 10_000, " tokens", "output_goal")
         self.output_goal.setSpecialValueText("none")
-        _greyed_when_none(self.output_goal)
+        greyed_when_none(self.output_goal)
         form.addRow(self.fresh_chat)
         form.addRow("Context threshold", self.threshold)
         form.addRow("…and at least", self.growth)
@@ -411,74 +349,6 @@ class SettingsDialog(QDialog):
             return
         self.sig_settings_saved.emit(new)
         self.accept()
-
-
-def _form(page: QWidget) -> QFormLayout:
-    """Labels right-aligned against fields of one width, as every form of the dialog."""
-    form = QFormLayout(page)
-    form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
-    return form
-
-
-def _field(box: QAbstractSpinBox) -> QAbstractSpinBox:
-    box.setFixedWidth(FIELD_WIDTH)
-    box.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)  # numbers line up
-    return box
-
-
-def _spin(value: int, lo: int, hi: int, step: int, suffix: str, name: str) -> QSpinBox:
-    box = QSpinBox(objectName=name, minimum=lo, maximum=hi, singleStep=step, suffix=suffix)
-    box.setValue(value)
-    box.setGroupSeparatorShown(True)
-    _field(box)
-    return box
-
-
-def _money(value: float | None, name: str) -> QDoubleSpinBox:
-    box = QDoubleSpinBox(objectName=f"budget_{name}", minimum=0.0, maximum=1_000_000.0, decimals=2, prefix="$")
-    box.setValue(value or 0.0)
-    box.setSpecialValueText("none")
-    _field(box)
-    _greyed_when_none(box)
-    return box
-
-
-def _time(value: str, name: str) -> QTimeEdit:
-    edit = QTimeEdit(QTime.fromString(value, "HH:mm"), objectName=name)
-    edit.setDisplayFormat("HH:mm")
-    _field(edit)
-    return edit
-
-
-def _greyed_when_none(box: QSpinBox | QDoubleSpinBox) -> None:
-    """A field at its "none" value is drawn in the placeholder's grey: it reads as off, not as a value."""
-    normal = box.palette().color(QPalette.ColorRole.Text)
-
-    def paint(value: float) -> None:
-        palette = box.palette()
-        off = value == box.minimum()
-        palette.setColor(QPalette.ColorRole.Text,
-                         palette.color(QPalette.ColorRole.PlaceholderText) if off else normal)
-        box.setPalette(palette)
-        box.setProperty("off", off)
-    box.valueChanged.connect(paint)
-    paint(box.value())
-
-
-def _per_million(price: float) -> str:
-    return f"${price:,.4g}"
-
-
-def _read_prices(database: Path) -> list[ModelPrice]:
-    """Worker side: the models in the store and their built-in prices, from a read-only connection."""
-    if not database.exists():
-        return []  # a first start: nothing read yet
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5.0)
-    try:
-        return builtin_prices(conn)
-    finally:
-        conn.close()
 
 
 def _price(cell: str, column: str, model: str) -> float | None:

@@ -24,10 +24,6 @@ class WasteDays:
     cost: list[float | None]
 
 
-def waste_days(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> WasteDays:
-    return days_and_facts(conn, tz, rng)[0]
-
-
 def days_and_facts(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> tuple[WasteDays, SpendFacts]:
     """The waste per local day and the range's facts, in one read of the range's quarter-hours."""
     days = rng.days()
