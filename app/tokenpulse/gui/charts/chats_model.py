@@ -9,9 +9,9 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QFont
 
-from tokenpulse.gui.charts.style import COST, short_models, short_project, tokens, usd
+from tokenpulse.gui.charts.style import short_models, short_project, tokens, usd
 from tokenpulse.gui.charts.table_model import first_click_order
 from tokenpulse.insights.chart_chats import Chat, ChatList
 from tokenpulse.insights.chart_data import agent_label, local_time
@@ -126,8 +126,10 @@ class ChatModel(QAbstractItemModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             return no_markup(f"{chat.project or '(unknown folder)'}\n{chat.session_key}\n{', '.join(chat.models)}")
-        if role == Qt.ItemDataRole.ForegroundRole and col == 8 and (chat.waste_share or 0) >= HIGH_WASTE:
-            return QColor(COST)
+        if role == Qt.ItemDataRole.FontRole and col == 8 and (chat.waste_share or 0) >= HIGH_WASTE:
+            bold = QFont()
+            bold.setBold(True)
+            return bold  # bold, not the cost line's colour: a colour keeps one meaning
         return None
 
     def _text(self, c: Chat, col: int, top: bool) -> str:
