@@ -200,8 +200,11 @@ class SettingsDialog(QDialog):
         lines = []
         for f in found:
             name = html.escape(f.path)
-            if not f.exists:
+            if not f.exists and chosen:  # a folder the user chose is gone: worth a red line
                 lines.append(f"<span style='color:{WARN}'>&#10007; {name}: does not exist</span>")
+                continue
+            if not f.exists:  # a default folder of an agent not in use here: normal, said in grey
+                lines.append(f"<span style='color:gray'>&#8211; {name}: not there</span>")
                 continue
             count = f"{grouped(f.logs)}{' or more' if f.capped else ''} log{'s' if f.logs != 1 else ''}"
             extra = f" ({f.unreadable} folders could not be read)" if f.unreadable else ""
