@@ -18,6 +18,7 @@ from tokenpulse.gui.charts.base import plot_widget, readout_label
 from tokenpulse.gui.charts.style import COST, TOKENS, Theme, tokens, usd, waste_brush
 from tokenpulse.insights.chart_chats import Curve
 from tokenpulse.insights.chart_data import local_time
+from tokenpulse.presenters.waste_text import share_text
 
 CONTEXT = TOKENS["input"]  # what a call was fed (input, cache writes and reads), in the input-side blue
 
@@ -121,7 +122,8 @@ class GrowthPlot(QWidget):
         self.readout.setText(
             f"{len(c.context):,} calls · context {tokens(c.context[0])} → {tokens(c.context[-1])}"
             f" (peak {tokens(max(c.context))}) · {self.theme.waste_swatch('long-chat waste')}"
-            f" <b>{tokens(waste)}</b> of {tokens(fed)} tokens re-read ({100 * waste / fed:.0f}%) · cost"
+            f" <b>{tokens(waste)}</b> of the {tokens(fed)} tokens re-read"
+            f" ({html.escape(share_text(waste / fed if fed else None))} of the tokens) · cost"
             f" <b>{usd(cost)}</b>" + (f" ({c.unpriced_calls} calls without a price)" if c.unpriced_calls else "")
             + " — hover a call")
 

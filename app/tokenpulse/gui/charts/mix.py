@@ -4,6 +4,8 @@ model was fed per output token."""
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -36,6 +38,7 @@ from tokenpulse.gui.charts.fetcher import Query
 from tokenpulse.gui.charts.style import STACK_ORDER, TOKEN_LABELS, TOKENS, Theme, tokens, usd, waste_brush
 from tokenpulse.insights import chart_data, chart_periods
 from tokenpulse.insights.chart_data import Daily, Sums
+from tokenpulse.presenters.waste_text import share_text
 
 
 def _value(t: Sums, kind: str, unit: str) -> float:
@@ -45,7 +48,8 @@ def _value(t: Sums, kind: str, unit: str) -> float:
 
 
 def _pct(part: float, whole: float) -> str:
-    return f"{100 * part / whole:.0f}%" if whole else "–"
+    """A share in the form every view writes it ("41 %"), safe in rich text."""
+    return html.escape(share_text(part / whole if whole else None))
 
 
 class TokenMixView(ChartView):
