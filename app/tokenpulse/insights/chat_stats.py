@@ -50,7 +50,9 @@ def read_price(pricer: RatesSource, model: str, ts_ms: int) -> float | None:
 
 
 class _ReadPrices:
-    """Cache-read prices per (model, UTC day) for one refresh: a chat's calls mostly share a few."""
+    """Cache-read prices per (model, UTC day) for one refresh: a chat's calls mostly share a few. (A read price
+    that depends on the call's context, a long-context tier, would have to key this on the tier too; the walk
+    in chat_walk.py asks again only when the model or the day changes.)"""
 
     def __init__(self, pricer: RatesSource) -> None:
         self._pricer = pricer
