@@ -73,6 +73,8 @@ def test_range_switching(qtbot, open_window, history_store: Path) -> None:  # ty
     bar = overview.bars.items[0]  # type: ignore[attr-defined]
     x = np.asarray(bar.opts["x"])  # each week's bar in the middle of its Monday-to-Sunday slot, a week apart
     assert len(x) == 53 and np.all(np.diff(x) == 7 * DAY_S) and np.all(np.asarray(bar.opts["width"]) == 7 * DAY_S * 0.8)
+    veil = overview.bars.veil.opts  # type: ignore[attr-defined]  # this week's bar, and only it, veiled
+    assert list(veil["x"]) == [x[-1]] and list(veil["height"]) == [overview.bars.tops[-1]]  # type: ignore[attr-defined]
     assert x[0] == (date.fromisoformat(weeks.days[0]) - date(1970, 1, 1)).days * DAY_S + 3 * DAY_S
     for name in ("overview", "mix", "chats", "projects", "rhythm"):  # legends wrap: nothing widens the window
         _switch(qtbot, win, lambda n=name: win.show_view(n))

@@ -12,20 +12,25 @@ from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QFrame, QLabel, QWidget
 
-from tokenpulse.gui.charts.style import Theme, faded
+from tokenpulse.gui.charts.style import Theme
 
 
 class StackedBars:
     """Series stacked bottom-up in the order given; items are reused across updates, never piled up.
 
-    Bars of partial periods (today's, or one cut by the range) are drawn see-through; a thin line in the
-    background colour separates the segments of a stack, so neighbouring shades stay apart.
+    Bars of partial periods (today's, or one cut by the range) are veiled in the background colour, so they
+    read as see-through; a thin line in the background colour separates the segments of a stack, so
+    neighbouring shades stay apart. Each series keeps one brush (pyqtgraph's fast path: a brush per bar
+    drew a long range markedly slower).
     """
 
     def __init__(self, plot: pg.PlotItem) -> None:
         self.plot = plot
         self.items: list[pg.BarGraphItem] = []
         self.tops = np.zeros(0)
+        self.veil = pg.BarGraphItem(x=[], height=[], width=1.0, pen=pg.mkPen(None))
+        self.veil.setZValue(3)  # over the bars, under the waste hatching and the hover outline
+        plot.addItem(self.veil)
 
     def set_data(self, x: np.ndarray, series: Sequence[tuple[str, str, Sequence[float]]], width: np.ndarray | float,
                  partial: Sequence[bool] = (), separator: QColor | None = None) -> None:
@@ -39,15 +44,19 @@ class StackedBars:
                 self.plot.addItem(item)
                 self.items.append(item)
             item = self.items[i]
-            brushes = ([pg.mkBrush(faded(colour)) if p else pg.mkBrush(colour) for p in partial]
-                       if any(partial) else None)
             item.setOpts(x=x, height=heights, y0=base.copy(), width=width, brush=pg.mkBrush(colour),
-                         brushes=brushes, pen=pen, name=name)
+                         pen=pen, name=name)
             item.setVisible(True)
             base = base + heights
         for item in self.items[len(series):]:
             item.setVisible(False)
         self.tops = base
+        cut = np.asarray(partial, dtype=bool) if len(partial) == len(x) else np.zeros(len(x), dtype=bool)
+        widths = np.broadcast_to(np.asarray(width, dtype=float), (len(x),))
+        veil = QColor(separator) if separator is not None else QColor(255, 255, 255)
+        veil.setAlpha(150)
+        self.veil.setOpts(x=x[cut], height=base[cut], y0=np.zeros(int(cut.sum())), width=widths[cut],
+                          brush=pg.mkBrush(veil), pen=pg.mkPen(None))
 
 
 class WasteLayer:

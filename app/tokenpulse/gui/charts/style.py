@@ -130,13 +130,6 @@ def waste_brush(theme: Theme) -> QBrush:
     return QBrush(ink, WASTE_PATTERN)
 
 
-def faded(colour: str, alpha: int = 105) -> QColor:
-    """A partial period's bars: the same colour, see-through."""
-    c = QColor(colour)
-    c.setAlpha(alpha)
-    return c
-
-
 def short_project(path: str) -> str:
     """The last two folders of a working folder: enough to tell projects apart in a column."""
     parts = [p for p in path.replace("\\", "/").split("/") if p]
