@@ -152,7 +152,7 @@ class Sums:
                       other.cost, other.unpriced_calls, other.input_cost, other.cache_write_cost,
                       other.cache_read_cost, other.output_cost))
 
-    def add_row(self, row: tuple[Any, ...]) -> None:
+    def add_row(self, row: Sequence[Any]) -> None:
         calls, inp, cw, cr, out, rsn, cost, unpriced, ic, wc, rc, oc = row
         self.calls += calls or 0
         self.input += inp or 0
@@ -250,22 +250,29 @@ def _local_ready(conn: sqlite3.Connection, tz: ZoneInfo) -> bool:
 def daily(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> Daily:
     """Per local day of the range; agents and models in their stable order (agent_rank, catalogue)."""
     days = rng.days()
-    pos = {d: i for i, d in enumerate(days)}
-    out = Daily(days, [Sums() for _ in days], lengths=[1] * len(days), partial=[False] * len(days),
-                catalogue=catalogue(conn))
+    n = len(days)
+    first = (rng.first - _EPOCH).days  # rows name their day by its number: the index is a subtraction
+    out = Daily(days, [Sums() for _ in days], lengths=[1] * n, partial=[False] * n, catalogue=catalogue(conn))
     places = model_order(out.catalogue)
     per: dict[str, dict[str, list[int]]] = {"agent": {}, "model": {}}
     cost: dict[str, dict[str, list[float | None]]] = {"agent": {}, "model": {}}
+    totals = out.totals
     for d, source, model, *sums in _days_grouped(conn, tz, rng):
-        i = pos.get(epoch_day(d))
-        if i is None:
+        i = d - first
+        if not 0 <= i < n:
             continue
-        out.totals[i].add_row(tuple(sums))
+        totals[i].add_row(sums)
+        output, spent = sums[4] or 0, sums[6]
         for split, key in (("agent", source), ("model", model)):
-            series = per[split].setdefault(key, [0] * len(days))
-            series[i] += sums[4] or 0
-            costs = cost[split].setdefault(key, [None] * len(days))
-            costs[i] = add_known(costs[i], sums[6])
+            series = per[split].get(key)
+            if series is None:
+                series = per[split][key] = [0] * n
+                cost[split][key] = [None] * n
+            series[i] += output
+            if spent is not None:
+                costs = cost[split][key]
+                was = costs[i]
+                costs[i] = spent if was is None else was + spent
     def model_rank(model: str) -> tuple[int, str]:
         return places.get(model, len(places)), model
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from datetime import date
 from zoneinfo import ZoneInfo
 
-from tokenpulse.insights.chart_data import DayRange, add_known, epoch_day, utc_spans
+from tokenpulse.insights.chart_data import DayRange, add_known, utc_spans
 from tokenpulse.insights.spend_facts import CROWD_CHATS, SpendFacts
 
 _DAY_MS = 86_400_000
@@ -27,8 +28,9 @@ class WasteDays:
 def days_and_facts(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> tuple[WasteDays, SpendFacts]:
     """The waste per local day and the range's facts, in one read of the range's quarter-hours."""
     days = rng.days()
-    pos = {d: i for i, d in enumerate(days)}
-    out = WasteDays([0] * len(days), [None] * len(days))
+    n = len(days)
+    first = (rng.first - date(1970, 1, 1)).days
+    out = WasteDays([0] * n, [None] * n)
     parts: list[float | None] = [None] * 5  # read, long context, long chat, crowded, waste cost
     tokens_in = 0
     for a, b, off in utc_spans(tz, *rng.window_ms(tz)):
@@ -37,8 +39,8 @@ def days_and_facts(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> tup
                 " sum(read_cost_usd), sum(long_context_read_cost_usd), sum(long_chat_read_cost_usd),"
                 f" sum(CASE WHEN chats >= {CROWD_CHATS} THEN read_cost_usd END)"
                 " FROM waste_quarter WHERE bucket_ms >= ? AND bucket_ms < ? GROUP BY d", (a, b)):
-            i = pos.get(epoch_day(d))
-            if i is None:
+            i = d - first
+            if not 0 <= i < n:
                 continue
             out.tokens[i] += tokens or 0
             out.cost[i] = add_known(out.cost[i], cost)
