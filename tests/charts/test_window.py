@@ -235,6 +235,9 @@ def test_a_refresh_keeps_what_the_user_opened(qtbot, open_window, history_store:
     _switch(qtbot, win, lambda: win.show_view("projects"))
     projects = win.view("projects")
     assert projects.projects_model.rowCount() >= 2  # type: ignore[attr-defined]
+    # the Chats table's look: a flat sortable tree whose model lists keep their first names
+    assert projects.projects_view.rootIsDecorated() is False  # type: ignore[attr-defined]
+    assert projects.chats_view.textElideMode() == Qt.TextElideMode.ElideRight  # type: ignore[attr-defined]
     projects.select_row(1)  # type: ignore[attr-defined]
     picked = projects.projects_model.payload(1).name  # type: ignore[attr-defined]
     claude_chat(tmp_path / "claude", NOW.date(), 10, hour=9, calls=2)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QPalette
 from PySide6.QtWidgets import QFrame, QLabel, QWidget
 
 from tokenpulse.gui.charts.style import Theme
@@ -104,6 +104,7 @@ class PointerTip(QLabel):
         super().__init__(plot)
         self.setTextFormat(Qt.TextFormat.RichText)
         self.setFrameShape(QFrame.Shape.Box)
+        self.setFrameShadow(QFrame.Shadow.Plain)  # a line in the text colour
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setAutoFillBackground(True)
         self.setMargin(5)
@@ -111,11 +112,14 @@ class PointerTip(QLabel):
         self.hide()
 
     def set_theme(self, theme: Theme) -> None:
+        """The plot's colours through the palette (a style sheet here cost the window's first open ~0.1 s:
+        Qt switches the whole application to its style-sheet style)."""
+        palette = self.palette()
         back = QColor(theme.background)
         back.setAlpha(240)
-        ink = theme.foreground.name()
-        self.setStyleSheet(f"QLabel {{ background: {back.name(QColor.NameFormat.HexArgb)}; color: {ink};"
-                           f" border: 1px solid {theme.muted.name(QColor.NameFormat.HexArgb)}; }}")
+        palette.setColor(QPalette.ColorRole.Window, back)
+        palette.setColor(QPalette.ColorRole.WindowText, theme.foreground)
+        self.setPalette(palette)
 
     def show_at(self, text: str, scene_pos: QPointF) -> None:
         """Next to the pointer, on whichever side keeps the whole tip inside the plot."""
