@@ -1,16 +1,19 @@
-"""The immutable Snapshot the tray shows, built from the store: today, this week, 14 days of output, the live chat;
-and, when other devices share their ledgers, the same totals over every device (the live chat stays this one's)."""
+"""The immutable Snapshot the tray shows, built from the store: today, this week (with its long-chat waste and where
+its cache-read spend went), 14 days of output, the live chat and its waste so far; and, when other devices share
+their ledgers, the same totals over every device (the live chat stays this one's)."""
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from tokenpulse.insights.chart_waste import spend_facts
 from tokenpulse.insights.context_windows import window_for
 from tokenpulse.insights.plan_limits import WindowStatus, windows
 from tokenpulse.insights.source_health import QuietSource, quiet_sources
+from tokenpulse.insights.spend_facts import SpendFacts
 from tokenpulse.insights.status_view import LIVE_MS as LIVE_WINDOW_MS  # a chat this recent is "live"
 from tokenpulse.insights.status_view import SKEW_MS
 from tokenpulse.store.localtime import day_start_ms
@@ -36,6 +39,8 @@ class LiveChat:
     first_cost_usd: float | None  # what a message cost when the chat was fresh
     last_ms: int
     context_window: int | None = None  # tokens of the model's window (insights.context_windows); None: unknown
+    waste_tokens: int | None = None  # long-chat waste so far (chat_stats); None until its figures are computed
+    waste_cost_usd: float | None = None  # None also when no wasteful call has a known price
 
     @property
     def context_share(self) -> float | None:
@@ -71,6 +76,7 @@ class Everywhere:
     spark_output: tuple[int, ...]
     devices: tuple[DeviceLine, ...]
     ledgers: LedgerSet  # what the charts read for "all machines"
+    week_facts: SpendFacts = field(default_factory=SpendFacts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +89,8 @@ class Snapshot:
     spark_days: tuple[str, ...]  # oldest first, today last
     spark_output: tuple[int, ...]  # output tokens per day, zero days included
     live: LiveChat | None
+    # this week's long-chat waste and where its cache-read spend went
+    week_facts: SpendFacts = field(default_factory=SpendFacts)
     context_threshold: int = DEFAULT_CONTEXT_THRESHOLD
     fresh_chat_reminders: bool = True
     importing: ImportProgress | None = None
@@ -113,7 +121,7 @@ class Snapshot:
         if not every or self.everywhere is None:
             return self
         e = self.everywhere
-        return replace(self, today=e.today, week=e.week, spark_output=e.spark_output)
+        return replace(self, today=e.today, week=e.week, spark_output=e.spark_output, week_facts=e.week_facts)
 
     @property
     def snoozed(self) -> bool:
@@ -153,8 +161,9 @@ def next_midnight_ms(now_ms: int, tz: ZoneInfo) -> int:
 
 
 def _period_totals(conn: sqlite3.Connection, now_ms: int, tz: ZoneInfo, scope: DeviceScope | None
-                   ) -> tuple[Totals, Totals, tuple[str, ...], tuple[int, ...]]:
-    """(today, this week, the sparkline's days, output per day) over the devices of `scope`."""
+                   ) -> tuple[Totals, Totals, SpendFacts, tuple[str, ...], tuple[int, ...]]:
+    """(today, this week, this week's waste facts, the sparkline's days, output per day) over the devices of
+    `scope`."""
     today = local_day(now_ms, tz)
     tomorrow_ms = day_start_ms((today + timedelta(days=1)).isoformat(), tz)
     monday = today - timedelta(days=today.weekday())
@@ -165,19 +174,21 @@ def _period_totals(conn: sqlite3.Connection, now_ms: int, tz: ZoneInfo, scope: D
                          split_model=False):
         if row.period in per_day:
             per_day[row.period] += row.totals.output_tokens
+    week_start = day_start_ms(monday.isoformat(), tz)
     return (totals(conn, Filter(day_start_ms(today.isoformat(), tz), tomorrow_ms, devices=scope)),
-            totals(conn, Filter(day_start_ms(monday.isoformat(), tz), tomorrow_ms, devices=scope)),
-            days, tuple(per_day[d] for d in days))
+            totals(conn, Filter(week_start, tomorrow_ms, devices=scope)),
+            spend_facts(conn, week_start, tomorrow_ms, scope), days, tuple(per_day[d] for d in days))
 
 
 def build(conn: sqlite3.Connection, now_ms: int, tz: ZoneInfo, *, context_threshold: int = DEFAULT_CONTEXT_THRESHOLD,
           fresh_chat_reminders: bool = True, context_share: float = 0.0,
-          limit_icon_percent: float = 50.0) -> Snapshot:
+          limit_icon_percent: float = 50.0, recap_allowance: int | None = None) -> Snapshot:
     """Read today, this week, the sparkline and the live chat; the worker adds its own state afterwards."""
-    today, week, days, spark = _period_totals(conn, now_ms, tz, None)
+    today, week, facts, days, spark = _period_totals(conn, now_ms, tz, None)
     return Snapshot(
         now_ms=now_ms, tz=tz.key, day=local_day(now_ms, tz).isoformat(), today=today, week=week,
-        spark_days=days, spark_output=spark, live=live_chat(conn, now_ms), context_threshold=context_threshold,
+        week_facts=facts, spark_days=days, spark_output=spark,
+        live=live_chat(conn, now_ms, recap_allowance=recap_allowance), context_threshold=context_threshold,
         fresh_chat_reminders=fresh_chat_reminders, quiet_sources=quiet_sources(conn, now_ms), limits=windows(conn),
         limit_icon_percent=limit_icon_percent, context_share=context_share)
 
@@ -185,18 +196,20 @@ def build(conn: sqlite3.Connection, now_ms: int, tz: ZoneInfo, *, context_thresh
 def build_everywhere(conn: sqlite3.Connection, scope: DeviceScope, now_ms: int, tz: ZoneInfo,
                      devices: tuple[DeviceLine, ...], ledgers: LedgerSet) -> Everywhere:
     """The totals over every device of `scope` (attached to `conn`); live chats stay this device's own."""
-    today, week, _days, spark = _period_totals(conn, now_ms, tz, scope)
-    return Everywhere(today, week, spark, devices, ledgers)
+    today, week, facts, _days, spark = _period_totals(conn, now_ms, tz, scope)
+    return Everywhere(today, week, spark, devices, ledgers, facts)
 
 
 _EDGE = ("SELECT ts_ms, input + cache_write_5m + cache_write_1h + cache_read, cost_usd, model FROM api_call"
          " WHERE session_id = ? AND ts_ms <= ? ORDER BY ts_ms {order}, id {order} LIMIT 1")  # ix_api_call_session_ts
 
 
-def live_chat(conn: sqlite3.Connection, now_ms: int, window_ms: int = LIVE_WINDOW_MS) -> LiveChat | None:
+def live_chat(conn: sqlite3.Connection, now_ms: int, window_ms: int = LIVE_WINDOW_MS,
+              recap_allowance: int | None = None) -> LiveChat | None:
     """The most recently active chat with a call in the last `window_ms`.
 
     A sub-agent's calls count as activity of the chat that started it: the person acts on the parent chat.
+    Its waste so far is chat_stats' when they were computed with `recap_allowance` up to its latest call.
     """
     row = conn.execute("SELECT session_id FROM api_call WHERE ts_ms >= ? AND ts_ms <= ?"
                        " ORDER BY ts_ms DESC, id DESC LIMIT 1",
@@ -217,10 +230,16 @@ def live_chat(conn: sqlite3.Connection, now_ms: int, window_ms: int = LIVE_WINDO
     if first is None or last is None:
         return None
     calls = conn.execute("SELECT count(*) FROM api_call WHERE session_id = ?", (sid,)).fetchone()[0]
+    waste = conn.execute("SELECT waste_tokens, waste_cost_usd, recap_allowance, last_ms FROM chat_stats"
+                         " WHERE session_id = ?", (sid,)).fetchone()
+    current = (waste is not None and waste[3] == last[0]
+               and (recap_allowance is None or waste[2] == recap_allowance))
     return LiveChat(session_id=sid, agent=_agent_label(source), project=project, calls=int(calls),
                     context_tokens=int(last[1]), first_context_tokens=int(first[1]),
                     last_cost_usd=last[2], first_cost_usd=first[2], last_ms=int(last[0]),
-                    context_window=window_for(conn, source, session[4], last[3]))
+                    context_window=window_for(conn, source, session[4], last[3]),
+                    waste_tokens=int(waste[0]) if current else None,
+                    waste_cost_usd=waste[1] if current else None)
 
 
 def _agent_label(source: str) -> str:

@@ -5,12 +5,15 @@ Usage: python tests/benchmarks/bench_charts.py [--calls 2000000] [--runs 5] [--w
 
 1. Generates (once) a store of two years of heavy use straight with SQL: ~21k chats of Claude Code, Codex,
    Gemini and Qwen, sub-agent chats, growing contexts, six models, prices cached per model and day; then
-   backfills the rollups and chat figures as the app does at start-up (timed).
+   backfills the rollups and the chat figures (with their quarter-hours of waste) as the app does at start-up
+   (timed).
 2. `--runs` fresh processes, offscreen, each timing the session's first "Open charts": importing the charts
    package (pyqtgraph, numpy) and drawing the Overview, as the tray app does on first use.
 3. One more fresh process (so its memory is the app's alone): opens ChartsWindow again, switches each view
-   and each range with the cache dropped, waiting for the view to be drawn, and opens the longest chat as a
-   reminder would. Prints medians (ms) and the resident memory (MiB) as Markdown for BENCHMARKS.md.
+   and each range with the cache dropped (the listings' temporary tables too, as new data would), waiting for
+   the view to be drawn, opens the longest chat as a reminder would, and sorts the chats of all two years
+   by one column after another (their temporary tables kept). Prints medians (ms) and the resident memory
+   (MiB) as Markdown for BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -92,8 +95,8 @@ def generate(db: Path, target_calls: int) -> dict[str, float]:
     conn = connect(db)
     t0 = time.perf_counter()
     conn.execute("BEGIN")
-    conn.executemany("INSERT INTO chat_session (id, source, session_key, parent_key, project, git_branch, first_ms,"
-                     " last_ms, models) VALUES (?, ?, ?, ?, ?, 'main', ?, ?, ?)",
+    conn.executemany("INSERT INTO chat_session (id, source, session_key, parent_key, project, first_ms, last_ms,"
+                     " models) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                      [(s[0], s[1], s[2], s[3], s[4], s[5], s[5] + (s[6] - 1) * s[7], s[10]) for s in sessions])
     conn.execute("CREATE TEMP TABLE gen (id INTEGER PRIMARY KEY, source TEXT, start_ms INT, n INT, gap INT,"
                  " floor INT, growth INT, model TEXT)")
@@ -104,7 +107,10 @@ def generate(db: Path, target_calls: int) -> dict[str, float]:
     conn.execute("CREATE TEMP TABLE k (i INTEGER PRIMARY KEY)")
     conn.executemany("INSERT INTO k VALUES (?)", [(i,) for i in range(200)])
     conn.execute(_CALLS_SQL)
-    days = sorted({(END - timedelta(days=d)).strftime("%Y-%m-%d") for d in range(DAYS + 2)})
+    first, last = (datetime.fromtimestamp(ms / 1000, tz=UTC).date()
+                   for ms in conn.execute("SELECT min(ts_ms), max(ts_ms) FROM api_call").fetchone())
+    # a price for every day a call falls on (a chat started on the last evening runs into the next day)
+    days = [(first + timedelta(days=d)).isoformat() for d in range((last - first).days + 1)]
     conn.executemany("INSERT OR REPLACE INTO model_price (model, day, rates) VALUES (?, ?, ?)",
                      [(m, d, Rates.flat(v[1], v[4], v[3], v[2], v[2] * 1.6).to_json())
                       for m, v in MODELS.items() for d in days])
@@ -235,13 +241,25 @@ def measure(db: Path, runs: int) -> dict[str, object]:
         win.drop_cache()
         win.chats.shown_session = None
         curves.append(_drawn(app, win, lambda: win.show_session(longest), win.chats.sig_curve_shown))
+    # sorting the chats of all two years by one column, then another, with no new data in between: the
+    # listing's temporary tables are built for the first and kept for the rest
+    from PySide6.QtCore import Qt
+
+    sorts: list[float] = []
+    win.set_range("all")
+    _drawn(app, win, lambda: win.show_view("chats"))
+    for _ in range(runs):
+        for column in (5, 6, 4, 0):
+            for order in (Qt.SortOrder.DescendingOrder, Qt.SortOrder.AscendingOrder):
+                win._cache.clear()  # the listed results only (a sort seen before would be a cache hit)
+                sorts.append(_drawn(app, win, lambda c=column, o=order: win.chats.tree.sortByColumn(c, o)))
     win.close()
     app.processEvents()
     everything = [*opens, *(x for v in switch.values() for x in v), *(x for v in cells.values() for x in v), *curves]
     return {"open_ms": statistics.median(opens), "switch": {k: statistics.median(v) for k, v in switch.items()},
             "cells": {f"{v}|{k}": statistics.median(x) for (v, k), x in cells.items()},
-            "chat_ms": statistics.median(curves), "worst_ms": max(everything), "rss_mib": _rss_mib(),
-            "peak_rss_mib": _peak_rss_mib()}
+            "chat_ms": statistics.median(curves), "sort_ms": statistics.median(sorts), "worst_ms": max(everything),
+            "rss_mib": _rss_mib(), "peak_rss_mib": _peak_rss_mib()}
 
 
 def _rss_mib() -> float:
@@ -301,7 +319,8 @@ def main() -> None:
     cold = statistics.median(c["cold_open_ms"] for c in colds)
     print(f"First open of a session (imports pyqtgraph and the charts; Overview, 30 d, drawn): {cold:.0f} ms")
     print(f"Open again (a new window, modules loaded): {res['open_ms']:.0f} ms")
-    print(f"Open one chat from a reminder (Chats listed, the longest chat's curve drawn): {res['chat_ms']:.0f} ms\n")
+    print(f"Open one chat from a reminder (Chats listed, the longest chat's curve drawn): {res['chat_ms']:.0f} ms")
+    print(f"Sort the chats of all two years again (no new data): {res['sort_ms']:.0f} ms\n")
     keys = ("7d", "30d", "90d", "1y", "all")
     print("| View | switch to it (30 d) | " + " | ".join(f"range {k}" for k in keys) + " |")
     print("|---|---|" + "---|" * len(keys))

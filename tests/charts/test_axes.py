@@ -56,3 +56,38 @@ def test_money_ticks_differ_however_small_the_spacing() -> None:
 def test_token_ticks_are_counts() -> None:
     assert [token_label(v, 0.2) for v in (0, 0.2, 0.4, 1.0)] == ["0", "", "", "1"]
     assert token_label(1_200_000, 200_000) == "1.2M"
+
+
+def test_value_axes_keep_their_0_and_draw_the_grid_behind_the_bars(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """With a grid, pyqtgraph bounded a value axis by the plot alone, so the 0 on its bottom edge was dropped;
+    and the axes (which draw the grid lines) were stacked over the bars."""
+    from tokenpulse.gui.charts.axes import token_axis
+    from tokenpulse.gui.charts.base import plot_widget
+
+    plot = plot_widget(left=token_axis())
+    qtbot.addWidget(plot)
+    plot.resize(600, 400)
+    plot.getPlotItem().setYRange(0, 9_000, padding=0)
+    plot.show()
+    axis = plot.getPlotItem().getAxis("left")
+    assert axis.grid is not False
+    geometry = axis.mapRectFromParent(axis.geometry())
+    assert axis.boundingRect().bottom() >= geometry.bottom() + 15  # room for the label on the edge
+    assert any(0.0 in values for _s, values in axis.tickValues(0.0, 9_000.0, 400))
+    assert axis.tickStrings([0.0, 2_000.0], 1.0, 2_000.0) == ["0", "2k"]
+    assert axis.zValue() < 0 and plot.getPlotItem().getAxis("bottom").zValue() < 0  # under the plotted items
+
+
+def test_tiny_money_and_shares_do_not_cut_a_rich_text_read_out(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """"<$0.001" and "< 1 %" opened an HTML tag in the read-outs and swallowed the rest of the line."""
+    from PySide6.QtGui import QTextDocument
+
+    from tokenpulse.gui.charts.base import facts_line
+    from tokenpulse.gui.charts.style import usd
+    from tokenpulse.insights.spend_facts import SpendFacts
+
+    line = f"cost <b>{usd(0.0004)}</b> · " + facts_line(SpendFacts(1.0, 0.001, 0.0, 0.0, 0.0004), 2.0)
+    doc = QTextDocument()
+    doc.setHtml(line)
+    shown = doc.toPlainText()
+    assert "under $0.001" in shown and "< 1 % at > 150 k context" in shown and shown.endswith("ran at once")

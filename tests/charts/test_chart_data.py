@@ -173,3 +173,53 @@ def test_chats_sorted_filtered_and_cut_in_sql(history_store: Path) -> None:
     starts = {c.session_key: c for c in partial.chats}
     crossing = starts[f"chat-{START.isoformat()}-1"]
     assert 0 < crossing.calls < 5
+
+
+def test_the_listings_temporary_tables_serve_the_next_query_until_the_store_or_range_changes(
+        history_store: Path) -> None:
+    from tokenpulse.gui.charts.fetcher import open_reader
+    from tokenpulse.store.db import connect
+    from tokenpulse.store.tx import write_tx
+
+    tz = ZoneInfo("UTC")
+    rng = DayRange(START, START + timedelta(days=DAYS))
+    conn = open_reader(f"file:{history_store / 'tokenpulse.sqlite3'}?mode=ro")  # as the charts keep it
+    try:
+        first = chart_chats.chats(conn, tz, rng)
+        assert first.chats
+        assert not conn.in_transaction  # no snapshot of the store held between queries
+        conn.execute("UPDATE temp.chart_m SET output = -1")  # a mark only a rebuild would wipe
+        again = chart_chats.projects(conn, tz, rng)  # Projects after Chats, same range, same store: kept
+        assert all(p.output < 0 for p in again)
+        writer = connect(history_store / "tokenpulse.sqlite3")
+        with write_tx(writer):  # any commit by another connection: the store may have changed
+            writer.execute("INSERT INTO app_state (key, value) VALUES ('test', '1')")
+        writer.close()
+        assert all(p.output > 0 for p in chart_chats.projects(conn, tz, rng))
+        conn.execute("UPDATE temp.chart_m SET output = -1")
+        other = DayRange(START, START + timedelta(days=DAYS - 1))  # another range: built for it
+        assert all(c.output >= 0 for c in chart_chats.chats(conn, tz, other).chats)
+    finally:
+        conn.close()
+
+
+def test_waste_share_per_project_is_the_waste_of_its_calls_in_the_range(history_store: Path) -> None:
+    tz = ZoneInfo("UTC")
+    rng = DayRange(START + timedelta(days=10), START + timedelta(days=30))  # chats cross both ends
+    lo, hi = rng.window_ms(tz)
+    conn = _ro(history_store)
+    try:
+        found = {p.name: p for p in chart_chats.projects(conn, tz, rng)}
+        want = dict(conn.execute(
+            "SELECT coalesce(s.project, ''), sum(w.waste_cost_usd) FROM waste_rollup w"
+            " JOIN chat_session s ON s.id = w.session_id WHERE w.bucket_ms >= ? AND w.bucket_ms < ?"
+            " GROUP BY 1", (lo, hi)).fetchall())
+        assert set(found) == set(want)
+        for name, waste in want.items():
+            p = found[name]
+            assert p.waste_cost == pytest.approx(waste)
+            assert p.waste_share == pytest.approx(waste / p.cost if p.cost else None)
+        head, rows = chart_chats.projects_table(list(found.values()))
+        assert head[-2:] == ["waste_cost_usd", "waste_share"]
+    finally:
+        conn.close()

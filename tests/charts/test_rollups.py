@@ -52,6 +52,16 @@ def assert_rollups_match(conn: sqlite3.Connection, tz: ZoneInfo) -> None:
         for i, v in enumerate(sums):
             acc[i] += v
     assert {k: tuple(v) for k, v in expected.items()} == local
+    # and the local-day table is the local-hour table summed per day, in the same zone
+    assert {r[0] for r in conn.execute("SELECT DISTINCT zone FROM usage_local_day")} <= {tz.key}
+    days = {(r[0], r[1], r[2]): r[3:] for r in conn.execute(
+        f"SELECT local_day, source, model, {ROLLED} FROM usage_local_day GROUP BY 1, 2, 3")}
+    by_day: dict[tuple[int, str, str], list[int]] = {}
+    for (hour, source, model), sums in local.items():
+        acc = by_day.setdefault((hour // 24, source, model), [0] * 6)
+        for i, v in enumerate(sums):
+            acc[i] += v
+    assert {k: tuple(v) for k, v in by_day.items()} == days
 
 
 def _conn(data: Path) -> sqlite3.Connection:

@@ -1,10 +1,11 @@
-"""Chart colours: one per registered agent with no agent named in the chart code, distinct models, and every
-series colour readable on light and on dark backgrounds."""
+"""Chart colours: one per registered agent with no agent named in the chart code, models in shades of their
+agent's colour, stable whatever is listed, no colour meaning two things (an agent and a token type, say), and
+every series colour readable on light and on dark backgrounds."""
 
 from __future__ import annotations
 
 import ast
-import zlib
+import math
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,31 @@ def _distance(a: str, b: str) -> int:
     return sum(abs(x - y) for x, y in zip(pa, pb))
 
 
+def _lab(colour: str) -> tuple[float, float, float]:
+    def lin(c: int) -> float:
+        v = c / 255
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+    r, g, b = (lin(int(colour.lstrip("#")[i:i + 2], 16)) for i in (0, 2, 4))
+    x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
+    return 116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))
+
+
+def _delta_e(a: str, b: str) -> float:
+    """CIE76 colour difference: about 2 is just noticeable; 20 and more reads as another colour."""
+    return math.dist(_lab(a), _lab(b))
+
+
+MODELS = ["claude-sonnet-4-5-20250929", "claude-opus-4-5-20251101", "claude-haiku-4-5-20251001",
+          "gpt-5.1-codex", "gpt-5-codex", "gemini-2.5-pro", "qwen3-coder-plus"]
+CATALOGUE = [("claude-code", m) for m in MODELS[:3]] + [("codex", m) for m in MODELS[3:5]] + [
+    ("gemini", MODELS[5]), ("qwen", MODELS[6]), ("opencode", MODELS[0])]
+
+
 def test_every_registered_agent_has_its_own_colour() -> None:
     names = [s.name for s in all_sources()]
     colours = [style.agent_colour(n) for n in names]
@@ -60,9 +86,13 @@ def test_no_chart_module_names_an_agent() -> None:
     assert found == []
 
 
+def _shades() -> list[str]:
+    return [style.shade(style.agent_colour(s.name), k) for s in all_sources() for k in range(6)]
+
+
 @pytest.mark.parametrize("background", [LIGHT, DARK])
 def test_series_colours_read_on_light_and_dark(background: str) -> None:
-    series = [*style.AGENT_PALETTE, *style.MODEL_PALETTE, *style.TOKENS.values(), style.COST, style.OTHER]
+    series = [*style.AGENT_PALETTE, *_shades(), *style.TOKENS.values(), style.COST, style.OTHER]
     weak = {c: round(_contrast(c, background), 2) for c in series if _contrast(c, background) < 3.0}
     assert weak == {}  # WCAG's 3:1 for graphics
 
@@ -73,15 +103,33 @@ def test_token_types_have_distinct_colours() -> None:
     assert all(_distance(a, b) > 90 for i, a in enumerate(colours) for b in colours[i + 1:])
 
 
-def test_models_get_distinct_stable_colours() -> None:
-    models = ["claude-sonnet-4-5-20250929", "claude-opus-4-5-20251101", "claude-haiku-4-5-20251001",
-              "gpt-5.1-codex", "gpt-5-codex", "gemini-2.5-pro", "qwen3-coder-plus"]
-    colours = style.model_colours(models)
-    assert set(colours) == set(models) and len(set(colours.values())) == len(models)
-    assert style.model_colours(list(reversed(models))) == colours  # the order they are listed in is irrelevant
-    # alone, a model takes the hue its name picks
-    for m in models:
-        assert style.model_colours([m])[m] == style.MODEL_PALETTE[zlib.crc32(m.encode()) % len(style.MODEL_PALETTE)]
+def test_no_colour_means_two_things() -> None:
+    """An agent's colour and its models' shades are never a token type's, the cost's or "other"'s (orange was
+    Claude Code in the overview and cache read in the token mix)."""
+    fixed = {**{f"token {k}": c for k, c in style.TOKENS.items()}, "cost": style.COST, "other": style.OTHER}
+    names = list(fixed)
+    assert all(_delta_e(fixed[a], fixed[b]) >= 25 for i, a in enumerate(names) for b in names[i + 1:])
+    for source in all_sources():
+        for k in range(4):  # an agent's first four models
+            colour = style.shade(style.agent_colour(source.name), k)
+            near = {n: round(_delta_e(colour, c)) for n, c in fixed.items() if _delta_e(colour, c) < 20}
+            assert near == {}, (source.name, k, colour)
+    agents = [style.agent_colour(s.name) for s in all_sources()]
+    assert all(_delta_e(a, b) >= 25 for i, a in enumerate(agents) for b in agents[i + 1:])
+
+
+def test_models_take_stable_shades_of_their_agents_colour() -> None:
+    colours = style.model_colours(CATALOGUE)
+    assert set(colours) == set(MODELS) and len(set(colours.values())) == len(MODELS)
+    for agent in ("claude-code", "codex", "gemini", "qwen"):
+        first = next(m for a, m in CATALOGUE if a == agent)
+        assert colours[first] == style.agent_colour(agent)  # an agent's first model in its very colour
+    assert colours[MODELS[0]] == style.agent_colour("claude-code")  # a model two agents used: the first's
+    # a range shows some models only: each keeps the colour the whole catalogue gives it
+    assert {m: colours[m] for m in MODELS[1:3]} == {m: style.model_colours(CATALOGUE)[m] for m in MODELS[1:3]}
+    # the shades of one agent stay apart
+    claude = [colours[m] for m in MODELS[:3]]
+    assert all(_delta_e(a, b) >= 8 for i, a in enumerate(claude) for b in claude[i + 1:])
 
 
 def test_model_names_lose_only_their_snapshot_dates() -> None:

@@ -8,7 +8,7 @@ import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +16,7 @@ import pyqtgraph as pg
 import pytest
 from chart_history import NOW, START
 from chart_stores import SAMPLE_NOW
-from PySide6.QtCore import QEvent, QPointF
+from PySide6.QtCore import QEvent, QPoint, QPointF
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -74,15 +74,23 @@ def _hover(qtbot, view, day: str) -> None:  # type: ignore[no-untyped-def]
     def pointed() -> bool:
         y0, y1 = vb.viewRange()[1]
         scene = vb.mapViewToScene(QPointF(_x_of(day), (y0 + y1) / 2))
-        QTest.mouseMove(view.plot.viewport(), view.plot.mapFromScene(scene))
-        return pretty_day(day) in view.readout.text()
+        at = view.plot.mapFromScene(scene)
+        QTest.mouseMove(view.plot.viewport(), at + QPoint(3, 3))  # Qt sends no move to where the pointer is
+        QTest.mouseMove(view.plot.viewport(), at)
+        return pretty_day(day) in view.readout.text() and "hover a bar" not in view.readout.text()
 
     qtbot.waitUntil(pointed, timeout=5_000)
 
 
-def _x_of(day: str) -> float:
-    from datetime import date
+def _around(qtbot, win: ChartsWindow, day: str) -> None:  # type: ignore[no-untyped-def]
+    """The window on the 61 days around `day` (unless already there)."""
+    d = date.fromisoformat(day)
+    first, last = d - timedelta(days=30), d + timedelta(days=30)
+    if win.request().first != first:
+        _switch(qtbot, win, lambda: win.set_days(first, last))
 
+
+def _x_of(day: str) -> float:
     return float((date.fromisoformat(day) - date(1970, 1, 1)).days * DAY_S)
 
 
@@ -99,15 +107,16 @@ def test_a_chosen_days_numbers_equal_cli_daily(request: pytest.FixtureRequest, q
     for r in everything:
         per_day[r["date"]].append(r)
     win = open_window(data, timezone=zone, now=now)
-    _switch(qtbot, win, lambda: win.set_range("all"))
     overview = win.view("overview")
-    shown = overview.daily.days  # type: ignore[attr-defined]
+    first = date.fromisoformat(min(per_day))
     busiest = max(per_day, key=lambda d: sum(r["output_tokens"] for r in per_day[d]))
     mixed = max(per_day, key=lambda d: (len({r["source"] for r in per_day[d]}), d))
-    empty = next(d for d in shown if d not in per_day)
+    empty = next(d for d in ((first + timedelta(days=i)).isoformat() for i in range(1000)) if d not in per_day)
     if store == "history_store":
         assert len({r["source"] for r in per_day[mixed]}) >= 2
     for day in (busiest, mixed, empty):
+        _around(qtbot, win, day)  # day by day (a long range is drawn per week)
+        assert overview.daily.unit == "day"  # type: ignore[attr-defined]
         want = _day_figures(_daily_json(capsys, data, zone, day))
         got = overview.day_numbers(day)  # type: ignore[attr-defined]
         assert (got["output"], got["calls"]) == (want["output_tokens"], want["calls"]), day
@@ -120,13 +129,16 @@ def test_a_chosen_days_numbers_equal_cli_daily(request: pytest.FixtureRequest, q
             assert all(f"{label} {n:,}" in text for label, n in want["by"].items() if n)
         else:
             assert "no usage" in text and "0 output tokens" in text
-    # the pointer leaves the plot: the marker goes and the read-out sums the range up again
-    assert overview.hover.line.isVisible()  # type: ignore[attr-defined]
+    # the pointer leaves the plot: the outline and the tip go, and the read-out sums the range up again
+    hover = overview.hover  # type: ignore[attr-defined]
+    assert hover.outline.isVisible() and hover.tip.isVisible() and pretty_day(empty) in hover.tip.text()
     QApplication.sendEvent(overview.plot, QEvent(QEvent.Type.Leave))  # type: ignore[attr-defined]
-    assert not overview.hover.line.isVisible() and "hover a day" in overview.readout.text()  # type: ignore[attr-defined]
+    assert not hover.outline.isVisible() and not hover.tip.isVisible()
+    assert "hover a bar" in overview.readout.text()  # type: ignore[attr-defined]
     _switch(qtbot, win, lambda: win.show_view("mix"))
     mix = win.view("mix")
     for day in (busiest, mixed):
+        _around(qtbot, win, day)
         want = _day_figures(_daily_json(capsys, data, zone, day))
         got = mix.day_numbers(day)  # type: ignore[attr-defined]
         assert (got["input"], got["cache_write"], got["cache_read"], got["output"]) == (

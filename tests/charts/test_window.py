@@ -4,9 +4,10 @@ data, queries stay off the GUI thread, and the palette follows the desktop's."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from chart_history import NOW, START, claude_chat
 from chart_stores import SAMPLE_NOW, scan
@@ -14,6 +15,7 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QApplication
 
+from tokenpulse.gui.charts.axes import DAY_S
 from tokenpulse.gui.charts.style import short_models
 from tokenpulse.gui.charts.window import VIEWS, ChartsWindow
 
@@ -56,11 +58,28 @@ def test_range_switching(qtbot, open_window, history_store: Path) -> None:  # ty
     overview = win.view("overview")
     assert len(overview.result.range.days()) == 30  # the default
     assert overview.result.range.last == NOW.date()
-    for key, n in (("7d", 7), ("90d", 90), ("1y", 365)):
+    for key, n in (("7d", 7), ("90d", 90)):
         _switch(qtbot, win, win.range_bar.buttons[key].click)
-        assert len(overview.daily.days) == n  # type: ignore[attr-defined]
+        assert len(overview.daily.days) == n and overview.daily.unit == "day"  # type: ignore[attr-defined]
         assert overview.daily.days[-1] == NOW.date().isoformat()  # type: ignore[attr-defined]
+        assert overview.daily.partial == [False] * (n - 1) + [True]  # type: ignore[attr-defined]  # today's
         assert win.range_bar.buttons[key].isChecked()
+    # a year is drawn per week: 53 Mondays (the range starts on one), this week running
+    _switch(qtbot, win, win.range_bar.buttons["1y"].click)
+    weeks = overview.daily  # type: ignore[attr-defined]
+    assert weeks.unit == "week" and len(weeks.days) == 53 and weeks.partial == [False] * 52 + [True]
+    assert len(overview.result.range.days()) == 365
+    assert "per week" in overview.heading.text() and "per week" in overview.export_title()  # type: ignore[attr-defined]
+    bar = overview.bars.items[0]  # type: ignore[attr-defined]
+    x = np.asarray(bar.opts["x"])  # each week's bar in the middle of its Monday-to-Sunday slot, a week apart
+    assert len(x) == 53 and np.all(np.diff(x) == 7 * DAY_S) and np.all(np.asarray(bar.opts["width"]) == 7 * DAY_S * 0.8)
+    veil = overview.bars.veil.opts  # type: ignore[attr-defined]  # this week's bar, and only it, veiled
+    assert list(veil["x"]) == [x[-1]] and list(veil["height"]) == [overview.bars.tops[-1]]  # type: ignore[attr-defined]
+    assert x[0] == (date.fromisoformat(weeks.days[0]) - date(1970, 1, 1)).days * DAY_S + 3 * DAY_S
+    for name in ("overview", "mix", "chats", "projects", "rhythm"):  # legends wrap: nothing widens the window
+        _switch(qtbot, win, lambda n=name: win.show_view(n))
+    assert win.tabs.minimumSizeHint().width() <= 1280
+    _switch(qtbot, win, lambda: win.show_view("overview"))
     _switch(qtbot, win, win.range_bar.buttons["all"].click)
     assert overview.daily.days[0] == START.isoformat()  # type: ignore[attr-defined]
     # the date picker: the days typed into "from" and "to" are the days shown
@@ -109,9 +128,15 @@ def test_show_session_plots_its_growth_curve(qtbot, open_window, history_store: 
     assert chats.growth.curve.floor == first
     assert "floor" in chats.growth.floor.label.textItem.toPlainText()
     # sorting (a header click) and filtering ask for a new, sorted and filtered fetch
+    # the first click on a numeric column sorts largest first, whatever order the header asks; the second turns it
+    header = chats.tree.header()
     _switch(qtbot, win, lambda: chats.tree.sortByColumn(5, Qt.SortOrder.AscendingOrder))
     outputs = [c.family_output for c in chats.model.rows]
-    assert outputs == sorted(outputs) and len(outputs) > 10
+    assert outputs == sorted(outputs, reverse=True) and len(outputs) > 10
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (5, Qt.SortOrder.DescendingOrder)
+    _switch(qtbot, win, lambda: chats.tree.sortByColumn(5, Qt.SortOrder.AscendingOrder))
+    outputs = [c.family_output for c in chats.model.rows]
+    assert outputs == sorted(outputs)
     _switch(qtbot, win, lambda: chats.filter.setText("proj-codex"))
     assert chats.model.rows and all(c.source == "codex" for c in chats.model.rows)
     assert "chats" in chats.count.text()
@@ -210,7 +235,10 @@ def test_a_refresh_keeps_what_the_user_opened(qtbot, open_window, history_store:
     _switch(qtbot, win, lambda: win.show_view("projects"))
     projects = win.view("projects")
     assert projects.projects_model.rowCount() >= 2  # type: ignore[attr-defined]
-    projects.projects_view.selectRow(1)  # type: ignore[attr-defined]
+    # the Chats table's look: a flat sortable tree whose model lists keep their first names
+    assert projects.projects_view.rootIsDecorated() is False  # type: ignore[attr-defined]
+    assert projects.chats_view.textElideMode() == Qt.TextElideMode.ElideRight  # type: ignore[attr-defined]
+    projects.select_row(1)  # type: ignore[attr-defined]
     picked = projects.projects_model.payload(1).name  # type: ignore[attr-defined]
     claude_chat(tmp_path / "claude", NOW.date(), 10, hour=9, calls=2)
     scan(history_store, tmp_path / "claude", tmp_path / "codex", tmp_path)

@@ -48,7 +48,7 @@ def test_projects_show_work_beside_spend_for_the_picked_project(qtbot, open_wind
     qtbot.waitUntil(lambda: panel.data is not None, timeout=10_000)
     names = [p.name for p, _cells, _keys in view.projects_model.rows]
     row = names.index(f"{w.alpha.path}/src")  # a sub-folder: its repository's figures
-    view.projects_view.selectRow(row)
+    view.select_row(row)
     qtbot.waitUntil(lambda: panel.shown is not None and panel.shown.name == str(w.alpha.path), timeout=5_000)
     text = panel.text.text()
     assert "6 commits, +27 / −0 lines, 7 files" in text
@@ -58,7 +58,7 @@ def test_projects_show_work_beside_spend_for_the_picked_project(qtbot, open_wind
     assert list(heights) == [0] * 28 + [6] + [0]  # 30 days to today (Jan 2nd): six commits on Jan 1st
     assert sum(panel.output_bars.opts["height"]) == 500
     # a folder outside any repository: said so, never zero commits
-    view.projects_view.selectRow(names.index(str(w.plain)))
+    view.select_row(names.index(str(w.plain)))
     qtbot.waitUntil(lambda: panel.shown is not None and panel.shown.name == str(w.plain), timeout=5_000)
     assert "not a git repository: no work figures" in panel.text.text()
     assert "<b>" in panel.text.text() and "<script" not in panel.text.text()

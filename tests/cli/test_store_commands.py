@@ -92,6 +92,12 @@ def test_forget_project_removes_it_everywhere_and_keeps_it_out(env: Path, tmp_pa
     db = env / "tokenpulse.sqlite3"
     for store in [db, *sorted((env / "backups").glob("tokenpulse-*.sqlite3"))]:
         assert b"/home/u/beta" not in store.read_bytes(), store  # not even in free pages
+    # the sums over every chat per quarter-hour hold the calls left only (the summary's week, the footers)
+    conn = sqlite3.connect(db)
+    left = conn.execute("SELECT sum(calls) FROM waste_rollup").fetchone()[0]
+    assert conn.execute("SELECT sum(calls) FROM waste_quarter").fetchone()[0] == left
+    assert left == conn.execute("SELECT count(*) FROM api_call").fetchone()[0]
+    conn.close()
     # the logs still hold the project: rewriting them (as a resume does) must not bring it back
     write_lines(tmp_path / P / "b.jsonl", [claude_line(msg_id="b1", req_id="b1", output=20, cwd="/home/u/beta",
                                                        session="sb"),

@@ -6,7 +6,7 @@ import dataclasses
 
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QPushButton, QWidget
 
 from presenters.factories import make_snapshot
 from tokenpulse.gui.popup import SummaryPopup
@@ -108,3 +108,35 @@ def test_a_popup_filled_while_hidden_opens_without_clipped_lines(qtbot) -> None:
 
     qtbot.waitUntil(lambda: not clipped(), timeout=1000)  # once the shown window has laid itself out
     assert popup.height() >= popup.sizeHint().height()
+
+
+def test_headline_week_waste_and_live_waste_come_first(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from tokenpulse.gui.popup import BAR_COLOURS
+    from tokenpulse.insights.spend_facts import SpendFacts
+
+    popup = _popup(qtbot)
+    snap = make_snapshot(week_facts=SpendFacts(read_cost=30.0, long_context=11.4, long_chat=3.6, crowded=16.5,
+                                               waste_cost=12.30))
+    assert snap.live is not None
+    snap = snap.with_state(live=dataclasses.replace(snap.live, waste_tokens=2_300_000, waste_cost_usd=0.69))
+    popup.update_snapshot(snap)
+    popup.show()
+    assert popup.headline.text() == "Today: 12.3k output · $3.40"
+    assert popup.week_waste.text() == "Long-chat waste this week: $12.30 · 58 % of cost"
+    facts = popup.week_facts.text()
+    assert facts.replace("\n", " ").replace("\u00a0", " ").startswith("This week's cache-read spend $30.00: 38 %")
+    # lines break between the three facts, never inside one ("… · 0\n% in chats" read as nonsense)
+    assert all(line.startswith(("This week", "38", "12", "55", "·")) or line.endswith("·")
+               for line in facts.splitlines())
+    assert all("\u00a0%" not in line[:2] for line in facts.splitlines())
+    assert popup.live_waste.text() == "Waste so far 2.3M tokens ≈ $0.69"
+    # the order the issue asks for: the headline, the week's waste, then the live chat
+    order = [popup.root.indexOf(popup.findChild(QWidget, n)) for n in ("headline_block", "week_block", "live")]
+    assert order == sorted(order) and -1 not in order
+    # the context bar takes the state's colour: the ring's while it grows, the "due" colour past the threshold
+    assert BAR_COLOURS["normal"] in popup.live_bar.styleSheet()
+    popup.update_snapshot(snap.with_state(live=dataclasses.replace(snap.live, context_tokens=130_000)))
+    assert BAR_COLOURS["due"] in popup.live_bar.styleSheet() and BAR_COLOURS["normal"] not in popup.live_bar.styleSheet()
+    assert popup.spark.dates == ("Sep 8", "Sep 15", "today")
+    popup.update_snapshot(snap.with_state(live=dataclasses.replace(snap.live, waste_tokens=None)))
+    assert not popup.live_waste.isVisible()  # not computed yet: no line rather than a wrong 0

@@ -59,11 +59,15 @@ def test_edits_become_settings(qtbot) -> None:  # type: ignore[no-untyped-def]
     assert (s.reminders.context_threshold, s.reminders.weekly_budget_usd, s.start_at_login) == (80_000, 25.0, True)
 
 
+def _same_quiet_times(d: SettingsDialog) -> None:
+    d.quiet.setChecked(True)
+    d.quiet_end.setTime(d.quiet_start.time())
+
+
 @pytest.mark.parametrize("edit, message", [
     (lambda d: d.zone.setCurrentText("Mars/Olympus"),
      "timezone: expected an IANA time zone name such as Europe/Paris, got 'Mars/Olympus'"),
-    (lambda d: (d.quiet_start.setText("25:00"), d.quiet_end.setText("08:00")), "reminders.quiet_start: expected a time like 22:00, got '25:00'"),
-    (lambda d: d.quiet_start.setText("22:00"), "quiet hours need both quiet_start and quiet_end (or neither)"),
+    (_same_quiet_times, "the start and the end are the same time"),
     (lambda d: d.add_price_row("m", None), "input and output prices are needed"),
     (lambda d: d.add_price_row("m", PriceOverride(1e9, 2.0)),
      "price_overrides.m.input: expected a price in US dollars per million tokens from 0 to 1,000,000"),
@@ -104,3 +108,78 @@ def test_save_writes_toml_that_loads_back(qtbot, tmp_path: Path) -> None:  # typ
     path = tmp_path / "settings.toml"
     settings_io.save(blocker.args[0], path)
     assert settings_io.load(path) == FULL
+
+
+def test_fields_that_are_off_look_off(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Unticked: its fields are disabled; a budget of none is greyed; quiet hours are times, not placeholders."""
+    from PySide6.QtGui import QPalette
+
+    dialog = _dialog(qtbot, Settings())
+    assert dialog.fresh_chat.isChecked() and dialog.threshold.isEnabled()
+    dialog.fresh_chat.setChecked(False)
+    assert not any(w.isEnabled() for w in (dialog.threshold, dialog.growth, dialog.min_calls))
+    assert not dialog.quiet.isChecked() and not dialog.quiet_start.isEnabled() and not dialog.quiet_end.isEnabled()
+    assert dialog.settings().reminders.quiet_start is None  # the times shown are not in force
+    dialog.quiet.setChecked(True)
+    assert dialog.quiet_start.isEnabled() and dialog.settings().reminders.quiet_start == "22:00"
+    weekly = dialog.budgets["weekly"]
+    grey = weekly.palette().color(QPalette.ColorRole.PlaceholderText)
+    assert weekly.text() == "none" and weekly.property("off") is True
+    assert weekly.palette().color(QPalette.ColorRole.Text) == grey
+    weekly.setValue(20.0)
+    assert weekly.property("off") is False and weekly.palette().color(QPalette.ColorRole.Text) != grey
+    # one width and one alignment for every field of the form
+    widths = {w.width() for w in (dialog.threshold, dialog.growth, dialog.recap, weekly, dialog.quiet_start)}
+    assert len(widths) == 1
+
+
+def test_log_folders_show_whether_they_exist_and_their_logs(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    projects = tmp_path / "claude-a" / "projects" / "-home-u-p"
+    projects.mkdir(parents=True)
+    for i in range(3):
+        (projects / f"s{i}.jsonl").write_text("{}\n")
+    (projects / "notes.txt").write_text("not a log")
+    settings = Settings(source_roots={"claude-code": (str(tmp_path / "claude-a"), str(tmp_path / "gone"))})
+    dialog = _dialog(qtbot, settings)
+    qtbot.waitUntil(lambda: "claude-code" in dialog.folder_status, timeout=5_000)
+    found = {f.path: (f.exists, f.logs) for f in dialog.folder_status["claude-code"]}
+    assert found == {str(tmp_path / "claude-a"): (True, 3), str(tmp_path / "gone"): (False, 0)}
+    text = dialog.status_labels["claude-code"].text()
+    assert "3 logs" in text and "does not exist" in text
+    # a folder added in the dialog is counted too; one with markup in its name shows as text
+    odd = tmp_path / "<b>odd<"
+    odd.mkdir()
+    dialog.add_root("codex", str(odd))
+    qtbot.waitUntil(lambda: "codex" in dialog.folder_status
+                    and dialog.folder_status["codex"][0].path == str(odd), timeout=5_000)
+    assert "&lt;b&gt;odd&lt;" in dialog.status_labels["codex"].text()
+
+
+def test_prices_show_each_models_built_in_price_and_which_have_none(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from helpers import CLAUDE_MODEL, claude_line, make_workspace, write_lines
+
+    claude = tmp_path / "claude"
+    write_lines(claude / "projects" / "p" / "s.jsonl", [
+        claude_line(msg_id="a", req_id="a", ts="2026-03-01T10:00:00.000Z"),
+        claude_line(msg_id="b", req_id="b", ts="2026-03-01T10:01:00.000Z"),
+        claude_line(msg_id="c", req_id="c", ts="2026-03-01T10:02:00.000Z", model="made-up-model-9")])
+    ws = make_workspace(tmp_path, claude=claude)
+    try:
+        ws.scan()
+        database = ws.paths.database
+        rates = ws.pricer.rates(CLAUDE_MODEL, "2026-03-01")
+    finally:
+        ws.close()
+    sources = registry.all_sources()
+    dialog = SettingsDialog(Settings(), sources, {s.name: [] for s in sources}, False, "UTC", database=database)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.builtin is not None, timeout=10_000)
+    table = dialog.builtin_table
+    rows = {table.item(r, 0).text(): [table.item(r, c).text() if table.item(r, c) else "" for c in range(1, 5)]
+            for r in range(table.rowCount())}
+    assert rates is not None
+    assert rows[CLAUDE_MODEL][:3] == ["2", f"${rates.input[0]:,.4g}", f"${rates.output[0]:,.4g}"]
+    assert rows["made-up-model-9"][:2] == ["1", "no built-in price"]
+    assert "1 of 2 models have none: made-up-model-9" in dialog.builtin_note.text()
+    table.cellDoubleClicked.emit(1, 0)  # a model without a price: a row to set one
+    assert dialog.prices.rowCount() == 1 and dialog.prices.item(0, 0).text() == "made-up-model-9"

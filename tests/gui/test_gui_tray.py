@@ -49,7 +49,13 @@ def test_menu_is_built_from_the_snapshot(qtbot, fake_worker) -> None:  # type: i
     # GNOME's AppIndicator extension opens this menu on a left click too: the summary comes first, in bold
     assert tray.menu.defaultAction() is tray.menu.actions()[0] and tray.menu.defaultAction().isEnabled()
     status = tray.menu.actions()[2:9]
-    assert not any(a.isEnabled() for a in status)  # status lines are information, not commands
+    # status lines read as text, not greyed out like disabled items (issue 13); a click opens the summary
+    assert all(a.isEnabled() for a in status)
+    shown: list[object] = []
+    tray._show_popup = lambda: shown.append(True)  # type: ignore[method-assign]
+    tray.rebuild_menu(tray._bridge.latest)
+    tray.menu.actions()[2].trigger()
+    assert shown == [True]
     assert _action(tray.menu, "Pause watching").isCheckable() and not _action(tray.menu, "Pause watching").isChecked()
     assert _action(tray.menu, "Start at login").isCheckable()
 

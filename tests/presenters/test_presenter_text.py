@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from presenters.factories import NOW, make_snapshot
+from tokenpulse.insights.spend_facts import SpendFacts
 from tokenpulse.presenters import text
 from tokenpulse.snapshot import ImportProgress
 from tokenpulse.store.queries import Totals
@@ -18,6 +21,43 @@ def test_status_lines_break_usage_down_by_type_with_cost() -> None:
         "      context 84.2k of 100k · $0.41 per message (first $0.05)",
     ]
     assert max(len(line) for line in text.status_lines(make_snapshot())) <= 64  # a narrow menu
+
+
+def test_the_live_chats_waste_so_far_in_the_menu_and_the_tooltip() -> None:
+    snap = make_snapshot()
+    assert snap.live is not None
+    snap = snap.with_state(live=dataclasses.replace(snap.live, waste_tokens=1_234_567, waste_cost_usd=0.3704))
+    assert text.status_lines(snap)[6] == "      waste so far 1.2M tokens ≈ $0.37"
+    assert "waste so far 1.2M tokens ≈ $0.37" in text.tooltip(snap).splitlines()
+    assert text.live_waste_line(snap.live) == "Waste so far 1.2M tokens ≈ $0.37"  # type: ignore[arg-type]
+    fresh = snap.with_state(live=dataclasses.replace(snap.live, waste_tokens=0, waste_cost_usd=0.0))  # type: ignore[type-var]
+    assert "no long-chat waste yet" in text.tooltip(fresh)
+    unknown = snap.with_state(live=dataclasses.replace(snap.live, waste_tokens=None))  # type: ignore[type-var]
+    assert "waste" not in text.tooltip(unknown)  # not computed yet: nothing rather than a wrong 0
+
+
+def test_headline_week_waste_and_facts() -> None:
+    snap = make_snapshot(week_facts=SpendFacts(read_cost=30.0, long_context=11.4, long_chat=3.6, crowded=16.5,
+                                               waste_cost=12.30, waste_tokens=41_000_000))
+    assert text.headline(snap) == "Today: 12.3k output · $3.40"
+    # waste share is a share of cost (insights.waste): $12.30 of the week's $21.10
+    assert text.week_waste(snap) == "Long-chat waste this week: $12.30 · 58 % of cost"
+    assert text.week_facts(snap) == ("This week's cache-read spend $30.00: 38 % at > 150 k context"
+                                     " · 12 % in chats active > 8 h · 55 % while 3+ chats ran at once")
+    empty = make_snapshot(today=Totals(), week=Totals(), week_facts=SpendFacts())
+    assert text.headline(empty) == "Today: no calls yet"
+    assert text.week_waste(empty) == "Long-chat waste this week: none yet" and text.week_facts(empty) is None
+    none = make_snapshot(week_facts=SpendFacts(read_cost=1.0, long_context=0.0, long_chat=0.0, crowded=0.0,
+                                               waste_cost=0.0))
+    assert text.week_waste(none) == "Long-chat waste this week: none"
+    small = make_snapshot(week_facts=SpendFacts(read_cost=1.0, long_context=0.001, long_chat=0.0, crowded=None,
+                                                waste_cost=0.01))
+    assert text.week_facts(small) == ("This week's cache-read spend $1.00: < 1 % at > 150 k context"
+                                      " · 0 % in chats active > 8 h · – while 3+ chats ran at once")
+
+
+def test_sparkline_dates() -> None:
+    assert text.spark_dates(make_snapshot()) == ("Sep 8", "Sep 15", "today")
 
 
 def test_no_blended_token_total_anywhere() -> None:

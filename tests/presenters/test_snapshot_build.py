@@ -104,3 +104,26 @@ def test_snapshot_is_immutable_and_compares_by_value() -> None:
     with pytest.raises(AttributeError):
         a.paused = True  # type: ignore[misc]
     assert a.with_state(paused=True) != a and a.with_state(paused=True) == a.with_state(paused=True)
+
+
+def test_the_weeks_waste_and_facts_and_the_live_chats_waste_so_far(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    now = _ms("2026-03-04T14:00:00Z")  # a Wednesday
+    _store(ws, tmp_path, [
+        _line(1, "2026-03-04T13:30:00Z", 10, session="s1", inp=10, cr=10_000),
+        _line(2, "2026-03-04T13:40:00Z", 10, session="s1", inp=10, cr=60_000),
+        _line(3, "2026-03-04T13:50:00Z", 10, session="s1", inp=10, cr=170_000),  # past 150 k
+        _line(4, "2026-02-27T13:50:00Z", 10, session="last-week", inp=10, cr=900_000),
+    ])
+    snap = build(ws.conn, now, ZoneInfo("UTC"), recap_allowance=5_000)
+    read = ws.conn.execute("SELECT sum(read_cost_usd), sum(waste_cost_usd) FROM waste_rollup w"
+                           " JOIN chat_session s ON s.id = w.session_id WHERE s.session_key = 's1'").fetchone()
+    f = snap.week_facts
+    assert f.read_cost == pytest.approx(read[0]) and f.waste_cost == pytest.approx(read[1])  # last week left out
+    assert f.waste_tokens == (60_010 - 10_010 - 5_000) + (170_010 - 10_010 - 5_000)
+    assert f.long_context_share == pytest.approx(170_000 / 240_000)  # one price: a share of the tokens too
+    assert f.long_chat == 0.0 and f.crowded == 0.0  # forty minutes of one chat
+    live = snap.live
+    assert live is not None and live.waste_tokens == f.waste_tokens and live.waste_cost_usd == pytest.approx(read[1])
+    # figures computed with another recap allowance are not this chat's waste now: none rather than wrong ones
+    other = build(ws.conn, now, ZoneInfo("UTC"), recap_allowance=0)
+    assert other.live is not None and other.live.waste_tokens is None

@@ -73,6 +73,15 @@ def _keyed(db: Path) -> dict[str, list[tuple[object, ...]]]:
         rows("usage_local_hour", "SELECT local_day, source, model, hour, zone, calls, input, cache_write,"
                                  " cache_read, output, reasoning, round(cost_usd, 12), unpriced_calls"
                                  " FROM usage_local_hour")
+        rows("waste_rollup", f"SELECT {key.format(col='session_id')}, bucket_ms, top_level, calls, waste_tokens,"
+                             " round(waste_cost_usd, 12), round(read_cost_usd, 12),"
+                             " round(long_context_read_cost_usd, 12), round(long_chat_read_cost_usd, 12)"
+                             " FROM waste_rollup")
+        rows("waste_quarter", "SELECT bucket_ms, chats, calls, waste_tokens, round(waste_cost_usd, 12),"
+                              " round(read_cost_usd, 12), round(long_context_read_cost_usd, 12),"
+                              " round(long_chat_read_cost_usd, 12) FROM waste_quarter")
+        rows("usage_local_day", "SELECT local_day, source, model, zone, calls, input, cache_write, cache_read,"
+                                " output, reasoning, round(cost_usd, 12), unpriced_calls FROM usage_local_day")
         rows("model_price", "SELECT model, day, rates FROM model_price")
         return out
     finally:

@@ -153,7 +153,7 @@ def _drive(db: Path, out: Path, alpha: str) -> dict[str, object]:
         projects = win.views["projects"]
         panel = projects.work_piece  # type: ignore[attr-defined]
         names = [p.name for p, _c, _k in projects.projects_model.rows]  # type: ignore[attr-defined]
-        projects.projects_view.selectRow(names.index(alpha))  # type: ignore[attr-defined]
+        projects.select_row(names.index(alpha))  # type: ignore[attr-defined]
         assert pump(lambda: panel.shown is not None and panel.shown.name == alpha), "work beside spend not shown"
         result["projects_text"] = panel.text.text()
         shoot(f"{theme}-projects")

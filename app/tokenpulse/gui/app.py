@@ -449,7 +449,8 @@ class TokenpulseApp(QObject):
         devices = snap.everywhere.devices if snap.everywhere else ()
         self._dialog = SettingsDialog(self.settings, sources, defaults, self.autostart.enabled,
                                       zone(None).key, SyncPage(self.settings.sync, devices, host_name(), snap.now_ms),
-                                      home=home, statusline_installed=self.statusline_installed())
+                                      home=home, statusline_installed=self.statusline_installed(),
+                                      database=self.paths.database)
         self._dialog.sig_settings_saved.connect(self.save_settings)
         self._dialog.limits.sig_statusline_requested.connect(self.set_statusline)
         page = self._dialog.sources_page  # Settings › Sources: its facts come from the worker

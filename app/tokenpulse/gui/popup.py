@@ -1,9 +1,15 @@
-"""The summary: a small frameless popup by the tray icon (or a normal window when there is no tray)."""
+"""The summary: a small frameless popup by the tray icon (or a normal window when there is no tray).
+
+Top to bottom, one block each: the machines switch (once another device shares its ledger), today's headline
+(output, with its cost), this week's long-chat waste and where its cache-read spend went, the live chat with its
+waste so far, the plan limits, tokens by type, 14 days of output, the devices, the latest reminder, the agents
+that went quiet, what the app is doing, and the buttons. Each block is its own widget in `root`, in that order.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QColor, QGuiApplication, QKeyEvent, QPainter, QPaintEvent
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -12,17 +18,21 @@ from PySide6.QtWidgets import (
     QLayout,
     QProgressBar,
     QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from tokenpulse.gui.device_switch import DeviceList, DeviceSwitch
+from tokenpulse.gui.icons import DISC, RING
 from tokenpulse.gui.limits_block import LimitsBlock
+from tokenpulse.gui.sparkline import Sparkline
 from tokenpulse.gui.text_fit import wrap_to_width
 from tokenpulse.presenters import text
-from tokenpulse.presenters.numbers import compact
+from tokenpulse.presenters.icon_state import Mode
 from tokenpulse.snapshot import Snapshot
+
+# The context bar takes the tray icon's colours: its ring while the chat grows, its disc once a fresh chat is due.
+BAR_COLOURS = {"normal": RING[Mode.LIVE], "due": DISC[Mode.NUDGE]}
 
 WIDTH = 380
 TEXT_PX = WIDTH - 2 * 12 - 4  # a line of the popup: its width less the margins (and a little slack)
@@ -41,41 +51,10 @@ def _wrap(line: str, label: QLabel, width_px: int = TEXT_PX) -> str:
     return wrap_to_width(line, label.font(), width_px)
 
 
-class Sparkline(QWidget):
-    """Daily output as bars, today last and brighter; zero days keep their slot so gaps show."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.values: tuple[int, ...] = ()
-        self.setMinimumHeight(44)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-
-    def sizeHint(self) -> QSize:
-        return QSize(WIDTH - 24, 44)
-
-    def set_values(self, days: tuple[str, ...], values: tuple[int, ...]) -> None:
-        self.values = values
-        self.setToolTip("\n".join(f"{d}: {compact(v)} output" for d, v in zip(days, values)))
-        self.update()
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # Qt's name
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        n = max(1, len(self.values))
-        top = max(self.values, default=0) or 1
-        slot = self.width() / n
-        base = self.height() - 1
-        colour = self.palette().highlight().color()
-        p.setPen(QColor(128, 128, 128, 90))
-        p.drawLine(0, base, self.width(), base)
-        p.setPen(Qt.PenStyle.NoPen)
-        for i, v in enumerate(self.values):
-            h = max(2.0 if v else 0.0, (base - 2) * v / top)
-            c = QColor(colour)
-            c.setAlpha(255 if i == n - 1 else 150)
-            p.setBrush(c)
-            p.drawRoundedRect(QRectF(i * slot + slot * 0.15, base - h, slot * 0.7, h), 1.5, 1.5)
-        p.end()
+def _keep_parts(line: str) -> str:
+    """"a: 38 % at > 150 k · 12 % in …": lines break between the parts after the colon, never inside one."""
+    head, sep, rest = line.partition(": ")
+    return head + sep + " · ".join(part.replace(" ", "\u00a0") for part in rest.split(" · "))
 
 
 class SummaryPopup(QFrame):
@@ -91,17 +70,18 @@ class SummaryPopup(QFrame):
     def __init__(self, window_mode: bool = False, notice: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.window_mode = window_mode
+        self._latest: Snapshot | None = None
         if window_mode:
             self.setWindowTitle("tokenpulse")
         else:
             self.setWindowFlags(Qt.WindowType.Popup | Qt.WindowType.FramelessWindowHint)
             self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setObjectName("summary")
-        self._latest: Snapshot | None = None
         self.setFixedWidth(WIDTH)
         root = QVBoxLayout(self)
         root.setContentsMargins(12, 10, 12, 10)
         root.setSpacing(6)
+        self.root = root
         if notice:
             label = _plain(QLabel(objectName="notice"))
             label.setText(_wrap(notice, label))
@@ -109,22 +89,15 @@ class SummaryPopup(QFrame):
         self.device_switch = DeviceSwitch()  # shown once another device shares its ledger
         self.device_switch.sig_changed.connect(self._on_device_switch_changed)
         root.addWidget(self.device_switch)
-        root.addWidget(self._bold(QLabel("Tokens by type")))
-        root.addLayout(self._table())
-        hint = QLabel("Output is the work; the rest is what the model was fed.")
-        font = hint.font()
-        font.setItalic(True)
-        hint.setFont(font)
-        root.addWidget(hint)
-        self.spark_caption = QLabel(objectName="spark_caption")
-        self.spark = Sparkline()
-        root.addWidget(self.spark_caption)
-        root.addWidget(self.spark)
-        self.device_list = DeviceList()
-        root.addWidget(self.device_list)
+        root.addWidget(self._headline_block())
+        root.addWidget(self._week_block())
         root.addWidget(self._live_block())
         self.limits_block = LimitsBlock(BOXED_PX)  # plan limits (issue 11), its own module
         root.addWidget(self.limits_block)
+        root.addWidget(self._types_block())
+        root.addWidget(self._spark_block())
+        self.device_list = DeviceList()
+        root.addWidget(self.device_list)
         root.addWidget(self._reminder_block())
         self.quiet = _plain(QLabel(objectName="quiet_sources", styleSheet="color: #c62828;"))  # source health
         root.addWidget(self.quiet)
@@ -138,6 +111,56 @@ class SummaryPopup(QFrame):
         f.setBold(True)
         label.setFont(f)
         return label
+
+    @staticmethod
+    def _block(name: str) -> tuple[QWidget, QVBoxLayout]:
+        box = QWidget(objectName=name)
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        return box, lay
+
+    def _headline_block(self) -> QWidget:
+        """Today's output, the work, with what it cost beside it."""
+        box, lay = self._block("headline_block")
+        self.headline = QLabel(objectName="headline")
+        font = self.headline.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.35)
+        self.headline.setFont(font)
+        lay.addWidget(self.headline)
+        return box
+
+    def _week_block(self) -> QWidget:
+        """This week's long-chat waste, and where its cache-read spend went (smaller)."""
+        box, lay = self._block("week_block")
+        self.week_waste = QLabel(objectName="week_waste")
+        self.week_facts = QLabel(objectName="week_facts")
+        small = self.week_facts.font()
+        small.setPointSizeF(small.pointSizeF() * 0.9)
+        self.week_facts.setFont(small)
+        lay.addWidget(self.week_waste)
+        lay.addWidget(self.week_facts)
+        return box
+
+    def _types_block(self) -> QWidget:
+        box, lay = self._block("types_block")
+        lay.addWidget(self._bold(QLabel("Tokens by type")))
+        lay.addLayout(self._table())
+        hint = QLabel("Output is the work; the rest is what the model was fed.")
+        font = hint.font()
+        font.setItalic(True)
+        hint.setFont(font)
+        lay.addWidget(hint)
+        return box
+
+    def _spark_block(self) -> QWidget:
+        box, lay = self._block("spark_block")
+        self.spark_caption = QLabel(objectName="spark_caption")
+        self.spark = Sparkline()
+        lay.addWidget(self.spark_caption)
+        lay.addWidget(self.spark)
+        return box
 
     def _table(self) -> QGridLayout:
         grid = QGridLayout()
@@ -170,11 +193,22 @@ class SummaryPopup(QFrame):
         box, lay = self._panel("live")
         self.live_title = _plain(self._bold(QLabel(objectName="live_title")))
         self.live_detail = _plain(QLabel(objectName="live_detail"))
+        self.live_waste = _plain(QLabel(objectName="live_waste"))
         self.live_bar = QProgressBar(objectName="live_bar", textVisible=False, maximumHeight=8)
+        self.live_bar_state = ""
         self.live_advice = _plain(QLabel(objectName="live_advice"))
-        for w in (self.live_title, self.live_detail, self.live_bar, self.live_advice):
+        for w in (self.live_title, self.live_detail, self.live_waste, self.live_bar, self.live_advice):
             lay.addWidget(w)
         return box
+
+    def _bar_state(self, state: str) -> None:
+        """The context bar in the icon's colour for this state ("normal" or "due")."""
+        if state == self.live_bar_state:
+            return
+        self.live_bar_state = state
+        self.live_bar.setStyleSheet(
+            "QProgressBar { border: 1px solid palette(mid); border-radius: 3px; background: palette(base); }"
+            f" QProgressBar::chunk {{ background: {BAR_COLOURS[state]}; border-radius: 2px; }}")
 
     def _reminder_block(self) -> QFrame:
         """The latest reminder not yet answered, with its actions (hidden when there is none)."""
@@ -259,18 +293,28 @@ class SummaryPopup(QFrame):
             self.cells[(key, "week")].setText(r.week)
         for period, totals in (("today", snap.today), ("week", snap.week)):
             self.cells[("cost", period)].setToolTip(text.cost_note(totals) or "")
+        self.headline.setText(text.headline(snap))
+        self.week_waste.setText(text.week_waste(snap))
+        facts = text.week_facts(snap)
+        self.week_facts.setText(_wrap(_keep_parts(facts or ""), self.week_facts))
+        self.week_facts.setVisible(facts is not None)
         self.spark_caption.setText(text.spark_caption(snap))
-        self.spark.set_values(snap.spark_days, snap.spark_output)
+        self.spark.set_values(snap.spark_days, snap.spark_output, text.spark_dates(snap))
         live = snap.live
         if live is None:
             self.live_title.setText("No live chat")
             self.live_detail.setText("No agent call in the last 10 minutes.")
+            self.live_waste.setVisible(False)
             self.live_bar.setVisible(False)
             self.live_advice.setVisible(False)
         else:
             self.live_title.setText(_wrap(text.live_title(live), self.live_title, BOXED_PX))
             self.live_detail.setText(text.live_context_line(live, snap.context_threshold) + "\n"
                                      + text.live_cost_line(live))
+            waste = text.live_waste_line(live)
+            self.live_waste.setText(_wrap(waste or "", self.live_waste, BOXED_PX))
+            self.live_waste.setVisible(waste is not None)
+            self._bar_state("due" if snap.nudge_pending else "normal")
             self.live_bar.setVisible(True)
             self.live_bar.setRange(0, max(1, snap.context_threshold))
             self.live_bar.setValue(min(live.context_tokens, snap.context_threshold))

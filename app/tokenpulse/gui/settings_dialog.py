@@ -1,16 +1,21 @@
 """The settings form: typed fields for every Settings value; Save hands a new Settings to whoever listens.
 
 The schema in `config/settings.py` decides what is valid: the spin boxes take their ranges from it, and the
-form's result is checked against it before it is handed on (its message is shown under the tabs).
+form's result is checked against it before it is handed on (its message is shown under the tabs). Beside the
+choices it shows what they act on, read on a worker thread: whether each log folder exists and how
+many logs it holds, and the built-in price of every model in the store (or that it has none). Fields that are
+off look off: disabled, or greyed "none", never a placeholder that reads like a value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import html
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 from zoneinfo import available_timezones
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -18,17 +23,14 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFileDialog,
-    QFormLayout,
     QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QListWidget,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -39,11 +41,26 @@ from PySide6.QtWidgets import (
 from tokenpulse.clock import zone
 from tokenpulse.config.settings import PriceOverride, Reminders, Settings, SettingsError, bounds, with_changes
 from tokenpulse.gui.limits_settings import LimitsTab
+from tokenpulse.gui.settings_fields import (
+    FIELD_WIDTH,
+    Job,
+    Poster,
+    fixed_field,
+    form_layout,
+    greyed_when_none,
+    money_field,
+    spin_field,
+    time_field,
+)
+from tokenpulse.gui.settings_prices import BuiltinPrices, read_prices
 from tokenpulse.gui.sources_page import SourcesPage
 from tokenpulse.gui.sync_page import SyncPage
+from tokenpulse.insights.inventory import FolderStatus, ModelPrice, folder_status, root_status
+from tokenpulse.presenters.numbers import grouped
 from tokenpulse.sources.base import Source
 
 PRICE_COLUMNS = ("Model", "Input", "Output", "Cache read", "Cache write 5m", "Cache write 1h")
+WARN = "#c62828"
 
 
 class SettingsDialog(QDialog):
@@ -53,18 +70,28 @@ class SettingsDialog(QDialog):
 
     def __init__(self, settings: Settings, sources: list[Source], default_roots: Mapping[str, list[Path]],
                  autostart_on: bool, local_zone: str, sync_page: SyncPage | None = None,
-                 parent: QWidget | None = None, *, home: Path | None = None,
+                 parent: QWidget | None = None, *, database: Path | None = None, home: Path | None = None,
                  statusline_installed: bool | None = False) -> None:
+        """`database` (read only) and `home` let it show the models' built-in prices and count the logs."""
         super().__init__(parent)
         self.setWindowTitle("tokenpulse settings")
         self._base = settings
+        self._sources = {s.name: s for s in sources}
+        self._defaults = default_roots
+        self._database = database
+        self._home = home or Path.home()
+        self._poster = Poster(self)
+        self._poster.sig_done.connect(self._on_job_done)
+        self.pending_jobs = 0
+        self.folder_status: dict[str, list[FolderStatus]] = {}
+        self.builtin: list[ModelPrice] | None = None
         self.tabs = tabs = QTabWidget()
         tabs.addTab(self._general(settings, autostart_on, local_zone), "General")
         folders = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
         folders.setWidget(self._folders(settings, sources, default_roots))  # one box per agent: can be many
         tabs.addTab(folders, "Log folders")
         # each agent's health, filled by whoever opened the dialog (gui/sources_page.py)
-        self.sources_page = SourcesPage(home or Path.home(), zone(settings.timezone))
+        self.sources_page = SourcesPage(self._home, zone(settings.timezone))
         tabs.addTab(self.sources_page, "Sources")
         tabs.addTab(self._prices(settings), "Prices")
         tabs.addTab(self._reminders(settings.reminders), "Reminders")
@@ -84,13 +111,29 @@ class SettingsDialog(QDialog):
         lay.addWidget(self.error)
         lay.addWidget(buttons)
         self.resize(760, 560)  # Sources shows a table of five columns
+        for name in self.roots:
+            self._count_logs(name)
+        if database is not None:
+            self._run(lambda: read_prices(database), self._show_builtin)
+
+    # --- work on a worker thread ------------------------------------------------------------------------
+
+    def _run(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        self.pending_jobs += 1
+        QThreadPool.globalInstance().start(Job(self._poster, work, done))
+
+    @Slot(object, object)
+    def _on_job_done(self, done: Callable[[Any], None], result: object) -> None:
+        self.pending_jobs -= 1
+        done(result)
 
     # --- building ---------------------------------------------------------------------------------------
 
     def _general(self, s: Settings, autostart_on: bool, local_zone: str) -> QWidget:
         page = QWidget()
-        form = QFormLayout(page)
+        form = form_layout(page)
         self.zone = QComboBox(objectName="zone", editable=True)
+        self.zone.setMinimumWidth(FIELD_WIDTH)
         self.zone.addItem(f"System ({local_zone})", None)
         for name in sorted(available_timezones()):
             self.zone.addItem(name, name)
@@ -106,6 +149,7 @@ class SettingsDialog(QDialog):
         page = QWidget()
         lay = QVBoxLayout(page)
         self.roots: dict[str, QListWidget] = {}
+        self.status_labels: dict[str, QLabel] = {}
         for source in sources:
             box = QGroupBox(source.label)
             inner = QVBoxLayout(box)
@@ -117,11 +161,16 @@ class SettingsDialog(QDialog):
             listing.addItems(list(s.source_roots.get(source.name, ())))
             listing.setMaximumHeight(64)
             inner.addWidget(listing)
+            status = QLabel(objectName=f"status_{source.name}", wordWrap=True)
+            status.setTextFormat(Qt.TextFormat.RichText)  # folder names are escaped (they may hold markup)
+            status.setText("<i>counting logs…</i>")
+            inner.addWidget(status)
+            self.status_labels[source.name] = status
             row = QHBoxLayout()
             add = QPushButton("Add folder…")
             add.clicked.connect(lambda _=False, n=source.name: self._on_add_clicked(n))
             remove = QPushButton("Remove")
-            remove.clicked.connect(lambda _=False, w=listing: [w.takeItem(w.row(i)) for i in w.selectedItems()])
+            remove.clicked.connect(lambda _=False, w=listing, n=source.name: self._remove_selected(w, n))
             row.addWidget(add)
             row.addWidget(remove)
             row.addStretch()
@@ -130,6 +179,52 @@ class SettingsDialog(QDialog):
             lay.addWidget(box)
         lay.addStretch()
         return page
+
+    def _remove_selected(self, listing: QListWidget, source: str) -> None:
+        for item in listing.selectedItems():
+            listing.takeItem(listing.row(item))
+        self._count_logs(source)
+
+    def _count_logs(self, source_name: str) -> None:
+        """Count the logs of the folders in effect for this agent (the chosen ones, else the defaults)."""
+        source = self._sources[source_name]
+        listing = self.roots[source_name]
+        chosen = [listing.item(i).text() for i in range(listing.count())]
+        home = self._home
+        if chosen:
+            def work() -> list[FolderStatus]:
+                return [folder_status(source, Path(f), home) for f in chosen]
+        else:
+            defaults = list(self._defaults.get(source_name, []))
+
+            def work() -> list[FolderStatus]:
+                return [root_status(source, root) for root in defaults]
+        self._run(work, lambda found, n=source_name, c=chosen: self._show_folders(n, c, found))
+
+    def _show_folders(self, source: str, chosen: list[str], found: object) -> None:
+        listing = self.roots[source]
+        if chosen != [listing.item(i).text() for i in range(listing.count())]:
+            return  # the list changed while counting: its own count follows
+        label = self.status_labels[source]
+        if isinstance(found, Exception):
+            label.setText(f"<span style='color:{WARN}'>could not look: {html.escape(str(found))}</span>")
+            return
+        assert isinstance(found, list)
+        self.folder_status[source] = found
+        lines = []
+        for f in found:
+            name = html.escape(f.path)
+            if not f.exists and chosen:  # a folder the user chose is gone: worth a red line
+                lines.append(f"<span style='color:{WARN}'>&#10007; {name}: does not exist</span>")
+                continue
+            if not f.exists:  # a default folder of an agent not in use here: normal, said in grey
+                lines.append(f"<span style='color:gray'>&#8211; {name}: not there</span>")
+                continue
+            count = f"{grouped(f.logs)}{' or more' if f.capped else ''} log{'s' if f.logs != 1 else ''}"
+            extra = f" ({f.unreadable} folders could not be read)" if f.unreadable else ""
+            lines.append(f"&#10003; {name}: {count}{extra}")
+        what = "Chosen folders" if chosen else "Default folders"
+        label.setText(f"{what}:<br>" + "<br>".join(lines) if lines else f"{what}: none")
 
     def _prices(self, s: Settings) -> QWidget:
         page = QWidget()
@@ -141,7 +236,7 @@ class SettingsDialog(QDialog):
         self.prices.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         for model, o in s.price_overrides.items():
             self.add_price_row(model, o)
-        lay.addWidget(self.prices)
+        lay.addWidget(self.prices, 1)
         row = QHBoxLayout()
         add = QPushButton("Add model")
         add.clicked.connect(lambda: self.add_price_row("", None))
@@ -151,37 +246,68 @@ class SettingsDialog(QDialog):
         row.addWidget(remove)
         row.addStretch()
         lay.addLayout(row)
+        self.builtin_panel = BuiltinPrices()
+        self.builtin_panel.sig_model_picked.connect(self._on_builtin_picked)
+        self.builtin_note, self.builtin_table = self.builtin_panel.note, self.builtin_panel.table
+        lay.addWidget(self.builtin_panel, 1)
         return page
+
+    def _show_builtin(self, found: object) -> None:
+        self.builtin_panel.show_prices(found)
+        self.builtin = self.builtin_panel.prices
+
+    def _on_builtin_picked(self, m: ModelPrice) -> None:
+        r = m.rates
+        self.add_price_row(m.model, None if r is None else PriceOverride(
+            r.input[0], r.output[0], r.cache_read[0], r.cache_write_5m[0], r.cache_write_1h[0]))
 
     def _reminders(self, r: Reminders) -> QWidget:
         page = QWidget()
-        form = QFormLayout(page)
+        form = form_layout(page)
         self.fresh_chat = QCheckBox("Suggest a fresh chat when a chat's context gets long", checked=r.fresh_chat)
-        self.threshold = _spin(r.context_threshold, "context_threshold", 10_000, " tokens", "threshold")
+        self.threshold = spin_field(r.context_threshold, *_int_range("context_threshold"), 10_000, " tokens",
+                                    "threshold")
         low, high = _range("growth_factor")
         self.growth = QDoubleSpinBox(objectName="growth", minimum=low, maximum=high, singleStep=0.5,
                                      value=r.growth_factor, suffix=" × first context")
-        self.min_calls = _spin(r.min_calls, "min_calls", 1, " calls", "min_calls")
-        self.recap = _spin(r.recap_allowance, "recap_allowance", 1_000, " tokens", "recap")
+        fixed_field(self.growth)
+        self.min_calls = spin_field(r.min_calls, *_int_range("min_calls"), 1, " calls", "min_calls")
+        self.recap = spin_field(r.recap_allowance, *_int_range("recap_allowance"), 1_000, " tokens", "recap")
+        self.recap.setToolTip("What a fresh chat may re-read to catch up; re-reading above the first context plus"
+                              " this is long-chat waste")
         self.cache_expiry = QCheckBox("Tell me when a paused chat's cache has expired", checked=r.cache_expiry)
-        self.quiet_start = QLineEdit(r.quiet_start or "", objectName="quiet_start", placeholderText="22:00")
-        self.quiet_end = QLineEdit(r.quiet_end or "", objectName="quiet_end", placeholderText="08:00")
-        self.budgets = {name: _money(getattr(r, f"{name}_budget_usd"), name)
+        self.quiet = QCheckBox("Quiet hours: no reminders", objectName="quiet",
+                               checked=r.quiet_start is not None and r.quiet_end is not None)
+        self.quiet_start = time_field(r.quiet_start or "22:00", "quiet_start")
+        self.quiet_end = time_field(r.quiet_end or "08:00", "quiet_end")
+        self.budgets = {name: money_field(getattr(r, f"{name}_budget_usd"), name)
                         for name in ("daily", "weekly", "monthly")}
-        self.output_goal = _spin(r.daily_output_goal or 0, "daily_output_goal", 10_000, " tokens", "output_goal",
-                                 none_below=True)
+        for name, box in self.budgets.items():
+            box.setMaximum(_range(f"{name}_budget_usd")[1])  # 0 reads "none": the schema wants above 0, or none
+        goal_low, goal_high = _int_range("daily_output_goal")
+        # one step under the schema's lowest reads "none" (no goal)
+        self.output_goal = spin_field(r.daily_output_goal or goal_low - 1, goal_low - 1, goal_high, 10_000,
+                                      " tokens", "output_goal")
         self.output_goal.setSpecialValueText("none")
+        greyed_when_none(self.output_goal)
         form.addRow(self.fresh_chat)
         form.addRow("Context threshold", self.threshold)
         form.addRow("…and at least", self.growth)
         form.addRow("…after", self.min_calls)
         form.addRow("Recap allowance", self.recap)
         form.addRow(self.cache_expiry)
-        form.addRow("Quiet hours from", self.quiet_start)
-        form.addRow("Quiet hours until", self.quiet_end)
+        form.addRow(self.quiet)
+        form.addRow("Quiet from", self.quiet_start)
+        form.addRow("Quiet until", self.quiet_end)
         for name, box in self.budgets.items():
             form.addRow(f"{name.capitalize()} budget", box)
         form.addRow("Daily output goal", self.output_goal)
+        # what an unticked box switches off looks off
+        for box, fields in ((self.fresh_chat, (self.threshold, self.growth, self.min_calls)),
+                            (self.quiet, (self.quiet_start, self.quiet_end))):
+            box.toggled.connect(lambda on, f=fields: [w.setEnabled(on) for w in f])
+            for w in fields:
+                w.setEnabled(box.isChecked())
         return page
 
     def add_price_row(self, model: str, o: PriceOverride | None) -> None:
@@ -194,6 +320,7 @@ class SettingsDialog(QDialog):
 
     def add_root(self, source: str, folder: str) -> None:
         self.roots[source].addItem(folder)
+        self._count_logs(source)
 
     def _on_add_clicked(self, source: str) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Add a log folder")
@@ -231,12 +358,18 @@ class SettingsDialog(QDialog):
         return out
 
     def _read_reminders(self) -> Reminders:
-        quiet = [w.text().strip() or None for w in (self.quiet_start, self.quiet_end)]
+        quiet: list[str | None] = [None, None]
+        if self.quiet.isChecked():
+            quiet = [w.time().toString("HH:mm") for w in (self.quiet_start, self.quiet_end)]
+            if quiet[0] == quiet[1]:
+                raise ValueError("quiet hours: the start and the end are the same time")
         budgets = {f"{k}_budget_usd": (b.value() or None) for k, b in self.budgets.items()}
         return Reminders(fresh_chat=self.fresh_chat.isChecked(), context_threshold=self.threshold.value(),
                          growth_factor=self.growth.value(), min_calls=self.min_calls.value(),
                          recap_allowance=self.recap.value(), cache_expiry=self.cache_expiry.isChecked(),
-                         quiet_start=quiet[0], quiet_end=quiet[1], daily_output_goal=self.output_goal.value() or None,
+                         quiet_start=quiet[0], quiet_end=quiet[1],
+                         daily_output_goal=None if self.output_goal.value() == self.output_goal.minimum()
+                         else self.output_goal.value(),
                          **budgets)
 
     def _on_buttons_accepted(self) -> None:
@@ -257,24 +390,9 @@ def _range(field: str) -> tuple[float, float]:
     return low, high
 
 
-def _spin(value: int, field: str, step: int, suffix: str, name: str, none_below: bool = False) -> QSpinBox:
-    """A box over the schema's range for `field`; with `none_below`, one step under it reads "none" (unset)."""
+def _int_range(field: str) -> tuple[int, int]:
     low, high = _range(field)
-    box = QSpinBox(objectName=name, minimum=int(low) - 1 if none_below else int(low), maximum=int(high),
-                   singleStep=step, suffix=suffix)
-    box.setValue(value)
-    box.setGroupSeparatorShown(True)
-    return box
-
-
-def _money(value: float | None, name: str) -> QDoubleSpinBox:
-    """0 reads "none" (the schema wants a budget above 0, or none at all)."""
-    _low, high = _range(f"{name}_budget_usd")
-    box = QDoubleSpinBox(objectName=f"budget_{name}", minimum=0.0, maximum=high, decimals=2, prefix="$")
-    box.setValue(value or 0.0)
-    box.setSpecialValueText("none")
-    box.setAlignment(Qt.AlignmentFlag.AlignRight)
-    return box
+    return int(low), int(high)
 
 
 def _price(cell: str, column: str, model: str) -> float | None:

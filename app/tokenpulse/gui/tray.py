@@ -92,8 +92,8 @@ class Tray(QObject):
         if self.no_logs:
             menu.addAction("No agent logs found: where tokenpulse looked…", self.sig_no_logs_help_requested.emit)
         menu.addSeparator()
-        for line in status_lines(snap):
-            menu.addAction(line).setEnabled(False)
+        for line in status_lines(snap):  # enabled, so they read as text, not greyed out; a click opens the summary
+            menu.addAction(line, self._show_popup)
         menu.addSeparator()
         menu.addAction("Open charts…", self.sig_charts_requested.emit)
         menu.addSeparator()

@@ -1,8 +1,10 @@
 """The chats and projects the charts list (Qt-free): chats with calls in a range, sub-agent chats folded
 under their parent, sorted, filtered and cut in SQL; one chat's growth curve; per-folder totals.
 
-Built from usage_chat and usage_rollup in temporary tables of the caller's connection: give each query a
-connection of its own (the charts open a read-only one per query on a worker thread).
+Built from usage_chat and usage_rollup in temporary tables of the caller's connection, which serve the next query
+for the same range while the store is unchanged: give it a connection no other thread uses at the same time,
+in autocommit mode (isolation_level=None), or its first temporary write opens a transaction that pins an old
+snapshot of the store (gui/charts/fetcher.py keeps one such connection for the listings).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tokenpulse.insights.chart_data import DayRange, add_known, agent_label, local_time, round_usd
-from tokenpulse.insights.waste import waste_of
+from tokenpulse.insights.waste import waste_of, waste_share
 
 _SCAN_DAYS = 120  # longer ranges read usage_chat whole rather than through its index
 
@@ -60,11 +62,11 @@ class Chat:
 
     @property
     def waste_share(self) -> float | None:
-        """Long-chat waste as a share of the whole chat's cost (its sub-agents included)."""
+        """Waste share (insights.waste) of the whole chat, its sub-agents included."""
         waste, whole = self.waste_cost, self.whole_cost
         for c in self.children:
             waste, whole = add_known(waste, c.waste_cost), add_known(whole, c.whole_cost)
-        return None if waste is None or not whole else waste / whole
+        return waste_share(waste, whole)
 
     @property
     def all_models(self) -> list[str]:
@@ -80,51 +82,74 @@ SORTS = {"start": "f.first_ms", "agent": "f.source", "project": "lower(f.project
          "calls": "f.calls", "output": "f.output", "cost": "coalesce(f.cost, 0)", "peak": "f.peak",
          "waste": "coalesce(f.waste_share, -1)"}
 
-# Temporary tables on the (read-only, per-query) connection: the chats with calls in the range, each with the
-# family it is shown in (its parent when the parent also has calls in the range), and the families' sums.
+# Temporary tables on the caller's (read-only) connection: the chats with calls in the range, each with the
+# family it is shown in (its parent when the parent also has calls in the range), and the families' sums. They
+# stay for the next query on the same connection while the range and the store are the same (temp.chart_key).
+_M_COLUMNS = ("sid, source, session_key, parent_key, project, models, first_ms, calls, output, fed, cost, peak,"
+              " waste_cost, whole_cost, family, range_waste, parent_sid")
+# a sub-agent chat's parent: chat_stats keeps the link; a chat not refreshed yet finds it by its parent's key
+_PARENT = ("CASE WHEN s.parent_key IS NULL THEN NULL ELSE coalesce(t.parent_id, (SELECT p.id FROM chat_session p"
+           " WHERE p.source = s.source AND p.session_key = s.parent_key)) END")
 _MEMBERS = [
-    "DROP TABLE IF EXISTS temp.chart_a",
+    "DROP TABLE IF EXISTS temp.chart_key",
     "DROP TABLE IF EXISTS temp.chart_m",
     "DROP TABLE IF EXISTS temp.chart_f",
-    "CREATE TEMP TABLE chart_a (sid INTEGER PRIMARY KEY, calls INT, output INT, fed INT, cost REAL)",
-    # chats wholly inside the range: their totals as they are ({last}: "+last_ms" reads the table in order,
-    # cheaper than the index when the range holds most chats)
-    ("INSERT INTO chart_a SELECT session_id, calls, output, input + cache_write + cache_read, cost_usd"
-     " FROM usage_chat WHERE {last} >= :lo AND {last} < :hi AND first_ms >= :lo"),
-    # chats that cross an end of the range: their quarter-hours inside it
-    ("INSERT INTO chart_a SELECT r.session_id, sum(r.calls), sum(r.output),"
-     " sum(r.input + r.cache_write + r.cache_read), sum(r.cost_usd)"
-     " FROM usage_chat c CROSS JOIN usage_rollup r ON r.session_id = c.session_id"  # CROSS: chats first
-     " WHERE c.last_ms >= :lo AND c.first_ms < :hi AND (c.first_ms < :lo OR c.last_ms >= :hi)"
-     " AND r.bucket_ms >= :lo AND r.bucket_ms < :hi GROUP BY r.session_id"),
     ("CREATE TEMP TABLE chart_m (sid INTEGER PRIMARY KEY, source TEXT, session_key TEXT, parent_key TEXT,"
      " project TEXT, models TEXT, first_ms INT, calls INT, output INT, fed INT, cost REAL, peak INT,"
-     " waste_cost REAL, whole_cost REAL, family INT)"),
-    ("INSERT INTO chart_m SELECT a.sid, s.source, s.session_key, s.parent_key, coalesce(s.project, ''), s.models,"
-     " s.first_ms, a.calls, a.output, a.fed, a.cost, coalesce(t.peak_context, 0), t.waste_cost_usd, t.cost_usd,"
-     " coalesce(pa.sid, a.sid) FROM chart_a a JOIN chat_session s ON s.id = a.sid"
-     " LEFT JOIN chat_stats t ON t.session_id = a.sid"
-     " LEFT JOIN chat_session p ON p.source = s.source AND p.session_key = s.parent_key"
-     " LEFT JOIN chart_a pa ON pa.sid = p.id"),
+     " waste_cost REAL, whole_cost REAL, family INT, range_waste REAL, parent_sid INT)"),
+    # chats wholly inside the range: their totals and waste as they are ({last}: "+last_ms" reads the table in
+    # order, cheaper than the index when the range holds most chats)
+    (f"INSERT INTO chart_m ({_M_COLUMNS}) SELECT c.session_id, s.source, s.session_key, s.parent_key,"
+     " coalesce(s.project, ''), s.models, s.first_ms, c.calls, c.output, c.input + c.cache_write + c.cache_read,"
+     " c.cost_usd, coalesce(t.peak_context, 0), t.waste_cost_usd, t.cost_usd, c.session_id, t.waste_cost_usd,"
+     f" {_PARENT} FROM usage_chat c JOIN chat_session s ON s.id = c.session_id"
+     " LEFT JOIN chat_stats t ON t.session_id = c.session_id"
+     " WHERE {last} >= :lo AND {last} < :hi AND c.first_ms >= :lo"),  # {last}: c.last_ms or +c.last_ms
+    # chats that cross an end of the range: their quarter-hours inside it
+    (f"INSERT INTO chart_m ({_M_COLUMNS}) SELECT r.sid, s.source, s.session_key, s.parent_key,"
+     " coalesce(s.project, ''), s.models, s.first_ms, r.calls, r.output, r.fed, r.cost,"
+     " coalesce(t.peak_context, 0), t.waste_cost_usd, t.cost_usd, r.sid,"
+     " (SELECT sum(w.waste_cost_usd) FROM waste_rollup w WHERE w.session_id = r.sid AND w.bucket_ms >= :lo"
+     f"  AND w.bucket_ms < :hi), {_PARENT}"
+     " FROM (SELECT u.session_id AS sid, sum(u.calls) AS calls, sum(u.output) AS output,"
+     "  sum(u.input + u.cache_write + u.cache_read) AS fed, sum(u.cost_usd) AS cost"
+     "  FROM usage_chat c CROSS JOIN usage_rollup u ON u.session_id = c.session_id"  # CROSS: chats first
+     "  WHERE c.last_ms >= :lo AND c.first_ms < :hi AND (c.first_ms < :lo OR c.last_ms >= :hi)"
+     "  AND u.bucket_ms >= :lo AND u.bucket_ms < :hi GROUP BY u.session_id) r"
+     " JOIN chat_session s ON s.id = r.sid LEFT JOIN chat_stats t ON t.session_id = r.sid"),
+    # a sub-agent chat is shown in its parent's family when the parent also has calls in the range
+    ("UPDATE chart_m SET family = parent_sid WHERE parent_sid IS NOT NULL"
+     " AND parent_sid IN (SELECT sid FROM chart_m)"),
     "CREATE INDEX temp.chart_m_family ON chart_m (family)",
     ("CREATE TEMP TABLE chart_f (family INTEGER PRIMARY KEY, source TEXT, project TEXT, first_ms INT,"
      " models TEXT, calls INT, output INT, cost REAL, peak INT, waste_share REAL)"),
-    # most chats have no sub-agent: their family is themselves, copied without grouping
+    # every family's head as it is (most chats have no sub-agent), then the families with members summed again
     ("INSERT INTO chart_f SELECT sid, source, project, first_ms, models, calls, output, cost, peak,"
-     " CASE WHEN whole_cost > 0 THEN waste_cost / whole_cost END FROM chart_m"
-     " WHERE sid = family AND sid NOT IN (SELECT family FROM chart_m WHERE sid <> family)"),
-    ("INSERT INTO chart_f SELECT h.sid, h.source, h.project, h.first_ms, h.models, sum(m.calls), sum(m.output),"
+     " CASE WHEN whole_cost > 0 THEN waste_cost / whole_cost END FROM chart_m WHERE sid = family"),
+    ("INSERT OR REPLACE INTO temp.chart_f SELECT h.sid, h.source, h.project, h.first_ms, h.models, sum(m.calls),"
+     " sum(m.output),"
      " sum(m.cost), max(m.peak), CASE WHEN sum(m.whole_cost) > 0 THEN sum(m.waste_cost) / sum(m.whole_cost) END"
      " FROM chart_m m JOIN chart_m h ON h.sid = m.family"
      " WHERE m.family IN (SELECT family FROM chart_m WHERE sid <> family) GROUP BY m.family"),
+    "CREATE TEMP TABLE chart_key (lo INT, hi INT, version INT)",
 ]
 
 
 def _members(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> None:
+    """The temporary tables for this range, built unless this connection holds them for it already and the
+    store has not changed since (PRAGMA data_version moves with every commit of another connection)."""
     lo, hi = rng.window_ms(tz)
-    last = "+last_ms" if (rng.last - rng.first).days > _SCAN_DAYS else "last_ms"
+    # the store as of now (a transaction the caller left open would show an old snapshot and an old version)
+    key = (lo, hi, conn.execute("PRAGMA data_version").fetchone()[0])
+    try:
+        if conn.execute("SELECT lo, hi, version FROM temp.chart_key").fetchone() == key:
+            return
+    except sqlite3.OperationalError:
+        pass  # none built on this connection yet
+    last = "+c.last_ms" if (rng.last - rng.first).days > _SCAN_DAYS else "c.last_ms"
     for statement in _MEMBERS:
         conn.execute(statement.replace("{last}", last), {"lo": lo, "hi": hi} if ":lo" in statement else {})
+    conn.execute("INSERT INTO temp.chart_key VALUES (?, ?, ?)", key)
 
 
 @dataclass(slots=True)
@@ -258,6 +283,12 @@ class Project:
     cost: float | None = None
     chat_count: int = 0  # chats (sub-agent chats included) with calls in this folder
     chats: list[Chat] = field(default_factory=list)  # its costliest chats, sub-agents folded in
+    waste_cost: float | None = None  # long-chat waste of its calls in the range
+
+    @property
+    def waste_share(self) -> float | None:
+        """Waste share (insights.waste) of the project's calls in the range."""
+        return waste_share(self.waste_cost, self.cost)
 
 
 def projects(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange, top: int = 15) -> list[Project]:
@@ -265,19 +296,37 @@ def projects(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange, top: int = 1
     its costliest chats: the families it heads, and sub-agent chats whose parent worked in another folder."""
     _members(conn, tz, rng)
     found: dict[str, Project] = {}
-    for name, calls, output, cost, count in conn.execute(
-            "SELECT project, sum(calls), sum(output), sum(cost), count(*) FROM temp.chart_m GROUP BY project"):
-        found[name] = Project(name, calls, output, cost, count)
+    for name, calls, output, cost, count, waste in conn.execute(
+            "SELECT project, sum(calls), sum(output), sum(cost), count(*), sum(range_waste) FROM temp.chart_m"
+            " GROUP BY project"):
+        found[name] = Project(name, calls, output, cost, count, waste_cost=waste)
+    # each folder's costliest families (an index and a short read per folder: a window over every family cost
+    # several times more), and the sub-agent chats whose parent worked in another folder
+    conn.execute("CREATE INDEX IF NOT EXISTS temp.chart_f_project ON chart_f (project, cost)")
+    listed: list[tuple[str, float, int]] = []  # (project, rank cost, listed chat)
+    for name in found:
+        listed += [(name, cost, sid) for sid, cost in conn.execute(
+            "SELECT family, coalesce(cost, 0) FROM temp.chart_f WHERE project = ?"
+            " ORDER BY coalesce(cost, 0) DESC, family LIMIT ?", (name, top))]
+    listed += conn.execute(
+        "SELECT m.project, coalesce(m.cost, 0), m.sid FROM temp.chart_m m JOIN temp.chart_m h ON h.sid = m.family"
+        " WHERE m.sid <> m.family AND h.project <> m.project").fetchall()
+    ranks: dict[int, tuple[str, int]] = {}
+    by_project: dict[str, list[tuple[float, int]]] = {}
+    for name, cost, sid in listed:
+        by_project.setdefault(name, []).append((cost, sid))
+    for name, items in by_project.items():
+        for rn, (_cost, sid) in enumerate(sorted(items, key=lambda c: (-c[0], c[1]))[:top], start=1):
+            ranks[sid] = (name, rn)
+    conn.execute("DROP TABLE IF EXISTS temp.chart_listed")
+    conn.execute("CREATE TEMP TABLE chart_listed (sid INTEGER PRIMARY KEY, project TEXT, rn INT)")
+    conn.executemany("INSERT INTO temp.chart_listed VALUES (?, ?, ?)",
+                     [(sid, name, rn) for sid, (name, rn) in ranks.items()])
     rows = conn.execute(
-        "WITH own AS (SELECT family AS sid, project, coalesce(cost, 0) AS rank_cost FROM temp.chart_f UNION ALL"
-        "  SELECT m.sid, m.project, coalesce(m.cost, 0) FROM temp.chart_m m JOIN temp.chart_m h ON h.sid = m.family"
-        "  WHERE m.sid <> m.family AND h.project <> m.project),"
-        " r AS (SELECT sid, project, row_number() OVER (PARTITION BY project ORDER BY rank_cost DESC, sid) AS rn"
-        "  FROM own)"
-        f" SELECT {_COLUMNS}, r.project, r.rn, r.sid FROM r JOIN temp.chart_m m ON m.sid = r.sid"
-        " WHERE r.rn <= :top UNION ALL"
-        f" SELECT {_COLUMNS}, r.project, r.rn, r.sid FROM r JOIN temp.chart_m m ON m.family = r.sid"
-        " WHERE r.rn <= :top AND m.sid <> r.sid", {"top": top}).fetchall()
+        f"SELECT {_COLUMNS}, r.project, r.rn, r.sid FROM temp.chart_listed r JOIN temp.chart_m m ON m.sid = r.sid"
+        " UNION ALL"
+        f" SELECT {_COLUMNS}, r.project, r.rn, r.sid FROM temp.chart_listed r JOIN temp.chart_m m"
+        " ON m.family = r.sid WHERE m.sid <> r.sid").fetchall()
     rows.sort(key=lambda r: (r[15], r[16], r[0] != r[17], r[6]))  # listing, then its head, then by start
     listings: dict[tuple[str, int], list[tuple[Any, ...]]] = {}
     for row in rows:
@@ -290,7 +339,8 @@ def projects(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange, top: int = 1
 
 
 def projects_table(items: list[Project]) -> tuple[list[str], list[list[object]]]:
-    return (["project", "calls", "output", "cost_usd", "chats"],
-            [[p.name, p.calls, p.output, round_usd(p.cost), p.chat_count] for p in items])
+    return (["project", "calls", "output", "cost_usd", "chats", "waste_cost_usd", "waste_share"],
+            [[p.name, p.calls, p.output, round_usd(p.cost), p.chat_count, round_usd(p.waste_cost),
+              None if p.waste_share is None else round(p.waste_share, 4)] for p in items])
 
 

@@ -9,13 +9,14 @@ was fed. The chats and projects listings live in insights.chart_chats.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tokenpulse.insights.spend_facts import SpendFacts
 from tokenpulse.store.localtime import day_start_ms, offset_spans
 from tokenpulse.store.sync.scope import THIS_DEVICE, DeviceScope
 
@@ -33,6 +34,36 @@ def agent_label(source: str) -> str:
     from tokenpulse.sources.registry import all_sources
 
     return {s.name: s.label for s in all_sources()}.get(source, source)
+
+
+@lru_cache(maxsize=64)
+def agent_rank(source: str) -> tuple[int, str]:
+    """Where an agent stacks and lists: the registry's order, unknown names after, by name. The same in every
+    range and view, so a colour band never changes place."""
+    from tokenpulse.sources.registry import all_sources
+
+    names = [s.name for s in all_sources()]
+    return (names.index(source), "") if source in names else (len(names), source)
+
+
+def catalogue(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """Every (agent, model) pair in the store: agents in their stacking order, each one's models in the order
+    they were first used (then by name), so a new model comes last and the others keep their colour. Whatever
+    range is shown, this fixes each model's colour and place (a few thousand rows of usage_local_hour)."""
+    table = "usage_local_hour" if conn.execute("SELECT EXISTS (SELECT 1 FROM usage_local_hour)").fetchone()[0] \
+        else "usage_rollup"
+    pairs = conn.execute(f"SELECT DISTINCT source, model FROM {table}").fetchall()
+    first = dict(conn.execute("SELECT model, min(day) FROM model_price GROUP BY model").fetchall())
+    return sorted(((str(a), str(m)) for a, m in pairs),
+                  key=lambda p: (agent_rank(p[0]), first.get(p[1]) or "9999", p[1]))
+
+
+def model_order(pairs: Sequence[tuple[str, str]]) -> dict[str, int]:
+    """Each model's place in the catalogue `pairs`: under the first agent that used it."""
+    out: dict[str, int] = {}
+    for _agent, model in pairs:
+        out.setdefault(model, len(out))
+    return out
 
 
 def add_known(a: float | None, b: float | None) -> float | None:
@@ -59,7 +90,7 @@ class DayRange:
         return day_start_ms(self.first.isoformat(), tz), day_start_ms((self.last + timedelta(days=1)).isoformat(), tz)
 
 
-def _spans(tz: ZoneInfo, lo: int, hi: int) -> list[tuple[int, int, int]]:
+def utc_spans(tz: ZoneInfo, lo: int, hi: int) -> list[tuple[int, int, int]]:
     """[(start, end, offset)] cutting [lo, hi) where the zone's UTC offset changes (DST)."""
     found = offset_spans(tz, lo, hi)
     out = []
@@ -71,7 +102,7 @@ def _spans(tz: ZoneInfo, lo: int, hi: int) -> list[tuple[int, int, int]]:
     return out
 
 
-def _epoch_day(n: int) -> str:
+def epoch_day(n: int) -> str:
     return (_EPOCH + timedelta(days=n)).isoformat()
 
 
@@ -85,8 +116,10 @@ def local_date(ts_ms: int, tz: ZoneInfo) -> date:
 
 
 def data_days(conn: sqlite3.Connection, tz: ZoneInfo, scope: DeviceScope | None = None) -> tuple[date, date] | None:
-    found = [row for row in (conn.execute(f"SELECT min(bucket_ms), max(bucket_ms) FROM {schema}.usage_rollup")
-                             .fetchone() for schema in (scope or THIS_DEVICE).schemas) if row[0] is not None]
+    # two subqueries: each is one step down ix_usage_rollup_bucket (min and max in one select scan the table)
+    found = [row for row in (conn.execute(f"SELECT (SELECT min(bucket_ms) FROM {schema}.usage_rollup),"
+                                          f" (SELECT max(bucket_ms) FROM {schema}.usage_rollup)").fetchone()
+                             for schema in (scope or THIS_DEVICE).schemas) if row[0] is not None]
     if not found:
         return None
     return local_date(min(r[0] for r in found), tz), local_date(max(r[1] for r in found), tz)
@@ -119,7 +152,12 @@ class Sums:
     cache_read_cost: float | None = None
     output_cost: float | None = None
 
-    def add_row(self, row: tuple[Any, ...]) -> None:
+    def add(self, other: Sums) -> None:
+        self.add_row((other.calls, other.input, other.cache_write, other.cache_read, other.output, other.reasoning,
+                      other.cost, other.unpriced_calls, other.input_cost, other.cache_write_cost,
+                      other.cache_read_cost, other.output_cost))
+
+    def add_row(self, row: Sequence[Any]) -> None:
         calls, inp, cw, cr, out, rsn, cost, unpriced, ic, wc, rc, oc = row
         self.calls += calls or 0
         self.input += inp or 0
@@ -146,7 +184,11 @@ class Sums:
 
 @dataclass(slots=True)
 class Daily:
-    """Per local day (zero-filled): totals, and output and cost per agent and per model (largest first)."""
+    """Per local day (zero-filled): totals, and output and cost per agent and per model (largest first).
+
+    Long ranges come bucketed by week or month (insights.chart_periods): then `days` holds each period's first
+    day (a Monday, the 1st), `lengths` its length in days, and `unit` says which.
+    """
 
     days: list[str]
     totals: list[Sums]
@@ -155,9 +197,32 @@ class Daily:
     # "agent"/"model" (and "device" when several devices are read) -> key -> days
     output_by: dict[str, dict[str, list[int]]] = field(default_factory=dict)
     cost_by: dict[str, dict[str, list[float | None]]] = field(default_factory=dict)
+    waste_tokens: list[int] = field(default_factory=list)  # long-chat waste per day (insights.chart_waste)
+    waste_cost: list[float | None] = field(default_factory=list)
+    facts: SpendFacts = field(default_factory=SpendFacts)  # where the range's cache-read spend went
+    unit: str = "day"  # "day", "week" or "month"
+    lengths: list[int] = field(default_factory=list)  # days in each period (all 1 for days)
+    partial: list[bool] = field(default_factory=list)  # a period still running (today) or cut by the range
+    catalogue: list[tuple[str, str]] = field(default_factory=list)  # every (agent, model) in the store
 
     def index(self, day: str) -> int:
         return self.days.index(day)
+
+
+def _days_grouped(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange,
+                  schema: str = "main") -> list[tuple[Any, ...]]:
+    """(local day, agent, model, sums…) over the range: from usage_local_day when it is kept in `tz` (a row per
+    day and model, not per hour), else as _grouped finds them; `schema`: the device's ledger (_grouped)."""
+    row = conn.execute(f"SELECT zone FROM {schema}.usage_local_day LIMIT 1").fetchone()
+    if row is not None and row[0] == tz.key and _local_ready(conn, tz, schema):
+        first, last = (rng.first - _EPOCH).days, (rng.last - _EPOCH).days
+        return conn.execute(f"SELECT local_day, source, model, {_DAY_COLUMNS} FROM {schema}.usage_local_day"
+                            " WHERE local_day BETWEEN ? AND ?", (first, last)).fetchall()
+    return _grouped(conn, tz, rng, ("local_day, source, model", "d, source, model"), _SUMS,
+                    ("local_day, source, model", "d, source, model"), schema)
+
+
+_DAY_COLUMNS = _SUMS.replace("sum(", "(")  # one row per day and model already: the columns as they are
 
 
 def _grouped(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange, keys: tuple[str, str], cols: str,
@@ -175,7 +240,7 @@ def _grouped(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange, keys: tuple[
         return conn.execute(f"SELECT {keys[0]}, {cols} FROM {schema}.usage_local_hour WHERE local_day BETWEEN ? AND ?"
                             f" GROUP BY {group[0]}", (first, last)).fetchall()
     rows: list[tuple[Any, ...]] = []
-    for a, b, off in _spans(tz, *rng.window_ms(tz)):
+    for a, b, off in utc_spans(tz, *rng.window_ms(tz)):
         rows += conn.execute(
             f"SELECT {keys[1]}, {cols} FROM (SELECT (bucket_ms + {off}) / {_DAY_MS} AS d,"
             f" ((bucket_ms + {off}) % {_DAY_MS}) / {_HOUR_MS} AS h, * FROM {schema}.usage_rollup"
@@ -191,27 +256,43 @@ def _local_ready(conn: sqlite3.Connection, tz: ZoneInfo, schema: str = "main") -
 
 
 def daily(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange, scope: DeviceScope | None = None) -> Daily:
+    """Per local day of the range; agents and models in their stable order (agent_rank, catalogue); over several
+    devices (`scope`), every device's days summed, and output and cost per device too (in the scope's order)."""
     days = rng.days()
-    pos = {d: i for i, d in enumerate(days)}
-    out = Daily(days, [Sums() for _ in days])
+    n = len(days)
+    first = (rng.first - _EPOCH).days  # rows name their day by its number: the index is a subtraction
+    out = Daily(days, [Sums() for _ in days], lengths=[1] * n, partial=[False] * n, catalogue=catalogue(conn))
+    places = model_order(out.catalogue)
     scope = scope or THIS_DEVICE
     splits = ("agent", "model", "device") if scope.labelled else ("agent", "model")
     per: dict[str, dict[str, list[int]]] = {split: {} for split in splits}
     cost: dict[str, dict[str, list[float | None]]] = {split: {} for split in splits}
+    totals = out.totals
     for member in scope.members:
-        for d, source, model, *sums in _grouped(conn, tz, rng, ("local_day, source, model", "d, source, model"),
-                                                _SUMS, ("local_day, source, model", "d, source, model"), member.schema):
-            i = pos.get(_epoch_day(d))
-            if i is None:
+        for d, source, model, *sums in _days_grouped(conn, tz, rng, member.schema):
+            i = d - first
+            if not 0 <= i < n:
                 continue
-            out.totals[i].add_row(tuple(sums))
+            totals[i].add_row(sums)
+            output, spent = sums[4] or 0, sums[6]
             for split, key in (("agent", source), ("model", model), ("device", member.label))[:len(splits)]:
-                series = per[split].setdefault(key, [0] * len(days))
-                series[i] += sums[4] or 0
-                costs = cost[split].setdefault(key, [None] * len(days))
-                costs[i] = add_known(costs[i], sums[6])
+                series = per[split].get(key)
+                if series is None:
+                    series = per[split][key] = [0] * n
+                    cost[split][key] = [None] * n
+                series[i] += output
+                if spent is not None:
+                    costs = cost[split][key]
+                    was = costs[i]
+                    costs[i] = spent if was is None else was + spent
+
+    def model_rank(model: str) -> tuple[int, str]:
+        return places.get(model, len(places)), model
+
+    devices = [m.label for m in scope.members]
+    ranks: dict[str, Callable[[str], Any]] = {"agent": agent_rank, "model": model_rank, "device": devices.index}
     for split in splits:
-        order = sorted(per[split], key=lambda k: (-sum(per[split][k]), k))
+        order = sorted(per[split], key=ranks[split])
         out.output_by[split] = {k: per[split][k] for k in order}
         out.cost_by[split] = {k: cost[split][k] for k in order}
     out.agents = list(out.output_by["agent"])

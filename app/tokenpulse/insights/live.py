@@ -69,7 +69,7 @@ def _snapshot(conn: sqlite3.Connection, sid: int, source: str, project: str | No
                          " WHERE session_id = ? AND recap_allowance = ?", (sid, recap_allowance)).fetchone()
     if stats is None or stats[4] != last[0]:
         # not refreshed since its latest call: compute in memory rather than show stale figures
-        row = compute(conn, sid, pricer, recap_allowance)
+        row = compute(conn, sid, pricer, recap_allowance, with_quarters=False)
         stats = (row.figures.calls, row.figures.waste_tokens, row.figures.waste_cost, row.wrote_1h_cache, row.last_ms)
     calls, waste_tokens, waste_cost, one_hour, _ = stats
     rates = pricer.rates(last[1], utc_day(last[0]))

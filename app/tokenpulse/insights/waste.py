@@ -1,4 +1,9 @@
-"""The waste arithmetic of one chat: fresh floor F, recap allowance R, waste tokens and their cost (no DB)."""
+"""The waste arithmetic of one chat: fresh floor F, recap allowance R, waste tokens and their cost (no DB).
+
+"Waste share" has one meaning everywhere (popup, tooltip, charts, CSV, CLI): long-chat waste cost as a share of
+the total cost of the same calls (`waste_share`). It is a share of cost, never of tokens, so it answers "how
+much of the bill would fresh chats have saved"; figures in tokens are shown as token counts, not as a share.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,8 @@ class CallPoint:
     context: int  # input + cache writes + cache reads: what the model read
     read_price: float | None = None  # USD per cache-read token as the call was billed (tier included); None: unknown
     cost: float | None = None  # the call's own cost; None when its model has no known price
+    ts_ms: int = 0
+    cache_read: int = 0  # the part of `context` read from the cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +35,7 @@ class ChatFigures:
 
     @property
     def waste_share(self) -> float | None:
-        return share(self.waste_cost, self.cost)
+        return waste_share(self.waste_cost, self.cost)
 
 
 def context_of(input: int, cache_write: int, cache_read: int) -> int:
@@ -51,6 +58,14 @@ def share(part: float | None, whole: float | None) -> float | None:
     if part is None or whole is None or whole <= 0:
         return None
     return part / whole
+
+
+WASTE_SHARE_HELP = "long-chat waste cost as a share of the cost of the same calls"
+
+
+def waste_share(waste_cost: float | None, cost: float | None) -> float | None:
+    """The one definition of "waste share": waste cost ÷ cost of the same calls (None when either is unknown)."""
+    return share(waste_cost, cost)
 
 
 def chat_figures(points: Sequence[CallPoint], recap_allowance: int) -> ChatFigures:

@@ -1,15 +1,16 @@
-"""The words the tray shows: tooltip, disabled menu status lines, popup rows and the live-chat block."""
+"""The words the tray shows: tooltip, menu status lines, the summary's headline, week and live-chat blocks."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from tokenpulse.presenters import limits_text
 from tokenpulse.presenters.numbers import compact, grouped, money
 from tokenpulse.presenters.plain import no_markup
+from tokenpulse.presenters.waste_text import facts_text, live_waste_text, waste_line
 from tokenpulse.snapshot import ImportProgress, LiveChat, Snapshot
 from tokenpulse.store.queries import Totals
 
@@ -81,6 +82,33 @@ def live_context_line(live: LiveChat, threshold: int) -> str:
 
 def live_cost_line(live: LiveChat) -> str:
     return f"{money(live.last_cost_usd)} per message now · {money(live.first_cost_usd)} for the first"
+
+
+def live_waste_line(live: LiveChat) -> str | None:
+    """"Long-chat waste so far: 1.2M tokens ≈ $0.36"; None until the chat's figures are computed."""
+    text = live_waste_text(live.waste_tokens, live.waste_cost_usd)
+    return None if text is None else text[0].upper() + text[1:]
+
+
+def headline(snap: Snapshot) -> str:
+    """"Today: 12.3k output · $3.40": the work first, what it cost beside it."""
+    t = snap.today
+    if t.calls == 0:
+        return "Today: no calls yet"
+    return f"Today: {compact(t.output_tokens)} output · {cost_text(t)}"
+
+
+def week_waste(snap: Snapshot) -> str:
+    """"Long-chat waste this week: $12.30 · 9 % of cost" (a share of cost: insights.waste)."""
+    if snap.week.calls == 0:
+        return "Long-chat waste this week: none yet"
+    return waste_line(snap.week_facts.waste_cost, snap.week.cost_usd, "this week")
+
+
+def week_facts(snap: Snapshot) -> str | None:
+    """Where this week's cache-read spend went; None when none had a known price."""
+    text = facts_text(snap.week_facts)
+    return None if text is None else "This week's " + text[0].lower() + text[1:]
 
 
 def cost_note(t: Totals) -> str | None:
@@ -155,6 +183,9 @@ def status_lines(snap: Snapshot) -> list[str]:
     if snap.live is not None:
         lines.append(live_title(snap.live))
         lines.append(INDENT + live_detail(snap.live, snap.context_threshold))
+        waste = live_waste_text(snap.live.waste_tokens, snap.live.waste_cost_usd)
+        if waste:
+            lines.append(INDENT + waste)
     lines.extend(limits_text.menu_lines(snap))  # plan limits (issue 11)
     return lines + quiet_lines(snap, short=True) + state_lines(snap)
 
@@ -168,6 +199,9 @@ def tooltip(snap: Snapshot) -> str:
     if snap.live is not None:
         lines.append(f"{live_title(snap.live)}")
         lines.append(live_detail(snap.live, snap.context_threshold))
+        waste = live_waste_text(snap.live.waste_tokens, snap.live.waste_cost_usd)
+        if waste:
+            lines.append(waste)
     tight = limits_text.tooltip_line(snap)  # plan limits (issue 11)
     if tight:
         lines.append(tight)
@@ -205,3 +239,12 @@ def summary_rows(snap: Snapshot) -> list[Row]:
 def spark_caption(snap: Snapshot) -> str:
     total = sum(snap.spark_output)
     return f"Output, last {len(snap.spark_output)} days: {compact(total)}"
+
+
+def spark_dates(snap: Snapshot) -> tuple[str, str, str]:
+    """The sparkline's first day, its middle and "today": "Sep 8", "Sep 15", "today"."""
+    days = [date.fromisoformat(d) for d in snap.spark_days]
+    if not days:
+        return "", "", ""
+    middle = days[len(days) // 2]
+    return f"{days[0]:%b} {days[0].day}", f"{middle:%b} {middle.day}", "today"

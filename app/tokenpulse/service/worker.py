@@ -381,7 +381,8 @@ class IngestWorker:
             snap = build(self._ws.conn, now, tz, context_threshold=settings.reminders.context_threshold,
                          fresh_chat_reminders=settings.reminders.fresh_chat,
                          context_share=settings.limits.context_share,
-                         limit_icon_percent=settings.limits.icon_percent)
+                         limit_icon_percent=settings.limits.icon_percent,
+                         recap_allowance=settings.reminders.recap_allowance)
             snap = snap.with_state(everywhere=self._sync.everywhere(now, tz))
         watch_problems = self._watcher.problems if self._watcher is not None else []
         failing = self._recording.problem_line(now)

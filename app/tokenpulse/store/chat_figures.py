@@ -1,5 +1,6 @@
 """Writing the chat_stats table: each chat's waste figures as computed (insights.chat_stats), its link to
-its parent chat, and the family sums (a chat plus its sub-agent chats)."""
+its parent chat, and the family sums (a chat plus its sub-agent chats); with them, in the same transaction,
+the chat's quarter-hours in waste_rollup and the sums over every chat in waste_quarter."""
 
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ class ChatFiguresRow:
     waste_share: float | None
     wrote_1h_cache: bool
     last_ms: int
+    # per UTC quarter-hour: (bucket_ms, calls, waste_tokens, waste_cost, read_cost, long_context_read_cost,
+    # long_chat_read_cost), as waste_rollup stores them
+    quarters: tuple[tuple[int, int, int, float | None, float | None, float | None, float | None], ...] = ()
 
 
 # family_* start as the chat's own figures; `_roll_up` then adds the sub-agent chats of every family touched.
@@ -45,6 +49,17 @@ ON CONFLICT (session_id) DO UPDATE SET
 """
 
 
+_QUARTERS = ("INSERT INTO waste_rollup (session_id, bucket_ms, top_level, calls, waste_tokens, waste_cost_usd,"
+             " read_cost_usd, long_context_read_cost_usd, long_chat_read_cost_usd)"
+             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_SUM_QUARTERS = ("INSERT INTO waste_quarter (bucket_ms, chats, calls, waste_tokens, waste_cost_usd, read_cost_usd,"
+                 " long_context_read_cost_usd, long_chat_read_cost_usd)"
+                 " SELECT bucket_ms, sum(top_level), sum(calls), sum(waste_tokens), sum(waste_cost_usd),"
+                 " sum(read_cost_usd), sum(long_context_read_cost_usd), sum(long_chat_read_cost_usd)"
+                 " FROM waste_rollup {where} GROUP BY bucket_ms")
+_INCREMENTAL_MAX = 5_000  # more touched quarter-hours than this: waste_quarter is summed again whole
+
+
 def write(conn: sqlite3.Connection, rows: Sequence[ChatFiguresRow], recap_allowance: int) -> set[int]:
     """Store these chats' figures (one transaction); returns the chats that had none before."""
     ids = [r.session_id for r in rows]
@@ -52,7 +67,9 @@ def write(conn: sqlite3.Connection, rows: Sequence[ChatFiguresRow], recap_allowa
     with write_tx(conn):
         known = _existing(conn, ids)
         families: set[int] = set()
+        touched: set[int] = set()  # quarter-hours whose sums over every chat may have changed
         for row in rows:
+            touched.update(_replace_quarters(conn, row))
             if row.calls == 0:
                 continue  # every call of the chat was dropped (sidechain replays): no figures to keep
             parent_id = _parent_id(conn, row.session_id)
@@ -68,14 +85,53 @@ def write(conn: sqlite3.Connection, rows: Sequence[ChatFiguresRow], recap_allowa
                 _adopt_children(conn, row.session_id)  # sub-agent chats stored before their parent
         for family in families:
             _roll_up(conn, family)
+        _sum_quarters(conn, touched)
     return new
 
 
+def _replace_quarters(conn: sqlite3.Connection, row: ChatFiguresRow) -> set[int]:
+    """The chat's rows in waste_rollup replaced by `row.quarters`; returns the quarter-hours before and after."""
+    sid = row.session_id
+    touched = {r[0] for r in conn.execute("SELECT bucket_ms FROM waste_rollup WHERE session_id = ?", (sid,))}
+    conn.execute("DELETE FROM waste_rollup WHERE session_id = ?", (sid,))
+    if row.quarters:
+        top = conn.execute("SELECT parent_key IS NULL FROM chat_session WHERE id = ?", (sid,)).fetchone()
+        top_level = 1 if top is None else int(top[0])
+        conn.executemany(_QUARTERS, [(sid, q[0], top_level, *q[1:]) for q in row.quarters])
+        touched.update(q[0] for q in row.quarters)
+    return touched
+
+
+def resum_quarters(conn: sqlite3.Connection) -> None:
+    """waste_quarter summed again from every chat's rows (after chats were deleted: `forget`)."""
+    with write_tx(conn):
+        conn.execute("DELETE FROM waste_quarter")
+        conn.execute(_SUM_QUARTERS.format(where=""))
+
+
+def _sum_quarters(conn: sqlite3.Connection, buckets: set[int]) -> None:
+    """waste_quarter again for these quarter-hours, from every chat's rows in them (ix_waste_rollup_bucket)."""
+    if not buckets:
+        return
+    if len(buckets) > _INCREMENTAL_MAX:
+        conn.execute("DELETE FROM waste_quarter")
+        conn.execute(_SUM_QUARTERS.format(where=""))
+        return
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS waste_touched (bucket_ms INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM temp.waste_touched")
+    conn.executemany("INSERT INTO temp.waste_touched VALUES (?)", [(b,) for b in sorted(buckets)])
+    conn.execute("DELETE FROM waste_quarter WHERE bucket_ms IN (SELECT bucket_ms FROM temp.waste_touched)")
+    conn.execute(_SUM_QUARTERS.format(where="WHERE bucket_ms IN (SELECT bucket_ms FROM temp.waste_touched)"))
+    conn.execute("DELETE FROM temp.waste_touched")
+
+
 def stale_sessions(conn: sqlite3.Connection, recap_allowance: int) -> list[int]:
-    """Chats without figures, or computed with another R (a full pass; for start-up after an upgrade)."""
+    """Chats without figures, computed with another R, or without their quarter-hours (a store upgraded to
+    0006): a full pass, for start-up."""
     return [r[0] for r in conn.execute(
         "SELECT s.id FROM chat_session s LEFT JOIN chat_stats t ON t.session_id = s.id"
-        " WHERE t.session_id IS NULL OR t.recap_allowance <> ?", (recap_allowance,))]
+        " WHERE t.session_id IS NULL OR t.recap_allowance <> ?"
+        " OR NOT EXISTS (SELECT 1 FROM waste_rollup w WHERE w.session_id = s.id)", (recap_allowance,))]
 
 
 def _existing(conn: sqlite3.Connection, ids: list[int]) -> set[int]:

@@ -33,10 +33,19 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "source", "last_change_ms", "last_call_ms", "last_counted_ms", "counted_change_ms", "quiet_since_ms",
         "last_uncounted_ms", "recent_skips", "updated_ms",
     ),
+    "usage_local_day": (
+        "local_day", "source", "model", "zone", "calls", "input", "cache_write", "cache_read", "output",
+        "reasoning", "cost_usd", "unpriced_calls", "input_cost", "cache_write_cost", "cache_read_cost",
+        "output_cost",
+    ),
     "usage_local_hour": (
         "local_day", "source", "model", "hour", "zone", "calls", "input", "cache_write", "cache_read",
         "output", "reasoning", "cost_usd", "unpriced_calls", "input_cost", "cache_write_cost",
         "cache_read_cost", "output_cost",
+    ),
+    "waste_quarter": (
+        "bucket_ms", "chats", "calls", "waste_tokens", "waste_cost_usd", "read_cost_usd",
+        "long_context_read_cost_usd", "long_chat_read_cost_usd",
     ),
     "api_call": (
         "id", "dedupe_key", "source", "session_id", "ts_ms", "model", "input", "cache_write_5m",
@@ -64,5 +73,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "session_id", "bucket_ms", "model", "source", "calls", "input", "cache_write", "cache_read", "output",
         "reasoning", "cost_usd", "unpriced_calls", "input_cost", "cache_write_cost", "cache_read_cost",
         "output_cost",
+    ),
+    "waste_rollup": (
+        "session_id", "bucket_ms", "top_level", "calls", "waste_tokens", "waste_cost_usd", "read_cost_usd",
+        "long_context_read_cost_usd", "long_chat_read_cost_usd",
     ),
 }

@@ -17,6 +17,7 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tokenpulse.store.chat_figures import resum_quarters
 from tokenpulse.store.db import BUSY_TIMEOUT_MS, DB_NAME, SETUP_LOCK_SUFFIX, StoreError
 from tokenpulse.store.git_work import forget_folders
 from tokenpulse.store.tx import write_tx
@@ -130,6 +131,10 @@ def forget_project(conn: sqlite3.Connection, project_path: str) -> int:
                 # that rollup has no chat column to delete by: emptied, it is rebuilt from the per-chat rollups
                 # when the store is next opened (insights.hooks.bring_up_to_date)
                 conn.execute("DELETE FROM usage_local_hour")
+                if _has_table(conn, "usage_local_day"):
+                    conn.execute("DELETE FROM usage_local_day")
+            if deleted > 0 and _has_table(conn, "waste_quarter"):
+                resum_quarters(conn)  # its sums over every chat held the forgotten chats' spend
             _forget_limit_rows(conn)
             conn.execute("DELETE FROM chat_session WHERE id IN (SELECT id FROM temp.forget_session)")
             conn.execute("DELETE FROM temp.forget_session")

@@ -7,6 +7,8 @@ sum of the calls' costs; the four per-type costs split it in proportion to each 
 usage_local_hour sums usage_rollup per local day and hour of one zone (the settings'), agent and model, so a
 range of years reads thousands of rows, not hundreds of thousands. It is rebuilt when the zone changes.
 
+usage_local_day sums usage_local_hour per local day: the charts' days read a row per day and model.
+
 usage_chat sums usage_rollup per chat: a long range takes the chats wholly inside it from there.
 """
 
@@ -214,11 +216,18 @@ def _local_insert(tz: ZoneInfo, lo: int, hi: int, only_listed: bool) -> str:
             " GROUP BY d, source, model, h")
 
 
+_DAYS = (f"INSERT INTO usage_local_day (local_day, source, model, zone, {', '.join(SUMS)})"
+         f" SELECT local_day, source, model, min(zone), {', '.join(f'sum({c})' for c in SUMS)} FROM usage_local_hour"
+         " {where} GROUP BY local_day, source, model")
+
+
 def _rebuild_local(conn: sqlite3.Connection, tz: ZoneInfo) -> None:
     conn.execute("DELETE FROM usage_local_hour")
+    conn.execute("DELETE FROM usage_local_day")
     lo, hi = conn.execute("SELECT min(bucket_ms), max(bucket_ms) FROM usage_rollup").fetchone()
     if lo is not None:
         conn.execute(_local_insert(tz, lo, hi + BUCKET_MS, False), (tz.key, lo, hi + BUCKET_MS))
+        conn.execute(_DAYS.format(where=""))
 
 
 def _update_local(conn: sqlite3.Connection, tz: ZoneInfo, buckets: set[int]) -> None:
@@ -239,6 +248,8 @@ def _update_local(conn: sqlite3.Connection, tz: ZoneInfo, buckets: set[int]) -> 
     conn.executemany("INSERT INTO temp.rollup_day VALUES (?)", [(d,) for d in sorted(days)])
     conn.execute("DELETE FROM usage_local_hour WHERE local_day IN (SELECT d FROM temp.rollup_day)")
     conn.execute(_local_insert(tz, lo, hi, True), (tz.key, lo, hi))
+    conn.execute("DELETE FROM usage_local_day WHERE local_day IN (SELECT d FROM temp.rollup_day)")
+    conn.execute(_DAYS.format(where="WHERE local_day IN (SELECT d FROM temp.rollup_day)"))
     conn.execute("DELETE FROM temp.rollup_day")
 
 

@@ -105,6 +105,26 @@ CREATE TABLE source_health (
 	updated_ms INTEGER NOT NULL, 
 	PRIMARY KEY (source)
 );
+CREATE TABLE usage_local_day (
+	local_day INTEGER NOT NULL, 
+	source VARCHAR NOT NULL, 
+	model VARCHAR NOT NULL, 
+	zone VARCHAR NOT NULL, 
+	calls INTEGER NOT NULL, 
+	input INTEGER NOT NULL, 
+	cache_write INTEGER NOT NULL, 
+	cache_read INTEGER NOT NULL, 
+	output INTEGER NOT NULL, 
+	reasoning INTEGER NOT NULL, 
+	cost_usd FLOAT, 
+	unpriced_calls INTEGER NOT NULL, 
+	input_cost FLOAT, 
+	cache_write_cost FLOAT, 
+	cache_read_cost FLOAT, 
+	output_cost FLOAT, 
+	PRIMARY KEY (local_day, source, model)
+)
+ WITHOUT ROWID;
 CREATE TABLE usage_local_hour (
 	local_day INTEGER NOT NULL, 
 	source VARCHAR NOT NULL, 
@@ -126,6 +146,17 @@ CREATE TABLE usage_local_hour (
 	PRIMARY KEY (local_day, source, model, hour)
 )
  WITHOUT ROWID;
+CREATE TABLE waste_quarter (
+	bucket_ms INTEGER NOT NULL, 
+	chats INTEGER NOT NULL, 
+	calls INTEGER NOT NULL, 
+	waste_tokens INTEGER NOT NULL, 
+	waste_cost_usd FLOAT, 
+	read_cost_usd FLOAT, 
+	long_context_read_cost_usd FLOAT, 
+	long_chat_read_cost_usd FLOAT, 
+	PRIMARY KEY (bucket_ms)
+);
 CREATE TABLE api_call (
 	id INTEGER NOT NULL, 
 	dedupe_key BLOB NOT NULL, 
@@ -243,3 +274,18 @@ CREATE TABLE usage_rollup (
 )
  WITHOUT ROWID;
 CREATE INDEX ix_usage_rollup_bucket ON usage_rollup (bucket_ms);
+CREATE TABLE waste_rollup (
+	session_id INTEGER NOT NULL, 
+	bucket_ms INTEGER NOT NULL, 
+	top_level BOOLEAN NOT NULL, 
+	calls INTEGER NOT NULL, 
+	waste_tokens INTEGER NOT NULL, 
+	waste_cost_usd FLOAT, 
+	read_cost_usd FLOAT, 
+	long_context_read_cost_usd FLOAT, 
+	long_chat_read_cost_usd FLOAT, 
+	PRIMARY KEY (session_id, bucket_ms), 
+	FOREIGN KEY(session_id) REFERENCES chat_session (id)
+)
+ WITHOUT ROWID;
+CREATE INDEX ix_waste_rollup_bucket ON waste_rollup (bucket_ms);

@@ -158,6 +158,30 @@ class UsageLocalHour(SQLModel, table=True):
     output_cost: float | None = None
 
 
+class UsageLocalDay(SQLModel, table=True):
+    """usage_local_hour summed per local day (agent, model): the charts' days read a row per day and model
+    instead of one per hour. Derived and disposable, kept with usage_local_hour in the same zone."""
+
+    __tablename__ = "usage_local_day"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    local_day: int = Field(primary_key=True)  # days since 1970-01-01 in local wall-clock time
+    source: str = Field(primary_key=True)
+    model: str = Field(primary_key=True)
+    zone: str
+    calls: int = 0
+    input: int = 0
+    cache_write: int = 0
+    cache_read: int = 0
+    output: int = 0
+    reasoning: int = 0
+    cost_usd: float | None = None
+    unpriced_calls: int = 0
+    input_cost: float | None = None
+    cache_write_cost: float | None = None
+    cache_read_cost: float | None = None
+    output_cost: float | None = None
+
+
 class UsageChat(SQLModel, table=True):
     """usage_rollup summed per chat, with the first and last quarter-hour: a range of months or years takes the
     chats that lie wholly inside it from here, and only those crossing its ends from usage_rollup."""
@@ -173,6 +197,43 @@ class UsageChat(SQLModel, table=True):
     cache_read: int = 0
     output: int = 0
     cost_usd: float | None = None
+
+
+class WasteRollup(SQLModel, table=True):
+    """Per chat and UTC quarter-hour: its long-chat waste and cache-read spend (insights.spend_facts), written
+    with the chat's figures from the same walk over its calls, so a chat's quarter-hours add up to chat_stats.
+
+    Costs are None when no call of the row has a known price. Derived: recomputed when a scan touches the chat
+    or the recap allowance changes.
+    """
+
+    __tablename__ = "waste_rollup"
+    __table_args__ = (Index("ix_waste_rollup_bucket", "bucket_ms"), {"sqlite_with_rowid": False})
+    session_id: int = Field(primary_key=True, foreign_key="chat_session.id")
+    bucket_ms: int = Field(primary_key=True)  # UTC epoch ms of the quarter-hour's start
+    top_level: bool = True  # not a sub-agent chat: counts toward "chats at once"
+    calls: int = 0
+    waste_tokens: int = 0
+    waste_cost_usd: float | None = None
+    read_cost_usd: float | None = None  # cache-read spend: cache-read tokens × the call's cache-read price
+    long_context_read_cost_usd: float | None = None  # of calls that re-read more than 150 k tokens
+    long_chat_read_cost_usd: float | None = None  # all of read_cost_usd when the chat was active over 8 h
+
+
+class WasteQuarter(SQLModel, table=True):
+    """waste_rollup summed per UTC quarter-hour over every chat, with the number of chats (not sub-agents) that
+    had calls in it: a range of years reads tens of thousands of rows, and "while 3 or more chats ran at once"
+    is a sum over the rows with chats >= 3."""
+
+    __tablename__ = "waste_quarter"
+    bucket_ms: int = Field(primary_key=True)
+    chats: int = 0
+    calls: int = 0
+    waste_tokens: int = 0
+    waste_cost_usd: float | None = None
+    read_cost_usd: float | None = None
+    long_context_read_cost_usd: float | None = None
+    long_chat_read_cost_usd: float | None = None
 
 
 class ReminderLog(SQLModel, table=True):

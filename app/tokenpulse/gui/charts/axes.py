@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
 import pyqtgraph as pg
+from PySide6.QtCore import QRectF
 
 from tokenpulse.gui.charts.style import Theme, tokens
 
@@ -45,8 +46,27 @@ class FormatAxis(pg.AxisItem):
         self.picture = None  # drop the cached drawing
         self.update()
 
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list[tuple[float | None, list[float]]]:
+        """pyqtgraph's ticks, with 0 always labelled when the axis starts there (it can drop the tick that
+        falls exactly on the edge, leaving a value axis without its 0)."""
+        levels = list(super().tickValues(minVal, maxVal, size))
+        span = maxVal - minVal
+        if levels and minVal - span * 1e-6 <= 0 <= maxVal and not any(0.0 in values for _s, values in levels):
+            spacing, values = levels[0]
+            levels[0] = (spacing, [0.0, *values])
+        return levels
+
     def tickStrings(self, values: Sequence[float], scale: float, spacing: float) -> list[str]:
-        return [self._fmt(v, spacing) if v >= 0 else "" for v in values]
+        return [self._fmt(0.0 if abs(v) < spacing * 1e-9 else v, spacing) if v > -spacing * 1e-9 else ""
+                for v in values]
+
+    def boundingRect(self) -> QRectF:
+        """With a grid, pyqtgraph bounds an axis by the plot alone, so the label of a tick on the plot's edge
+        (the 0 at the bottom) was dropped; vertical axes get the 15 pixels they have without a grid."""
+        rect = super().boundingRect()
+        if self.grid is not False and self.orientation in ("left", "right"):
+            rect = rect.adjusted(0, -15, 0, 15)
+        return rect
 
 
 class CountAxis(FormatAxis):
@@ -148,7 +168,8 @@ def day_axis() -> DayAxis:
 class TwinAxis:
     """A second ViewBox sharing the plot's x range, drawn against the right axis (e.g. cost over tokens)."""
 
-    def __init__(self, plot: pg.PlotItem, axis: pg.AxisItem, label: str) -> None:
+    def __init__(self, plot: pg.PlotItem, axis: pg.AxisItem, label: str, behind: bool = False) -> None:
+        """`behind`: its lines go under the plot's own (a running cost must not hide the context line)."""
         self.plot = plot
         self.view = pg.ViewBox(enableMenu=False)
         self.view.setMouseEnabled(x=False, y=False)
@@ -158,7 +179,8 @@ class TwinAxis:
         plot.setAxisItems({"right": axis})
         plot.showAxis("right")
         plot.scene().addItem(self.view)
-        self.view.setZValue(plot.zValue() + 10)  # its line over the bars, not hidden behind them
+        # by default its line goes over the bars, not hidden behind them
+        self.view.setZValue(plot.zValue() - 1 if behind else plot.zValue() + 10)
         axis.linkToView(self.view)
         axis.setLabel(label)
         self.view.setXLink(plot)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import sqlite3
 from dataclasses import dataclass
 from datetime import date
@@ -11,13 +12,17 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QWidget
 
 from tokenpulse.gui.charts.axes import DAY_S
 from tokenpulse.gui.charts.fetcher import Query
-from tokenpulse.gui.charts.style import Theme
+from tokenpulse.gui.charts.style import Theme, usd
 from tokenpulse.insights import chart_data
-from tokenpulse.insights.chart_data import DayRange
+from tokenpulse.insights.chart_data import Daily, DayRange
+from tokenpulse.insights.chart_periods import UNIT_WORDS
+from tokenpulse.insights.spend_facts import SpendFacts
+from tokenpulse.presenters.waste_text import facts_text, share_text
 from tokenpulse.store.sync.ledgers import LedgerSet, attach
 from tokenpulse.store.sync.scope import DeviceScope
 
@@ -62,11 +67,9 @@ class Result:
 
 
 def day_x(days: list[str]) -> np.ndarray:
-    """x positions of local days: seconds since 1970-01-01 at each day's start, as the date axis expects."""
-    if not days:
-        return np.zeros(0)
-    first = (date.fromisoformat(days[0]) - _EPOCH).days
-    return (np.arange(len(days), dtype=float) + first) * DAY_S
+    """x positions of local days (any, not only consecutive ones: a week's Monday, a month's 1st): seconds
+    since 1970-01-01 at each day's start, as the date axis expects."""
+    return np.array([(date.fromisoformat(d) - _EPOCH).days * DAY_S for d in days], dtype=float)
 
 
 def nan_list(values: list[float | None]) -> np.ndarray:
@@ -77,11 +80,78 @@ def pretty_day(day: str) -> str:
     return date.fromisoformat(day).strftime("%a %d %b %Y")
 
 
+def period_label(unit: str) -> str:
+    """"per day", "per week (Monday–Sunday)", "per month": what one bar is, for titles."""
+    return UNIT_WORDS.get(unit, "per day")
+
+
+def period_slots(d: Daily) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each period's bar centre (x), bar width and slot width (its whole length), in axis seconds."""
+    lengths = np.asarray(d.lengths or [1] * len(d.days), dtype=float)
+    centres = day_x(d.days) + (lengths - 1) / 2 * DAY_S
+    return centres, lengths * DAY_S * 0.8, lengths * DAY_S
+
+
+def period_title(d: Daily, i: int) -> str:
+    """"Tue 14 Mar 2026 (today, so far)", "week of Mon 09 Mar 2026", "March 2026 (so far)"."""
+    first = date.fromisoformat(d.days[i])
+    if d.unit == "week":
+        text = f"week of {pretty_day(d.days[i])}"
+    elif d.unit == "month":
+        text = first.strftime("%B %Y")
+    else:
+        text = pretty_day(d.days[i])
+    if d.partial and d.partial[i]:
+        text += " (so far)" if d.unit == "day" else " (part of it)"
+    return text
+
+
+def facts_line(facts: SpendFacts, cost: float | None) -> str:
+    """The charts' footer: the range's long-chat waste and where its cache-read spend went (rich text)."""
+    parts = []
+    if facts.waste_cost:
+        share = html.escape(share_text(facts.waste_cost / cost)) if cost else "–"
+        parts.append(f"long-chat waste <b>{usd(facts.waste_cost)}</b> ({share} of the cost)")
+    found = facts_text(facts, amount=False)  # the footer's figures give the amounts; the facts are shares
+    if found:
+        parts.append(html.escape(found))
+    return " · ".join(parts) if parts else "no cache-read spend with a known price in these days"
+
+
+class PartialMarks:
+    """"so far" over today's bar (or this week's, this month's), "part" over a period the range cuts."""
+
+    def __init__(self, plot: pg.PlotItem) -> None:
+        self.plot = plot
+        self.labels: list[pg.TextItem] = []
+
+    def set_data(self, x: np.ndarray, tops: np.ndarray, d: Daily, theme: Theme, y_top: float) -> None:
+        marks = [i for i, p in enumerate(d.partial) if p]
+        while len(self.labels) < len(marks):
+            label = pg.TextItem(anchor=(1.0, 1.0))
+            label.setZValue(30)
+            self.plot.addItem(label, ignoreBounds=True)
+            self.labels.append(label)
+        last = len(d.days) - 1
+        for k, label in enumerate(self.labels):
+            label.setVisible(k < len(marks))
+            if k < len(marks):
+                i = marks[k]
+                back = QColor(theme.background)
+                back.setAlpha(200)
+                label.fill = pg.mkBrush(back)
+                label.setText("so far" if i == last else "part", color=theme.foreground)
+                # right-aligned on the bar: the last one sits at the plot's right edge
+                label.setAnchor((1.0, 1.0) if i == last else (0.0, 1.0))
+                label.setPos(float(x[i]), float(tops[i]) + y_top * 0.005)
+
+
 class ChartView(QWidget):
     """A tab of the window. The window fetches `query(request)` on a worker and hands the result to `apply`."""
 
     name = ""
     title = ""
+    keeps_connection = False  # its queries share the Fetcher's kept connection (their temporary tables)
     sig_changed = Signal()  # redrawn from data already fetched (a toggle): the window re-announces the view
     sig_reload_requested = Signal()  # the view's own query changed (sort, filter): the window fetches again
 
@@ -145,4 +215,12 @@ def plot_widget(**axes: pg.AxisItem) -> pg.PlotWidget:
     plot.setMenuEnabled(False)
     plot.hideButtons()
     plot.showGrid(x=False, y=True, alpha=0.15)
+    grid_behind(plot.getPlotItem())
     return plot
+
+
+def grid_behind(item: pg.PlotItem) -> None:
+    """Grid lines under the bars, not over them: the axes that draw them go below the plotted items (their
+    labels sit outside the plot area, so they stay visible)."""
+    for name in ("left", "bottom"):
+        item.getAxis(name).setZValue(-1)

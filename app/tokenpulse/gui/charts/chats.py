@@ -24,6 +24,7 @@ from tokenpulse.gui.charts.chats_model import ChatModel
 from tokenpulse.gui.charts.fetcher import Query
 from tokenpulse.gui.charts.growth import GrowthPlot
 from tokenpulse.gui.charts.style import Theme, short_project
+from tokenpulse.gui.charts.table_model import keep_indicator
 from tokenpulse.insights import chart_chats, chart_data
 from tokenpulse.insights.chart_chats import Chat, ChatList, Curve
 from tokenpulse.insights.chart_data import agent_label
@@ -33,6 +34,7 @@ Fetch = Callable[[Query, Callable[[object], None]], None]
 
 class ChatsView(ChartView):
     name = "chats"
+    keeps_connection = True
     title = "Chats"
     sig_curve_shown = Signal(int)  # session id
 
@@ -55,6 +57,7 @@ class ChatsView(ChartView):
         self._filter_timer.timeout.connect(self.sig_reload_requested.emit)
         self.filter.textChanged.connect(self._filter_timer.start)
         self.model.sig_sort_changed.connect(self.sig_reload_requested.emit)
+        self.model.sig_order_chosen.connect(lambda col, order: keep_indicator(self.tree.header(), col, order))
         self.count = QLabel()
         self.tree = QTreeView()
         self.tree.setModel(self.model)

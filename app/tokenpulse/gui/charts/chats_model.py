@@ -9,19 +9,23 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QFont
 
-from tokenpulse.gui.charts.style import COST, short_models, short_project, tokens, usd
+from tokenpulse.gui.charts.style import short_models, short_project, tokens, usd
+from tokenpulse.gui.charts.table_model import first_click_order
 from tokenpulse.insights.chart_chats import Chat, ChatList
 from tokenpulse.insights.chart_data import agent_label, local_time
+from tokenpulse.insights.waste import WASTE_SHARE_HELP
 from tokenpulse.presenters.plain import no_markup
+from tokenpulse.presenters.waste_text import share_text
 
 Index = QModelIndex | QPersistentModelIndex
 NO_INDEX = QModelIndex()  # the invalid index: the root
 COLUMNS = ("Start", "Agent", "Project", "Model(s)", "Calls", "Output", "Cost", "Peak context", "Waste share")
 SORT_KEYS = ("start", "agent", "project", "models", "calls", "output", "cost", "peak", "waste")
 TIPS = {5: "Output tokens: the work", 6: "Cost in USD (unknown prices are left out)",
-        7: "Largest context of one call: what it re-read", 8: "Long-chat waste cost as a share of the chat's cost"}
+        7: "Largest context of one call: what it re-read",
+        8: f"Waste share: {WASTE_SHARE_HELP} (the whole chat, its sub-agents included)"}
 NUMERIC = {4, 5, 6, 7, 8}
 HIGH_WASTE = 0.3
 _ROOT = 0  # internal id of top-level rows; a child row's id is its parent's row + 1
@@ -29,7 +33,7 @@ _ROOT = 0  # internal id of top-level rows; a child row's id is its parent's row
 
 class ChatModel(QAbstractItemModel):
     sig_sort_changed = Signal()
-
+    sig_order_chosen = Signal(int, Qt.SortOrder)  # the order it sorts by, when not the one the header asked
     def __init__(self, tz: ZoneInfo) -> None:
         super().__init__()
         self.tz = tz
@@ -45,7 +49,10 @@ class ChatModel(QAbstractItemModel):
         self.endResetModel()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        wish = (SORT_KEYS[column], order == Qt.SortOrder.DescendingOrder)
+        chosen = first_click_order(column, order, SORT_KEYS.index(self.sort_key), NUMERIC)
+        if chosen != order:
+            self.sig_order_chosen.emit(column, chosen)
+        wish = (SORT_KEYS[column], chosen == Qt.SortOrder.DescendingOrder)
         if wish != (self.sort_key, self.descending):
             self.sort_key, self.descending = wish
             self.sig_sort_changed.emit()
@@ -102,6 +109,9 @@ class ChatModel(QAbstractItemModel):
             return COLUMNS[section]
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
             return TIPS.get(section)
+        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole
+                and section in NUMERIC):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
@@ -116,8 +126,10 @@ class ChatModel(QAbstractItemModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             return no_markup(f"{chat.project or '(unknown folder)'}\n{chat.session_key}\n{', '.join(chat.models)}")
-        if role == Qt.ItemDataRole.ForegroundRole and col == 8 and (chat.waste_share or 0) >= HIGH_WASTE:
-            return QColor(COST)
+        if role == Qt.ItemDataRole.FontRole and col == 8 and (chat.waste_share or 0) >= HIGH_WASTE:
+            bold = QFont()
+            bold.setBold(True)
+            return bold  # bold, not the cost line's colour: a colour keeps one meaning
         return None
 
     def _text(self, c: Chat, col: int, top: bool) -> str:
@@ -138,5 +150,4 @@ class ChatModel(QAbstractItemModel):
             return usd(c.family_cost if top else c.cost)
         if col == 7:
             return tokens(c.family_peak if top else c.peak_context)
-        share = c.waste_share
-        return "–" if share is None else f"{100 * share:.0f}%"
+        return share_text(c.waste_share)

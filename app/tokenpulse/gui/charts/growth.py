@@ -1,5 +1,5 @@
-"""One chat's growth curve: context per call, the fresh-chat floor F, the waste above F + R shaded, and the
-running cost on a second axis."""
+"""One chat's growth curve: context per call, the fresh-chat floor F, the waste above F + R hatched, and the
+running cost on a second axis, drawn behind the context line so it never hides it."""
 
 from __future__ import annotations
 
@@ -10,17 +10,17 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from tokenpulse.gui.charts.axes import CountAxis, TwinAxis, money_axis, style_twin, token_axis
-from tokenpulse.gui.charts.bars import LeaveWatcher
+from tokenpulse.gui.charts.bars import LeaveWatcher, PointerTip
 from tokenpulse.gui.charts.base import plot_widget, readout_label
-from tokenpulse.gui.charts.style import COST, TOKENS, Theme, tokens, usd
+from tokenpulse.gui.charts.style import COST, TOKENS, Theme, tokens, usd, waste_brush
 from tokenpulse.insights.chart_chats import Curve
 from tokenpulse.insights.chart_data import local_time
+from tokenpulse.presenters.waste_text import share_text
 
-CONTEXT = TOKENS["input"]
-WASTE = TOKENS["cache_read"]
+CONTEXT = TOKENS["input"]  # what a call was fed (input, cache writes and reads), in the input-side blue
 
 
 class GrowthPlot(QWidget):
@@ -35,32 +35,39 @@ class GrowthPlot(QWidget):
         item = self.plot.getPlotItem()
         item.setLabel("left", "Context per call (tokens re-read)")
         item.setLabel("bottom", "Call")
-        self.twin = TwinAxis(item, money_axis(), "Running cost (USD)")
+        self.twin = TwinAxis(item, money_axis(), "Running cost (USD)", behind=True)
         self.context_line = item.plot(pen=pg.mkPen(CONTEXT, width=2), name="context")
+        self.context_line.setZValue(10)
         self.allowance_line = item.plot(pen=pg.mkPen(None))
-        waste = QColor(WASTE)
-        waste.setAlpha(110)
-        self.waste_fill = pg.FillBetweenItem(self.context_line, self.allowance_line, brush=pg.mkBrush(waste))
+        self.waste_fill = pg.FillBetweenItem(self.context_line, self.allowance_line, brush=waste_brush(theme))
         item.addItem(self.waste_fill)
-        self.floor = pg.InfiniteLine(angle=0, movable=False, label="fresh-chat floor F = {value:,.0f}",
-                                     labelOpts={"position": 0.98, "anchors": [(1, 0), (1, 0)]},
+        # labels inside the plot on the left, where the curve starts low: F's under its line, F + R's above its
+        # own, each on a background so a curve passing behind cannot garble it
+        self.floor = pg.InfiniteLine(angle=0, movable=False, label="fresh-chat floor F: {value:,.0f}",
+                                     labelOpts={"position": 0.01, "anchors": [(0, 0), (0, 0)]},
                                      pen=pg.mkPen((120, 120, 120), width=1, style=Qt.PenStyle.DashLine))
-        self.limit = pg.InfiniteLine(angle=0, movable=False, label="F + recap allowance R = {value:,.0f}",
-                                     labelOpts={"position": 0.02, "anchors": [(0, 1), (0, 1)]},
-                                     pen=pg.mkPen(WASTE, width=1, style=Qt.PenStyle.DotLine))
+        self.limit = pg.InfiniteLine(angle=0, movable=False, label="F + R: {value:,.0f}",
+                                     labelOpts={"position": 0.01, "anchors": [(0, 1), (0, 1)]},
+                                     pen=pg.mkPen(theme.foreground, width=1, style=Qt.PenStyle.DotLine))
         item.addItem(self.floor, ignoreBounds=True)
         item.addItem(self.limit, ignoreBounds=True)
-        self.cost_line = pg.PlotDataItem(pen=pg.mkPen(COST, width=2))
+        self.cost_line = pg.PlotDataItem(pen=pg.mkPen(COST, width=1.5, style=Qt.PenStyle.DashLine))
         self.twin.view.addItem(self.cost_line)
+        self.marker = pg.ScatterPlotItem(size=9, pen=pg.mkPen(theme.foreground, width=1.5), brush=pg.mkBrush(CONTEXT))
+        self.marker.setZValue(20)
+        self.marker.setVisible(False)
+        item.addItem(self.marker, ignoreBounds=True)
+        self.tip = PointerTip(self.plot)
         self.readout = readout_label()
         item.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
-        self._leave = LeaveWatcher(self.plot, self._summary)
+        self._leave = LeaveWatcher(self.plot, self._left)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        top = QHBoxLayout()
-        top.addWidget(self.title, 1)
-        top.addWidget(self.legend)
-        layout.addLayout(top)
+        self.legend.setWordWrap(True)  # a row of its own that wraps: never wider than the window
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        layout.addWidget(self.title)
+        layout.addWidget(self.legend)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.readout)
         self.set_theme(theme)
@@ -69,11 +76,19 @@ class GrowthPlot(QWidget):
         self.theme = theme
         theme.style_plot(self.plot)
         style_twin(self.twin, theme)
+        back = QColor(theme.background)
+        back.setAlpha(215)
         for line in (self.floor, self.limit):
             line.label.setColor(theme.foreground)
+            line.label.fill = pg.mkBrush(back)
+        self.limit.setPen(pg.mkPen(theme.foreground, width=1, style=Qt.PenStyle.DotLine))
+        self.waste_fill.setBrush(waste_brush(theme))
+        self.marker.setPen(pg.mkPen(theme.foreground, width=1.5))
+        self.tip.set_theme(theme)
         self.legend.setText("&nbsp;&nbsp;".join([theme.swatch(CONTEXT, "context re-read per call"),
-                                                  theme.swatch(WASTE, "long-chat waste (above F + R)"),
-                                                  theme.swatch(COST, "running cost")]))
+                                                  theme.waste_swatch("long-chat waste (above F + R)"),
+                                                  theme.swatch(COST, "running cost (dashed)"),
+                                                  "R: the recap allowance"]))
 
     def show_curve(self, curve: Curve, title: str, tz: ZoneInfo) -> None:
         self.curve, self.tz = curve, tz
@@ -85,6 +100,7 @@ class GrowthPlot(QWidget):
         self.allowance_line.setData(x, np.minimum(ctx, limit))
         self.floor.setValue(curve.floor)
         self.limit.setValue(limit)
+        self.limit.label.setFormat(f"F + R: {{value:,.0f}} (recap allowance R = {curve.recap_allowance:,})")
         self.cost_line.setData(x, np.asarray(curve.cumulative_cost, dtype=float))
         item = self.plot.getPlotItem()
         item.setXRange(0.5, max(n, 1) + 0.5, padding=0)
@@ -105,10 +121,16 @@ class GrowthPlot(QWidget):
         cost = c.cumulative_cost[-1]
         self.readout.setText(
             f"{len(c.context):,} calls · context {tokens(c.context[0])} → {tokens(c.context[-1])}"
-            f" (peak {tokens(max(c.context))}) · <span style='color:{WASTE}'>&#9632;</span> long-chat waste"
-            f" <b>{tokens(waste)}</b> of {tokens(fed)} tokens re-read ({100 * waste / fed:.0f}%) · cost"
+            f" (peak {tokens(max(c.context))}) · {self.theme.waste_swatch('long-chat waste')}"
+            f" <b>{tokens(waste)}</b> of the {tokens(fed)} tokens re-read"
+            f" ({html.escape(share_text(waste / fed if fed else None))} of the tokens) · cost"
             f" <b>{usd(cost)}</b>" + (f" ({c.unpriced_calls} calls without a price)" if c.unpriced_calls else "")
             + " — hover a call")
+
+    def _left(self) -> None:
+        self.marker.setVisible(False)
+        self.tip.hide()
+        self._summary()
 
     def _on_scene_mouse_moved(self, pos: QPointF) -> None:
         c = self.curve
@@ -117,9 +139,14 @@ class GrowthPlot(QWidget):
             return
         i = round(vb.mapSceneToView(pos).x()) - 1
         if not 0 <= i < len(c.context):
-            self._summary()
+            self._left()
             return
+        self.marker.setData([i + 1], [c.context[i]])
+        self.marker.setVisible(True)
         self.readout.setText(
             f"call <b>{i + 1}</b> at {local_time(c.ts_ms[i], self.tz)} · re-read <b>{tokens(c.context[i])}</b>"
             f" (waste {tokens(c.waste[i])}) · wrote {tokens(c.output[i])} output · running cost"
             f" <b>{usd(c.cumulative_cost[i])}</b>")
+        self.tip.show_at(f"<b>call {i + 1}</b> · {local_time(c.ts_ms[i], self.tz)}<br>re-read"
+                         f" <b>{c.context[i]:,}</b><br>waste {c.waste[i]:,}<br>output {c.output[i]:,}"
+                         f"<br>running cost <b>{usd(c.cumulative_cost[i])}</b>", pos)

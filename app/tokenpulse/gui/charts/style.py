@@ -4,29 +4,37 @@ names shortened for people."""
 from __future__ import annotations
 
 import html
+import math
 import re
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import pyqtgraph as pg
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QPalette
 
 from tokenpulse.presenters.numbers import compact, money
 
-TOKENS = {"output": "#43A047", "input": "#1E88E5", "cache_write": "#A855F7", "cache_read": "#D97706"}
+# One meaning per colour across every view (tests/charts/test_style.py keeps the families apart): token types,
+# agents (their models in shades of the agent's colour), the cost line, "other" grey. Long-chat waste is never a
+# colour: it is hatched in the text colour, over whatever it is part of.
+TOKENS = {"output": "#43A047", "input": "#1E88E5", "cache_write": "#A855F7", "cache_read": "#00897B"}
 TOKEN_LABELS = {"output": "Output", "input": "Input", "cache_write": "Cache write", "cache_read": "Cache read"}
 STACK_ORDER = ("output", "input", "cache_write", "cache_read")  # the work at the bottom, re-reading on top
 COST = "#E5396E"
 OTHER = "#8C8C8C"
+WASTE_PATTERN = Qt.BrushStyle.BDiagPattern  # long-chat waste, hatched in the theme's text colour
 # Every colour here keeps a 3:1 contrast against both a white and a near-black (#1e1e1e) plot background
-# (tests/charts/test_style.py checks it), so light and dark desktops both read. None is close to COST or
-# OTHER, which are drawn next to the agents and the models.
-AGENT_PALETTE = ("#D97757", "#10A37F", "#5B8DEF", "#9B59B6", "#B8860B", "#7B8B3A", "#8D6E63", "#6D8FB3",
-                 "#DF2020", "#F95B06", "#3A962C", "#2C7A96", "#1D9ECD", "#067FF9", "#A732E2", "#CD1DB6",
-                 "#F90684", "#8E6BBF", "#2E9E8F", "#C0568A")  # the last ones for agents no longer registered
-MODEL_PALETTE = ("#4E79A7", "#DA7A1E", "#59A14F", "#B07AA1", "#9C755F", "#00897B", "#B8860B", "#A855F7",
-                 "#7B8B3A")
+# (tests/charts/test_style.py checks it), so light and dark desktops both read. The registry's agents take
+# them in order (the first six as they always were; the next picked to stay 25 CIE76 units apart from every
+# other agent and 20 from the token types, the cost and "other"); the last two are for agents an old store
+# names that the registry no longer knows.
+AGENT_PALETTE = ("#D97757", "#A89000", "#9C549C", "#D63AAF", "#6C7236", "#0F7FA0", "#00A800", "#9C00FC",
+                 "#FC0000", "#006CFC", "#FC0CF0", "#E47800", "#9C606C", "#CC2430", "#9C84F0", "#906018",
+                 "#6C6C9C", "#6C9000", "#D86C9C")
+_SHADES = (0.0, 0.08, -0.08, 0.14, -0.14, 0.04, -0.04, 0.2, -0.2, 0.11, -0.11)  # lightness steps, models
 
 
 @lru_cache(maxsize=1)
@@ -47,23 +55,92 @@ def agent_colour(source: str) -> str:
     return spare[zlib.crc32(source.encode()) % len(spare)]
 
 
-def model_colours(models: list[str]) -> dict[str, str]:
-    """A colour per model, distinct within the list while the palette lasts.
-
-    A model's name picks its hue, so it keeps it across views, ranges and runs; when two names pick the
-    same hue, the one sorting first keeps it and the other takes the next free one.
-    """
-    taken: dict[int, str] = {}
+def model_colours(catalogue: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """A colour per model of the store's catalogue ((agent, model) pairs, insights.chart_data.catalogue): a
+    shade of the colour of the first agent that used it, the agent's first model in its very colour. The same
+    catalogue gives the same colours in every range and view; a new model takes the next shade."""
     out: dict[str, str] = {}
-    for model in sorted(set(models)):
-        slot = zlib.crc32(model.encode()) % len(MODEL_PALETTE)
-        for step in range(len(MODEL_PALETTE)):
-            if (slot + step) % len(MODEL_PALETTE) not in taken:
-                slot = (slot + step) % len(MODEL_PALETTE)
-                break
-        taken[slot] = model
-        out[model] = MODEL_PALETTE[slot]
+    per_agent: dict[str, int] = {}
+    for agent, model in catalogue:
+        if model in out:
+            continue
+        k = per_agent.get(agent, 0)
+        per_agent[agent] = k + 1
+        out[model] = shade(agent_colour(agent), k)
     return out
+
+
+DEVICE = "#5D7F99"  # devices (the all-machines overview) in shades of a slate blue no agent or type uses
+
+
+def device_colours(names: Sequence[str]) -> dict[str, str]:
+    """A colour per device, in the order given (this device first): shades of DEVICE."""
+    return {name: shade(DEVICE, k) for k, name in enumerate(names)}
+
+
+def shade(colour: str, k: int) -> str:
+    """The k-th shade of a colour (0: the colour itself), lighter or darker or less saturated, each readable
+    on light and dark, apart from the shades before it and clear of the colours that mean something else
+    (token types, cost, "other", the other agents)."""
+    found = _shades(colour, k + 1)
+    return found[k] if k < len(found) else found[-1]
+
+
+@lru_cache(maxsize=64)
+def _shades(colour: str, count: int) -> tuple[str, ...]:
+    out = [colour.upper()]
+    base = QColor(colour)
+    h, s_, l_, _a = base.getHslF()
+    others = [c for c in (*TOKENS.values(), COST, OTHER, *AGENT_PALETTE) if c.upper() != colour.upper()]
+    candidates = [QColor.fromHslF((h + turn) % 1.0, s_ * sat, min(0.9, max(0.1, l_ + step))).name().upper()
+                  for turn in (0.0, 0.03, -0.03) for step in _SHADES[1:] for sat in (1.0, 0.7, 0.45)]
+    for c in candidates:
+        if len(out) >= count:
+            break
+        if (c not in out and readable(c) and min(delta_e(c, o) for o in others) >= 20
+                and min(delta_e(c, o) for o in out) >= 8):
+            out.append(c)
+    return tuple(out)
+
+
+def delta_e(a: str, b: str) -> float:
+    """CIE76 difference of two colours: about 2 is just noticeable, 20 and more reads as another colour."""
+    return math.dist(_lab(a), _lab(b))
+
+
+def _lab(colour: str) -> tuple[float, float, float]:
+    c = QColor(colour)
+    r, g, b = (_linear(v) for v in (c.redF(), c.greenF(), c.blueF()))
+    x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
+    return 116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))
+
+
+def _linear(v: float) -> float:
+    return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+
+def readable(colour: str) -> bool:
+    """3:1 against white and against #1e1e1e (WCAG's contrast for graphics)."""
+    return min(_contrast(colour, "#FFFFFF"), _contrast(colour, "#1E1E1E")) >= 3.0
+
+
+def _contrast(a: str, b: str) -> float:
+    def lum(colour: str) -> float:
+        c = QColor(colour)
+        return 0.2126 * _linear(c.redF()) + 0.7152 * _linear(c.greenF()) + 0.0722 * _linear(c.blueF())
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def waste_brush(theme: Theme) -> QBrush:
+    ink = QColor(theme.foreground)
+    ink.setAlpha(170)
+    return QBrush(ink, WASTE_PATTERN)
 
 
 def short_project(path: str) -> str:
@@ -85,7 +162,8 @@ def tokens(n: float) -> str:
 
 
 def usd(x: float | None) -> str:
-    return money(x)
+    """Money for the charts, safe in rich text too: "<$0.001" would open an HTML tag and swallow the rest."""
+    return money(x).replace("<", "under ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,3 +196,7 @@ class Theme:
         """Rich text: a coloured square and a label (legends and read-outs); the label is plain text (model and
         device names come from logs and other machines) and is escaped here."""
         return f'<span style="color:{colour}">&#9632;</span>&nbsp;{html.escape(label)}'
+
+    def waste_swatch(self, label: str = "long-chat waste") -> str:
+        """Rich text for the hatched waste layer: a hatched square in the text colour."""
+        return f'<span style="color:{self.foreground.name()}">&#9640;</span>&nbsp;{html.escape(label)}'

@@ -242,7 +242,9 @@ class ChartsWindow(QMainWindow):
                        self._ledgers if every else None)
 
     def drop_cache(self) -> None:
+        """Forget what was read: results, and the listings' temporary tables (new data, a restored backup)."""
         self._cache.clear()
+        self.fetcher.forget_kept()
 
     @Slot(int)
     def _on_tabs_current_changed(self, _index: int) -> None:
@@ -270,7 +272,7 @@ class ChartsWindow(QMainWindow):
             return
         if view.name in self._pending and self._pending[view.name][1] == key:
             return  # already on its way
-        ticket = self.fetcher.submit(view.query(req))
+        ticket = self.fetcher.submit(view.query(req), keep=view.keeps_connection)
         self._pending[view.name] = (ticket, key)
         self.status.setText("Loading…")
 

@@ -6,7 +6,7 @@ and follows the view through the window's `sig_view_updated`: the views themselv
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QBoxLayout, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QBoxLayout, QWidget
 
 from tokenpulse.gui.charts.base import ChartView
 from tokenpulse.gui.charts.work_chats import ChatCommitsLayer
@@ -23,7 +23,7 @@ def attach(window: WindowLike, name: str, view: ChartView) -> QWidget | ChatComm
     elif name == "overview":
         piece = CommitsStrip(view, window)
         _insert_after(view, getattr(view, "plot", None), piece)
-    elif name == "projects" and isinstance(getattr(view, "projects_view", None), QTableView):
+    elif name == "projects" and isinstance(getattr(view, "projects_view", None), QAbstractItemView):
         piece = WorkBesidePanel(view, window, view.projects_view)  # type: ignore[attr-defined]
         _insert_after(view, getattr(view, "plot", None), piece)
     if piece is not None:

@@ -15,7 +15,7 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QModelIndex, Qt
-from PySide6.QtWidgets import QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QVBoxLayout, QWidget
 
 from tokenpulse.gui.charts.axes import DAY_S, CountAxis, TwinAxis, day_axis, style_twin, token_axis
 from tokenpulse.gui.charts.base import ChartView, day_x, plot_widget
@@ -56,7 +56,7 @@ def facts(p: ProjectBeside) -> str:
 class WorkBesidePanel(QWidget):
     """Put in the Projects view by `attach`, under its bar chart."""
 
-    def __init__(self, view: ChartView, window: WindowLike, table: QTableView) -> None:
+    def __init__(self, view: ChartView, window: WindowLike, table: QAbstractItemView) -> None:
         super().__init__(view)
         self.view = view
         self.window_ = window
