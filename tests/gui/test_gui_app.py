@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from tokenpulse.config import settings as settings_io
 from tokenpulse.config.paths import resolve
-from tokenpulse.gui.app import NO_TRAY_HINT, NO_TRAY_NOTICE, SignalWaker, SingleInstance, TokenpulseApp
+from tokenpulse.gui.app import NO_TRAY_HINT, NO_TRAY_NOTICE, TokenpulseApp
+from tokenpulse.gui.instance import SignalWaker, SingleInstance
 
 
 def test_a_second_instance_asks_the_first_to_show_its_summary(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -151,7 +152,7 @@ def test_settings_dialog_opens_with_the_current_settings(make_app, qtbot) -> Non
 def test_run_app_is_importable_with_the_cli_signature() -> None:
     import inspect
 
-    from tokenpulse.gui.app import run_app
+    from tokenpulse.gui.launch import run_app
 
     params = inspect.signature(run_app).parameters
     assert list(params) == ["paths", "no_tray", "background"]

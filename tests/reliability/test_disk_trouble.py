@@ -124,7 +124,7 @@ def test_the_app_in_a_read_only_data_folder_says_so_and_exits_non_zero(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         data_disk: Tmpfs | None, qapp) -> None:  # type: ignore[no-untyped-def]
     from tokenpulse.config.paths import resolve
-    from tokenpulse.gui.app import run_app
+    from tokenpulse.gui.launch import run_app
 
     data = cli_env(monkeypatch, tmp_path)
     data.mkdir(exist_ok=True, mode=0o700)

@@ -123,6 +123,7 @@ def test_run_app_with_its_single_instance_server_opens_no_inet_socket(tmp_path: 
 
     from tokenpulse.config.paths import resolve
     from tokenpulse.gui import app as gui_app
+    from tokenpulse.gui import launch
 
     started: list[gui_app.TokenpulseApp] = []
     seen: dict[str, object] = {}
@@ -150,7 +151,7 @@ def test_run_app_with_its_single_instance_server_opens_no_inet_socket(tmp_path: 
         self_check_blocking(rec)
         guard.start(120_000)
         try:
-            code = gui_app.run_app(paths, no_tray=True, background=True)
+            code = launch.run_app(paths, no_tray=True, background=True)
         finally:
             guard.stop()
             qapp.setQuitOnLastWindowClosed(quit_on_close)

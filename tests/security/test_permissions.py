@@ -174,7 +174,7 @@ def test_the_app_writes_only_private_files(tmp_path: Path, default_folders, open
 
 @pytest.mark.gui
 def test_the_single_instance_lock_is_private(tmp_path: Path, default_folders, open_umask: None, qtbot) -> None:  # type: ignore[no-untyped-def]
-    from tokenpulse.gui.app import SingleInstance
+    from tokenpulse.gui.instance import SingleInstance
 
     paths = default_folders
     instance = SingleInstance(paths)

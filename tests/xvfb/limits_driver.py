@@ -19,7 +19,8 @@ from tray_driver import settle, shot, wait_until, xdotool
 
 import tokenpulse.gui  # noqa: F401 - the CPython 3.11 workaround, before any Qt use
 from tokenpulse.config.paths import resolve
-from tokenpulse.gui.app import SingleInstance, TokenpulseApp
+from tokenpulse.gui.app import TokenpulseApp
+from tokenpulse.gui.instance import SingleInstance
 
 APP = Path(__file__).resolve().parents[2] / "app"
 

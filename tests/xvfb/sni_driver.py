@@ -28,7 +28,8 @@ from tray_driver import settle, shot, wait_until
 import tokenpulse.gui  # noqa: F401 - the CPython 3.11 workaround, before any Qt use
 from helpers import claude_line
 from tokenpulse.config.paths import resolve
-from tokenpulse.gui.app import TokenpulseApp, identify
+from tokenpulse.gui.app import TokenpulseApp
+from tokenpulse.gui.launch import identify
 
 ITEM = "/StatusNotifierItem"
 WATCHER = ["--dest", "org.kde.StatusNotifierWatcher", "--object-path", "/StatusNotifierWatcher"]

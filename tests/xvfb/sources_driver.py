@@ -18,7 +18,8 @@ from tray_driver import settle, shot, wait_until, xdotool
 
 import tokenpulse.gui  # noqa: F401 - the CPython 3.11 workaround, before any Qt use
 from tokenpulse.config.paths import resolve
-from tokenpulse.gui.app import TokenpulseApp, identify
+from tokenpulse.gui.app import TokenpulseApp
+from tokenpulse.gui.launch import identify
 
 
 def main() -> int:

@@ -184,7 +184,7 @@ def _run_app(paths: object, args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
         app_log.to_file_only("ERROR", problem)
         return EXIT_DISPLAY
-    from tokenpulse.gui.app import run_app
+    from tokenpulse.gui.launch import run_app
 
     try:
         return run_app(paths, no_tray=args.no_tray, background=args.background)

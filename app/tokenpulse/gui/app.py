@@ -1,29 +1,24 @@
-"""The tray app's start-up and wiring: QApplication, one instance per data folder, worker + bridge, tray or window."""
+"""The tray app's controller: worker + bridge, tray or window, and what the menu, summary, reminders and settings
+ask of it (`gui.launch` starts it, one instance per data folder)."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import signal
-import socket
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSocketNotifier, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from tokenpulse.clock import Clock, SystemClock, zone
 from tokenpulse.config import settings as settings_io
 from tokenpulse.config.paths import AppPaths, resolve
 from tokenpulse.config.settings import Settings
-from tokenpulse.gui import qt_messages
 from tokenpulse.gui.bridge import Bridge
-from tokenpulse.gui.icons import app_icon
 from tokenpulse.gui.no_logs import NoLogsWindow
 from tokenpulse.gui.popup import SummaryPopup
 from tokenpulse.gui.reminders import ReminderPresenter
@@ -31,8 +26,7 @@ from tokenpulse.gui.settings_dialog import SettingsDialog
 from tokenpulse.gui.tray import Tray, xembed_tray_in_use
 from tokenpulse.nudges.model import Nudge
 from tokenpulse.nudges.policy import DEFAULT_GRACE_MS
-from tokenpulse.platform.app_lock import AppLock, AppLockError
-from tokenpulse.platform.autostart import DESKTOP_ID, XdgAutostart, default_command
+from tokenpulse.platform.autostart import XdgAutostart, default_command
 from tokenpulse.presenters.plain import no_markup
 from tokenpulse.service.messages import ApplySettings, Pause, ReminderAnswer, ReportSources, RestoreBackup, Resume
 from tokenpulse.service.worker import IngestWorker, WorkspaceFactory
@@ -45,87 +39,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHARTS_WARM_UP_MS = 3_000
-EXIT_CANNOT_START = 3  # as the CLI's store errors: the data folder cannot be used
 NO_TRAY_NOTICE = "No system tray was found, so tokenpulse shows its summary in this window. Closing it quits."
 NO_TRAY_HINT = ("On GNOME, the tray icon needs the \"AppIndicator and KStatusNotifierItem Support\" extension"
                 " (Debian/Ubuntu: gnome-shell-extension-appindicator; Fedora: gnome-shell-extension-appindicator),"
                 " then log out and in again.")
 NO_TRAY_HINT_MARK = "no-tray-hint-shown"  # in the data folder: the GNOME hint is given once
-
-
-class SingleInstance(QObject):
-    """One app per data folder: the app lock there (`platform.app_lock.AppLock`, the same one the CLI asks about),
-    plus a local socket on which a second start says "show"."""
-
-    sig_show_requested = Signal()
-
-    def __init__(self, paths: AppPaths, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._lock = AppLock(paths.instance_lock)
-        self.name = "tokenpulse-" + hashlib.sha1(str(paths.data_dir.resolve()).encode()).hexdigest()[:16]
-        self._server: QLocalServer | None = None
-
-    def acquire(self) -> bool:
-        """False when another app holds the lock; AppLockError (plain words) when the folder cannot be written."""
-        if not self._lock.acquire(wait=0.2):
-            return False
-        QLocalServer.removeServer(self.name)  # a socket left by a crash; we hold the lock, so it is stale
-        self._server = QLocalServer(self)
-        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-        self._server.newConnection.connect(self._on_server_new_connection)
-        if not self._server.listen(self.name):
-            log.warning("single-instance socket: %s", self._server.errorString())
-        return True
-
-    def ask_running_to_show(self, timeout_ms: int = 2000) -> bool:
-        sock = QLocalSocket()
-        sock.connectToServer(self.name)
-        if not sock.waitForConnected(timeout_ms):
-            return False
-        sock.write(b"show\n")
-        ok = sock.waitForBytesWritten(timeout_ms)
-        sock.disconnectFromServer()
-        if sock.state() != QLocalSocket.LocalSocketState.UnconnectedState:
-            sock.waitForDisconnected(timeout_ms)
-        return ok
-
-    def release(self) -> None:
-        if self._server is not None:
-            self._server.close()
-        self._lock.release()
-
-    @Slot()
-    def _on_server_new_connection(self) -> None:
-        assert self._server is not None
-        while (conn := self._server.nextPendingConnection()) is not None:
-            # the client writes right after connecting; a short wait keeps this free of per-socket slots
-            ready = conn.bytesAvailable() > 0 or conn.waitForReadyRead(500)
-            if ready and b"show" in bytes(conn.readAll().data()):
-                self.sig_show_requested.emit()
-            conn.abort()
-            conn.deleteLater()
-
-
-class SignalWaker:
-    """Lets Ctrl-C and SIGTERM quit the Qt loop without a polling timer: the signal wakes a socket Qt watches."""
-
-    def __init__(self, on_signal: Callable[[], None]) -> None:
-        self._read, self._write = socket.socketpair()
-        self._read.setblocking(False)
-        self._write.setblocking(False)
-        self._old_fd = signal.set_wakeup_fd(self._write.fileno())
-        self._notifier = QSocketNotifier(self._read.fileno(), QSocketNotifier.Type.Read)
-        # the Python handler runs as soon as control returns to Python, which this slot guarantees
-        self._notifier.activated.connect(lambda *_: self._read.recv(64))
-        self._old = {s: signal.signal(s, lambda *_: on_signal()) for s in (signal.SIGINT, signal.SIGTERM)}
-
-    def close(self) -> None:
-        for sig, handler in self._old.items():
-            signal.signal(sig, handler)
-        signal.set_wakeup_fd(self._old_fd)
-        self._notifier.setEnabled(False)
-        self._read.close()
-        self._write.close()
 
 
 class TokenpulseApp(QObject):
@@ -505,42 +423,3 @@ class TokenpulseApp(QObject):
     @Slot(bool)
     def _on_autostart_toggled(self, on: bool) -> None:
         self.save_settings(settings_io.with_changes(self.settings, start_at_login=on))
-
-
-def identify(app: QApplication) -> None:
-    """Who we are to the desktop: the name a StatusNotifier host shows as the item's Id, the launcher shells
-    match our windows to, the icon; and a tray app's rule that closing its last window does not quit it."""
-    app.setApplicationName("tokenpulse")
-    app.setDesktopFileName(DESKTOP_ID)
-    app.setQuitOnLastWindowClosed(False)  # the tray icon is not a window: closing the popup must not quit
-    app.setWindowIcon(app_icon())
-
-
-def run_app(paths: AppPaths, no_tray: bool = False, background: bool = False) -> int:
-    """The tray app's entry (called by the CLI with no command); returns the exit code."""
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "tokenpulse"])
-    assert isinstance(app, QApplication)
-    identify(app)
-    qt_messages.install()
-    instance = SingleInstance(paths)
-    try:
-        acquired = instance.acquire()
-    except AppLockError as exc:  # a read-only or missing data folder: not "already running"
-        print(f"tokenpulse: {exc}", file=sys.stderr)
-        return EXIT_CANNOT_START
-    if not acquired:
-        shown = instance.ask_running_to_show()
-        said = "tokenpulse is already running" + ("; it shows its summary now" if shown else ", but did not answer")
-        log.info("%s", said)
-        print(said, file=sys.stderr)  # to whoever started this second copy from a terminal
-        return 0
-    controller = TokenpulseApp(paths, no_tray=no_tray, background=background)
-    instance.sig_show_requested.connect(controller.show_summary)
-    app.aboutToQuit.connect(controller.shutdown)
-    waker = SignalWaker(app.quit)
-    try:
-        controller.start()
-        return int(app.exec())
-    finally:
-        waker.close()
-        instance.release()
