@@ -125,5 +125,5 @@ def test_plan_limits_on_a_real_screen(x_display: dict[str, str], tmp_path: Path)
     assert r["chart_drawn"]
     assert r["chart"]["lines"] == ["Claude Code 5h", "Claude Code 7d", "Codex 5h", "Codex 7d"]
     assert r["chart"]["resets"] >= 3 and r["chart"]["hits"] == expected["hits"] >= 1 and r["chart"]["hours"] >= 20
-    for path in r["shots"].values():
-        assert Path(path).stat().st_size > 1_000, f"empty screenshot {path}"
+    for name, path in r["shots"].items():  # a 27 × 35 icon in flat colours compresses to under a kilobyte
+        assert Path(path).stat().st_size > (400 if name == "icon" else 1_000), f"empty screenshot {path}"
