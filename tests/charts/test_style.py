@@ -135,3 +135,13 @@ def test_models_take_stable_shades_of_their_agents_colour() -> None:
 def test_model_names_lose_only_their_snapshot_dates() -> None:
     assert style.short_models(["claude-sonnet-4-5-20250929", "gpt-5.1-codex", "claude-sonnet-4-5-20250101",
                          "o3-2025-04-16"]) == "claude-sonnet-4-5, gpt-5.1-codex, o3"
+
+
+def test_devices_read_apart_on_light_and_dark() -> None:
+    """The all-machines overview stacks by device: two devices never look alike (they did: two shades of one
+    slate blue)."""
+    names = ["laptop", "workstation", "nas", "desk", "travel"]
+    colours = list(style.device_colours(names).values())
+    assert all(_delta_e(a, b) >= 25 for i, a in enumerate(colours) for b in colours[i + 1:])
+    assert all(min(_contrast(c, LIGHT), _contrast(c, DARK)) >= 3.0 for c in colours)
+    assert len(set(style.device_colours([*names, "sixth"]).values())) == 6  # past the palette: still apart

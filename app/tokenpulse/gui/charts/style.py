@@ -70,12 +70,27 @@ def model_colours(catalogue: Sequence[tuple[str, str]]) -> dict[str, str]:
     return out
 
 
-DEVICE = "#5D7F99"  # devices (the all-machines overview) in shades of a slate blue no agent or type uses
+# Devices (the all-machines overview): muted colours, far apart from each other and at least 14 CIE76 units from
+# every agent's, token type's, the cost's and "other" (a view stacks by device or by agent, never both)
+DEVICE_PALETTE = ("#5D7F99", "#BA844E", "#3C7842", "#A24E72", "#A284C6")
 
 
 def device_colours(names: Sequence[str]) -> dict[str, str]:
-    """A colour per device, in the order given (this device first): shades of DEVICE."""
-    return {name: shade(DEVICE, k) for k, name in enumerate(names)}
+    """A colour per device, in the order given (this device first); past the palette, shades of it."""
+    n = len(DEVICE_PALETTE)
+    return {name: _variant(DEVICE_PALETTE[k % n], k // n) for k, name in enumerate(names)}
+
+
+def _variant(colour: str, k: int) -> str:
+    """The colour itself (k = 0), else a lighter or darker one that still reads on light and dark."""
+    if k == 0:
+        return colour
+    h, s_, l_, _a = QColor(colour).getHslF()
+    for step in (0.1 * k, -0.1 * k, 0.05 * k, -0.05 * k):
+        c = QColor.fromHslF(h, s_, min(0.9, max(0.1, l_ + step))).name().upper()
+        if readable(c) and c != colour.upper():
+            return c
+    return colour
 
 
 def shade(colour: str, k: int) -> str:
