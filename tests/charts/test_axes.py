@@ -91,3 +91,20 @@ def test_tiny_money_and_shares_do_not_cut_a_rich_text_read_out(qtbot) -> None:  
     doc.setHtml(line)
     shown = doc.toPlainText()
     assert "under $0.001" in shown and "< 1 % at > 150 k context" in shown and shown.endswith("ran at once")
+
+
+def test_the_plan_limits_chart_keeps_its_0_too(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Its percentage axis was pyqtgraph's own: no 0 under the windows' curves, and the grid over them."""
+    from PySide6.QtGui import QGuiApplication
+
+    from tokenpulse.gui.charts.axes import FormatAxis
+    from tokenpulse.gui.charts.limits import LimitsView
+    from tokenpulse.gui.charts.style import Theme
+
+    view = LimitsView(Theme.from_palette(QGuiApplication.palette()))
+    qtbot.addWidget(view)
+    for plot in (view.top, view.bottom):
+        axis = plot.getAxis("left")
+        assert isinstance(axis, FormatAxis) and axis.zValue() < 0
+        assert any(0.0 in values for _s, values in axis.tickValues(0.0, 105.0, 300))
+    assert view.top.getAxis("left").tickStrings([0.0, 20.0], 1.0, 20.0) == ["0", "20"]

@@ -94,6 +94,11 @@ def token_axis(orientation: str = "left") -> FormatAxis:
     return FormatAxis(orientation, token_label)
 
 
+def percent_axis(orientation: str = "left") -> FormatAxis:
+    """0 · 20 · 40 … (a share of a plan window, in %): its 0 labelled like every value axis."""
+    return FormatAxis(orientation, lambda v, _spacing: f"{v:g}")
+
+
 def money_axis(orientation: str = "right") -> FormatAxis:
     return FormatAxis(orientation, money_label)
 

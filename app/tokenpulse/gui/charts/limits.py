@@ -11,9 +11,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from tokenpulse.gui.charts.axes import day_axis, token_axis
+from tokenpulse.gui.charts.axes import day_axis, percent_axis, token_axis
 from tokenpulse.gui.charts.bars import LeaveWatcher
-from tokenpulse.gui.charts.base import ChartView, Request, Result, readout_label
+from tokenpulse.gui.charts.base import ChartView, Request, Result, grid_behind, readout_label
 from tokenpulse.gui.charts.fetcher import Query
 from tokenpulse.gui.charts.style import TOKENS, Theme, agent_colour, tokens
 from tokenpulse.insights.limits_chart import LimitsChart, limits_chart
@@ -30,7 +30,7 @@ class LimitsView(ChartView):
         super().__init__(theme, parent)
         self._now_ms = now_ms  # a callable giving "now" (the window's clock), so resets to come are not drawn
         self.plot = pg.GraphicsLayoutWidget()
-        self.top = self.plot.addPlot(row=0, col=0, axisItems={"bottom": day_axis()})
+        self.top = self.plot.addPlot(row=0, col=0, axisItems={"bottom": day_axis(), "left": percent_axis()})
         self.bottom = self.plot.addPlot(row=1, col=0, axisItems={"bottom": day_axis(), "left": token_axis()})
         self.plot.ci.layout.setRowStretchFactor(0, 3)
         self.plot.ci.layout.setRowStretchFactor(1, 2)
@@ -39,6 +39,7 @@ class LimitsView(ChartView):
             plot.setMenuEnabled(False)
             plot.hideButtons()
             plot.showGrid(x=False, y=True, alpha=0.15)
+            grid_behind(plot)
         self.bottom.setXLink(self.top)
         self.top.setLabel("left", "Used % of the window")
         self.bottom.setLabel("left", "Output tokens per hour")
