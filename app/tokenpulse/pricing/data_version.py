@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from tokenpulse.pricing.supplements import VERSION as SUPPLEMENTS
 
-GENAI_PRICES = "0.2.3"  # = pricing.table.GENAI_PRICES_VERSION (tests/pricing/test_supplements.py)
+GENAI_PRICES = "0.2.5"  # = pricing.table.GENAI_PRICES_VERSION (tests/pricing/test_supplements.py)
 
 
 def data_version() -> str:
