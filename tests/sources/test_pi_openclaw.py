@@ -136,3 +136,21 @@ def test_pi_subagent_runs_stored_twice_count_once(tmp_path: Path) -> None:
     _, got = scan_agent(tmp_path / "ws", "pi-agent", pi=tmp_path / "s")
     assert pick(got, "calls", "input", "cache_read", "output") == {"calls": 1, "input": 5, "cache_read": 100,
                                                                    "output": 7}
+
+
+def test_pi_session_named_by_a_file_whose_id_part_is_empty(tmp_path: Path) -> None:
+    """A file named `<start time>_.jsonl` (or `_.jsonl`) without a session header: the session is the file's name,
+    never empty (an empty key made every such file one chat; found by the property tests)."""
+    src = fixture("pi", "sessions", "--home-u-proj-a--", f"2026-01-05T09-00-00-000Z_{S1}.jsonl")
+    body = b"".join(line for line in src.read_bytes().splitlines(keepends=True) if b'"type":"session"' not in line)
+    for n, name in enumerate(("_", "2026-01-05T09-00-00-000Z_")):
+        folder = tmp_path / f"s{n}" / "--home-u-proj-a--"
+        folder.mkdir(parents=True)
+        (folder / f"{name}.jsonl").write_bytes(body)
+        ws = agent_workspace(tmp_path / f"ws{n}", ["pi-agent"], pi=tmp_path / f"s{n}")
+        try:
+            ws.scan()
+            got = rows(ws, "pi-agent")
+        finally:
+            ws.close()
+        assert got and {r[0] for r in got} == {name}

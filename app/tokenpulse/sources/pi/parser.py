@@ -129,6 +129,6 @@ class PiSessionParser:
 
 
 def _session_from_name(path: Path) -> str:
-    """pi names a session file `<start time>_<session id>.jsonl`."""
+    """pi names a session file `<start time>_<session id>.jsonl`; a name without that id part is the session's."""
     stem = path.stem
-    return stem.split("_", 1)[1] if "_" in stem else stem
+    return stem.partition("_")[2] or stem
