@@ -23,13 +23,20 @@ def bench_env() -> dict[str, str]:
     return env
 
 
-def run(cmd: list[str], env: dict[str, str]) -> tuple[float, int, bytes]:
-    """(wall seconds, peak RSS in MiB, stdout) of one whole process."""
+def run_cpu(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, bytes]:
+    """(wall s, CPU s of the process and its children, peak RSS MiB, stdout) of one whole process."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     out = proc.stdout.read() if proc.stdout else b""
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{cmd[0]} failed with {status}")
-    return wall, usage.ru_maxrss // 1024, out
+        raise SystemExit(f"{cmd} failed with {status}")
+    cpu = usage.ru_utime + usage.ru_stime  # Linux counts the children it reaped (a pool's workers) in it
+    return wall, cpu, usage.ru_maxrss // 1024, out
+
+
+def run(cmd: list[str], env: dict[str, str]) -> tuple[float, int, bytes]:
+    """(wall seconds, peak RSS in MiB, stdout) of one whole process."""
+    wall, _, rss, out = run_cpu(cmd, env)
+    return wall, rss, out

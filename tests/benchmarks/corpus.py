@@ -279,6 +279,8 @@ class Corpus:
         self.t0 = _ms_of(start)
         self.t_end = self.t0 + days * DAY_MS
         self.days = days
+        # the longest sessions drawn (calls; a log-uniform draw from 5): shorter ones make more, smaller files
+        self.longest = {"claude": 200.0, "codex": 150.0}
 
     def open(self, path: Path, kind: str) -> LineFile:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -737,7 +739,7 @@ def _generate_claude(c: Corpus, n_projects: int) -> None:
             version = (old.version, old.subagent_layout, old.rich)
             start = max(old.now + 60_000, min(old.now + rng.randint(60_000, 36 * 3_600_000),
                                               c.t_end - 3 * 3_600_000))
-        calls = min(cap, int(math.exp(rng.uniform(math.log(5), math.log(200)))))
+        calls = min(cap, int(math.exp(rng.uniform(math.log(5), math.log(c.longest["claude"])))))
         sid = _uuid4(rng)
         path = c.out / "claude" / "projects" / _slug(project.cwd) / f"{sid}.jsonl"
         s = ClaudeSession(c, path, project, sid, version, model, start, calls)
@@ -946,7 +948,7 @@ def _generate_codex(c: Corpus, n_projects: int) -> None:
     cap = max(5, int(c.codex_target / 4 / AVG_CODEX_CALL_BYTES))
     i = 0
     while c.bytes["codex"] < c.codex_target:
-        calls = min(cap, int(math.exp(rng.uniform(math.log(5), math.log(150)))))
+        calls = min(cap, int(math.exp(rng.uniform(math.log(5), math.log(c.longest["codex"])))))
         CodexSession(c, c.session_start(i, 0.37), rng.choice(cwds), rng.choice(CODEX_MODELS), calls).run()
         i += 1
 
@@ -956,8 +958,11 @@ def _generate_codex(c: Corpus, n_projects: int) -> None:
 # ---------------------------------------------------------------------------------------------
 
 def generate(out_dir: Path, size_mb: float, seed: int = 42, start: date = date(2026, 1, 1),
-             days: int = 60) -> dict[str, Any]:
+             days: int = 60, session_scale: float = 1.0) -> dict[str, Any]:
     """Write a corpus of about `size_mb` MB (10^6 bytes) under out_dir; return expected totals.
+
+    `session_scale` scales the longest sessions drawn (1.0: up to 200 Claude Code and 150 Codex calls); below 1
+    the same bytes come in more, shorter logs (at 500 MB: 0.12 gives 2,130 logs, 1.0 gives 639).
 
     Layout: out_dir/claude/projects/... (CLAUDE_CONFIG_DIR) and out_dir/codex/sessions/...
     (CODEX_HOME); the totals are also written to out_dir/expected.json.
@@ -968,6 +973,7 @@ def generate(out_dir: Path, size_mb: float, seed: int = 42, start: date = date(2
             raise FileExistsError(f"{out_dir / sub} is not empty; generate into a fresh directory")
     out_dir.mkdir(parents=True, exist_ok=True)
     c = Corpus(out_dir, seed, start, days, int(size_mb * MB))
+    c.longest = {k: max(6.0, v * session_scale) for k, v in c.longest.items()}
     n_projects = int(min(40, max(3, 2 + math.sqrt(size_mb))))
     _generate_claude(c, n_projects)
     _generate_codex(c, n_projects)
@@ -1076,6 +1082,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--start", type=date.fromisoformat, default=date(2026, 1, 1), help="first UTC day")
     ap.add_argument("--days", type=int, default=60)
+    ap.add_argument("--session-scale", type=float, default=1.0,
+                    help="scale the longest sessions (below 1: more, smaller log files for the same bytes)")
     ap.add_argument("--append-turn", action="store_true",
                     help="append one Claude API call to an existing corpus instead of generating")
     args = ap.parse_args(argv)
@@ -1084,7 +1092,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(append_turn(args.out_dir, args.seed), indent=1))
         return 0
     try:
-        report = generate(args.out_dir, args.size_mb, args.seed, args.start, args.days)
+        report = generate(args.out_dir, args.size_mb, args.seed, args.start, args.days, args.session_scale)
     except FileExistsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

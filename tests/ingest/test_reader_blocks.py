@@ -54,3 +54,26 @@ def test_whole_reads_give_one_block_of_every_complete_line(appends: list[bytes])
     lines, offset, oversize, content = _grow_and_read(appends)
     end = content.rfind(b"\n") + 1
     assert (lines, offset, oversize) == ((content[:end - 1].split(b"\n") if end else []), end, 0)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(size=st.sampled_from([0, 1, 63, 64, 65, 16_383, 16_384, 16_385, 20_000, 70_001, 300_000]),
+       seed=st.integers(0, 2**32 - 1))
+def test_a_first_read_fingerprints_its_bytes_as_reading_them_again_would(size: int, seed: int) -> None:
+    """The cursor's fingerprint of a first read comes from the bytes in memory: the same digest as the reads."""
+    import random
+
+    rng = random.Random(seed)
+    data = bytes(rng.choice(b"ab{}\n") for _ in range(size))
+    with tempfile.TemporaryFile() as fh:
+        fd = fh.fileno()
+        os.write(fd, data)
+        reader = LineReader(fd, 0)
+        for _ in reader.blocks():
+            pass
+        if reader.offset:
+            assert reader.whole is not None
+        assert tailer.tail_hash_at(fd, reader.offset, reader.whole) == tailer.tail_hash_at(fd, reader.offset)
+        for offset in (1, 64, size // 2, size):  # any prefix the bytes hold
+            if 0 < offset <= size:
+                assert tailer.tail_hash_at(fd, offset, data) == tailer.tail_hash_at(fd, offset)

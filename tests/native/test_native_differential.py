@@ -25,6 +25,7 @@ from helpers import REPO, samples
 from tokenpulse.clock import FakeClock
 from tokenpulse.config.paths import resolve
 from tokenpulse.native import accelerator
+from tokenpulse.native.pyscan import CLAUDE_NEEDLES, CODEX_NEEDLES
 from tokenpulse.sources.claude_code import parser as claude_parser
 from tokenpulse.sources.codex import parser as codex_parser
 from tokenpulse.workspace import Workspace
@@ -56,17 +57,27 @@ def _parser(kind: str, path: Path) -> Any:
 
 def _outcome(parser: Any, calls: list[Any]) -> tuple[Any, ...]:
     """Everything a read gives: calls, skip counts, state, and the plan-limit records (issue 11) found beside."""
-    return ([dataclasses.astuple(c) for c in calls], dict(parser.skipped), parser.usage_records,
-            parser.duplicates, parser.state(), repr(parser.limits.take()))
+    return ([dataclasses.astuple(c) for c in calls], list(parser.skipped.items()), parser.usage_records,
+            parser.duplicates, parser.state(), repr(parser.limits.take()), getattr(parser.limits, "skipped", None))
 
 
 def read_three_ways(kind: str, path: Path, data: bytes, native: Any, cuts: int = 0) -> list[tuple[Any, ...]]:
-    """(by lines, by blocks in Python, by blocks natively); `cuts` splits the blocks at random line ends."""
+    """(by lines, by blocks in Python, by blocks natively, by lines with the accelerator's record keeping);
+    `cuts` splits the blocks at random line ends."""
     module = PARSERS[kind]
     end = data.rfind(b"\n") + 1
-    by_lines = _parser(kind, path)
-    calls = [c for line in data[:max(end - 1, 0)].split(b"\n") if end and (c := by_lines.feed(line)) is not None]
-    results = [_outcome(by_lines, calls)]
+    results = []
+    for engine in (None, native):  # line by line: the reference, then with the compiled reader making calls
+        saved = module.accelerator
+        module.accelerator = engine
+        try:
+            by_lines = _parser(kind, path)
+        finally:
+            module.accelerator = saved
+        lines = data[:max(end - 1, 0)].split(b"\n")
+        calls = [c for line in lines if end and (c := by_lines.feed(line)) is not None]
+        results.append(_outcome(by_lines, calls))
+    by_lines_native = results.pop()
     bounds = sorted(random.Random(len(data)).sample([i + 1 for i in range(end) if data[i] == 10],
                                                     min(cuts, data.count(b"\n", 0, end))))
     edges = [0, *bounds, end] if end else [0]
@@ -82,13 +93,20 @@ def read_three_ways(kind: str, path: Path, data: bytes, native: Any, cuts: int =
             results.append(_outcome(parser, calls))
         finally:
             module.accelerator = saved
-    return results
+    return [*results, by_lines_native]
+
+
+def _unordered(outcome: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The skip reasons as counts only: feeding lines one by one meets them in another order than blocks do."""
+    return (outcome[0], dict(outcome[1]), *outcome[2:])
 
 
 def assert_same(kind: str, path: Path, data: bytes, native: Any, cuts: int = 0) -> None:
-    lines, python, compiled = read_three_ways(kind, path, data, native, cuts)
-    assert python == lines, f"{path}: the Python block path differs from line-by-line feeding"
-    assert compiled == lines, f"{path}: the accelerator differs from the Python path"
+    lines, python, compiled, lines_native = read_three_ways(kind, path, data, native, cuts)
+    assert _unordered(python) == _unordered(lines), f"{path}: the Python block path differs from line-by-line feeding"
+    # the two ways a scan reads: the same, down to the order of the skip reasons (the source health keeps it)
+    assert compiled == python, f"{path}: the accelerator differs from the Python path"
+    assert lines_native == lines, f"{path}: the compiled record keeping differs from the Python one"
 
 
 def _jsonl(folder: Path) -> Iterator[Path]:
@@ -119,6 +137,36 @@ def test_a_generated_corpus_reads_the_same_three_ways(generated: Path, native: A
             assert_same(kind, path, path.read_bytes(), native, cuts=3)
             checked[kind] += 1
     assert checked["claude-code"] > 5 and checked["codex"] > 2, checked
+
+
+def test_the_accelerator_reads_a_generated_history_itself(generated: Path, native: Any) -> None:
+    """Giving up is always exact (the line is decoded in Python), so a lexer that gave up on ordinary lines would
+    pass every comparison while losing its speed: on a generated history it decodes almost nothing in Python."""
+    handed, needle_lines = 0, 0
+    for kind, sub in (("claude-code", "claude"), ("codex", "codex")):
+        module = PARSERS[kind]
+        for path in _jsonl(generated / sub):
+            data = path.read_bytes()
+            needles = CLAUDE_NEEDLES if kind == "claude-code" else CODEX_NEEDLES
+            needle_lines += sum(1 for line in data.split(b"\n") if any(n in line for n in needles))
+            saved = module.accelerator
+            module.accelerator = native
+            try:
+                parser = _parser(kind, path)
+            finally:
+                module.accelerator = saved
+            decode = parser._decode
+
+            def counted(line: bytes, decode: Any = decode) -> Any:
+                nonlocal handed
+                handed += 1
+                return decode(line)
+
+            parser._decode = counted
+            parser.feed_block(data, 0, data.rfind(b"\n") + 1)
+    assert needle_lines > 500
+    # what Python must read: Codex metadata and turn contexts (a few per file), Claude's synthetic messages
+    assert handed < needle_lines * 0.2, (handed, needle_lines)
 
 
 # --- hostile input ------------------------------------------------------------------------------------------
@@ -170,6 +218,8 @@ EDGE_CASES: list[bytes] = [
     _claude(message=dict(_C["message"], id="")), _claude(message=dict(_C["message"], usage=None)),
     _claude(message="text"), _claude(message=None), _claude(type=None), _claude(type=["assistant"]),
     _claude(requestId=["r"]), _claude(requestId=7), _claude(sessionId=""), _claude(cwd=""),
+    _claude(cwd="/.claude/worktrees/agent-1"), _claude(cwd="/home/u/p/.claude/worktrees/agent-1/sub"),
+    _claude(cwd="/home/u/p/.claude/worktrees"), _claude(agentId="a1", isSidechain=True, requestId=None),
     b'{"x":1e999,' + _claude()[1:], b'{"x":123456789012345678901234567890,' + _claude()[1:],
     b'{"x":-0.5e-3,' + _claude()[1:], b'{"x":01,' + _claude()[1:], b'{"x":1.,' + _claude()[1:],
     b'{"x":"\xff\xfe",' + _claude()[1:], b'{"x":"\xc0\xaf",' + _claude()[1:], b'{"x":"\xed\xa0\x80",' + _claude()[1:],
@@ -254,6 +304,35 @@ EDGE_CASES: list[bytes] = [
     _line({"type": "assistant", "timestamp": "2026-03-01T10:30:00.000Z", "error": "rate_limit",
            "message": {"model": "claude-x", "content": []}}),
     _line({"type": "user", "timestamp": "2026-03-01T10:30:00.000Z", "error": "rate_limit"}),
+    # the plan-limit reading of a token_count, handed over by the accelerator as `rate_limits` as written and the
+    # context window (issue 16): every shape the reader decodes, loosely reads, refuses or counts as skipped
+    *[_line(dict(_TC, payload=dict(_TC["payload"], rate_limits=limits))) for limits in (
+        {"primary": {"used_percent": 12, "window_minutes": 300, "resets_at": 1772370000.5}},
+        {"primary": {"used_percent": "12", "window_minutes": 300.0}, "secondary": None, "plan_type": "pro"},
+        {"primary": [1], "secondary": {"used_percent": 4.0, "window_minutes": 10080, "resets_in_seconds": 60}},
+        {"primary": {"used_percent": 50.0, "window_minutes": 300}, "limit_id": "gpt-5-codex", "credits": {
+            "balance": 1.5}}, {"primary": {"used_percent": 50.0, "window_minutes": 300}, "rate_limit_reached_type":
+                                "primary"}, [], "x", 5, True, {}, {"primary": {"used_percent": -1.0}})],
+    _codex().replace(b'"used_percent":1.0', b'"used_percent":1e999'),
+    _codex().replace(b'"used_percent":1.0', b'"used_percent":1.0,"x":1e999'),
+    _codex().replace(b'"rate_limits":{', b'"rate_limits":{"credits":1e999,', 1),
+    _codex().replace(b'"rate_limits":{', b'"rate_limits":{"primary":"x","credits":1e999,', 1),
+    _codex().replace(b'"rate_limits":{', b'"rate_limits":null,"rate_limits":{', 1),
+    _codex().replace(b'"rate_limits":{', b'"error":"x","rate_limits":{"credits":1e999,', 1),
+    _codex().replace(b'"rate_limits":{', b'"error":{"codex_error_info":1.5},"rate_limits":{', 1),
+    _codex().replace(b'"rate_limits":{', b'"error":null,"codex_error_info":"usage_limit_exceeded","rate_limits":{', 1),
+    _codex().replace(b'"rate_limits":{', b'"codex_error_info":1e999,"rate_limits":{', 1),
+    _codex().replace(b'"rate_limits":{', b'"rate_limits":{"primary":{"used_percent":1.0,"used_percent":2.0},', 1),
+    _codex().replace(b'"rate_limits":{', b'"rate_limits":{"plan_type":"\\u0070lus",', 1),
+    _codex().replace(b'"model_context_window":258400', b'"model_context_window":"258400"'),
+    _codex().replace(b'"model_context_window":258400', b'"model_context_window":true'),
+    _codex().replace(b'"model_context_window":258400', b'"model_context_window":{"a":1}'),
+    _codex().replace(b'"model_context_window":258400', b'"model_context_window":-258400'),
+    _codex().replace(b'"model_context_window":258400', b'"model_context_window":2584000000000000000000'),
+    _codex().replace(b'"model_context_window":258400', b'"model_context_window":258400,"model_context_window":9'),
+    _codex().replace(b'"model_context_window":258400', b'"model_context_window":null,"model":"gpt-z"'),
+    _codex().replace(b'"model_context_window":258400', b'"model_context_window":999'),
+    _codex(info={"model_context_window": 128000, "model": "gpt-named"}),
 ]
 
 
@@ -313,6 +392,125 @@ def test_fast_timestamps_equal_python_reading(native: Any) -> None:
     for bad in ("2026-02-30T10:00:00.000Z", "2026-13-01T10:00:00.000Z", "2026-03-01T10:00:00.000+", "2026-03-01"):
         assert native.iso_ms(bad) is None
     assert native.MAX_TOKENS == __import__("tokenpulse.usage", fromlist=["MAX_TOKENS"]).MAX_TOKENS
+
+
+def test_the_compiled_blake2b_is_hashlibs(native: Any) -> None:
+    """Dedupe keys and message hashes are BLAKE2b digests made in C: every length around the block size."""
+    import hashlib
+
+    rng = random.Random(11)
+    for n in [*range(0, 300), 1000, 4096, 10_000]:
+        data = rng.randbytes(n)
+        for size in (8, 16, 32, 64):
+            assert native.blake2b(data, size) == hashlib.blake2b(data, digest_size=size).digest(), (n, size)
+
+
+def test_the_compiled_reader_keys_texts_python_gives_it(native: Any, tmp_path: Path) -> None:
+    """Records decoded in Python reach the compiled reader as str: lone surrogates (a file name that is not
+    UTF-8), NUL, escapes that spell another id, every key kind: the same calls as the Python `_record`."""
+    path = tmp_path / "projects" / "p" / "s\udcff.jsonl"
+    args = []
+    for mid in (None, "m1", "m\x00", "m\udcff", "\u65e5"):
+        for rid in (None, "r", "\x00r"):
+            for session in (None, "s", "s\udcfe"):
+                for sidechain, agent in ((False, None), (True, None), (True, "a\udc80")):
+                    for ts in ("2026-03-01T10:00:00.000Z", "2026-03-01T10:00:00+01:00", None, "x"):
+                        args.append(((1, 2, 3, 4, 5), "m\udcff" if mid else None, mid, rid, session, ts, sidechain,
+                                     agent, "/w/p/.claude/worktrees/x\udcff"))
+    args.append((None, "claude-x", "m1", "r", "s", "2026-03-01T10:00:00.000Z", False, None, None))
+    args.append(((1, 0, 0, 0, 1), "<synthetic>", "m9", None, None, None, False, None, None))
+    outcomes = []
+    for engine in (None, native):
+        saved = claude_parser.accelerator
+        claude_parser.accelerator = engine
+        try:
+            parser = claude_parser.ClaudeLineParser(path)
+        finally:
+            claude_parser.accelerator = saved
+        calls = [c for a in args if (c := parser._record_fn(*a)) is not None]
+        outcomes.append(_outcome(parser, calls))
+    assert outcomes[1] == outcomes[0]
+    assert len(outcomes[0][0]) > 50
+
+
+counts5 = st.tuples(*[st.integers(0, 3_000)] * 5)
+
+
+@st.composite
+def codex_events(draw: st.DrawFn) -> tuple[Any, list[tuple[Any, ...]]]:
+    """A rollout's state and token_count events as `_on_usage` takes them, with totals that grow, repeat, drop a
+    little (stale) or a lot (reset), right at the stale rule's bounds too."""
+    prev = draw(st.none() | counts5)
+    events = []
+    total = prev or (0, 0, 0, 0, 0)
+    for _ in range(draw(st.integers(1, 12))):
+        last = draw(st.none() | st.just(False) | counts5)
+        kind = draw(st.sampled_from(["grow", "same", "bound", "bound+1", "twice-last", "reset", "none", "false"]))
+        base = total[0] + total[2]
+        size = (last[0] + last[2]) if isinstance(last, tuple) else 0
+        if kind == "grow":
+            total = tuple(t + draw(st.integers(0, 500)) for t in total)
+        elif kind in ("bound", "bound+1", "twice-last") and base:
+            drop = int(0.02 * base) if kind != "twice-last" else 2 * size
+            drop += kind == "bound+1"
+            total = (max(0, total[0] - drop), total[1], total[2] + min(0, total[0] - drop), total[3], total[4])
+            total = tuple(max(0, t) for t in total)
+        elif kind == "reset":
+            total = draw(counts5)
+        event_total: Any = total if kind not in ("none", "false") else (None if kind == "none" else False)
+        models = draw(st.tuples(st.sampled_from([None, "", "gpt-i", 5]), st.sampled_from([None, "gpt-p"])))
+        ts = draw(st.sampled_from([1_772_360_000_000, 1_772_360_000_500, "2026-03-01T10:00:00.000Z", "bad", None]))
+        events.append((event_total, last, models[0], models[1], ts))
+    state = {"prev_total": list(prev) if prev else None, "model": draw(st.sampled_from([None, "gpt-s"])),
+             "fork_start_ms": draw(st.sampled_from([None, 1_772_360_000_000, 1_772_360_000_001])),
+             "parent": "p", "cwd": "/w", "session": "s"}
+    return state, events
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(case=codex_events())
+def test_the_compiled_codex_counting_is_the_python_one(case: tuple[Any, list[tuple[Any, ...]]], native: Any) -> None:
+    """`_on_usage` and `_increment` against the reader's: increments, re-emits, stale drops at the rule's bounds,
+    resets, fork starts, the model chosen, the keys made, the state left."""
+    state, events = case
+    outcomes = []
+    for engine in (None, native):
+        saved = codex_parser.accelerator
+        codex_parser.accelerator = engine
+        try:
+            parser = codex_parser.CodexLineParser(Path("/x/rollout.jsonl"), state)
+        finally:
+            codex_parser.accelerator = saved
+        calls = [c for e in events if (c := parser._on_usage_fn(*e)) is not None]
+        outcomes.append(_outcome(parser, calls))
+    assert outcomes[1] == outcomes[0]
+
+
+@pytest.mark.parametrize("state", [
+    {"prev_total": [1, 2, "x", 4, 5], "fork_start_ms": "x", "model": 5, "session": 7, "cwd": ["/w"], "parent": 1.5},
+    {"prev_total": [1, 2, 3, 4, 10**30], "fork_start_ms": True, "session": ""},
+    {"prev_total": [1, 2, 3, 4, -1], "fork_start_ms": 10**40, "meta_seen": "yes"},
+    {"prev_total": [True, 2, 3, 4, 5], "fork_start_ms": 1.5e12},
+])
+def test_a_damaged_saved_state_is_read_the_same_both_ways(state: dict[str, Any], native: Any) -> None:
+    """A cursor's parser state is ours, but a damaged one must not stop a read (it did: a text fork start raised
+    TypeError at the first comparison) nor be read differently by the two paths: a value of another type is
+    dropped."""
+    path = Path("/x/rollout-2026-03-01T10-00-00-0199a000-0000-7000-8000-000000000001.jsonl")
+    data = _codex() + b"\n" + _codex().replace(b'"input_tokens":1200', b'"input_tokens":1300') + b"\n"
+    outcomes = []
+    for engine in (None, native):
+        saved = codex_parser.accelerator
+        codex_parser.accelerator = engine
+        try:
+            parser = codex_parser.CodexLineParser(path, state)
+            calls = parser.feed_block(data, 0, len(data))
+        finally:
+            codex_parser.accelerator = saved
+        outcomes.append(_outcome(parser, calls))
+    assert outcomes[1] == outcomes[0]
+    assert outcomes[0][4]["session"] == "0199a000-0000-7000-8000-000000000001"  # not a session id: the file's
+    assert outcomes[0][0], "the events were counted"
 
 
 # --- whole scans: byte-identical stores ----------------------------------------------------------------------

@@ -187,3 +187,11 @@ def test_an_upgraded_store_takes_the_readings_of_the_lines_it_had_read(tmp_path:
         assert ws.conn.execute("SELECT * FROM limit_snapshot ORDER BY id").fetchall() == want
     finally:
         ws.close()
+
+
+def test_a_reading_at_a_moment_another_reading_holds_does_not_break_the_scan(conn: sqlite3.Connection) -> None:
+    """Two readings stamped the same millisecond (two logs), the second the same as a later row: moving that row
+    back onto the moment raised a UNIQUE error, which failed the whole scan. The moment's row keeps it."""
+    limits.write_records(conn, LimitRecords([snap(1001, 1.0)]))
+    limits.write_records(conn, LimitRecords([snap(1000, 2.5), snap(1000, 1.0)]))
+    assert rows(conn) == [(1000, 1000, 2.5, R), (1001, 1001, 1.0, R)]

@@ -97,8 +97,9 @@ def _read(source: Source, path: Path, fd: int, cursor: Cursor | None, out: LineR
     out.usage_records = parser.usage_records
     out.duplicates = parser.duplicates
     out.bytes_read = reader.offset - start
+    tail_hash = tail_hash_at(fd, reader.offset, reader.whole)  # a first read has the bytes still in memory
     out.cursor = Cursor(source=source.name, path=path_key(path), device=st.st_dev, inode=st.st_ino, size=st.st_size,
-                        mtime_ns=st.st_mtime_ns, offset=reader.offset, tail_hash=tail_hash_at(fd, reader.offset),
+                        mtime_ns=st.st_mtime_ns, offset=reader.offset, tail_hash=tail_hash,
                         parser_state=parser.state() or None,
                         lines_skipped=(cursor.lines_skipped if resume and cursor else 0) + sum(parser.skipped.values()))
 

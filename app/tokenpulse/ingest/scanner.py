@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import math
 import os
 import sqlite3
 import stat
@@ -19,6 +20,7 @@ from tokenpulse.pricing.pricer import Pricer
 from tokenpulse.sources.base import Parsed, Source, file_kind
 from tokenpulse.sources.walk import NotRegularFile, WalkErrors, open_log, resolves_inside
 from tokenpulse.store.ledger import Cursor, Ledger, path_key
+from tokenpulse.store.tx import FIRST_IMPORT_SECONDS, GROUP_SECONDS
 from tokenpulse.usage import ApiCall
 
 if TYPE_CHECKING:
@@ -89,14 +91,31 @@ class Scanner:
         if gone:
             self.ledger.mark_missing(gone)
             summary.files_missing = len(gone)
-        total = len(files)
-        done = 0
         if progress is not None:
-            progress(0, total, "")  # the count is known before the first file is read
+            progress(0, len(files), "")  # the count is known before the first file is read
         line_files = [(s, p) for s, p in files if file_kind(s, p) == "lines"]
         pool = self._pool_for(line_files, cursors)
         self.health.start(summary)
-        with self.ledger.write_group(before_commit=self.health.flush) as group:  # files commit together
+        first_import = self.ledger.start_import()
+        try:
+            self._read_all(files, line_files, cursors, pool, first_import, summary, progress)
+        finally:
+            self.ledger.end_import()
+        return summary
+
+    def _read_all(self, files: list[tuple[Source, Path]], line_files: list[tuple[Source, Path]],
+                  cursors: dict[str, Cursor], pool: Executor | None, first_import: bool, summary: ScanSummary,
+                  progress: Progress | None) -> None:
+        """Read and commit every file: in groups of a moment (store.tx.WriteGroup), or a first import as one
+        transaction whose deferred call indexes are built at its end."""
+        total = len(files)
+        done = 0
+        seconds = FIRST_IMPORT_SECONDS if first_import else GROUP_SECONDS
+        with self.ledger.write_group(seconds, before_commit=self.health.flush) as group:  # files commit together
+            one_transaction = seconds == math.inf
+            if one_transaction:
+                group.step()  # opens it
+                self.ledger.defer_call_indexes()
             if pool is not None:
                 # Parsing runs in worker processes; this process stays the one writer and commits in order.
                 with pool:
@@ -117,7 +136,8 @@ class Scanner:
                 done += 1
                 if progress is not None:
                     progress(done, total, str(path))
-        return summary
+            if one_transaction:
+                self.ledger.build_deferred_indexes()
 
     def _pool_for(self, line_files: list[tuple[Source, Path]], cursors: dict[str, Cursor]) -> Executor | None:
         """A process pool when there is enough new data to repay starting one (a first import)."""
@@ -214,10 +234,8 @@ class Scanner:
             return
         if read.reread:
             summary.files_reread += 1
-        pricer = self.pricer
         calls = self.forgotten.drop(read.calls, summary)
-        for call in calls:
-            call.cost_usd = pricer.cost(call)
+        self.pricer.price(calls)
         now_ms = self.clock.now_ms()
         summary.calls_future += sum(1 for c in calls if c.ts_ms > now_ms + SKEW_MS)
         result = self.ledger.commit_file(read.cursor, calls, now_ms, limits=read.limits)
@@ -299,8 +317,7 @@ class Scanner:
 
     def _commit_parsed(self, cursor: Cursor, parsed: Parsed, bytes_read: int, summary: ScanSummary) -> None:
         calls = self.forgotten.drop(parsed.calls, summary)
-        for call in calls:
-            call.cost_usd = self.pricer.cost(call)
+        self.pricer.price(calls)
         now_ms = self.clock.now_ms()
         summary.calls_future += sum(1 for c in calls if c.ts_ms > now_ms + SKEW_MS)
         result = self.ledger.commit_file(cursor, calls, now_ms)

@@ -28,20 +28,24 @@ def tail_hash(data: bytes) -> bytes:
     return blake2b(data, digest_size=_LEGACY_DIGEST).digest()
 
 
-def _fingerprint(fd: int, offset: int) -> bytes:
+def _fingerprint(fd: int, offset: int, prefix: bytes | None = None) -> bytes:
     """A digest of the bytes before `offset`: the head, three samples between, and the last bytes.
 
     An agent that rewrites a log in place (resume, compaction) changes its first lines or its size; hashing
     only the tail missed a same-size rewrite that kept the last line. Samples cost a few small reads, where
-    hashing the whole prefix would re-read a 50 MB transcript on every appended line.
+    hashing the whole prefix would re-read a 50 MB transcript on every appended line. Every piece lies before
+    `offset`: `prefix`, when it holds those bytes as they were just read (a first read), gives them without a read.
     """
+    def piece(size: int, at: int) -> bytes:
+        return os.pread(fd, size, at) if prefix is None else prefix[at:at + size]
+
     h = blake2b(digest_size=16)
-    h.update(os.pread(fd, min(offset, _HEAD), 0))
+    h.update(piece(min(offset, _HEAD), 0))
     if offset > _HEAD:
         for i in range(1, _SAMPLES + 1):
-            h.update(os.pread(fd, _SAMPLE, max(0, offset * i // (_SAMPLES + 1) - _SAMPLE // 2)))
+            h.update(piece(_SAMPLE, max(0, offset * i // (_SAMPLES + 1) - _SAMPLE // 2)))
     start = max(0, offset - _TAIL)
-    h.update(os.pread(fd, offset - start, start))
+    h.update(piece(offset - start, start))
     return h.digest()
 
 
@@ -80,6 +84,7 @@ class LineReader:
         self._fd = fd
         self.offset = offset
         self.oversize_lines = 0
+        self.whole: bytes | None = None  # the file's bytes from 0, when they were read in one go from the start
 
     def __iter__(self) -> Iterator[bytes]:
         for data, start, end in self.blocks():
@@ -100,6 +105,8 @@ class LineReader:
             if end:
                 yield data, 0, end
                 self.offset = pos + end
+                if pos == 0:
+                    self.whole = data
             return
         line_at = pos  # file offset of the unfinished line: the first byte not given yet
         held: list[bytes] = []  # its pieces while they are few; past HOLD they are dropped, re-read if it fits
@@ -163,8 +170,9 @@ class LineReader:
             yield data, run, end
 
 
-def tail_hash_at(fd: int, offset: int) -> bytes | None:
-    """The fingerprint of the bytes before `offset`, checked on the next read (stored as the cursor's tail_hash)."""
+def tail_hash_at(fd: int, offset: int, whole: bytes | None = None) -> bytes | None:
+    """The fingerprint of the bytes before `offset`, checked on the next read (stored as the cursor's tail_hash);
+    from `whole` (the file's bytes from its start, as just read) when it holds them, else read from `fd`."""
     if offset == 0:
         return None
-    return _fingerprint(fd, offset)
+    return _fingerprint(fd, offset, whole if whole is not None and len(whole) >= offset else None)

@@ -1,18 +1,23 @@
 /* tokenpulse.native._scan: the per-byte work of the scan, compiled.
  *
- * claude_block(data, start, end) and codex_block(data, start, end) walk the complete lines of
- * data[start:end] once. A line without the format's needles is only checked for being a JSON object (torn
- * lines are counted). A line with a needle is validated as JSON and its few fields are read straight from the
- * bytes; the result is a tuple of them (the record the parser's `_record` / `_on_usage` takes), nothing
- * (a line that yields no call, e.g. a progress line), or the line itself as bytes when this code is not sure
- * it would read it exactly as msgspec does: an escape in a field it extracts, a float or huge integer where a
+ * claude_block(data, start, end, reader, decode) and codex_block(data, start, end, reader, decode, limits) walk
+ * the complete lines of data[start:end] once and return the calls they make. A line without the format's
+ * needles is only checked for being a JSON object (torn lines are counted). A line with a needle is validated
+ * as JSON and its few fields are read straight from the bytes: a record (made into a call by the reader, or
+ * folded into one), nothing (a line that yields no call, e.g. a progress line), or the line handed to `decode`
+ * when this code is not sure it would read it exactly as msgspec does: an escape in a field it extracts, a float or huge integer where a
  * field is typed Any, a duplicate field, nesting deeper than MAX_DEPTH, invalid UTF-8 anywhere, an escaped
  * surrogate, anything that is not valid JSON. The parser decodes such a line with msgspec, so the two paths
  * cannot disagree: where this code decides, it follows msgspec's rules (tests/native checks it differentially).
  *
+ * The lines are lexed in batches with the GIL released; then, with it, the format's reader (claude_reader.h,
+ * codex_reader.h: the parsers' record keeping in C) makes the calls, and a line the lexer gave up on is handed
+ * to the parser's `decode` in its place (its record reaches the same reader), so the lines keep their order.
+ *
  * The Python twin is tokenpulse/native/pyscan.py (it returns every needle line as a line). The parts:
- * json_lex.h (validating lexer), values.h (values for Python), claude.h and codex.h (the two formats), and
- * below, the walk over a block's lines and the module.
+ * json_lex.h (validating lexer), values.h (values for Python), claude.h and codex.h (the two formats),
+ * blake2b.h (the keys' hash), claude_reader.h and codex_reader.h (records to calls), and below, the walk over a
+ * block's lines and the module.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -46,12 +51,15 @@ static signed char HEX[256];
 #include "values.h"
 #include "claude.h"
 #include "codex.h"
+#include "blake2b.h"
+#include "records.h"
+#include "claude_reader.h"
+#include "claude_reader_type.h"
+#include "codex_reader.h"
 
 /* ---------------------------------------------------------------------------------------------------- */
 /* Blocks of lines                                                                                       */
 /* ---------------------------------------------------------------------------------------------------- */
-
-typedef PyObject *(*LineFn)(const unsigned char *, const unsigned char *, int *);
 
 /* The first `needle` (n bytes, a quoted word: '"' + at least two letters + '"') in [from, end), or end.
  * glibc's memmem is a generic two-way search and took a quarter of the time; this is the SIMD filter of
@@ -93,53 +101,53 @@ static inline int is_space(unsigned char b) /* bytes.strip()'s set */
     return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\x0b' || b == '\x0c';
 }
 
-static PyObject *scan_block(PyObject *args, const char *const *needles, const size_t *lens, int count,
-                            LineFn line_fn)
-{
-    Py_buffer view;
-    Py_ssize_t start, stop;
-    if (!PyArg_ParseTuple(args, "y*nn", &view, &start, &stop))
-        return NULL;
-    if (start < 0 || stop > view.len || start > stop) {
-        PyBuffer_Release(&view);
-        PyErr_SetString(PyExc_ValueError, "block out of the buffer");
-        return NULL;
-    }
-    PyObject *found = PyList_New(0);
-    if (found == NULL) {
-        PyBuffer_Release(&view);
-        return NULL;
-    }
-    const unsigned char *base = view.buf, *p = base + start, *end = base + stop;
+/* One needle line as the first pass left it: where it is, and what the lexer made of it. */
+typedef struct {
+    const unsigned char *s, *e;
+    int rc;
+    union {
+        ClaudeLine claude;
+        CodexLine codex;
+    } u;
+} Item;
+
+enum { FMT_CLAUDE, FMT_CODEX };
+#define BATCH 256 /* needle lines read per pass without the GIL: bounded memory, few GIL round trips */
+
+/* Where the walk over a block's lines stands between two passes. */
+typedef struct {
+    const unsigned char *p, *end;
     const unsigned char *hits[4];
-    Py_ssize_t torn = 0;
-    for (int i = 0; i < count; i++)
-        hits[i] = find(p, end, needles[i], lens[i]);
-    while (p < end) {
+    const char *const *needles;
+    const size_t *lens;
+    int count, format;
+    Py_ssize_t torn;
+} Walk;
+
+/* The first pass, pure C (run without the GIL): up to BATCH needle lines lexed into `items` (those that yield
+ * nothing are not kept); lines without a needle are only checked for being JSON objects. How many it kept. */
+static int lex_some(Walk *w, Item *items)
+{
+    int n = 0;
+    const unsigned char *p = w->p, *end = w->end;
+    while (p < end && n < BATCH) {
         const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
         if (nl == NULL)
             nl = end;
         int hit = 0;
-        for (int i = 0; i < count; i++) {
-            if (hits[i] < nl) {
+        for (int i = 0; i < w->count; i++) {
+            if (w->hits[i] < nl) {
                 hit = 1;
-                hits[i] = find(nl + 1, end, needles[i], lens[i]);
+                w->hits[i] = find(nl + 1, end, w->needles[i], w->lens[i]);
             }
         }
         if (hit) {
-            int rc = OK;
-            PyObject *item = line_fn(p, nl, &rc);
-            if (rc == BAIL)
-                item = PyBytes_FromStringAndSize((const char *)p, nl - p);
-            if (rc != NOTHING) {
-                if (item == NULL || PyList_Append(found, item)) {
-                    Py_XDECREF(item);
-                    Py_DECREF(found);
-                    PyBuffer_Release(&view);
-                    return NULL;
-                }
-                Py_DECREF(item);
-            }
+            Item *it = &items[n];
+            it->s = p;
+            it->e = nl;
+            it->rc = w->format == FMT_CLAUDE ? claude_lex(p, nl, &it->u.claude) : codex_lex(p, nl, &it->u.codex);
+            if (it->rc != NOTHING)
+                n++;
         }
         else {
             const unsigned char *a = p, *b = nl;
@@ -148,13 +156,122 @@ static PyObject *scan_block(PyObject *args, const char *const *needles, const si
             while (b > a && is_space(b[-1]))
                 b--;
             if (a < b && !(*a == '{' && b[-1] == '}'))
-                torn++;
+                w->torn++;
         }
         p = nl + 1;
     }
-    PyBuffer_Release(&view);
-    PyObject *result = Py_BuildValue("(Nn)", found, torn);
-    return result;
+    w->p = p;
+    return n;
+}
+
+/* A line the lexer gave up on, decoded by the parser's `decode`: 0 with *item its call, or NULL when it makes
+ * none (decode returned None); -1 on an error. */
+static int decode_given_up(PyObject *decode, const Item *it, PyObject **item)
+{
+    PyObject *line = PyBytes_FromStringAndSize((const char *)it->s, it->e - it->s);
+    *item = line == NULL ? NULL : PyObject_CallOneArg(decode, line);
+    Py_XDECREF(line);
+    if (*item == NULL)
+        return -1;
+    if (*item == Py_None)
+        Py_CLEAR(*item);
+    return 0;
+}
+
+/* The second pass, with the GIL: the calls the reader makes of the items, in order, a line the lexer gave up on
+ * decoded by the parser's `decode` where it stands (its records go to the same reader: the order of lines is
+ * kept). A Codex token_count is read for plan limits first, by `limits` (the reader's feed_token_count). */
+static int build_some(int format, const Item *items, int n, PyObject *found, ClaudeReader *reader,
+                      CodexReader *codex, PyObject *decode, PyObject *limits)
+{
+    for (int k = 0; k < n; k++) {
+        const Item *it = &items[k];
+        PyObject *item = NULL;
+        if (it->rc != OK) {
+            if (decode_given_up(decode, it, &item) < 0)
+                return -1;
+        }
+        else if (format == FMT_CLAUDE) {
+            Rec rec;
+            PyObject *ts_hold;
+            if (rec_of_line(&it->u.claude, &rec, &ts_hold) < 0)
+                return -1;
+            int rc = reader_record(reader, &rec, &item);
+            Py_XDECREF(ts_hold);
+            if (rc < 0)
+                return -1;
+        }
+        else {
+            /* a token_count: its limit reading (in Python: `limits`), then its call (the reader's on_usage) */
+            int rc;
+            PyObject *t = codex_build(&it->u.codex, &rc); /* no BAIL: codex_lex gave up on what it would */
+            if (t == NULL) {
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_SystemError, "codex_build gave up on a line codex_lex accepted");
+                return -1;
+            }
+            PyObject *args[6] = {PyTuple_GET_ITEM(t, 4), PyTuple_GET_ITEM(t, 5), PyTuple_GET_ITEM(t, 6),
+                                 PyTuple_GET_ITEM(t, 2), codex->session, codex->model};
+            PyObject *done = PyObject_Vectorcall(limits, args, 6, NULL);
+            if (done != NULL) {
+                Py_DECREF(done);
+                item = codex_on_usage(codex, PyTuple_GET_ITEM(t, 0), PyTuple_GET_ITEM(t, 1), PyTuple_GET_ITEM(t, 2),
+                                      PyTuple_GET_ITEM(t, 3), PyTuple_GET_ITEM(t, 4));
+            }
+            Py_DECREF(t);
+            if (item == NULL)
+                return -1;
+            if (item == Py_None)
+                Py_CLEAR(item);
+        }
+        if (item == NULL)
+            continue; /* no call: a streaming copy folded in, a progress line, a record that makes none */
+        if (PyList_Append(found, item)) {
+            Py_DECREF(item);
+            return -1;
+        }
+        Py_DECREF(item);
+    }
+    return 0;
+}
+
+static PyObject *scan_block(Py_buffer *view, Py_ssize_t start, Py_ssize_t stop, const char *const *needles,
+                            const size_t *lens, int count, int format, ClaudeReader *reader, CodexReader *codex,
+                            PyObject *decode, PyObject *limits)
+{
+    if (start < 0 || stop > view->len || start > stop) {
+        PyErr_SetString(PyExc_ValueError, "block out of the buffer");
+        return NULL;
+    }
+    PyObject *found = PyList_New(0);
+    Item *items = PyMem_RawMalloc(BATCH * sizeof(Item));
+    if (found == NULL || items == NULL) {
+        Py_XDECREF(found);
+        PyMem_RawFree(items);
+        return found == NULL ? NULL : PyErr_NoMemory();
+    }
+    const unsigned char *base = view->buf;
+    Walk w = {base + start, base + stop, {NULL}, needles, lens, count, format, 0};
+    int failed = 0;
+    /* The buffer is a bytes object's (immutable; `view` holds it): other threads run while the lexer reads it,
+     * and the GIL is taken back only to make the Python objects of each batch. */
+    Py_BEGIN_ALLOW_THREADS
+    for (int i = 0; i < count; i++)
+        w.hits[i] = find(w.p, w.end, needles[i], lens[i]);
+    Py_END_ALLOW_THREADS
+    while (w.p < w.end && !failed) {
+        int n;
+        Py_BEGIN_ALLOW_THREADS
+        n = lex_some(&w, items);
+        Py_END_ALLOW_THREADS
+        failed = build_some(format, items, n, found, reader, codex, decode, limits);
+    }
+    PyMem_RawFree(items);
+    if (failed) {
+        Py_DECREF(found);
+        return NULL;
+    }
+    return Py_BuildValue("(Nn)", found, w.torn);
 }
 
 /* as pyscan.CLAUDE_NEEDLES and CODEX_NEEDLES: the last of each finds a plan-limit line (issue 11) */
@@ -167,13 +284,51 @@ static const size_t CODEX_LENS[] = {13, 14, 14, 20};
 static PyObject *claude_block(PyObject *self, PyObject *args)
 {
     (void)self;
-    return scan_block(args, CLAUDE_NEEDLES, CLAUDE_LENS, 2, claude_line);
+    Py_buffer view;
+    Py_ssize_t start, stop;
+    PyObject *reader, *decode;
+    if (!PyArg_ParseTuple(args, "y*nnO!O", &view, &start, &stop, &ClaudeReaderType, &reader, &decode))
+        return NULL;
+    PyObject *out = scan_block(&view, start, stop, CLAUDE_NEEDLES, CLAUDE_LENS, 2, FMT_CLAUDE,
+                               (ClaudeReader *)reader, NULL, decode, NULL);
+    PyBuffer_Release(&view);
+    return out;
 }
 
 static PyObject *codex_block(PyObject *self, PyObject *args)
 {
     (void)self;
-    return scan_block(args, CODEX_NEEDLES, CODEX_LENS, 4, codex_line);
+    Py_buffer view;
+    Py_ssize_t start, stop;
+    PyObject *reader, *decode, *limits;
+    if (!PyArg_ParseTuple(args, "y*nnO!OO", &view, &start, &stop, &CodexReaderType, &reader, &decode, &limits))
+        return NULL;
+    PyObject *out = scan_block(&view, start, stop, CODEX_NEEDLES, CODEX_LENS, 4, FMT_CODEX, NULL,
+                               (CodexReader *)reader, decode, limits);
+    PyBuffer_Release(&view);
+    return out;
+}
+
+/* blake2b(data, digest_size): the digest, for tests (hashlib.blake2b's) */
+static PyObject *blake2b_digest(PyObject *self, PyObject *args)
+{
+    (void)self;
+    Py_buffer view;
+    int size;
+    if (!PyArg_ParseTuple(args, "y*i", &view, &size))
+        return NULL;
+    if (size < 1 || size > 64) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_ValueError, "digest size 1 to 64");
+        return NULL;
+    }
+    Blake2b st;
+    unsigned char out[64];
+    b2_init(&st, (size_t)size);
+    b2_update(&st, view.buf, (size_t)view.len);
+    b2_final(&st, out);
+    PyBuffer_Release(&view);
+    return PyBytes_FromStringAndSize((const char *)out, size);
 }
 
 static PyObject *iso_ms(PyObject *self, PyObject *arg)
@@ -191,10 +346,11 @@ static PyObject *iso_ms(PyObject *self, PyObject *arg)
 
 static PyMethodDef METHODS[] = {
     {"claude_block", claude_block, METH_VARARGS,
-     "claude_block(data, start, end) -> (records, torn): usage lines of a block of Claude Code lines."},
+     "claude_block(data, start, end, reader, decode) -> (calls, torn): the calls of a block of Claude Code lines."},
     {"codex_block", codex_block, METH_VARARGS,
-     "codex_block(data, start, end) -> (records, torn): needle lines of a block of Codex lines."},
+     "codex_block(data, start, end, reader, decode, limits) -> (calls, torn): the calls of a block of Codex lines."},
     {"iso_ms", iso_ms, METH_O, "iso_ms(text) -> int | None: the fast timestamp reading, for tests."},
+    {"blake2b", blake2b_digest, METH_VARARGS, "blake2b(data, digest_size) -> bytes: the hash keys use, for tests."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -210,9 +366,17 @@ PyMODINIT_FUNC PyInit__scan(void)
                                : b >= 'A' && b <= 'F' ? b - 'A' + 10
                                                       : -1);
     }
+    if (reader_names_init() < 0 || codex_names_init() < 0 || PyType_Ready(&ClaudeReaderType) < 0 ||
+        PyType_Ready(&CodexReaderType) < 0)
+        return NULL;
     PyObject *m = PyModule_Create(&MODULE);
     if (m == NULL)
         return NULL;
+    if (PyModule_AddObjectRef(m, "ClaudeReader", (PyObject *)&ClaudeReaderType) < 0 ||
+        PyModule_AddObjectRef(m, "CodexReader", (PyObject *)&CodexReaderType) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
     if (PyModule_AddStringConstant(m, "SOURCE_HASH", TOKENPULSE_SOURCE_HASH) < 0 ||
         PyModule_AddObject(m, "MAX_TOKENS", PyLong_FromLongLong(MAX_TOKENS)) < 0 ||
         PyModule_AddObject(m, "EPOCH_MS_MIN", PyLong_FromLongLong(EPOCH_MS_MIN)) < 0 ||

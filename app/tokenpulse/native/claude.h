@@ -128,98 +128,38 @@ static int claude_top(Cur *c, ClaudeLine *r)
 static int limit_notice(const unsigned char *s, const unsigned char *e)
 {
     static const char word[] = "\"rate_limit\"";
-    const size_t n = sizeof word - 1;
     if (e - s > 16 * 1024)
         return 0;
-    const unsigned char *p = e - s > 4 * 1024 ? e - 4 * 1024 : s;
-    for (; e - p >= (ptrdiff_t)n; p++) {
-        p = memchr(p, word[0], (size_t)(e - p) - n + 1);
-        if (p == NULL)
-            return 0;
-        if (memcmp(p, word, n) == 0)
-            return 1;
-    }
-    return 0;
+    return holds_word(e - s > 4 * 1024 ? e - 4 * 1024 : s, e, word, sizeof word - 1);
 }
 
-/* The record tuple (counts, model, message id, request id, session, timestamp, sidechain, agent, cwd);
- * NULL with *rc set to NOTHING, BAIL or PYERR. */
-static PyObject *claude_line(const unsigned char *s, const unsigned char *e, int *rc)
+/* Reads a line without touching Python objects (the GIL may be released): OK when it is a usage record (then
+ * claude_reader.h makes its call), NOTHING for a line that yields no call, BAIL for one Python must decode. */
+static int claude_lex(const unsigned char *s, const unsigned char *e, ClaudeLine *r)
 {
-    ClaudeLine r;
-    memset(&r, 0, sizeof r);
+    memset(r, 0, sizeof *r);
     Cur c = {s, e, 0};
-    if ((*rc = claude_top(&c, &r)) != OK)
-        return NULL;
+    int rc = claude_top(&c, r);
+    if (rc != OK)
+        return rc;
     /* only a top-level message.usage object counts, on an assistant line (or one without a type) */
-    *rc = NOTHING;
-    if (!r.msg_object || !r.usage_object) {
-        if (limit_notice(s, e))
-            *rc = BAIL; /* a plan-limit notice (issue 11): read in Python, sources/claude_code/limits.py */
-        return NULL;
+    if (!r->msg_object || !r->usage_object) {
+        /* a plan-limit notice (issue 11): read in Python, sources/claude_code/limits.py */
+        return limit_notice(s, e) ? BAIL : NOTHING;
     }
-    if (r.type.kind == S_STR) {
-        if (r.type.flags & F_ESCAPED) {
-            *rc = BAIL;
-            return NULL;
-        }
-        if (!(r.type.n == 9 && memcmp(r.type.s, "assistant", 9) == 0))
-            return NULL;
+    if (r->type.kind == S_STR) {
+        if (r->type.flags & F_ESCAPED)
+            return BAIL;
+        if (!(r->type.n == 9 && memcmp(r->type.s, "assistant", 9) == 0))
+            return NOTHING;
     }
-    else if (r.type.kind != S_MISSING && r.type.kind != S_NULL) {
-        return NULL;
+    else if (r->type.kind != S_MISSING && r->type.kind != S_NULL) {
+        return NOTHING;
     }
-    if (r.model.kind == S_STR && r.model.n == 11 && memcmp(r.model.s, "<synthetic>", 11) == 0) {
-        *rc = BAIL; /* no API call; an older limit notice is one of these (read in Python) */
-        return NULL;
-    }
-    *rc = OK;
-    PyObject *counts;
-    long long inp = count_of(&r.inp), cw = count_of(&r.cache_write), cr = count_of(&r.cache_read),
-              out = count_of(&r.out);
-    if (inp < 0 || cw < 0 || cr < 0 || out < 0) {
-        Py_INCREF(Py_None);
-        counts = Py_None;
-    }
-    else {
-        long long hour = 0;
-        if (r.split_object && r.one_hour.kind == S_INT && r.one_hour.v >= 0 && r.one_hour.v <= MAX_TOKENS)
-            hour = r.one_hour.v < cw ? r.one_hour.v : cw;
-        counts = Py_BuildValue("(LLLLL)", inp, cw - hour, hour, cr, out);
-        if (counts == NULL) {
-            *rc = PYERR;
-            return NULL;
-        }
-    }
-    PyObject *f[7] = {NULL};
-    const Scalar *texts[] = {&r.model, &r.id, &r.request, &r.session};
-    const Scalar *tail[] = {&r.agent, &r.cwd};
-    int i;
-    for (i = 0; i < 4; i++)
-        if ((*rc = text_of(texts[i], &f[i])) != OK)
-            goto fail;
-    if ((*rc = stamp_of(&r.timestamp, &f[4])) != OK)
-        goto fail;
-    for (i = 0; i < 2; i++)
-        if ((*rc = text_of(tail[i], &f[5 + i])) != OK)
-            goto fail;
-    {
-        PyObject *side = r.sidechain.kind == S_TRUE ? Py_True : Py_False;
-        Py_INCREF(side);
-        PyObject *tuple = PyTuple_Pack(9, counts, f[0], f[1], f[2], f[3], f[4], side, f[5], f[6]);
-        Py_DECREF(side);
-        Py_DECREF(counts);
-        for (i = 0; i < 7; i++)
-            Py_DECREF(f[i]);
-        if (tuple == NULL)
-            *rc = PYERR;
-        return tuple;
-    }
-fail:
-    Py_DECREF(counts);
-    for (i = 0; i < 7; i++)
-        Py_XDECREF(f[i]);
-    return NULL;
+    if (r->model.kind == S_STR && r->model.n == 11 && memcmp(r->model.s, "<synthetic>", 11) == 0)
+        return BAIL; /* no API call; an older limit notice is one of these (read in Python) */
+    const Scalar *const texts[] = {&r->model, &r->id, &r->request, &r->session, &r->agent, &r->cwd, &r->timestamp};
+    return any_escaped(texts, sizeof texts / sizeof texts[0]) ? BAIL : OK;
 }
 
 #endif

@@ -10,6 +10,8 @@ typedef struct {
     Scalar input, cached, cache_read, output, reasoning, cache_write;
 } Usage;
 
+enum { W_MISSING, W_INT, W_OTHER }; /* info.model_context_window: an integer, or anything else */
+
 typedef struct {
     Scalar timestamp, type;
     int payload_seen, payload_object;
@@ -17,6 +19,9 @@ typedef struct {
     int info_seen, info_object;
     Usage total, last;
     Scalar info_model;
+    int window_kind;
+    long long window;
+    const unsigned char *limits_start, *limits_end; /* payload.rate_limits as written (NULL: absent) */
 } CodexLine;
 
 /* A usage object of `info` (typed Any there: everything in it is checked as msgspec converts it). */
@@ -96,6 +101,21 @@ static int codex_info(Cur *c, CodexLine *r)
             rc = codex_usage(c, &r->last);
         else if (KEY_IS(k, kn, "model"))
             rc = scan_scalar(c, &r->info_model);
+        else if (KEY_IS(k, kn, "model_context_window")) { /* for the plan-limit reader (limits.py) */
+            if (r->window_kind != W_MISSING)
+                return BAIL; /* a duplicate */
+            if (c->p < c->end && (*c->p == '-' || is_digit(*c->p))) {
+                int kind;
+                rc = scan_number(c, &kind, &r->window);
+                if (!rc && kind != N_INT)
+                    rc = BAIL; /* a float or a huge integer: msgspec converts it (or refuses it) */
+                r->window_kind = W_INT;
+            }
+            else {
+                rc = skip_value(c, 1);
+                r->window_kind = W_OTHER;
+            }
+        }
         else
             rc = skip_value(c, 1);
         if (rc)
@@ -115,8 +135,25 @@ static int codex_payload(Cur *c, CodexLine *r)
         else if (KEY_IS(k, kn, "info"))
             rc = codex_info(c, r);
         else if (KEY_IS(k, kn, "cwd") || KEY_IS(k, kn, "id") || KEY_IS(k, kn, "forked_from_id") ||
-                 KEY_IS(k, kn, "parent_thread_id") || KEY_IS(k, kn, "source") || KEY_IS(k, kn, "timestamp"))
-            rc = skip_value(c, 1); /* typed Any in the parser: converted by msgspec, so checked strictly */
+                 KEY_IS(k, kn, "parent_thread_id") || KEY_IS(k, kn, "source") || KEY_IS(k, kn, "timestamp") ||
+                 KEY_IS(k, kn, "codex_error_info"))
+            rc = skip_value(c, 1); /* typed Any in a parser: converted by msgspec, so checked strictly */
+        else if (KEY_IS(k, kn, "rate_limits")) {
+            /* the plan-limit reader's (limits.py): handed over as written and decoded there by msgspec */
+            if (r->limits_start != NULL)
+                return BAIL; /* a duplicate */
+            r->limits_start = c->p;
+            rc = skip_value(c, 0);
+            r->limits_end = c->p;
+        }
+        else if (KEY_IS(k, kn, "error")) {
+            /* typed `_Error | None` by the plan-limit reader: anything else makes it read the line loosely,
+             * which the reader's handling of rate_limits alone would not mirror */
+            if (c->p < c->end && *c->p == '{')
+                rc = skip_value(c, 1);
+            else
+                rc = literal(c, "null", 4);
+        }
         else
             rc = skip_value(c, 0);
         if (rc)
@@ -159,61 +196,66 @@ static int str_is(const Scalar *s, const char *lit, Py_ssize_t n)
 static int names_limit_hit(const unsigned char *s, const unsigned char *e)
 {
     static const char word[] = "usage_limit_exceeded";
-    const size_t n = sizeof word - 1;
-    if (e - s > CODEX_LIMIT_LINE_MAX)
-        return 0;
-    for (const unsigned char *p = s; e - p >= (ptrdiff_t)n; p++) {
-        p = memchr(p, word[0], (size_t)(e - p) - n + 1);
-        if (p == NULL)
-            return 0;
-        if (memcmp(p, word, n) == 0)
-            return 1;
-    }
-    return 0;
+    return e - s <= CODEX_LIMIT_LINE_MAX && holds_word(s, e, word, sizeof word - 1);
 }
 
-/* (total usage, last usage, info model, payload model, timestamp, the line) of a token_count event: the first
- * five are what the parser's `_on_usage` takes, the line is for its rate-limit reading (limits.py). A token_count
- * without info (limits only) gives None for both usages. NULL with *rc = NOTHING for a line that yields nothing
- * (another event), BAIL for a turn context, a session meta, a limit hit or anything unsure (decoded in Python),
- * PYERR on error. */
-static PyObject *codex_line(const unsigned char *s, const unsigned char *e, int *rc)
+/* codex_lex reads a line without touching Python objects (the GIL may be released): OK for a token_count event,
+ * NOTHING for a line that yields nothing (another event), BAIL for a turn context, a session meta, a limit hit or
+ * anything unsure (decoded in Python). codex_build then makes its tuple:
+ * (total usage, last usage, info model, payload model, timestamp, rate limits, context window) of a token_count
+ * event: the first five are what the parser's `_on_usage` takes, the last two are for the plan-limit reader
+ * (limits.py: `payload.rate_limits` as written, None when absent or null; `info.model_context_window` when an
+ * integer, else None). A token_count without info (limits only) gives None for both usages. NULL with *rc BAIL or
+ * PYERR. */
+static int codex_lex(const unsigned char *s, const unsigned char *e, CodexLine *r)
 {
-    CodexLine r;
-    memset(&r, 0, sizeof r);
+    memset(r, 0, sizeof *r);
     Cur c = {s, e, 0};
-    if ((*rc = codex_top(&c, &r)) != OK)
-        return NULL;
-    *rc = NOTHING;
-    if (!r.payload_object)
-        return NULL;
-    if ((r.type.kind == S_STR && (r.type.flags & F_ESCAPED)) || str_is(&r.type, "turn_context", 12) ||
-        str_is(&r.type, "session_meta", 12)) {
-        *rc = BAIL;
-        return NULL;
-    }
-    if (r.ptype.kind == S_STR && (r.ptype.flags & F_ESCAPED)) {
-        *rc = BAIL;
-        return NULL;
-    }
-    if (!str_is(&r.type, "event_msg", 9) || !str_is(&r.ptype, "token_count", 11)) {
-        if (names_limit_hit(s, e))
-            *rc = BAIL;
-        return NULL; /* another event */
-    }
-    PyObject *f[6] = {usage_value(&r.total), usage_value(&r.last), NULL, NULL, NULL, NULL};
+    int rc = codex_top(&c, r);
+    if (rc != OK)
+        return rc;
+    if (!r->payload_object)
+        return NOTHING;
+    if ((r->type.kind == S_STR && (r->type.flags & F_ESCAPED)) || str_is(&r->type, "turn_context", 12) ||
+        str_is(&r->type, "session_meta", 12))
+        return BAIL;
+    if (r->ptype.kind == S_STR && (r->ptype.flags & F_ESCAPED))
+        return BAIL;
+    if (!str_is(&r->type, "event_msg", 9) || !str_is(&r->ptype, "token_count", 11))
+        return names_limit_hit(s, e) ? BAIL : NOTHING; /* another event */
+    const Scalar *const texts[] = {&r->info_model, &r->model, &r->timestamp};
+    return any_escaped(texts, sizeof texts / sizeof texts[0]) ? BAIL : OK;
+}
+
+static PyObject *codex_build(const CodexLine *rp, int *rc)
+{
+    const CodexLine r = *rp;
+    PyObject *f[7] = {usage_value(&r.total), usage_value(&r.last), NULL, NULL, NULL, NULL, NULL};
     PyObject *result = NULL;
     if (f[0] == NULL || f[1] == NULL) {
         *rc = PYERR;
     }
     else if ((*rc = text_of(&r.info_model, &f[2])) == OK && (*rc = text_of(&r.model, &f[3])) == OK &&
              (*rc = stamp_of(&r.timestamp, &f[4])) == OK) {
-        f[5] = PyBytes_FromStringAndSize((const char *)s, e - s);
-        result = f[5] == NULL ? NULL : PyTuple_Pack(6, f[0], f[1], f[2], f[3], f[4], f[5]);
+        if (r.limits_start == NULL || (r.limits_end - r.limits_start == 4 && *r.limits_start == 'n')) {
+            Py_INCREF(Py_None);
+            f[5] = Py_None;
+        }
+        else {
+            f[5] = PyBytes_FromStringAndSize((const char *)r.limits_start, r.limits_end - r.limits_start);
+        }
+        if (r.window_kind == W_INT) {
+            f[6] = PyLong_FromLongLong(r.window);
+        }
+        else {
+            Py_INCREF(Py_None);
+            f[6] = Py_None;
+        }
+        result = f[5] == NULL || f[6] == NULL ? NULL : PyTuple_Pack(7, f[0], f[1], f[2], f[3], f[4], f[5], f[6]);
         if (result == NULL)
             *rc = PYERR;
     }
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 7; i++)
         Py_XDECREF(f[i]);
     return result;
 }

@@ -404,4 +404,32 @@ static int at_end(Cur *c)
     return c->p == c->end ? OK : BAIL;
 }
 
+/* ---------------------------------------------------------------------------------------------------- */
+/* What the formats ask of a line they read (claude.h, codex.h)                                          */
+/* ---------------------------------------------------------------------------------------------------- */
+
+/* Whether the n bytes of `word` stand anywhere in [p, e). */
+static int holds_word(const unsigned char *p, const unsigned char *e, const char *word, size_t n)
+{
+    for (; e - p >= (ptrdiff_t)n; p++) {
+        p = memchr(p, word[0], (size_t)(e - p) - n + 1);
+        if (p == NULL)
+            return 0;
+        if (memcmp(p, word, n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether one of the text fields holds an escape: msgspec decodes such a line (values.h text_of and stamp_of
+ * give up on it). */
+static int any_escaped(const Scalar *const *texts, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (texts[i]->kind == S_STR && (texts[i]->flags & F_ESCAPED))
+            return 1;
+    }
+    return 0;
+}
+
 #endif

@@ -7,9 +7,14 @@ instead of being split into lines: the lines without them, most of the bytes, ar
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
 
 _LBRACE, _RBRACE = ord("{"), ord("}")
+TORN = "torn or malformed JSON line"
 
 # the second: a plan-limit notice (sources/claude_code/limits.py), decoded in Python
 CLAUDE_NEEDLES = (b'"usage"', b'"rate_limit"')
@@ -49,6 +54,30 @@ def scan_block(buf: bytes, start: int, end: int, needles: Sequence[bytes]) -> tu
     return found, torn
 
 
+def decode_block(buf: bytes, start: int, end: int, needles: Sequence[bytes], decode: Callable[[memoryview], T | None],
+                 skipped: Counter[str]) -> list[T]:
+    """The Python twin of the accelerator's block readers: each line of `buf[start:end]` holding a needle decoded
+    by `decode`, in order, what it gives kept; the torn lines counted in `skipped` first, as the readers do."""
+    records, torn = scan_block(buf, start, end, needles)
+    if torn:
+        skipped[TORN] += torn
+    return [found for line in records if (found := decode(line)) is not None]
+
+
 def _next(find: Callable[[bytes, int, int], int], needle: bytes, start: int, end: int) -> int:
     at = find(needle, start, end)
     return end if at < 0 else at
+
+
+def count_torn(skipped: Counter[str], torn: int, keys_before: int, torn_known: bool) -> None:
+    """Count a block's torn lines after the accelerator read it, where the Python path counts them: before the
+    block's records. The reasons first met in the block then come after them in `skipped` (the order reports list
+    ties in, and the source health keeps). `keys_before`, `torn_known`: `skipped` before the block."""
+    if torn_known or len(skipped) == keys_before:
+        skipped[TORN] += torn
+        return
+    added = list(skipped.items())[keys_before:]  # met in this block (a line decoded in Python may have been torn)
+    for reason, _ in added:
+        del skipped[reason]
+    skipped[TORN] += torn
+    skipped.update(dict(added))

@@ -3,7 +3,7 @@ for a model it does not list, genai-prices' catalogue."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Protocol
 
@@ -30,6 +30,7 @@ def utc_day(ts_ms: int) -> str:
 
 
 _DAYS: dict[int, str] = {}  # day number → "YYYY-MM-DD": a few hundred entries after years of use
+_UNSEEN = object()  # a (model, day) not looked up yet (None is an answer: no price)
 
 
 class Pricer:
@@ -59,12 +60,26 @@ class Pricer:
         try:
             rates = self._by_day_no[key]  # one lookup per call: a first import prices tens of thousands
         except KeyError:
-            day_no = key[1]
-            day = self._days.get(day_no)
-            if day is None:
-                day = self._days[day_no] = utc_day(call.ts_ms)
-            rates = self._by_day_no[key] = self.rates(call.model, day)
+            rates = self._rates_of_day(key, call.ts_ms)
         return None if rates is None else rates.cost(call)
+
+    def price(self, calls: Iterable[ApiCall]) -> None:
+        """Set each call's `cost_usd` to its `cost` (in one loop: a first import prices tens of thousands)."""
+        by_day = self._by_day_no
+        for call in calls:
+            key = (call.model, call.ts_ms // _DAY_MS)
+            rates = by_day.get(key, _UNSEEN)
+            if rates is _UNSEEN:
+                rates = self._rates_of_day(key, call.ts_ms)
+            call.cost_usd = None if rates is None else rates.cost(call)  # type: ignore[attr-defined]
+
+    def _rates_of_day(self, key: tuple[str, int], ts_ms: int) -> Rates | None:
+        day_no = key[1]
+        day = self._days.get(day_no)
+        if day is None:
+            day = self._days[day_no] = utc_day(ts_ms)
+        rates = self._by_day_no[key] = self.rates(key[0], day)
+        return rates
 
     def _load(self, model: str, day: str) -> Rates | None:
         if self._cache is not None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 from tokenpulse.usage import ApiCall
 
@@ -20,8 +21,35 @@ class Rates:
     cache_write_1h: Rate
     cache_read: Rate
     output: Rate
+    # the five base prices when none is negative, for `cost`'s short way, and the context up to which every rate
+    # is at its base price (below the lowest tier: the common case)
+    _flat: tuple[float, ...] | None = field(init=False, repr=False, compare=False)
+    _flat_up_to: float = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        rates = (self.input, self.cache_write_5m, self.cache_write_1h, self.cache_read, self.output)
+        # a negative price (or -0.0) could make a partial sum -0.0, which adding a zero count's 0.0 changes
+        flat = None if any(math.copysign(1.0, r[0]) < 0 for r in rates) else tuple(r[0] for r in rates)
+        object.__setattr__(self, "_flat", flat)
+        object.__setattr__(self, "_flat_up_to", min((start for r in rates for start, _ in r[1]), default=math.inf))
 
     def cost(self, call: ApiCall) -> float:
+        flat = self._flat
+        if flat is not None and (self._flat_up_to == math.inf or call.context <= self._flat_up_to):
+            # The same sum as below, term by term and in the same order: a zero count adds 0.0, which changes
+            # no float, so it is skipped; a count's term is its price times the count divided by a million.
+            total = 0.0
+            if call.input:
+                total += flat[0] * call.input / 1e6
+            if call.cache_write_5m:
+                total += flat[1] * call.cache_write_5m / 1e6
+            if call.cache_write_1h:
+                total += flat[2] * call.cache_write_1h / 1e6
+            if call.cache_read:
+                total += flat[3] * call.cache_read / 1e6
+            if call.output:
+                total += flat[4] * call.output / 1e6
+            return total
         context = call.context
         return (_apply(self.input, call.input, context) + _apply(self.cache_write_5m, call.cache_write_5m, context)
                 + _apply(self.cache_write_1h, call.cache_write_1h, context)

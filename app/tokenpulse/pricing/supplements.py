@@ -3,9 +3,9 @@
 Anthropic bills a Claude Sonnet 4 request whose input passes 200,000 tokens (the 1M-token context window) at
 long-context rates for the whole request: input $6, output $22.50, 5-minute cache writes $7.50, 1-hour
 cache writes $12, cache reads $0.60 per million tokens (https://docs.anthropic.com/en/docs/about-claude/pricing,
-"Long context pricing"; the same tier genai-prices already lists for Claude Sonnet 4.5). genai-prices 0.2.3
-has no tier for Sonnet 4, so such calls were charged the base rate (−14 % on a 320k call). Reported upstream
-(pydantic/genai-prices); a tier the data already has is never replaced.
+"Long context pricing"; the same tier genai-prices already lists for Claude Sonnet 4.5). genai-prices 0.2.3 to
+0.2.5 have no tier for Sonnet 4, so such calls were charged the base rate (−14 % on a 320k call). Reported
+upstream (pydantic/genai-prices); a tier the data already has is never replaced.
 """
 
 from __future__ import annotations

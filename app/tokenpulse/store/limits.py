@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterable
+from itertools import pairwise
 from pathlib import Path
 
 from tokenpulse.quota import RESET_JITTER_MS, ContextWindowSeen, LimitHit, LimitRecords, LimitSnapshot
@@ -34,8 +35,7 @@ _KEY = "source = ? AND scope = ? AND window_minutes = ?"
 
 def write_records(conn: sqlite3.Connection, records: LimitRecords) -> None:
     with write_tx(conn):
-        for snap in records.snapshots:
-            _write_snapshot(conn, snap)
+        write_snapshots(conn, records.snapshots)
         for hit in records.hits:
             _write_hit(conn, hit)
         for seen in records.windows:
@@ -52,17 +52,102 @@ def _same(row: tuple[object, ...], snap: LimitSnapshot) -> bool:
     return abs(int(resets) - snap.resets_ms) <= RESET_JITTER_MS  # type: ignore[call-overload]
 
 
+class _Row:
+    """A limit_snapshot row as a run of snapshots leaves it: its stored values, `id` once it is known to be stored."""
+
+    __slots__ = ("id", "observed_ms", "plan", "resets_ms", "saved_seen_ms", "seen_ms", "used_percent")
+
+    def __init__(self, row_id: int | None, observed_ms: int, seen_ms: int, used_percent: object, resets_ms: object,
+                 plan: object) -> None:
+        self.id = row_id
+        self.observed_ms = observed_ms
+        self.seen_ms = seen_ms
+        self.saved_seen_ms = seen_ms  # as stored (for a row not inserted yet: as it will be)
+        self.used_percent = used_percent
+        self.resets_ms = resets_ms
+        self.plan = plan
+
+
+def write_snapshots(conn: sqlite3.Connection, snaps: list[LimitSnapshot]) -> None:
+    """Store snapshots in their order as `_write_snapshot` does one by one, with a few statements per window.
+
+    A window whose snapshots here are in time order and all later than every row it has is a run: for each, the
+    row just before it is the one the run last wrote or extended (never one after it), so the run is merged in
+    memory as the row-by-row logic would merge it, and its new rows are inserted together. Any other window's
+    snapshots are written one by one, in their place (pending inserts go first, so rows keep the ids they would
+    have had).
+    """
+    if len(snaps) < 2:
+        for snap in snaps:
+            _write_snapshot(conn, snap)
+        return
+    groups: dict[tuple[str | None, str | None, int], list[LimitSnapshot]] = {}
+    for snap in snaps:
+        groups.setdefault((_text(snap.source), _text(snap.scope), snap.window_minutes), []).append(snap)
+    latest: dict[tuple[str | None, str | None, int], _Row | None] = {}
+    for key, group in groups.items():
+        if any(b.observed_ms <= a.observed_ms for a, b in pairwise(group)):
+            continue
+        row = conn.execute(f"SELECT id, observed_ms, seen_ms, used_percent, resets_ms, plan FROM limit_snapshot"
+                           f" WHERE {_KEY} ORDER BY observed_ms DESC LIMIT 1", key).fetchone()
+        if row is None:
+            latest[key] = None
+        elif row[1] < group[0].observed_ms:
+            latest[key] = _Row(*row)
+    pending: list[tuple[tuple[str | None, str | None, int], LimitSnapshot, _Row]] = []
+    touched: list[tuple[tuple[str | None, str | None, int], _Row]] = []
+    for snap in snaps:
+        key = (_text(snap.source), _text(snap.scope), snap.window_minutes)
+        if key not in latest:
+            _insert_rows(conn, pending)
+            _write_snapshot(conn, snap)
+            continue
+        row = latest[key]
+        if row is not None and _same((row.used_percent, row.resets_ms, row.plan), snap):
+            if snap.seen_ms > row.seen_ms:
+                row.seen_ms = snap.seen_ms
+            continue
+        if row is not None:
+            touched.append((key, row))
+        row = latest[key] = _Row(None, snap.observed_ms, snap.seen_ms, snap.used_percent, snap.resets_ms,
+                                 _text(snap.plan))
+        pending.append((key, snap, row))
+    for key, row in latest.items():
+        if row is not None:
+            touched.append((key, row))
+    _insert_rows(conn, pending)
+    updates = [(row.seen_ms, *key, row.observed_ms) for key, row in touched if row.seen_ms > row.saved_seen_ms]
+    if updates:
+        conn.executemany(f"UPDATE limit_snapshot SET seen_ms = max(seen_ms, ?) WHERE {_KEY} AND observed_ms = ?",
+                         updates)
+
+
+def _insert_rows(conn: sqlite3.Connection,
+                 pending: list[tuple[tuple[str | None, str | None, int], LimitSnapshot, _Row]]) -> None:
+    """Insert the new rows of runs, in the order they were made (no conflict: each is later than its window's)."""
+    if not pending:
+        return
+    conn.executemany(f"INSERT INTO limit_snapshot ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     [(*key, row.observed_ms, row.seen_ms, row.used_percent, row.resets_ms, row.plan, _text(snap.via))
+                      for key, snap, row in pending])
+    for _, _, row in pending:
+        row.saved_seen_ms = row.seen_ms
+    pending.clear()
+
+
 def _write_snapshot(conn: sqlite3.Connection, snap: LimitSnapshot) -> None:
     key = (_text(snap.source), _text(snap.scope), snap.window_minutes)
-    before = conn.execute(f"SELECT id, used_percent, resets_ms, plan FROM limit_snapshot WHERE {_KEY}"
+    before = conn.execute(f"SELECT id, used_percent, resets_ms, plan, observed_ms FROM limit_snapshot WHERE {_KEY}"
                           " AND observed_ms <= ? ORDER BY observed_ms DESC LIMIT 1",
                           (*key, snap.observed_ms)).fetchone()
-    if before is not None and _same(before[1:], snap):
+    if before is not None and _same(before[1:4], snap):
         conn.execute("UPDATE limit_snapshot SET seen_ms = max(seen_ms, ?) WHERE id = ?", (snap.seen_ms, before[0]))
         return
     after = conn.execute(f"SELECT id, used_percent, resets_ms, plan FROM limit_snapshot WHERE {_KEY}"
                          " AND observed_ms > ? ORDER BY observed_ms LIMIT 1", (*key, snap.observed_ms)).fetchone()
-    if after is not None and _same(after[1:], snap):  # read out of order: the same reading began earlier
+    # read out of order: the same reading began earlier (unless another reading holds that very moment: moving
+    # the row onto it broke the table's uniqueness and the whole scan; the moment's row is then kept, as below)
+    if after is not None and _same(after[1:], snap) and (before is None or before[4] < snap.observed_ms):
         conn.execute("UPDATE limit_snapshot SET observed_ms = ?, seen_ms = max(seen_ms, ?) WHERE id = ?",
                      (snap.observed_ms, snap.seen_ms, after[0]))
         return

@@ -8,6 +8,7 @@ ROLLBACK on any error. A nested `write_tx` joins the transaction already open: t
 
 from __future__ import annotations
 
+import math
 import os
 import sqlite3
 import time
@@ -18,7 +19,12 @@ from types import TracebackType
 # A scan commits its files in groups this long: few enough COMMITs to cost little, often enough that a crash
 # loses only a moment of work and that other processes see progress. TOKENPULSE_COMMIT_EVERY_S changes it (0:
 # a commit after every file, which the crash test uses to have a crash land between as many commits as can be).
-GROUP_SECONDS = float(os.environ.get("TOKENPULSE_COMMIT_EVERY_S") or 0.1)
+_COMMIT_EVERY = os.environ.get("TOKENPULSE_COMMIT_EVERY_S")
+GROUP_SECONDS = float(_COMMIT_EVERY or 0.1)
+# A first import (a store without calls) is one transaction unless the variable says otherwise: it cannot leave a
+# half-imported store behind (a crash rolls all of it back and the next scan starts over), and the COMMITs and
+# the page rewrites between them were a tenth of the import. Other processes see its calls when it ends.
+FIRST_IMPORT_SECONDS = float(_COMMIT_EVERY) if _COMMIT_EVERY else math.inf
 
 
 @contextmanager

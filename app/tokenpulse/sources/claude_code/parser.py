@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from tokenpulse.native import accelerator
-from tokenpulse.native.pyscan import CLAUDE_NEEDLES, scan_block
+from tokenpulse.native.pyscan import CLAUDE_NEEDLES, TORN, count_torn, decode_block
 from tokenpulse.sources.claude_code.limits import LIMIT_LINE_MAX, LIMIT_NEEDLE, LIMIT_TAIL, ClaudeLimitReader
 from tokenpulse.sources.fields import call_key, parse_iso_ms, short_hash, text_or_none
 from tokenpulse.usage import ApiCall, valid_count
 
 SOURCE = "claude-code"
+_TORN = TORN
 _WORKTREE_MARK = "/.claude/worktrees/"
 
 
@@ -93,11 +95,28 @@ class ClaudeLineParser:
 
     def __init__(self, path: Path) -> None:
         self.skipped: Counter[str] = Counter()
-        self.usage_records = 0
-        self.duplicates = 0
+        self._usage_records = 0
+        self._duplicates = 0
         self._fallback_session, self._file_agent = _ids_from_path(path)
         self._seen: dict[tuple[str, object], ApiCall] = {}
         self.limits = ClaudeLimitReader()  # plan limits (issue 11): the side channel linefile hands to the store
+        # The accelerator's reader does `_record` and `_merge` in C, for the lines it reads and for those decoded
+        # here alike (one table of the calls seen, in the order of the lines); else they run in Python.
+        self._accelerator = accelerator
+        self._reader: Any = None
+        self._record_fn: Callable[..., ApiCall | None] = self._record
+        if accelerator is not None:
+            self._reader = accelerator.ClaudeReader(self._fallback_session, self._file_agent, self.skipped, ApiCall,
+                                                    parse_iso_ms)
+            self._record_fn = self._reader.record
+
+    @property
+    def usage_records(self) -> int:
+        return self._usage_records if self._reader is None else int(self._reader.usage_records)
+
+    @property
+    def duplicates(self) -> int:
+        return self._duplicates if self._reader is None else int(self._reader.duplicates)
 
     def state(self) -> dict[str, Any]:
         return {}
@@ -106,29 +125,24 @@ class ClaudeLineParser:
         if not any(needle in line for needle in CLAUDE_NEEDLES):
             stripped = line.strip()
             if stripped and not (stripped[:1] == b"{" and stripped[-1:] == b"}"):
-                self.skipped["torn or malformed JSON line"] += 1
+                self.skipped[_TORN] += 1
             return None
         return self._decode(line)
 
     def feed_block(self, data: bytes, start: int, end: int) -> list[ApiCall]:
         """The calls of the complete lines in `data[start:end]`: what `feed` gives for each line, in order.
 
-        The accelerator returns each usage line's fields ready (a tuple), or the line itself when it is not
-        sure of them; the Python twin returns only lines. Either way each record goes through `_record`.
+        The accelerator makes the calls of the usage lines it reads itself (its reader: `_record` in C) and
+        hands each line it is not sure of to `_decode`, where it stands; the Python twin returns the lines with a
+        needle, each decoded here.
         """
-        if accelerator is not None:
-            records, torn = accelerator.claude_block(data, start, end)
-        else:
-            records, torn = scan_block(data, start, end, CLAUDE_NEEDLES)
-        if torn:
-            self.skipped["torn or malformed JSON line"] += torn
-        calls = []
-        record, decode = self._record, self._decode
-        for item in records:
-            call = record(*item) if type(item) is tuple else decode(item)
-            if call is not None:
-                calls.append(call)
-        return calls
+        if self._accelerator is not None:
+            keys_before, torn_known = len(self.skipped), _TORN in self.skipped
+            calls, torn = self._accelerator.claude_block(data, start, end, self._reader, self._decode)
+            if torn:
+                count_torn(self.skipped, torn, keys_before, torn_known)
+            return calls
+        return decode_block(data, start, end, CLAUDE_NEEDLES, self._decode, self.skipped)
 
     def _decode(self, line: bytes | memoryview) -> ApiCall | None:
         try:
@@ -137,7 +151,7 @@ class ClaudeLineParser:
             self.skipped["record of an unexpected shape"] += 1
             return None
         except msgspec.DecodeError:
-            self.skipped["torn or malformed JSON line"] += 1
+            self.skipped[_TORN] += 1
             return None
         except UnicodeDecodeError:  # bad bytes inside a field we decode as text
             self.skipped["invalid UTF-8 in a field"] += 1
@@ -158,10 +172,10 @@ class ClaudeLineParser:
         if msg.model == "<synthetic>" and LIMIT_NEEDLE in bytes(line):
             self.limits.feed(line, self._fallback_session)  # an older limit notice carries zero usage
         ts = rec.timestamp
-        return self._record(_counts(msg.usage), text_or_none(msg.model), text_or_none(msg.id),
-                            text_or_none(rec.requestId), text_or_none(rec.sessionId),
-                            ts if isinstance(ts, str) else None, rec.isSidechain is True,
-                            text_or_none(rec.agentId), text_or_none(rec.cwd))
+        return self._record_fn(_counts(msg.usage), text_or_none(msg.model), text_or_none(msg.id),
+                               text_or_none(rec.requestId), text_or_none(rec.sessionId),
+                               ts if isinstance(ts, str) else None, rec.isSidechain is True,
+                               text_or_none(rec.agentId), text_or_none(rec.cwd))
 
     def _record(self, counts: Counts | None, model: str | None, message_id: str | None, request_id: str | None,
                 session: str | None, ts: str | int | None, sidechain: bool, agent: str | None,
@@ -171,7 +185,7 @@ class ClaudeLineParser:
         if model == "<synthetic>":
             self.skipped["synthetic message (no API call)"] += 1
             return None
-        self.usage_records += 1
+        self._usage_records += 1
         if counts is None:
             self.skipped["invalid token counts"] += 1
             return None
@@ -210,7 +224,7 @@ class ClaudeLineParser:
 
     def _merge(self, seen: ApiCall, ts: str | int | None, model: str | None, counts: Counts) -> None:
         """Fold a later streaming copy into the call already returned (the same rule as the store's)."""
-        self.duplicates += 1
+        self._duplicates += 1
         inp, cw5, cw1, cread, out = counts
         if (out, inp + cw5 + cw1 + cread) <= (seen.output, seen.context):
             return

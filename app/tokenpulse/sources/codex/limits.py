@@ -93,6 +93,8 @@ class _LooseLine(msgspec.Struct):
 
 _DECODER = msgspec.json.Decoder(_Line)
 _LOOSE = msgspec.json.Decoder(_LooseLine)  # when a field has an unexpected shape: read what can be read
+_LIMITS = msgspec.json.Decoder(_Limits | None)  # a token_count's rate_limits alone (feed_token_count)
+_ANY = msgspec.json.Decoder()
 
 
 def short_name(value: object, limit: int = 40) -> str | None:
@@ -144,6 +146,31 @@ class CodexLimitReader:
             return
         self._event(rec.timestamp, payload.type, payload.info, payload.rate_limits, payload.codex_error_info,
                     payload.error, session, model)
+
+    def feed_token_count(self, timestamp: str | int | None, rate_limits: bytes | None, window: int | None,
+                         info_model: str | None, session: str, model: str | None) -> None:
+        """A `token_count` event the accelerator read: its timestamp (ISO text, or epoch ms), `payload.rate_limits`
+        as written (None: absent or null), `info.model_context_window` when an integer and `info.model` when
+        non-empty text. Read as `feed` reads the whole line: the accelerator hands over only lines where the rest
+        of it cannot change that (it reads `info`, `error` and the other fields strictly, or gives up)."""
+        ts_ms = timestamp if type(timestamp) is int else parse_iso_ms(timestamp)
+        if ts_ms is None:
+            return
+        limits: _Limits | None = None
+        if rate_limits is not None:
+            try:
+                limits = _LIMITS.decode(rate_limits)
+            except msgspec.ValidationError:  # an unexpected shape: keep what has the expected one, as `feed`
+                try:
+                    limits = _limits(_ANY.decode(rate_limits))
+                except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+                    self.skipped += 1
+                    return
+            except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+                self.skipped += 1
+                return
+        info = None if window is None else _Info(window, info_model)
+        self._on_token_count(info, limits, ts_ms, session, model)
 
     def feed_event(self, timestamp: object, kind: object, info: object, rate_limits: object,
                    codex_error_info: object, error: object, session: str, model: str | None) -> None:
