@@ -12,8 +12,9 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from tokenpulse.config import settings as settings_io
 from tokenpulse.config.paths import resolve
-from tokenpulse.gui.app import NO_TRAY_HINT, NO_TRAY_NOTICE, TokenpulseApp
+from tokenpulse.gui.app import TokenpulseApp
 from tokenpulse.gui.instance import SignalWaker, SingleInstance
+from tokenpulse.gui.no_tray import NO_TRAY_HINT, NO_TRAY_NOTICE
 
 
 def test_a_second_instance_asks_the_first_to_show_its_summary(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

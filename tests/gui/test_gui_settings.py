@@ -50,8 +50,8 @@ def test_edits_become_settings(qtbot) -> None:  # type: ignore[no-untyped-def]
     dialog.zone.setCurrentText("Asia/Tokyo")
     dialog.add_root("codex", "/srv/codex")
     dialog.add_price_row("m", PriceOverride(1.0, 2.0))
-    dialog.threshold.setValue(80_000)
-    dialog.budgets["weekly"].setValue(25.0)
+    dialog.reminders_tab.threshold.setValue(80_000)
+    dialog.reminders_tab.budgets["weekly"].setValue(25.0)
     dialog.start_at_login.setChecked(True)
     s = dialog.settings()
     assert (s.timezone, s.source_roots, s.price_overrides) == ("Asia/Tokyo", {"codex": ("/srv/codex",)},
@@ -60,8 +60,8 @@ def test_edits_become_settings(qtbot) -> None:  # type: ignore[no-untyped-def]
 
 
 def _same_quiet_times(d: SettingsDialog) -> None:
-    d.quiet.setChecked(True)
-    d.quiet_end.setTime(d.quiet_start.time())
+    d.reminders_tab.quiet.setChecked(True)
+    d.reminders_tab.quiet_end.setTime(d.reminders_tab.quiet_start.time())
 
 
 @pytest.mark.parametrize("edit, message", [
@@ -93,12 +93,13 @@ def test_bad_price_cell(qtbot) -> None:  # type: ignore[no-untyped-def]
 
 def test_the_form_offers_exactly_the_ranges_the_schema_allows(qtbot) -> None:  # type: ignore[no-untyped-def]
     dialog = _dialog(qtbot, Settings())
-    for box, field in ((dialog.threshold, "context_threshold"), (dialog.growth, "growth_factor"),
-                       (dialog.min_calls, "min_calls"), (dialog.recap, "recap_allowance")):
+    tab = dialog.reminders_tab
+    for box, field in ((tab.threshold, "context_threshold"), (tab.growth, "growth_factor"),
+                       (tab.min_calls, "min_calls"), (tab.recap, "recap_allowance")):
         assert (box.minimum(), box.maximum()) == settings_io.bounds(Reminders, field)
     low, high = settings_io.bounds(Reminders, "daily_output_goal")
-    assert (dialog.output_goal.minimum(), dialog.output_goal.maximum()) == (low - 1, high)  # one below: "none"
-    assert dialog.budgets["daily"].maximum() == settings_io.bounds(Reminders, "daily_budget_usd")[1]
+    assert (tab.output_goal.minimum(), tab.output_goal.maximum()) == (low - 1, high)  # one below: "none"
+    assert tab.budgets["daily"].maximum() == settings_io.bounds(Reminders, "daily_budget_usd")[1]
 
 
 def test_save_writes_toml_that_loads_back(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -115,21 +116,22 @@ def test_fields_that_are_off_look_off(qtbot) -> None:  # type: ignore[no-untyped
     from PySide6.QtGui import QPalette
 
     dialog = _dialog(qtbot, Settings())
-    assert dialog.fresh_chat.isChecked() and dialog.threshold.isEnabled()
-    dialog.fresh_chat.setChecked(False)
-    assert not any(w.isEnabled() for w in (dialog.threshold, dialog.growth, dialog.min_calls))
-    assert not dialog.quiet.isChecked() and not dialog.quiet_start.isEnabled() and not dialog.quiet_end.isEnabled()
+    tab = dialog.reminders_tab
+    assert tab.fresh_chat.isChecked() and tab.threshold.isEnabled()
+    tab.fresh_chat.setChecked(False)
+    assert not any(w.isEnabled() for w in (tab.threshold, tab.growth, tab.min_calls))
+    assert not tab.quiet.isChecked() and not tab.quiet_start.isEnabled() and not tab.quiet_end.isEnabled()
     assert dialog.settings().reminders.quiet_start is None  # the times shown are not in force
-    dialog.quiet.setChecked(True)
-    assert dialog.quiet_start.isEnabled() and dialog.settings().reminders.quiet_start == "22:00"
-    weekly = dialog.budgets["weekly"]
+    tab.quiet.setChecked(True)
+    assert tab.quiet_start.isEnabled() and dialog.settings().reminders.quiet_start == "22:00"
+    weekly = tab.budgets["weekly"]
     grey = weekly.palette().color(QPalette.ColorRole.PlaceholderText)
     assert weekly.text() == "none" and weekly.property("off") is True
     assert weekly.palette().color(QPalette.ColorRole.Text) == grey
     weekly.setValue(20.0)
     assert weekly.property("off") is False and weekly.palette().color(QPalette.ColorRole.Text) != grey
     # one width and one alignment for every field of the form
-    widths = {w.width() for w in (dialog.threshold, dialog.growth, dialog.recap, weekly, dialog.quiet_start)}
+    widths = {w.width() for w in (tab.threshold, tab.growth, tab.recap, weekly, tab.quiet_start)}
     assert len(widths) == 1
 
 

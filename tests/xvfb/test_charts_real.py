@@ -13,8 +13,8 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -96,9 +96,10 @@ def _dark_palette():  # type: ignore[no-untyped-def]
 def _drive(db: Path, out: Path, now_iso: str, zone: str, rng: str) -> dict[str, object]:
     from datetime import date, datetime
 
-    from PySide6.QtCore import QEventLoop, QPointF
+    from PySide6.QtCore import QPointF
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
+    from qt_pump import pump_until
 
     import tokenpulse.gui  # noqa: F401 - before any Qt use, as the app does
     from tokenpulse.clock import FakeClock
@@ -111,14 +112,7 @@ def _drive(db: Path, out: Path, now_iso: str, zone: str, rng: str) -> dict[str, 
     app.setStyle("Fusion")  # the same widgets on every machine; colours come from the palette
     out.mkdir(parents=True, exist_ok=True)
 
-    def pump(done: Callable[[], bool], timeout: float = 20.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-            if done():
-                return True
-            time.sleep(0.01)
-        return done()
+    pump = partial(pump_until, app)
 
     win = ChartsWindow(db, Settings(timezone=zone), FakeClock(datetime.fromisoformat(now_iso)))
     updated: list[str] = []

@@ -11,8 +11,8 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -68,9 +68,9 @@ def test_all_machines_on_a_real_screen(x_screen: dict[str, str], tmp_path: Path)
 # --- the driver (its own process, on the X display) -----------------------------------------------------
 
 def _drive(root: Path, out: Path) -> dict[str, object]:
-    from PySide6.QtCore import QEventLoop
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
+    from qt_pump import pump_until
     from sync_helpers import Device
 
     import tokenpulse.gui  # noqa: F401
@@ -84,14 +84,7 @@ def _drive(root: Path, out: Path) -> dict[str, object]:
     app.setStyle("Fusion")
     out.mkdir(parents=True, exist_ok=True)
 
-    def pump(done: Callable[[], bool], timeout: float = 20.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-            if done():
-                return True
-            time.sleep(0.01)
-        return done()
+    pump = partial(pump_until, app)
 
     def click(widget) -> None:  # type: ignore[no-untyped-def]
         centre = widget.mapToGlobal(widget.rect().center())

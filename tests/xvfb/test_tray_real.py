@@ -53,7 +53,7 @@ def test_tray_icon_menu_tooltip_and_popup_on_a_real_screen(x_display: dict[str, 
     claude = tmp_path / "claude"
     _logs(claude)
     SHOTS.mkdir(exist_ok=True)
-    for old in SHOTS.glob("*.png"):
+    for old in SHOTS.glob("[0-9][0-9]-*.png"):  # its own (01-screen … 08-…), not the other tests' shots
         old.unlink()
     env = dict(x_display, PYTHONPATH=os.pathsep.join([str(REPO / "app"), str(REPO / "tests")]))
     run = subprocess.run([sys.executable, str(HERE / "tray_driver.py"), str(tmp_path / "data"), str(claude),

@@ -13,8 +13,8 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -91,9 +91,9 @@ def test_work_in_the_charts_on_a_real_screen(x_screen: dict[str, str], tmp_path:
 def _drive(db: Path, out: Path, alpha: str) -> dict[str, object]:
     from datetime import UTC, datetime
 
-    from PySide6.QtCore import QEventLoop
     from PySide6.QtGui import QColor, QGuiApplication
     from PySide6.QtWidgets import QApplication
+    from qt_pump import pump_until
     from test_charts_real import _dark_palette
 
     import tokenpulse.gui  # noqa: F401 - before any Qt use, as the app does
@@ -106,14 +106,7 @@ def _drive(db: Path, out: Path, alpha: str) -> dict[str, object]:
     app.setStyle("Fusion")
     out.mkdir(parents=True, exist_ok=True)
 
-    def pump(done: Callable[[], bool], timeout: float = 20.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-            if done():
-                return True
-            time.sleep(0.01)
-        return done()
+    pump = partial(pump_until, app)
 
     win = ChartsWindow(db, Settings(timezone="UTC"), FakeClock(datetime(2026, 1, 2, 12, 0, tzinfo=UTC)))
     win.setGeometry(0, 0, 1280, 800)

@@ -20,9 +20,11 @@ from tokenpulse.config.paths import AppPaths, resolve
 from tokenpulse.config.settings import Settings
 from tokenpulse.gui.bridge import Bridge
 from tokenpulse.gui.no_logs import NoLogsWindow
+from tokenpulse.gui.no_tray import no_tray_notice
 from tokenpulse.gui.popup import SummaryPopup
 from tokenpulse.gui.reminders import ReminderPresenter
 from tokenpulse.gui.settings_dialog import SettingsDialog
+from tokenpulse.gui.statusline_menu import change_statusline, statusline_state
 from tokenpulse.gui.tray import Tray, xembed_tray_in_use
 from tokenpulse.nudges.model import Nudge
 from tokenpulse.nudges.policy import DEFAULT_GRACE_MS
@@ -39,11 +41,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHARTS_WARM_UP_MS = 3_000
-NO_TRAY_NOTICE = "No system tray was found, so tokenpulse shows its summary in this window. Closing it quits."
-NO_TRAY_HINT = ("On GNOME, the tray icon needs the \"AppIndicator and KStatusNotifierItem Support\" extension"
-                " (Debian/Ubuntu: gnome-shell-extension-appindicator; Fedora: gnome-shell-extension-appindicator),"
-                " then log out and in again.")
-NO_TRAY_HINT_MARK = "no-tray-hint-shown"  # in the data folder: the GNOME hint is given once
 
 
 class TokenpulseApp(QObject):
@@ -63,7 +60,7 @@ class TokenpulseApp(QObject):
         self.bridge = Bridge(Snapshot.empty(self.clock.now_ms(), zone(self.settings.timezone)), self)
         available = QSystemTrayIcon.isSystemTrayAvailable() if tray_available is None else tray_available
         self.window_mode = no_tray or not available
-        notice = self._no_tray_notice() if not no_tray and not available else None
+        notice = no_tray_notice(paths.data_dir) if not no_tray and not available else None
         if notice:
             log.warning("%s", notice)
         self.popup = SummaryPopup(window_mode=self.window_mode, notice=notice)
@@ -98,6 +95,7 @@ class TokenpulseApp(QObject):
             self.tray.sig_statusline_requested.connect(self.set_statusline)
             self.tray.sig_quit_requested.connect(self.quit)
             self.tray.sig_log_folder_requested.connect(self.open_log_folder)
+            self.tray.sig_no_logs_help_requested.connect(self.show_no_logs)
             self.reminders.attach_icon(self.tray.icon)
         self.bridge.sig_reminder_due.connect(self.reminders.show)
         self.bridge.sig_reminder_due.connect(self.popup.show_reminder)
@@ -106,8 +104,6 @@ class TokenpulseApp(QObject):
         self.reminders.sig_action.connect(lambda _n, action: action != "open_chat" and self.popup.hide_reminder())
         self.bridge.sig_notice_raised.connect(self._on_bridge_notice_raised)
         self.bridge.sig_progress_changed.connect(self._on_bridge_progress_changed)
-        if self.tray is not None:
-            self.tray.sig_no_logs_help_requested.connect(self.show_no_logs)
         self.no_logs: NoLogsWindow | None = None
         self._no_logs_said = False
         self.bridge.sig_snapshot_changed.connect(self._on_bridge_snapshot_changed)
@@ -119,18 +115,6 @@ class TokenpulseApp(QObject):
         self._errors_shown: set[str] = set()
         if self.settings_problem:  # said at once on stderr; shown on screen once there is something to show it
             print(f"tokenpulse: {self.settings_problem}", file=sys.stderr)
-
-    def _no_tray_notice(self) -> str:
-        """The window's notice; the first time, with how to get a tray on GNOME (said once per data folder)."""
-        mark = self.paths.data_dir / NO_TRAY_HINT_MARK
-        if mark.exists():
-            return NO_TRAY_NOTICE
-        try:
-            self.paths.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            mark.touch(mode=0o600)  # the user's own, like everything in the data folder
-        except OSError as exc:
-            log.warning("cannot remember the tray hint: %s", exc)
-        return f"{NO_TRAY_NOTICE} {NO_TRAY_HINT}"
 
     @Slot(int, int)
     def _on_bridge_progress_changed(self, done: int, total: int) -> None:
@@ -393,26 +377,17 @@ class TokenpulseApp(QObject):
         if self.charts is not None:
             self.charts.apply_settings(new)
 
-    def _claude_settings(self) -> Path:
-        from tokenpulse.platform.claude_statusline import settings_path
-
-        return settings_path(self.env, self.home or Path.home())
-
     def statusline_installed(self) -> bool | None:
         """Whether Claude Code's status line runs tokenpulse now (None: its settings cannot be read)."""
-        from tokenpulse.platform.claude_statusline import installed
-
-        return installed(self._claude_settings())
+        return statusline_state(self.env, self.home or Path.home())
 
     @Slot(str)
     def set_statusline(self, action: str) -> None:
         """Add tokenpulse to Claude Code's status line, or take it out again (issue 11), then say what happened."""
-        from tokenpulse.platform.claude_statusline import StatusLineError, install, tokenpulse_command, uninstall
+        from tokenpulse.platform.claude_statusline import StatusLineError
 
         try:
-            path = self._claude_settings()
-            message = (install(path, tokenpulse_command(self._data_dir_arg())) if action == "install"
-                       else uninstall(path))
+            message = change_statusline(action, self.env, self.home or Path.home(), self._data_dir_arg())
         except StatusLineError as exc:
             self._on_bridge_error_raised(str(exc))
             return

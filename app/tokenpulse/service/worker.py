@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from tokenpulse.clock import Clock, SystemClock, zone
+from tokenpulse.clock import Clock, SystemClock
 from tokenpulse.config.settings import Settings
 from tokenpulse.ingest.summary import ScanSummary
 from tokenpulse.ingest.watcher import Watcher, WatchRoot
@@ -47,10 +47,11 @@ from tokenpulse.service.messages import (
     Stop,
     UnknownMessage,
 )
+from tokenpulse.service.picture import picture
 from tokenpulse.service.recording import RECORDING_ERRORS, Recording, store_identity
 from tokenpulse.service.sync_chores import SyncChores
 from tokenpulse.service.work_refresh import WorkRefresh, WorkStep
-from tokenpulse.snapshot import ImportProgress, Snapshot, build
+from tokenpulse.snapshot import ImportProgress, Snapshot
 from tokenpulse.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -320,12 +321,8 @@ class IngestWorker:
     def _on_settings(self, cmd: ApplySettings) -> None:
         self._interrupt.clear()
         self._settings = cmd.settings
-        self._close()
         self._problems = []
-        self._ready = False
-        self._open()
-        self._publish()
-        self._guarded(self._watch_and_backfill)
+        self._reopen()
 
     def _on_refresh(self, _cmd: Refresh) -> None:
         """"Look again now": the picture (and with it the reminders)."""
@@ -356,11 +353,9 @@ class IngestWorker:
             return None
         now = self._clock.now_ms()
         sync_due = self._sync.deadline()
-        resets = [w.resets_ms + 1 for w in snap.limits if w.resets_ms is not None and w.resets_ms > now]
         return seconds_to_next(snap, now, [
             *([self._chores.wake_ms] if self._chores.wake_ms is not None else []), *self._recording.deadlines(),
-            *([sync_due] if sync_due is not None else []),
-            *([] if self._paused else self._work.deadlines()), *resets])
+            *([sync_due] if sync_due is not None else []), *([] if self._paused else self._work.deadlines())])
 
     def _absorb(self, summary: ScanSummary) -> None:
         self._sync.note_scan(summary.calls_new)
@@ -372,25 +367,14 @@ class IngestWorker:
             self._problems = ([*self._problems, message])[-MAX_PROBLEMS:]
 
     def _snapshot(self) -> Snapshot:
-        settings = self._settings
-        tz = zone(settings.timezone)
         now = self._clock.now_ms()
-        if self._ws is None:
-            snap = Snapshot.empty(now, tz)
-        else:
-            snap = build(self._ws.conn, now, tz, context_threshold=settings.reminders.context_threshold,
-                         fresh_chat_reminders=settings.reminders.fresh_chat,
-                         context_share=settings.limits.context_share,
-                         limit_icon_percent=settings.limits.icon_percent,
-                         recap_allowance=settings.reminders.recap_allowance)
-            snap = snap.with_state(everywhere=self._sync.everywhere(now, tz))
         watch_problems = self._watcher.problems if self._watcher is not None else []
         failing = self._recording.problem_line(now)
-        return snap.with_state(importing=self._progress, ready=self._ready, paused=self._paused,
-                               snoozed_until_ms=self._chores.policy.snoozed_until_ms,
-                               backups=self._chores.backups,
-                               problems=tuple(dict.fromkeys(([failing] if failing else []) + self._problems
-                                                            + watch_problems + list(self._sync.problems))))
+        return picture(self._ws, self._settings, now, self._sync.everywhere).with_state(
+            importing=self._progress, ready=self._ready, paused=self._paused,
+            snoozed_until_ms=self._chores.policy.snoozed_until_ms, backups=self._chores.backups,
+            problems=tuple(dict.fromkeys(([failing] if failing else []) + self._problems + watch_problems
+                                         + list(self._sync.problems))))
 
     def _publish(self, force: bool = False) -> None:
         snap = self._snapshot()
@@ -429,11 +413,7 @@ class IngestWorker:
             self._emit_error(str(exc))
             return
         self._post(NoticeRaised(message))
-        self._close()  # every cached view of the store (prices, cursors, policy) is re-read from the restored one
-        self._ready = False
-        self._open()
-        self._publish()
-        self._guarded(self._watch_and_backfill)
+        self._reopen()  # every cached view of the store (prices, cursors, policy) is re-read from the restored one
 
     def _reopen_if_replaced(self) -> bool:
         """The store file was replaced or removed under the app (restored by hand, moved): reopen it and read
@@ -441,12 +421,17 @@ class IngestWorker:
         if self._ws is None or store_identity(self._ws.paths.database) == self._store_id:
             return False
         log.warning("the store %s was replaced while the app ran; reopening it", self._ws.paths.database)
+        self._reopen()
+        return True
+
+    def _reopen(self) -> None:
+        """Close the store and everything read from it, open it again (new settings, a restored or replaced
+        store), show that, and read the logs into it from its own cursors."""
         self._close()
         self._ready = False
         self._open()
         self._publish()
         self._guarded(self._watch_and_backfill)
-        return True
 
     def _emit_error(self, message: str) -> None:
         self._post(ErrorRaised(message))
