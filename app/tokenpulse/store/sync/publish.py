@@ -2,11 +2,11 @@
 
 The ledger is copied with SQLite's online backup API (consistent while a scan writes), then cleaned on the
 private copy: file paths of the logs (source_file), the reminders' texts (reminder_log) and the app's own state
-(app_state) are emptied, project paths are published as they are, as their folder name, or hashed (a
-setting), and the file is rebuilt (VACUUM) so nothing removed survives in free pages. It is then copied into
-`SYNC/tokenpulse/devices/<id>/` under a temporary name, flushed and renamed over the old one; the manifest
-follows the same way, after the ledger, so a reader can always tell a finished pair (the checksum matches)
-from one still in transfer.
+(app_state) are emptied, every path column (the chats' projects and the work read from git) is published as it
+is, as its folder name, or hashed (a setting; store/sync/paths.py), and the file is rebuilt (VACUUM) so
+nothing removed survives in free pages. It is then copied into `SYNC/tokenpulse/devices/<id>/` under a
+temporary name, flushed and renamed over the old one; the manifest follows the same way, after the ledger, so
+a reader can always tell a finished pair (the checksum matches) from one still in transfer.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import errno as errno_codes
 import hashlib
 import json
 import os
-import re
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from tokenpulse import __version__
 from tokenpulse.store.errors import BUSY_TIMEOUT_MS
 from tokenpulse.store.schema_version import HEAD_REVISION
 from tokenpulse.store.sqlite_copy import copy_database
+from tokenpulse.store.sync import paths
 from tokenpulse.store.sync.identity import Device
 from tokenpulse.store.sync.layout import (
     LEDGER,
@@ -38,7 +38,10 @@ from tokenpulse.store.sync.layout import (
     outgoing_folder,
 )
 from tokenpulse.store.sync.manifest import Counts, Manifest, ManifestError, ledger_counts, read_manifest, write_json
+from tokenpulse.store.sync.paths import project_label
 from tokenpulse.store.tx import write_tx
+
+__all__ = ["PRIVATE_TABLES", "Published", "last_published_ms", "project_label", "publish"]
 
 PRIVATE_TABLES = ("source_file", "reminder_log", "app_state")  # log file paths, reminder texts, app state
 RECORD = "published.json"  # DATA/devices/.outgoing/: what this device last published (to spot a clone)
@@ -50,16 +53,6 @@ _STALE_TEMP_S = 3600
 class Published:
     manifest: Manifest
     folder: Path
-
-
-def project_label(path: str, mode: str) -> str:
-    """A project path as published: "full" as it is, "folder" its last part, "hashed" a stable digest."""
-    if mode == "full":
-        return path
-    if mode == "hashed":
-        return "project-" + hashlib.sha256(f"tokenpulse project:{path}".encode()).hexdigest()[:16]
-    parts = [p for p in re.split(r"[\\/]", path) if p]
-    return parts[-1] if parts else path
 
 
 def publish(db_path: Path, sync_dir: Path, data_dir: Path, device: Device, *, project_paths: str, zone: str,
@@ -113,8 +106,6 @@ def _prepare(db_path: Path, staged: Path, project_paths: str) -> Counts:
     conn = sqlite3.connect(staged, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode=DELETE")
-        conn.create_function("tp_project", 1, lambda p: None if p is None else project_label(p, project_paths),
-                             deterministic=True)
         rollup = conn.execute("SELECT coalesce(sum(calls), 0), coalesce(sum(output), 0) FROM usage_rollup").fetchone()
         calls = conn.execute("SELECT count(*), coalesce(sum(output), 0) FROM api_call").fetchone()
         if tuple(rollup) != tuple(calls):
@@ -123,8 +114,7 @@ def _prepare(db_path: Path, staged: Path, project_paths: str) -> Counts:
         with write_tx(conn):
             for table in PRIVATE_TABLES:
                 conn.execute(f"DELETE FROM {table}")
-            if project_paths != "full":
-                conn.execute("UPDATE chat_session SET project = tp_project(project) WHERE project IS NOT NULL")
+            paths.shorten(conn, project_paths)
         conn.execute("VACUUM")  # rebuilt: nothing deleted above is left in free pages
         return ledger_counts(conn)
     finally:
