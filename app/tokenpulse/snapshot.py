@@ -77,6 +77,7 @@ class Everywhere:
     devices: tuple[DeviceLine, ...]
     ledgers: LedgerSet  # what the charts read for "all machines"
     week_facts: SpendFacts = field(default_factory=SpendFacts)
+    limits: tuple[WindowStatus, ...] = ()  # each plan window's newest reading from any device, named (never summed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,9 +196,10 @@ def build(conn: sqlite3.Connection, now_ms: int, tz: ZoneInfo, *, context_thresh
 
 def build_everywhere(conn: sqlite3.Connection, scope: DeviceScope, now_ms: int, tz: ZoneInfo,
                      devices: tuple[DeviceLine, ...], ledgers: LedgerSet) -> Everywhere:
-    """The totals over every device of `scope` (attached to `conn`); live chats stay this device's own."""
+    """The totals over every device of `scope` (attached to `conn`), and each plan window's newest reading from any
+    of them; live chats stay this device's own."""
     today, week, facts, _days, spark = _period_totals(conn, now_ms, tz, scope)
-    return Everywhere(today, week, spark, devices, ledgers, facts)
+    return Everywhere(today, week, spark, devices, ledgers, facts, windows(conn, scope))
 
 
 _EDGE = ("SELECT ts_ms, input + cache_write_5m + cache_write_1h + cache_read, cost_usd, model FROM api_call"

@@ -3,15 +3,21 @@
 Never invented: a percentage is only ever the provider's latest reading. Once a window's reset time has passed
 with no newer reading, the window is unknown since that reset (the old reading says nothing about the new
 window). Pace compares the share used with the share of the window's time already gone.
+
+A plan window is the account's, not a machine's: with other devices' ledgers attached (issue 14), each window
+shows the newest reading from any device, naming that device; readings are never summed. Reminders stay with
+this device's own readings (`limit_facts`).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from tokenpulse.quota import FIVE_HOURS, RESET_JITTER_MS, LimitHit, LimitSnapshot, window_name
 from tokenpulse.store import limits as store_limits
+from tokenpulse.store.sync.scope import DeviceScope
 
 MINUTE_MS = 60_000
 HIT_LOOKBACK_MS = 8 * 24 * 60 * MINUTE_MS  # a week and a day: a weekly window's hit can still be pending
@@ -31,6 +37,8 @@ class WindowStatus:
     plan: str | None = None
     scope: str = ""
     via: str = "log"
+    device: str = ""  # with other devices read: the label of the device the reading came from; else ""
+    remote: bool = False  # the reading came from another device's ledger
 
     @classmethod
     def of(cls, snap: LimitSnapshot) -> WindowStatus:
@@ -100,10 +108,27 @@ class LimitFacts:
         return out
 
 
-def windows(conn: sqlite3.Connection) -> tuple[WindowStatus, ...]:
-    """The latest reading of every window, 5-hour before weekly, per source."""
-    found = [WindowStatus.of(s) for s in store_limits.latest(conn)]
-    return tuple(sorted(found, key=lambda w: (w.source, w.scope, w.window_minutes)))
+def windows(conn: sqlite3.Connection, devices: DeviceScope | None = None) -> tuple[WindowStatus, ...]:
+    """The latest reading of every window, 5-hour before weekly, per source. With `devices` (ledgers attached to
+    `conn`, this device's first), the newest reading of each window from any of them, with its device named."""
+    if devices is None or not devices.labelled:
+        found = [WindowStatus.of(s) for s in store_limits.latest(conn)]
+        return tuple(sorted(found, key=lambda w: (w.source, w.scope, w.window_minutes)))
+    return newest(replace(WindowStatus.of(s), device=devices.label(i), remote=m.schema != "main")
+                  for i, m in enumerate(devices.members) for s in store_limits.latest(conn, m.schema))
+
+
+def newest(readings: Iterable[WindowStatus]) -> tuple[WindowStatus, ...]:
+    """Per window (source, scope, length) the reading confirmed last, whichever device saw it; on a tie the one
+    given first (give this device's first). One reading per window, never a sum: every device reads the same
+    account-wide window, so the newest reading is the window's state."""
+    best: dict[tuple[str, str, int], WindowStatus] = {}
+    for w in readings:
+        key = (w.source, w.scope, w.window_minutes)
+        held = best.get(key)
+        if held is None or (w.seen_ms, w.observed_ms) > (held.seen_ms, held.observed_ms):
+            best[key] = w
+    return tuple(best[k] for k in sorted(best))
 
 
 def pending_resets(conn: sqlite3.Connection, now_ms: int) -> tuple[PendingReset, ...]:

@@ -69,16 +69,24 @@ def clock(ms: int, tz: ZoneInfo, now_ms: int | None = None) -> str:
 
 
 def reading(w: WindowStatus, now_ms: int, tz: ZoneInfo) -> str:
-    """"5 h: 62 % · resets in 1 h 40 · as of 3 min ago", or "7 d: unknown since the reset at Fri 09:00"."""
+    """"5 h: 62 % · resets in 1 h 40 · as of 3 min ago", or "7 d: unknown since the reset at Fri 09:00"; a
+    reading from another device says which ("as of 3 min ago on workstation")."""
     if not w.current(now_ms):
         if w.resets_ms is not None:
             return f"{short_window(w)}: unknown since the reset at {clock(w.resets_ms, tz, now_ms)}"
-        return f"{short_window(w)}: unknown (last reading {age(now_ms, w.seen_ms)[6:]})"
+        return f"{short_window(w)}: unknown (last reading {age(now_ms, w.seen_ms)[6:]}{origin(w)})"
     parts = [f"{short_window(w)}: {pct(w.used_percent)}"]
     if w.resets_ms is not None:
         parts.append(f"resets in {duration(w.resets_ms - now_ms)}")
-    parts.append(age(now_ms, w.seen_ms))
+    parts.append(age(now_ms, w.seen_ms) + origin(w))
     return " · ".join(parts)
+
+
+def origin(w: WindowStatus) -> str:
+    """" on workstation" for another device's reading (its name comes from that machine: escaped), else ""."""
+    from tokenpulse.presenters.plain import no_markup
+
+    return f" on {no_markup(w.device)}" if w.remote and w.device else ""
 
 
 def pace(w: WindowStatus, now_ms: int) -> str | None:

@@ -15,11 +15,15 @@ from tokenpulse.workspace import Workspace
 def picture(ws: Workspace | None, settings: Settings, now: int,
             everywhere: Callable[[int, ZoneInfo], Everywhere | None]) -> Snapshot:
     """What the store says now (an empty picture without a store), with every machine's figures from
-    `everywhere` (the sync chores: the other devices' ledgers, issue 14)."""
+    `everywhere` (the sync chores: the other devices' ledgers, issue 14). Plan limits are the account's: with
+    other devices read, each window is its newest reading from any device, whichever machine the view shows."""
     tz = zone(settings.timezone)
     if ws is None:
         return Snapshot.empty(now, tz)
     snap = build(ws.conn, now, tz, context_threshold=settings.reminders.context_threshold,
                  fresh_chat_reminders=settings.reminders.fresh_chat, context_share=settings.limits.context_share,
                  limit_icon_percent=settings.limits.icon_percent, recap_allowance=settings.reminders.recap_allowance)
-    return snap.with_state(everywhere=everywhere(now, tz))
+    every = everywhere(now, tz)
+    if every is None:
+        return snap
+    return snap.with_state(everywhere=every, limits=every.limits)

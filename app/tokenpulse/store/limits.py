@@ -188,11 +188,14 @@ def _snapshots(rows: Iterable[tuple[object, ...]]) -> list[LimitSnapshot]:
     return out
 
 
-def latest(conn: sqlite3.Connection) -> list[LimitSnapshot]:
-    """The most recently seen snapshot of every window (per source and scope), in a stable order."""
+def latest(conn: sqlite3.Connection, schema: str = "main") -> list[LimitSnapshot]:
+    """The most recently seen snapshot of every window (per source and scope), in a stable order; `schema`: the
+    database on `conn` to read ("main", or another device's copy attached under a store.sync.scope alias)."""
+    if not schema.isidentifier():
+        raise ValueError(f"not a schema name: {schema!r}")
     # SQLite takes the bare columns from the row holding max(seen_ms)
     rows = conn.execute("SELECT source, scope, window_minutes, observed_ms, max(seen_ms), used_percent, resets_ms,"
-                        " plan, via FROM limit_snapshot GROUP BY source, scope, window_minutes"
+                        f" plan, via FROM {schema}.limit_snapshot GROUP BY source, scope, window_minutes"
                         " ORDER BY source, scope, window_minutes").fetchall()
     return _snapshots(rows)
 
