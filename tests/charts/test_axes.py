@@ -108,3 +108,40 @@ def test_the_plan_limits_chart_keeps_its_0_too(qtbot) -> None:  # type: ignore[n
         assert isinstance(axis, FormatAxis) and axis.zValue() < 0
         assert any(0.0 in values for _s, values in axis.tickValues(0.0, 105.0, 300))
     assert view.top.getAxis("left").tickStrings([0.0, 20.0], 1.0, 20.0) == ["0", "20"]
+
+
+def _drawn_labels(axis) -> list[str]:  # type: ignore[no-untyped-def]
+    """The tick labels the axis would paint (pyqtgraph leaves out a label outside the axis' bounds)."""
+    from PySide6.QtGui import QImage, QPainter
+
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [text for _rect, _flags, text in specs[2]] if specs else []
+
+
+def test_the_projects_bars_keep_the_0_of_their_value_axis(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The Projects bars are horizontal: their value axis is the bottom one, and with the grid on the 0 at its
+    left edge was dropped (only left and right axes had room for the label on the edge)."""
+    from PySide6.QtGui import QGuiApplication
+
+    from tokenpulse.gui.charts.axes import FormatAxis
+    from tokenpulse.gui.charts.projects import ProjectsView
+    from tokenpulse.gui.charts.style import Theme
+
+    view = ProjectsView(Theme.from_palette(QGuiApplication.palette()))
+    qtbot.addWidget(view)
+    view.resize(1200, 700)
+    item = view.plot.getPlotItem()
+    item.setXRange(0, 9_000, padding=0)
+    view.show()
+    qtbot.waitExposed(view)
+    axis = item.getAxis("bottom")
+    assert isinstance(axis, FormatAxis) and axis.grid is not False and axis.zValue() < 0
+    geometry = axis.mapRectFromParent(axis.geometry())
+    assert axis.boundingRect().left() <= geometry.left() - 15  # room for the label on the edge
+    labels = _drawn_labels(axis)
+    assert labels[:1] == ["0"] and "2k" in labels, labels

@@ -266,7 +266,11 @@ def test_exports_write_a_png_and_the_expected_csv_rows(qtbot, open_window, histo
     assert len(chats) - 1 == chats_in_range  # every chat with calls in the range, sub-agent chats included
     assert sum(int(r[chats[0].index("output")]) for r in chats[1:]) == sum(raw.values())
     projects = _read_csv(tmp_path / "projects.csv")
-    assert sum(int(r[projects[0].index("output")]) for r in projects[1:]) == sum(raw.values())
+    day_col, out_col = projects[0].index("day"), projects[0].index("output")
+    whole = [r for r in projects[1:] if r[day_col] == "range"]  # each project's range, then its days
+    assert sum(int(r[out_col]) for r in whole) == sum(raw.values())
+    assert sum(int(r[out_col]) for r in projects[1:] if r[day_col] != "range") == sum(raw.values())
+    assert {r[day_col] for r in projects[1:]} - {"range"} <= set(days)
     rhythm = _read_csv(tmp_path / "rhythm.csv")
     assert [r[0] for r in rhythm[1:]] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     grid = {(w, h): int(rhythm[1 + w][1 + h]) for w in range(7) for h in range(24)}

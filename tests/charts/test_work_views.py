@@ -117,3 +117,58 @@ def test_a_chats_commits_are_marked_on_its_curve(qtbot, open_window, work_store)
     qtbot.waitUntil(lambda: layer.found is not None and layer.found.session_id == ids["p1"], timeout=10_000)
     assert layer.summary() == "this chat's folder is not a git repository: no commits to show"
     assert len(layer.marks.data) == 0
+
+
+def test_the_projects_csv_carries_the_work_and_its_ratios(qtbot, open_window, work_store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Export CSV of Projects: per project its range (commits, lines, the ratios with their counts) and its days;
+    the rows are the panel's query's."""
+    import csv
+    import sqlite3
+
+    from tokenpulse.insights import work_chart
+
+    w, data = work_store
+    win = open_window(data, now=NOW)
+    _switch(qtbot, win, lambda: win.show_view("projects"))
+    view = win.views["projects"]
+    path = tmp_path / "projects.csv"
+    with qtbot.waitSignal(win.sig_exported, timeout=10_000):
+        win.export_csv(path)
+    with open(path, newline="", encoding="utf-8") as fh:
+        head, *rows = list(csv.reader(fh))
+    conn = sqlite3.connect(f"file:{data / 'tokenpulse.sqlite3'}?mode=ro", uri=True)
+    try:
+        want_head, want = work_chart.beside_table(work_chart.work_beside(conn, win.request().tz, view.result.range))
+    finally:
+        conn.close()
+    assert head == want_head and rows == [["" if v is None else str(v) for v in r] for r in want]
+    col = {name: k for k, name in enumerate(head)}
+    alpha = next(r for r in rows if r[col["project"]] == str(w.alpha.path) and r[col["day"]] == "range")
+    assert [alpha[col[k]] for k in ("calls", "output", "commits", "lines_added", "lines_removed", "files_changed",
+                                    "lines_changed")] == ["5", "500", "6", "27", "0", "7", "27"]
+    assert float(alpha[col["output_tokens_per_changed_line"]]) == pytest.approx(500 / 27, abs=1e-3)
+    assert float(alpha[col["cost_per_commit_usd"]]) == pytest.approx(float(alpha[col["cost_usd"]]) / 6, abs=1e-6)
+    assert alpha[col["folders"]] == "; ".join(sorted([str(w.alpha.path), f"{w.alpha.path}/src", str(w.worktree)]))
+    plain = next(r for r in rows if r[col["project"]] == str(w.plain) and r[col["day"]] == "range")
+    assert plain[col["commits"]] == "" and plain[col["cost_per_commit_usd"]] == ""  # not a repository: no figures
+
+
+def test_the_projects_panel_gives_a_days_waste(qtbot, open_window, work_store) -> None:  # type: ignore[no-untyped-def]
+    from tokenpulse.gui.charts.work_projects import day_words
+
+    w, data = work_store
+    win = open_window(data, now=NOW)
+    _switch(qtbot, win, lambda: win.show_view("projects"))
+    panel = win.views["projects"].work_piece
+    qtbot.waitUntil(lambda: panel.shown is not None, timeout=10_000)
+    p = panel.shown
+    i = p.days.index("2026-01-01")
+    assert "no long-chat waste" in panel.text.text()  # the world's chats re-read nothing beyond their floor
+    words = day_words(p, i)
+    assert words.startswith("Thu 01 Jan 2026: ") and "no long-chat waste" in words and "commit" in words
+    from tokenpulse.gui.charts.style import tokens, usd
+    from tokenpulse.insights.work_chart import ProjectBeside
+
+    wasted = ProjectBeside("/p", ["/p"], ["2026-01-01"], [3], [90], [0.5], None, [12_345], [0.25])
+    assert f"long-chat waste {usd(0.25)} ({tokens(12_345)} tokens)" in day_words(wasted, 0)
+    assert "no work figures" in day_words(wasted, 0)

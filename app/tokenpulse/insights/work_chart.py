@@ -40,6 +40,10 @@ class ProjectBeside:
     output: list[int]
     cost: list[float | None]  # None: no call that day has a known price
     work: list[WorkSum] | None  # per day; None: not a repository (or not readable)
+    # long-chat waste per day: the chats' own figures per quarter-hour (waste_rollup, from the walk that gives
+    # chat_stats), so a day's waste is its chats' and the Projects table's waste column adds up to it
+    waste_tokens: list[int] = field(default_factory=list)
+    waste_cost: list[float | None] = field(default_factory=list)  # None: no wasteful call with a known price
 
     @property
     def total_output(self) -> int:
@@ -49,6 +53,17 @@ class ProjectBeside:
     def total_cost(self) -> float | None:
         total: float | None = None
         for c in self.cost:
+            total = add_known(total, c)
+        return total
+
+    @property
+    def total_waste_tokens(self) -> int:
+        return sum(self.waste_tokens)
+
+    @property
+    def total_waste_cost(self) -> float | None:
+        total: float | None = None
+        for c in self.waste_cost:
             total = add_known(total, c)
         return total
 
@@ -117,8 +132,15 @@ def work_beside(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> WorkBe
         if name not in out.projects:
             n = len(days)
             out.projects[name] = ProjectBeside(name, [], days, [0] * n, [0] * n, [None] * n,
-                                               [WorkSum() for _ in days] if repo else None)
+                                               [WorkSum() for _ in days] if repo else None, [0] * n, [None] * n)
         return out.projects[name]
+
+    def spent(folder: str) -> ProjectBeside:
+        repo = repo_of.get(folder)
+        p = project(labels[repo] if repo else folder, repo is not None)
+        if folder not in p.folders:
+            p.folders.append(folder)
+        return p
 
     for folder, key in repo_of.items():
         out.project_of[folder] = labels[key]
@@ -130,13 +152,21 @@ def work_beside(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> WorkBe
         i = pos.get(d)
         if i is None:
             continue
-        repo = repo_of.get(folder)
-        p = project(labels[repo] if repo else folder, repo is not None)
-        if folder not in p.folders:
-            p.folders.append(folder)
+        p = spent(folder)
         p.calls[i] += int(calls or 0)
         p.output[i] += int(output or 0)
         p.cost[i] = add_known(p.cost[i], cost)
+    day = local_day_sql("w.bucket_ms", tz, lo, hi)
+    for folder, d, waste, waste_cost in conn.execute(
+            f"SELECT coalesce(s.project, ''), {day}, sum(w.waste_tokens), sum(w.waste_cost_usd)"
+            " FROM waste_rollup w JOIN chat_session s ON s.id = w.session_id"
+            " WHERE w.bucket_ms >= ? AND w.bucket_ms < ? GROUP BY 1, 2", (lo, hi)):
+        i = pos.get(d)
+        if i is None:
+            continue
+        p = spent(folder)
+        p.waste_tokens[i] += int(waste or 0)
+        p.waste_cost[i] = add_known(p.waste_cost[i], waste_cost)
     if have_work:
         day = local_day_sql("c.author_ms", tz, lo, hi)
         for key, d, n, added, removed, files in conn.execute(
@@ -156,21 +186,50 @@ def work_beside(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> WorkBe
     return out
 
 
+BESIDE_HEAD = ["project", "day", "folders", "calls", "output", "cost_usd", "waste_tokens", "waste_cost_usd",
+               "commits", "lines_added", "lines_removed", "files_changed", "lines_changed", "cost_per_commit_usd",
+               "output_tokens_per_changed_line"]
+
+
+def _money(x: float | None) -> float | None:
+    return None if x is None else round(x, 6)
+
+
+def _ratio(r: Ratio, digits: int) -> float | None:
+    v = r.value
+    return None if v is None else round(v, digits)
+
+
 def beside_table(data: WorkBeside) -> tuple[list[str], list[list[object]]]:
-    """CSV rows: per project and day, the spend beside the work (empty work cells: not a repository)."""
-    head = ["project", "day", "calls", "output", "cost_usd", "commits", "lines_added", "lines_removed",
-            "files_changed"]
+    """CSV rows: per project, a "range" row (its totals and the ratios over the range, their counts in the
+    commits and lines_changed cells) and then one row per day with calls or commits. Work cells are empty for
+    a folder that is not a repository (never 0); a ratio is empty when its divisor is 0 or its cost unknown."""
     rows: list[list[object]] = []
     for p in sorted(data.projects.values(), key=lambda p: p.name):
+        total = p.total_work
+        rows.append([p.name, "range", "; ".join(p.folders), sum(p.calls), p.total_output, _money(p.total_cost),
+                     p.total_waste_tokens, _money(p.total_waste_cost), *_work_cells(total),
+                     *(["", ""] if total is None else [_ratio(p.cost_per_commit, 6),
+                                                       _ratio(p.output_per_changed_line, 3)])])
         for i, d in enumerate(p.days):
             w = p.work[i] if p.work is not None else None
             if not p.calls[i] and not (w and w.commits):
                 continue
             cost = p.cost[i]
-            rows.append([p.name, d, p.calls[i], p.output[i], None if cost is None else round(cost, 6),
-                         *(["", "", "", ""] if w is None else [w.commits, w.lines_added, w.lines_removed,
-                                                               w.files_changed])])
-    return head, rows
+            cells = [p.name, d, "", p.calls[i], p.output[i], _money(cost), p.waste_tokens[i],
+                     _money(p.waste_cost[i]), *_work_cells(w)]
+            if w is None:
+                cells += ["", ""]
+            else:
+                cells += [_ratio(Ratio(cost, w.commits), 6), _ratio(Ratio(p.output[i], w.lines_changed), 3)]
+            rows.append(cells)
+    return list(BESIDE_HEAD), rows
+
+
+def _work_cells(w: WorkSum | None) -> list[object]:
+    if w is None:
+        return ["", "", "", "", ""]
+    return [w.commits, w.lines_added, w.lines_removed, w.files_changed, w.lines_changed]
 
 
 # --- Overview: commits per day over every repository ------------------------------------------------------

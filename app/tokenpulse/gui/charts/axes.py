@@ -62,10 +62,12 @@ class FormatAxis(pg.AxisItem):
 
     def boundingRect(self) -> QRectF:
         """With a grid, pyqtgraph bounds an axis by the plot alone, so the label of a tick on the plot's edge
-        (the 0 at the bottom) was dropped; vertical axes get the 15 pixels they have without a grid."""
+        (the 0 at the bottom of a vertical axis, at the left end of a horizontal one, as under the Projects bars)
+        was dropped; every axis gets the 15 pixels along it that it has without a grid."""
         rect = super().boundingRect()
-        if self.grid is not False and self.orientation in ("left", "right"):
-            rect = rect.adjusted(0, -15, 0, 15)
+        if self.grid is not False:
+            rect = (rect.adjusted(0, -15, 0, 15) if self.orientation in ("left", "right")
+                    else rect.adjusted(-15, 0, 15, 0))
         return rect
 
 

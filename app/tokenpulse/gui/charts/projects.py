@@ -1,4 +1,7 @@
-"""Projects: output tokens, cost and waste share per working folder, and the costliest chats of the selected one."""
+"""Projects: output tokens, cost and waste share per working folder, and the costliest chats of the selected one.
+
+Its CSV is the work beside the spend (insights.work_chart, the query of the panel under the bars): per project,
+its range with commits, lines and the ratios beside their counts, then its days."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from tokenpulse.gui.charts.base import ChartView, Request, Result, grid_behind, 
 from tokenpulse.gui.charts.fetcher import Query
 from tokenpulse.gui.charts.style import TOKENS, Theme, short_models, short_project, tokens, usd
 from tokenpulse.gui.charts.table_model import RowsModel, keep_indicator, listing
-from tokenpulse.insights import chart_chats
+from tokenpulse.insights import chart_chats, work_chart
 from tokenpulse.insights.chart_chats import Project
 from tokenpulse.insights.chart_data import agent_label, local_time
 from tokenpulse.insights.waste import WASTE_SHARE_HELP
@@ -196,6 +199,13 @@ class ProjectsView(ChartView):
 
     def table(self) -> tuple[list[str], list[list[object]]]:
         return chart_chats.projects_table(self.projects)
+
+    def table_query(self, request: Request) -> Query:
+        """The CSV: spend, long-chat waste and the work read from git per project and day, and each project's
+        range with its ratios (cost per commit, output tokens per changed line) and their counts."""
+        def run(conn):  # type: ignore[no-untyped-def]
+            return work_chart.beside_table(work_chart.work_beside(conn, request.tz, request.resolve(conn)))
+        return run
 
     def set_theme(self, theme: Theme) -> None:
         theme.style_plot(self.plot)

@@ -10,6 +10,7 @@ How the app uses it (all on the GUI thread):
     win.show_session(session_id)                         # a reminder's "open the chat": Chats, that chat
     win.apply_settings(settings)                         # the settings changed (zone, recap allowance)
     win.set_ledgers(ledgers, every)                      # other devices' copies (None: none) and the switch
+    win.open_whatif()                                    # "What if…": re-price the range, project or chat
     win.shutdown()                                       # before deleting it: waits for running queries
 
 Signals: sig_view_updated(view name) when a view is drawn from fresh data, sig_exported(path) when a PNG
@@ -53,6 +54,7 @@ from tokenpulse.gui.charts.rangebar import RangeBar
 from tokenpulse.gui.charts.rhythm import RhythmView
 from tokenpulse.gui.charts.style import Theme
 from tokenpulse.gui.charts.throttle import Throttle
+from tokenpulse.gui.charts.whatif import WhatIfDialog
 from tokenpulse.gui.charts.work_hooks import attach as attach_work
 from tokenpulse.gui.device_switch import DeviceSwitch
 from tokenpulse.insights.chart_data import local_date, local_time
@@ -104,6 +106,10 @@ class ChartsWindow(QMainWindow):
         csv_button.setToolTip("Save the numbers behind this view as CSV")
         png.clicked.connect(lambda: self.export_png())
         csv_button.clicked.connect(lambda: self.export_csv())
+        whatif = QPushButton("What if…")
+        whatif.setToolTip("Re-price these days, the selected project or the shown chat at another model's rates")
+        whatif.clicked.connect(lambda: self.open_whatif())
+        self.whatif: WhatIfDialog | None = None  # made when first asked for
         self.status = QLabel()
         # Overview, Token mix and Rhythm follow it; Chats and Projects are this machine's (chats are per device)
         self._ledgers: LedgerSet | None = None
@@ -114,6 +120,7 @@ class ChartsWindow(QMainWindow):
         bar.addWidget(self.device_switch)
         bar.addStretch(1)
         bar.addWidget(self.status)
+        bar.addWidget(whatif)
         bar.addWidget(png)
         bar.addWidget(csv_button)
 
@@ -153,9 +160,29 @@ class ChartsWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
+    def open_whatif(self) -> WhatIfDialog:
+        """The What if… dialog over the current range, offering the project selected in Projects and the chat
+        shown in Chats; the current tab's is chosen."""
+        from tokenpulse.workspace import price_overrides
+
+        if self.whatif is None:
+            self.whatif = WhatIfDialog(self, price_overrides(self._settings), self._clock.now_ms, self)
+        folder = getattr(self.views.get("projects"), "picked", None)
+        chat = self.chats.shown_session if "chats" in self.views else None
+        prefer = {"projects": "project", "chats": "chat"}.get(self.current.name, "all")
+        self.whatif.set_targets(folder, chat, prefer)
+        self.whatif.show()
+        self.whatif.raise_()
+        self.whatif.activateWindow()
+        return self.whatif
+
     def apply_settings(self, settings: Settings) -> None:
         """New settings: days are cut in the new zone, chats measured with the new recap allowance."""
         self._settings = settings
+        if self.whatif is not None:
+            from tokenpulse.workspace import price_overrides
+
+            self.whatif.overrides = price_overrides(settings)
         self._tz = zone(settings.timezone)
         if "chats" in self.views:
             self.chats.set_zone(self._tz)
