@@ -10,6 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView
 
 from tokenpulse.presenters.plain import no_markup
+from tokenpulse.untrusted_text import escape_controls
 
 Index = QModelIndex | QPersistentModelIndex
 NO_INDEX = QModelIndex()  # the invalid index: the root
@@ -102,11 +103,11 @@ class RowsModel(QAbstractTableModel):
         if not index.isValid():
             return None
         _payload, cells, _keys = self.rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return cells[index.column()]
+        cell = cells[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:  # folder names come from the logs: a bidi override would reorder
+            return escape_controls(cell) if isinstance(cell, str) else cell
         if role == Qt.ItemDataRole.ToolTipRole:  # tooltips guess rich text; cells hold folder names from logs
-            cell = cells[index.column()]
-            return no_markup(cell) if isinstance(cell, str) else cell
+            return no_markup(escape_controls(cell)) if isinstance(cell, str) else cell
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self.numeric:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
