@@ -39,14 +39,15 @@ def test_live_chat_block(qtbot) -> None:  # type: ignore[no-untyped-def]
     popup.show()
     assert popup.live_title.text() == "Live chat: tokenpulse (Claude Code, 42 calls)"
     assert popup.live_detail.text() == ("Context 84.2k tokens per message (reminder at 100k)\n"
-                                        "$0.41 per message now · $0.05 for the first")
+                                        "Each message re-reads 84.2k · fresh chat 17k")
     assert popup.live_bar.value() == 84_200 and popup.live_bar.maximum() == 100_000
     assert not popup.live_advice.isVisible()
     assert snap.live is not None
     popup.update_snapshot(make_snapshot(live=dataclasses.replace(snap.live, context_tokens=130_000)))
     assert popup.live_advice.isVisible()
-    assert popup.live_advice.text().replace("\n", " ") == ("Each message re-reads 130k tokens of history."
-                                                          " A fresh chat starts near 12k.")
+    assert popup.live_advice.text().replace("\n", " ") == (
+        "Each message re-reads 130k tokens of history; a fresh chat would re-read about 17k."
+        " In Claude Code: start a new chat with a short recap.")
     assert max(len(line) for line in popup.live_advice.text().splitlines()) <= 56  # wrapped to fit
     popup.update_snapshot(make_snapshot(live=None, today=Totals()))
     assert popup.live_title.text() == "No live chat" and not popup.live_bar.isVisible()

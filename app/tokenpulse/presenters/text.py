@@ -64,11 +64,25 @@ def window_share(live: LiveChat) -> str:
 
 
 def live_detail(live: LiveChat, threshold: int) -> str:
-    """"context 84.2k of 100k (42 % of a 200k window) · $0.41 per message (first $0.05)"."""
-    per_msg = money(live.last_cost_usd)
-    first = money(live.first_cost_usd)
-    return (f"context {compact(live.context_tokens)} of {compact(threshold)}{window_share(live)} · {per_msg} per"
-            f" message (first {first})")
+    """"context 84.2k of 100k (42 % of a 200k window)": the menu's and tooltip's first line on the live chat."""
+    return f"context {compact(live.context_tokens)} of {compact(threshold)}{window_share(live)}"
+
+
+def each(usd: float) -> str:
+    """A per-message amount: a third decimal below ten cents ("$0.031"), where money() would say "$0.03"."""
+    return f"${usd:.3f}" if 0 < usd < 0.1 else money(usd)
+
+
+def reread_text(live: LiveChat) -> str:
+    """"each message re-reads ≈ $0.031 · fresh chat 27k ≈ $0.008": what each message re-reads now against
+    what a fresh chat would (insights.reread, the reminder's comparison); tokens alone without a known price.
+
+    Never the first message's cost: a chat's first call writes its context to the cache at the dearer write
+    price, so "now vs the first" made long chats look cheaper than fresh ones (issue 13 §1)."""
+    r = live.reread
+    now = f"≈ {each(r.cost)}" if r.cost is not None else compact(r.tokens)
+    fresh = compact(r.fresh_tokens) + (f" ≈ {each(r.fresh_cost)}" if r.fresh_cost is not None else "")
+    return f"each message re-reads {now} · fresh chat {fresh}"
 
 
 def live_context_line(live: LiveChat, threshold: int) -> str:
@@ -81,7 +95,9 @@ def live_context_line(live: LiveChat, threshold: int) -> str:
 
 
 def live_cost_line(live: LiveChat) -> str:
-    return f"{money(live.last_cost_usd)} per message now · {money(live.first_cost_usd)} for the first"
+    """The popup's line under the context: `reread_text`, as a sentence."""
+    text = reread_text(live)
+    return text[0].upper() + text[1:]
 
 
 def live_waste_line(live: LiveChat) -> str | None:
@@ -120,12 +136,18 @@ def cost_note(t: Totals) -> str | None:
 
 
 def live_advice(snap: Snapshot) -> str | None:
-    """The long-chat waste hint, once the live chat has passed the threshold."""
+    """The long-chat waste hint, once the live chat has passed the threshold: the reminder's argument (what a
+    fresh chat would re-read and save) and what to do in that agent."""
     live = snap.live
     if live is None or live.context_tokens < snap.context_threshold:
         return None
-    return (f"Each message re-reads {compact(live.context_tokens)} tokens of history."
-            f" A fresh chat starts near {compact(live.first_context_tokens)}.")
+    r = live.reread
+    text = (f"Each message re-reads {compact(r.tokens)} tokens of history;"
+            f" a fresh chat would re-read about {compact(r.fresh_tokens)}.")
+    if r.saving is not None:
+        text += f" Over the next {r.messages} messages a fresh chat saves ≈ {money(r.saving)}."
+    hint = live.fresh_chat_hint or "start a new chat with a short recap"
+    return text + f" In {live.agent}: {no_markup(hint)}."
 
 
 def clock_time(ms: int, tz: ZoneInfo) -> str:
@@ -183,6 +205,7 @@ def status_lines(snap: Snapshot) -> list[str]:
     if snap.live is not None:
         lines.append(live_title(snap.live))
         lines.append(INDENT + live_detail(snap.live, snap.context_threshold))
+        lines.append(INDENT + reread_text(snap.live))
         waste = live_waste_text(snap.live.waste_tokens, snap.live.waste_cost_usd)
         if waste:
             lines.append(INDENT + waste)
@@ -199,6 +222,7 @@ def tooltip(snap: Snapshot) -> str:
     if snap.live is not None:
         lines.append(f"{live_title(snap.live)}")
         lines.append(live_detail(snap.live, snap.context_threshold))
+        lines.append(reread_text(snap.live))
         waste = live_waste_text(snap.live.waste_tokens, snap.live.waste_cost_usd)
         if waste:
             lines.append(waste)

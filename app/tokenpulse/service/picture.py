@@ -21,5 +21,6 @@ def picture(ws: Workspace | None, settings: Settings, now: int,
         return Snapshot.empty(now, tz)
     snap = build(ws.conn, now, tz, context_threshold=settings.reminders.context_threshold,
                  fresh_chat_reminders=settings.reminders.fresh_chat, context_share=settings.limits.context_share,
-                 limit_icon_percent=settings.limits.icon_percent, recap_allowance=settings.reminders.recap_allowance)
+                 limit_icon_percent=settings.limits.icon_percent, recap_allowance=settings.reminders.recap_allowance,
+                 pricer=ws.pricer)
     return snap.with_state(everywhere=everywhere(now, tz))
