@@ -6,10 +6,11 @@ import dataclasses
 
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QPushButton, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from presenters.factories import make_snapshot
 from tokenpulse.gui.popup import SummaryPopup
+from tokenpulse.snapshot import ImportProgress
 from tokenpulse.store.queries import Totals
 
 
@@ -52,6 +53,20 @@ def test_live_chat_block(qtbot) -> None:  # type: ignore[no-untyped-def]
     popup.update_snapshot(make_snapshot(live=None, today=Totals()))
     assert popup.live_title.text() == "No live chat" and not popup.live_bar.isVisible()
     assert popup.cells[("cost", "today")].text() == "$0.00"
+
+
+def test_a_first_run_window_says_importing_and_no_zero(qtbot) -> None:  # type: ignore[no-untyped-def]
+    popup = _popup(qtbot, window_mode=True)
+    popup.update_snapshot(make_snapshot(ready=False, importing=ImportProgress(0, 0), today=Totals(), week=Totals(),
+                                        live=None, spark_output=(0,) * 14))
+    shown = [label.text() for label in popup.findChildren(QLabel) if label.text()]
+    assert popup.headline.text() == "Today: importing…"
+    assert "Importing…" in popup.state.text() and not any("0 of 0" in t for t in shown)
+    assert not any(t in ("0", "$0.00") or "no calls yet" in t or "none yet" in t or t.endswith(": 0")
+                   or "No agent call" in t for t in shown), shown
+    popup.update_snapshot(make_snapshot(ready=False, importing=ImportProgress(12, 40)))
+    assert popup.headline.text() == "Today: importing… (30 % of the files)"
+    assert popup.cells[("cost", "today")].text() == "importing…"
 
 
 def test_state_line_and_buttons(qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from tokenpulse.presenters import limits_text
 from tokenpulse.presenters.numbers import compact, grouped, money
 from tokenpulse.presenters.plain import no_markup
-from tokenpulse.presenters.waste_text import facts_text, live_waste_text, waste_line
+from tokenpulse.presenters.waste_text import facts_text, live_waste_text, share_text, waste_line
 from tokenpulse.snapshot import ImportProgress, LiveChat, Snapshot
 from tokenpulse.store.queries import Totals
 
@@ -44,6 +44,9 @@ def cost_text(t: Totals) -> str:
 
 
 def progress_text(p: ImportProgress) -> str:
+    """"Importing 1,204 of 3,100 files"; "Importing…" while the files are still being counted (never "0 of 0")."""
+    if p.total <= 0:
+        return "Importing…"
     return f"Importing {grouped(p.done)} of {grouped(p.total)} files"
 
 
@@ -100,6 +103,14 @@ def live_cost_line(live: LiveChat) -> str:
     return text[0].upper() + text[1:]
 
 
+def no_live_lines(snap: Snapshot) -> tuple[str, str]:
+    """The popup's live-chat block without a live chat: its title and line. During the first import the recent
+    calls may not be read yet, so it does not claim there were none."""
+    if first_import_running(snap):
+        return "Live chat", "Known once the logs are imported."
+    return "No live chat", "No agent call in the last 10 minutes."
+
+
 def live_waste_line(live: LiveChat) -> str | None:
     """"Long-chat waste so far: 1.2M tokens ≈ $0.36"; None until the chat's figures are computed."""
     text = live_waste_text(live.waste_tokens, live.waste_cost_usd)
@@ -107,7 +118,12 @@ def live_waste_line(live: LiveChat) -> str | None:
 
 
 def headline(snap: Snapshot) -> str:
-    """"Today: 12.3k output · $3.40": the work first, what it cost beside it."""
+    """"Today: 12.3k output · $3.40": the work first, what it cost beside it. During the first import "Today:
+    importing… (30 % of the files)": the totals so far are partial, not the day's."""
+    if first_import_running(snap):
+        p = snap.importing
+        done = f" ({share_text(min(p.done / p.total, 1.0))} of the files)" if p is not None and p.total > 0 else ""
+        return f"Today: {IMPORTING}{done}"
     t = snap.today
     if t.calls == 0:
         return "Today: no calls yet"
@@ -116,13 +132,17 @@ def headline(snap: Snapshot) -> str:
 
 def week_waste(snap: Snapshot) -> str:
     """"Long-chat waste this week: $12.30 · 9 % of cost" (a share of cost: insights.waste)."""
+    if first_import_running(snap):
+        return f"Long-chat waste this week: {IMPORTING}"
     if snap.week.calls == 0:
         return "Long-chat waste this week: none yet"
     return waste_line(snap.week_facts.waste_cost, snap.week.cost_usd, "this week")
 
 
 def week_facts(snap: Snapshot) -> str | None:
-    """Where this week's cache-read spend went; None when none had a known price."""
+    """Where this week's cache-read spend went; None when none had a known price, or during the first import."""
+    if first_import_running(snap):
+        return None
     text = facts_text(snap.week_facts)
     return None if text is None else "This week's " + text[0].lower() + text[1:]
 
@@ -261,6 +281,8 @@ def summary_rows(snap: Snapshot) -> list[Row]:
 
 
 def spark_caption(snap: Snapshot) -> str:
+    if first_import_running(snap):
+        return f"Output, last {len(snap.spark_output)} days: {IMPORTING}"
     total = sum(snap.spark_output)
     return f"Output, last {len(snap.spark_output)} days: {compact(total)}"
 
