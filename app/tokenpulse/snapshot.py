@@ -9,13 +9,18 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from tokenpulse.config.settings import Reminders
 from tokenpulse.insights.chart_waste import spend_facts
+from tokenpulse.insights.chat_stats import RatesSource
 from tokenpulse.insights.context_windows import window_for
+from tokenpulse.insights.live import fresh_chat_hints, read_prices
 from tokenpulse.insights.plan_limits import WindowStatus, windows
+from tokenpulse.insights.reread import Reread, reread
 from tokenpulse.insights.source_health import QuietSource, quiet_sources
 from tokenpulse.insights.spend_facts import SpendFacts
 from tokenpulse.insights.status_view import LIVE_MS as LIVE_WINDOW_MS  # a chat this recent is "live"
 from tokenpulse.insights.status_view import SKEW_MS
+from tokenpulse.pricing.pricer import utc_day
 from tokenpulse.store.localtime import day_start_ms
 from tokenpulse.store.queries import Filter, Totals, by_period, totals
 from tokenpulse.store.sync.ledgers import LedgerSet
@@ -23,6 +28,7 @@ from tokenpulse.store.sync.scope import DeviceScope
 
 SPARK_DAYS = 14
 DEFAULT_CONTEXT_THRESHOLD = 100_000
+DEFAULT_RECAP_ALLOWANCE = Reminders().recap_allowance
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +47,18 @@ class LiveChat:
     context_window: int | None = None  # tokens of the model's window (insights.context_windows); None: unknown
     waste_tokens: int | None = None  # long-chat waste so far (chat_stats); None until its figures are computed
     waste_cost_usd: float | None = None  # None also when no wasteful call has a known price
+    # what each message re-reads now against a fresh chat (insights.reread): USD per cache-read token at this
+    # context and at a fresh chat's (None: no known price), and the recap allowance R a fresh chat re-reads too
+    read_price: float | None = None
+    fresh_read_price: float | None = None
+    recap_allowance: int = DEFAULT_RECAP_ALLOWANCE
+    fresh_chat_hint: str | None = None  # how to start afresh in this agent ("/clear with a short brief, …")
+
+    @property
+    def reread(self) -> Reread:
+        """Each message's re-read now against a fresh chat's, as the reminder argues it."""
+        return reread(self.context_tokens, self.first_context_tokens, self.recap_allowance, self.read_price,
+                      self.fresh_read_price)
 
     @property
     def context_share(self) -> float | None:
@@ -183,13 +201,16 @@ def _period_totals(conn: sqlite3.Connection, now_ms: int, tz: ZoneInfo, scope: D
 
 def build(conn: sqlite3.Connection, now_ms: int, tz: ZoneInfo, *, context_threshold: int = DEFAULT_CONTEXT_THRESHOLD,
           fresh_chat_reminders: bool = True, context_share: float = 0.0,
-          limit_icon_percent: float = 50.0, recap_allowance: int | None = None) -> Snapshot:
-    """Read today, this week, the sparkline and the live chat; the worker adds its own state afterwards."""
+          limit_icon_percent: float = 50.0, recap_allowance: int | None = None,
+          pricer: RatesSource | None = None) -> Snapshot:
+    """Read today, this week, the sparkline and the live chat (priced by `pricer` for its re-read comparison);
+    the worker adds its own state afterwards."""
     today, week, facts, days, spark = _period_totals(conn, now_ms, tz, None)
     return Snapshot(
         now_ms=now_ms, tz=tz.key, day=local_day(now_ms, tz).isoformat(), today=today, week=week,
         week_facts=facts, spark_days=days, spark_output=spark,
-        live=live_chat(conn, now_ms, recap_allowance=recap_allowance), context_threshold=context_threshold,
+        live=live_chat(conn, now_ms, recap_allowance=recap_allowance, pricer=pricer),
+        context_threshold=context_threshold,
         fresh_chat_reminders=fresh_chat_reminders, quiet_sources=quiet_sources(conn, now_ms), limits=windows(conn),
         limit_icon_percent=limit_icon_percent, context_share=context_share)
 
@@ -207,11 +228,12 @@ _EDGE = ("SELECT ts_ms, input + cache_write_5m + cache_write_1h + cache_read, co
 
 
 def live_chat(conn: sqlite3.Connection, now_ms: int, window_ms: int = LIVE_WINDOW_MS,
-              recap_allowance: int | None = None) -> LiveChat | None:
+              recap_allowance: int | None = None, pricer: RatesSource | None = None) -> LiveChat | None:
     """The most recently active chat with a call in the last `window_ms`.
 
     A sub-agent's calls count as activity of the chat that started it: the person acts on the parent chat.
-    Its waste so far is chat_stats' when they were computed with `recap_allowance` up to its latest call.
+    Its waste so far is chat_stats' when they were computed with `recap_allowance` up to its latest call; its
+    re-read prices are `pricer`'s for its latest call (unknown without one).
     """
     row = conn.execute("SELECT session_id FROM api_call WHERE ts_ms >= ? AND ts_ms <= ?"
                        " ORDER BY ts_ms DESC, id DESC LIMIT 1",
@@ -232,6 +254,8 @@ def live_chat(conn: sqlite3.Connection, now_ms: int, window_ms: int = LIVE_WINDO
     if first is None or last is None:
         return None
     calls = conn.execute("SELECT count(*) FROM api_call WHERE session_id = ?", (sid,)).fetchone()[0]
+    rates = None if pricer is None or last[3] is None else pricer.rates(last[3], utc_day(int(last[0])))
+    read_price, fresh_read_price = read_prices(rates, int(last[1]))
     waste = conn.execute("SELECT waste_tokens, waste_cost_usd, recap_allowance, last_ms FROM chat_stats"
                          " WHERE session_id = ?", (sid,)).fetchone()
     current = (waste is not None and waste[3] == last[0]
@@ -241,7 +265,10 @@ def live_chat(conn: sqlite3.Connection, now_ms: int, window_ms: int = LIVE_WINDO
                     last_cost_usd=last[2], first_cost_usd=first[2], last_ms=int(last[0]),
                     context_window=window_for(conn, source, session[4], last[3]),
                     waste_tokens=int(waste[0]) if current else None,
-                    waste_cost_usd=waste[1] if current else None)
+                    waste_cost_usd=waste[1] if current else None,
+                    read_price=read_price, fresh_read_price=fresh_read_price,
+                    recap_allowance=DEFAULT_RECAP_ALLOWANCE if recap_allowance is None else recap_allowance,
+                    fresh_chat_hint=fresh_chat_hints().get(source))
 
 
 def _agent_label(source: str) -> str:

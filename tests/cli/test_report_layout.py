@@ -171,9 +171,10 @@ def test_status_text_names_no_missing_folder_and_says_no_price() -> None:
     from tokenpulse.cli.status_text import render
 
     chat = {"agent": "Codex", "project": None, "context_tokens": 120_000, "cost_per_message_usd": None,
-            "first_message_cost_usd": None, "waste_tokens": 4_000}
+            "first_message_cost_usd": None, "waste_tokens": 4_000, "reread_tokens": 120_000,
+            "reread_cost_usd": None, "fresh_chat_reread_tokens": 14_000, "fresh_chat_reread_cost_usd": None}
     text = render({"live_chats": [chat], "spend": {"day_usd": 1.0, "week_usd": 2.0, "month_usd": 3.0}, "due": []})
-    assert text.startswith("Codex: context 120k tokens, no price/message (first no price)")
+    assert text.startswith("Codex: context 120k tokens, re-reads no price/message (a fresh chat 14k),")
     assert " :" not in text and "unknown" not in text
     chat["project"] = "/home/u/proj"
     assert render({"live_chats": [chat], "spend": {"day_usd": 1.0, "week_usd": 2.0, "month_usd": 3.0},

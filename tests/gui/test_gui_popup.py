@@ -6,10 +6,11 @@ import dataclasses
 
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QPushButton, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from presenters.factories import make_snapshot
 from tokenpulse.gui.popup import SummaryPopup
+from tokenpulse.snapshot import ImportProgress
 from tokenpulse.store.queries import Totals
 
 
@@ -39,18 +40,33 @@ def test_live_chat_block(qtbot) -> None:  # type: ignore[no-untyped-def]
     popup.show()
     assert popup.live_title.text() == "Live chat: tokenpulse (Claude Code, 42 calls)"
     assert popup.live_detail.text() == ("Context 84.2k tokens per message (reminder at 100k)\n"
-                                        "$0.41 per message now · $0.05 for the first")
+                                        "Each message re-reads 84.2k · fresh chat 17k")
     assert popup.live_bar.value() == 84_200 and popup.live_bar.maximum() == 100_000
     assert not popup.live_advice.isVisible()
     assert snap.live is not None
     popup.update_snapshot(make_snapshot(live=dataclasses.replace(snap.live, context_tokens=130_000)))
     assert popup.live_advice.isVisible()
-    assert popup.live_advice.text().replace("\n", " ") == ("Each message re-reads 130k tokens of history."
-                                                          " A fresh chat starts near 12k.")
+    assert popup.live_advice.text().replace("\n", " ") == (
+        "Each message re-reads 130k tokens of history; a fresh chat would re-read about 17k."
+        " In Claude Code: start a new chat with a short recap.")
     assert max(len(line) for line in popup.live_advice.text().splitlines()) <= 56  # wrapped to fit
     popup.update_snapshot(make_snapshot(live=None, today=Totals()))
     assert popup.live_title.text() == "No live chat" and not popup.live_bar.isVisible()
     assert popup.cells[("cost", "today")].text() == "$0.00"
+
+
+def test_a_first_run_window_says_importing_and_no_zero(qtbot) -> None:  # type: ignore[no-untyped-def]
+    popup = _popup(qtbot, window_mode=True)
+    popup.update_snapshot(make_snapshot(ready=False, importing=ImportProgress(0, 0), today=Totals(), week=Totals(),
+                                        live=None, spark_output=(0,) * 14))
+    shown = [label.text() for label in popup.findChildren(QLabel) if label.text()]
+    assert popup.headline.text() == "Today: importing…"
+    assert "Importing…" in popup.state.text() and not any("0 of 0" in t for t in shown)
+    assert not any(t in ("0", "$0.00") or "no calls yet" in t or "none yet" in t or t.endswith(": 0")
+                   or "No agent call" in t for t in shown), shown
+    popup.update_snapshot(make_snapshot(ready=False, importing=ImportProgress(12, 40)))
+    assert popup.headline.text() == "Today: importing… (30 % of the files)"
+    assert popup.cells[("cost", "today")].text() == "importing…"
 
 
 def test_state_line_and_buttons(qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
+
 from helpers import claude_line, write_lines
 from tokenpulse.config.settings import Limits, Reminders, Settings, with_changes
 from tokenpulse.insights.hooks import after_scan
@@ -49,6 +51,13 @@ def test_live_status_lists_the_chat_and_the_due_reminder(tmp_path: Path) -> None
         assert chat["calls"] == 10 and chat["idle_seconds"] == 60
         last_cost = ws.conn.execute("SELECT cost_usd FROM api_call ORDER BY ts_ms DESC LIMIT 1").fetchone()[0]
         assert chat["cost_per_message_usd"] == round(last_cost, 6)
+        # the re-read comparison the reminder makes: 190k at Sonnet's $0.30/M cache read against a fresh chat's
+        # F + R = 10k + 5k, over the next 10 messages
+        assert (chat["reread_tokens"], chat["fresh_chat_reread_tokens"]) == (190_000, 15_000)
+        assert chat["reread_cost_usd"] == pytest.approx(0.057) and chat["fresh_chat_reread_cost_usd"] == \
+            pytest.approx(0.0045)
+        assert chat["fresh_chat_saving_usd"] == pytest.approx(0.525) and chat["fresh_chat_saving_messages"] == 10
+        assert "first_message_cost_usd" in chat  # kept for the scripts that read it
         assert chat["waste_tokens"] == sum(max(0, 20_000 * k - 5_000) for k in range(10))
         assert chat["waste_cost_usd"] > 0
         rules = {d["rule"] for d in status["due"]}

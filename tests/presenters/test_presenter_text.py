@@ -18,7 +18,8 @@ def test_status_lines_break_usage_down_by_type_with_cost() -> None:
         "This week: $21.10+ — output 92.3k",  # "+": two calls have no known price
         "      input 23.4k · cache write 346k · cache read 9.2M",
         "Live chat: tokenpulse (Claude Code, 42 calls)",
-        "      context 84.2k of 100k · $0.41 per message (first $0.05)",
+        "      context 84.2k of 100k",
+        "      each message re-reads 84.2k · fresh chat 17k",  # no price in this snapshot: tokens only
     ]
     assert max(len(line) for line in text.status_lines(make_snapshot())) <= 64  # a narrow menu
 
@@ -27,7 +28,7 @@ def test_the_live_chats_waste_so_far_in_the_menu_and_the_tooltip() -> None:
     snap = make_snapshot()
     assert snap.live is not None
     snap = snap.with_state(live=dataclasses.replace(snap.live, waste_tokens=1_234_567, waste_cost_usd=0.3704))
-    assert text.status_lines(snap)[6] == "      waste so far 1.2M tokens ≈ $0.37"
+    assert text.status_lines(snap)[7] == "      waste so far 1.2M tokens ≈ $0.37"
     assert "waste so far 1.2M tokens ≈ $0.37" in text.tooltip(snap).splitlines()
     assert text.live_waste_line(snap.live) == "Waste so far 1.2M tokens ≈ $0.37"  # type: ignore[arg-type]
     fresh = snap.with_state(live=dataclasses.replace(snap.live, waste_tokens=0, waste_cost_usd=0.0))  # type: ignore[type-var]
@@ -94,7 +95,8 @@ def test_tooltip_is_short_lines() -> None:
         "tokenpulse — today $3.40",
         "output 12.3k · input 3.4k · cache write 45.6k · cache read 1.2M",
         "Live chat: tokenpulse (Claude Code, 42 calls)",
-        "context 84.2k of 100k · $0.41 per message (first $0.05)",
+        "context 84.2k of 100k",
+        "each message re-reads 84.2k · fresh chat 17k",
         "Importing 5 of 10 files",
     ]
     assert all(len(line) <= 80 for line in tip.splitlines())
@@ -113,8 +115,8 @@ def test_live_chat_advice_only_past_the_threshold() -> None:
     snap = make_snapshot()
     assert snap.live is not None
     big = make_snapshot(live=snap.live.__class__(**{**_fields(snap.live), "context_tokens": 150_000}))
-    assert text.live_advice(big) == ("Each message re-reads 150k tokens of history."
-                                     " A fresh chat starts near 12k.")
+    assert text.live_advice(big) == ("Each message re-reads 150k tokens of history; a fresh chat would re-read"
+                                     " about 17k. In Claude Code: start a new chat with a short recap.")
 
 
 def test_project_name_and_cost_note() -> None:

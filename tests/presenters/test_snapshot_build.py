@@ -127,3 +127,27 @@ def test_the_weeks_waste_and_facts_and_the_live_chats_waste_so_far(ws, tmp_path:
     # figures computed with another recap allowance are not this chat's waste now: none rather than wrong ones
     other = build(ws.conn, now, ZoneInfo("UTC"), recap_allowance=0)
     assert other.live is not None and other.live.waste_tokens is None
+
+
+def test_the_live_chats_re_read_is_priced_as_the_reminder_prices_it(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tokenpulse.pricing.pricer import utc_day
+
+    _store(ws, tmp_path, [
+        _line(1, "2026-03-04T13:30:00Z", 10, inp=3, cw=20_000, cr=0),  # a dear first call: a cache write
+        _line(2, "2026-03-04T13:52:00Z", 10, inp=4, cw=1000, cr=90_000),
+    ])
+    now = _ms("2026-03-04T14:00:00Z")
+    live = live_chat(ws.conn, now, recap_allowance=7_000, pricer=ws.pricer)
+    assert live is not None and live.first_cost_usd is not None and live.last_cost_usd is not None
+    model = ws.conn.execute("SELECT model FROM api_call ORDER BY ts_ms DESC LIMIT 1").fetchone()[0]
+    rates = ws.pricer.rates(model, utc_day(now))
+    assert rates is not None
+    assert live.read_price == rates.cache_read_at(91_004) and live.fresh_read_price == rates.cache_read_per_token()
+    r = live.reread
+    assert (r.tokens, r.fresh_tokens) == (91_004, 20_003 + 7_000)
+    assert r.cost == 91_004 * rates.cache_read_at(91_004) and r.cost is not None and r.fresh_cost is not None
+    assert r.cost > r.fresh_cost  # the long chat re-reads more, whatever the first message cost
+    assert live.fresh_chat_hint  # Claude Code says how to start afresh
+    unpriced = live_chat(ws.conn, now)  # without a pricer: tokens only, never a made-up amount
+    assert unpriced is not None and unpriced.reread.cost is None and unpriced.reread.fresh_tokens == 20_003 + 5_000
+    assert build(ws.conn, now, ZoneInfo("UTC"), pricer=ws.pricer).live == live_chat(ws.conn, now, pricer=ws.pricer)

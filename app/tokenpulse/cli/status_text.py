@@ -25,6 +25,22 @@ def _who(chat: dict[str, Any]) -> str:
     return f"{agent} {_safe(str(project))}" if project else agent
 
 
+def _each(v: float | None) -> str:
+    """A per-message amount: "$0.031" (a third decimal below ten cents), else as `_usd`."""
+    return f"${v:.3f}" if v is not None and 0.001 <= v < 0.1 else _usd(v)
+
+
+def _reread(c: dict[str, Any]) -> str:
+    """" re-reads $0.031/message (a fresh chat $0.008, 27k),": what each message re-reads now against a fresh
+    chat (the reminder's comparison), never against the first message, which is often the dearest (its context
+    is written to the cache). Facts saved by an older app lack the fields: then nothing is said."""
+    if "reread_cost_usd" not in c:
+        return ""
+    fresh = f"{_each(c['fresh_chat_reread_cost_usd'])}, {_k(c['fresh_chat_reread_tokens'])}" \
+        if c["fresh_chat_reread_cost_usd"] is not None else _k(c["fresh_chat_reread_tokens"])
+    return f" re-reads {_each(c['reread_cost_usd'])}/message (a fresh chat {fresh}),"
+
+
 def _limit_line(o: dict[str, Any]) -> str:
     """"plan: claude-code 5h 62% (resets 2026-03-01T15:20:00Z, as of 2026-03-01T13:37:00Z)"."""
     resets = f"resets {o['resets_at']}, " if o["resets_at"] else ""
@@ -36,8 +52,7 @@ def render(status: dict[str, Any]) -> str:
     for c in status["live_chats"]:
         share = c.get("context_share")  # of the model's window (issue 11 §5), when known
         of_window = f" ({share:.0%} of {_k(c['context_window_tokens'])})" if share is not None else ""
-        lines.append(f"{_who(c)}: context {_k(c['context_tokens'])} tokens{of_window},"
-                     f" {_usd(c['cost_per_message_usd'])}/message (first {_usd(c['first_message_cost_usd'])}),"
+        lines.append(f"{_who(c)}: context {_k(c['context_tokens'])} tokens{of_window},{_reread(c)}"
                      f" waste {_k(c['waste_tokens'])} tokens")
     if not lines:
         lines.append("no live chat (no call in the last 10 minutes)")

@@ -302,8 +302,9 @@ class SummaryPopup(QFrame):
         self.spark.set_values(snap.spark_days, snap.spark_output, text.spark_dates(snap))
         live = snap.live
         if live is None:
-            self.live_title.setText("No live chat")
-            self.live_detail.setText("No agent call in the last 10 minutes.")
+            title, detail = text.no_live_lines(snap)
+            self.live_title.setText(title)
+            self.live_detail.setText(detail)
             self.live_waste.setVisible(False)
             self.live_bar.setVisible(False)
             self.live_advice.setVisible(False)

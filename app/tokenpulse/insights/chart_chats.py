@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tokenpulse.insights.chart_data import DayRange, add_known, agent_label, local_time, round_usd
+from tokenpulse.insights.context_windows import chat_window_of, share, window_for
 from tokenpulse.insights.waste import waste_of, waste_share
 
 _SCAN_DAYS = 120  # longer ranges read usage_chat whole rather than through its index
@@ -40,6 +41,17 @@ class Chat:
     waste_cost: float | None  # whole chat, from chat_stats
     whole_cost: float | None
     children: list[Chat] = field(default_factory=list)
+    context_window: int | None = None  # tokens (insights.context_windows); None: unknown
+
+    @property
+    def peak_share(self) -> float | None:
+        """The peak context as a share of the model's window (issue 11 §5); None when the window is unknown."""
+        return share(self.peak_context, self.context_window)
+
+    @property
+    def family_peak_share(self) -> float | None:
+        """The share of `family_peak`: of the window of the chat (or sub-agent chat) that reached it."""
+        return max([self, *self.children], key=lambda k: k.peak_context).peak_share
 
     @property
     def family_calls(self) -> int:
@@ -217,7 +229,12 @@ def chats(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange, sort: str = "st
 
     lo, hi = rng.window_ms(tz)
     reminded, followed = follow_rate(conn, lo, hi)
-    return ChatList(_build(rows), rows[0][15] if rows else 0, reminded, followed)
+    listed = _build(rows)
+    by_model: dict[str, int | None] = {}
+    for chat in listed:  # the windows of the listed chats only (at most `limit` families)
+        for k in [chat, *chat.children]:
+            k.context_window = chat_window_of(conn, k.source, k.session_key, k.models, by_model)
+    return ChatList(listed, rows[0][15] if rows else 0, reminded, followed)
 
 
 def chats_table(items: list[Chat], tz: ZoneInfo) -> tuple[list[str], list[list[object]]]:
@@ -247,6 +264,11 @@ class Curve:
     floor: int
     recap_allowance: int
     unpriced_calls: int
+    context_window: int | None = None  # tokens of the last call's model window (insights.context_windows)
+
+    def share(self, context: int) -> float | None:
+        """A context as a share of the chat's window; None when it is unknown."""
+        return share(context, self.context_window)
 
     def table(self, tz: ZoneInfo) -> tuple[list[str], list[list[object]]]:
         head = ["call", "time", "context", "output", "waste", "cumulative_cost_usd"]
@@ -256,11 +278,12 @@ class Curve:
 
 def chat_curve(conn: sqlite3.Connection, session_id: int, recap_allowance: int) -> Curve:
     ts, ctx, out, cum = [], [], [], []
-    running, unpriced = 0.0, 0
-    for t, inp, cw, cr, o, cost in conn.execute(
-            "SELECT ts_ms, input, cache_write_5m + cache_write_1h, cache_read, output, cost_usd FROM api_call"
+    running, unpriced, model = 0.0, 0, None
+    for t, inp, cw, cr, o, cost, call_model in conn.execute(
+            "SELECT ts_ms, input, cache_write_5m + cache_write_1h, cache_read, output, cost_usd, model FROM api_call"
             " WHERE session_id = ? ORDER BY ts_ms, id", (session_id,)):  # ix_api_call_session_ts
         ts.append(t)
+        model = call_model  # the last call's model names the window, as for the live chat
         ctx.append(inp + cw + cr)
         out.append(o)
         if cost is None:
@@ -269,8 +292,10 @@ def chat_curve(conn: sqlite3.Connection, session_id: int, recap_allowance: int) 
             running += cost
         cum.append(running)
     floor = ctx[0] if ctx else 0
+    chat = conn.execute("SELECT source, session_key FROM chat_session WHERE id = ?", (session_id,)).fetchone()
+    window = None if chat is None else window_for(conn, chat[0], chat[1], model)  # the summary's window
     return Curve(session_id, ts, ctx, out, [waste_of(c, floor, recap_allowance) for c in ctx], cum, floor,
-                 recap_allowance, unpriced)
+                 recap_allowance, unpriced, window)
 
 
 # --- projects -----------------------------------------------------------------------------------------

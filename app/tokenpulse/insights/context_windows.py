@@ -44,11 +44,32 @@ def window_for(conn: sqlite3.Connection, source: str, session_key: str, model: s
     stated = chat_window(conn, source, session_key)
     if stated is not None:
         return stated[0]
+    return model_default(conn, model)
+
+
+def model_default(conn: sqlite3.Connection, model: str | None) -> int | None:
+    """A model's window for a chat that did not state its own: the last one stated for another chat of the model,
+    else the table's."""
     if model:
         learned = model_window(conn, model)
         if learned is not None:
             return learned
     return documented_window(model)
+
+
+def chat_window_of(conn: sqlite3.Connection, source: str, session_key: str, models: list[str],
+                   by_model: dict[str, int | None] | None = None) -> int | None:
+    """`window_for` a chat that used several models: what it stated for itself, else the largest of its models'
+    windows, so the share of its peak context is never overstated. `by_model` keeps the models' windows over
+    many chats (a listing asks for hundreds)."""
+    stated = chat_window(conn, source, session_key)
+    if stated is not None:
+        return stated[0]
+    known = {} if by_model is None else by_model
+    for model in models:
+        if model not in known:
+            known[model] = model_default(conn, model)
+    return max((w for w in (known[m] for m in models) if w), default=None)
 
 
 def share(context: int, window: int | None) -> float | None:

@@ -12,6 +12,7 @@ from tokenpulse.insights.context_windows import window_for
 from tokenpulse.insights.facts import MINUTE_MS, ChatSnapshot, SpendSnapshot
 from tokenpulse.insights.status_view import SKEW_MS
 from tokenpulse.pricing.pricer import utc_day
+from tokenpulse.pricing.rates import Rates
 
 # Long enough to see a 1-hour cache expire and still be within its notice window.
 LOOKBACK_MS = 120 * MINUTE_MS
@@ -73,15 +74,23 @@ def _snapshot(conn: sqlite3.Connection, sid: int, source: str, project: str | No
         stats = (row.figures.calls, row.figures.waste_tokens, row.figures.waste_cost, row.wrote_1h_cache, row.last_ms)
     calls, waste_tokens, waste_cost, one_hour, _ = stats
     rates = pricer.rates(last[1], utc_day(last[0]))
+    read_price, fresh_read_price = read_prices(rates, int(last[2]))
     write_rate = None if rates is None else (rates.cache_write_1h if one_hour else rates.cache_write_5m)
     return ChatSnapshot(
         session_id=sid, agent=labels.get(source, source), project=project, calls=int(calls),
         first_context=int(first[2]), context=int(last[2]), last_ms=int(last[0]), first_cost=first[3],
         last_cost=last[3], waste_tokens=int(waste_tokens), waste_cost=waste_cost,
-        read_price=None if rates is None else rates.cache_read_at(int(last[2])),
-        fresh_read_price=None if rates is None else rates.cache_read_per_token(),
+        read_price=read_price, fresh_read_price=fresh_read_price,
         write_price=None if write_rate is None else write_rate[0] / 1e6, one_hour_cache=bool(one_hour),
         context_window=window_for(conn, source, session_key, last[1]), source=source, session_key=session_key)
+
+
+def read_prices(rates: Rates | None, context: int) -> tuple[float | None, float | None]:
+    """(USD per cache-read token at a chat's `context` now, a long-context tier included; the base price a fresh
+    chat's small context would pay): the prices insights.reread compares; (None, None) without known rates."""
+    if rates is None:
+        return None, None
+    return rates.cache_read_at(context), rates.cache_read_per_token()
 
 
 def _local_midnight(dt: datetime, tz: ZoneInfo) -> int:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from tokenpulse.config.settings import Reminders
 from tokenpulse.insights.facts import ChatSnapshot
+from tokenpulse.insights.reread import reread
 from tokenpulse.insights.status_view import is_live
-from tokenpulse.insights.waste import fresh_chat_saving
 from tokenpulse.nudges.model import MUTE_CHAT, OPEN_CHAT, SNOOZE_1H, Nudge
 from tokenpulse.nudges.text import tokens, usd, usd_each, where
 
-SAVING_MESSAGES = 10
 MAX_LEVEL = 2  # one reminder at T, a second at 2T, never more
 
 
@@ -45,23 +44,17 @@ def trigger(chat: ChatSnapshot, r: Reminders, share: float = 0.0) -> tuple[int, 
 def argument(chat: ChatSnapshot, recap_allowance: int) -> str:
     """What each message re-reads now against what a fresh chat would re-read, priced as billed, and what to do.
 
-    Not "a message cost $x at the start": a chat's first call writes its context to the cache at the dearer
-    write price, so comparing message costs made long chats look cheaper than fresh ones.
+    The comparison is insights.reread's, which the summary, the menu and `status --json` show too.
     """
-    fresh = chat.first_context + recap_allowance
-    now_cost = None if chat.read_price is None else chat.context * chat.read_price
-    fresh_price = chat.fresh_read_price if chat.fresh_read_price is not None else chat.read_price
-    fresh_cost = None if fresh_price is None else fresh * fresh_price
-    saving = fresh_chat_saving(chat.context, chat.first_context, recap_allowance, chat.read_price,
-                               chat.fresh_read_price, SAVING_MESSAGES)
+    r = reread(chat.context, chat.first_context, recap_allowance, chat.read_price, chat.fresh_read_price)
     of_window = (f" ({chat.context / chat.context_window:.0%} of the model's window)" if chat.context_window
                  else "")
-    text = (f"{where(chat.agent, chat.project)}: each message re-reads {tokens(chat.context)} tokens{of_window}"
-            + (f" ≈ {usd_each(now_cost)}" if now_cost is not None else "")
-            + f"; a fresh chat would re-read about {tokens(fresh)}"
-            + (f" ≈ {usd_each(fresh_cost)}" if fresh_cost is not None else "") + ".")
-    if saving is not None:
-        text += f" Over the next {SAVING_MESSAGES} messages a fresh chat saves ≈ {usd(saving)}."
+    text = (f"{where(chat.agent, chat.project)}: each message re-reads {tokens(r.tokens)} tokens{of_window}"
+            + (f" ≈ {usd_each(r.cost)}" if r.cost is not None else "")
+            + f"; a fresh chat would re-read about {tokens(r.fresh_tokens)}"
+            + (f" ≈ {usd_each(r.fresh_cost)}" if r.fresh_cost is not None else "") + ".")
+    if r.saving is not None:
+        text += f" Over the next {r.messages} messages a fresh chat saves ≈ {usd(r.saving)}."
     hint = chat.fresh_chat_hint or "start a new chat with a short recap"
     return text + f" In {chat.agent}: {hint}."
 

@@ -16,6 +16,7 @@ from tokenpulse.insights.chat_stats import RatesSource
 from tokenpulse.insights.facts import ChatSnapshot, SpendSnapshot
 from tokenpulse.insights.live import recent_chats, spend_snapshot
 from tokenpulse.insights.plan_limits import LimitFacts, WindowStatus, limit_facts
+from tokenpulse.insights.reread import reread
 from tokenpulse.insights.status_view import present
 from tokenpulse.nudges.budgets import projection
 from tokenpulse.nudges.policy import PolicyState, candidates
@@ -53,18 +54,30 @@ def facts(now_ms: int, chats: list[ChatSnapshot], spend: SpendSnapshot, r: Remin
            if n.key not in fired and n.session_id not in muted]
     return {
         "now_ms": now_ms,
-        "chats": [{
-            "session_id": c.session_id, "agent": c.agent, "project": c.project, "calls": c.calls,
-            "context_tokens": c.context, "first_context_tokens": c.first_context,
-            "cost_per_message_usd": _money(c.last_cost), "first_message_cost_usd": _money(c.first_cost),
-            "waste_tokens": c.waste_tokens, "waste_cost_usd": _money(c.waste_cost), "last_call_ms": c.last_ms,
-            "context_window_tokens": c.context_window, "source": c.source, "session_key": c.session_key,
-        } for c in chats],
+        "chats": [chat_record(c, r.recap_allowance) for c in chats],
         "spend": {"day_usd": _money(spend.day_cost), "week_usd": _money(spend.week_cost),
                   "month_usd": _money(spend.month_cost), "month_projection_usd": _money(projection(spend, now_ms)),
                   "day_output_tokens": spend.day_output},
         "due": [{"rule": n.rule, "key": n.key, "title": n.title, "body": n.body} for n in due],
         "limits": [] if limits is None else [limit_record(w) for w in limits.windows],
+    }
+
+
+def chat_record(c: ChatSnapshot, recap_allowance: int) -> dict[str, Any]:
+    """A recent chat as `status --json` prints it. `cost_per_message_usd` and `first_message_cost_usd` stay for
+    the scripts that read them, but the first message is often the dearest (its context is written to the cache
+    at the write price), so what the status says compares the re-read (insights.reread, as the reminder does):
+    `reread_*` per message now, `fresh_chat_reread_*` for a fresh chat, and the saving over the next messages."""
+    rr = reread(c.context, c.first_context, recap_allowance, c.read_price, c.fresh_read_price)
+    return {
+        "session_id": c.session_id, "agent": c.agent, "project": c.project, "calls": c.calls,
+        "context_tokens": c.context, "first_context_tokens": c.first_context,
+        "cost_per_message_usd": _money(c.last_cost), "first_message_cost_usd": _money(c.first_cost),
+        "reread_tokens": rr.tokens, "reread_cost_usd": _money(rr.cost),
+        "fresh_chat_reread_tokens": rr.fresh_tokens, "fresh_chat_reread_cost_usd": _money(rr.fresh_cost),
+        "fresh_chat_saving_usd": _money(rr.saving), "fresh_chat_saving_messages": rr.messages,
+        "waste_tokens": c.waste_tokens, "waste_cost_usd": _money(c.waste_cost), "last_call_ms": c.last_ms,
+        "context_window_tokens": c.context_window, "source": c.source, "session_key": c.session_key,
     }
 
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from tokenpulse.presenters import limits_text
 from tokenpulse.presenters.numbers import compact, grouped, money
 from tokenpulse.presenters.plain import no_markup
-from tokenpulse.presenters.waste_text import facts_text, live_waste_text, waste_line
+from tokenpulse.presenters.waste_text import facts_text, live_waste_text, share_text, waste_line
 from tokenpulse.snapshot import ImportProgress, LiveChat, Snapshot
 from tokenpulse.store.queries import Totals
 
@@ -44,6 +44,9 @@ def cost_text(t: Totals) -> str:
 
 
 def progress_text(p: ImportProgress) -> str:
+    """"Importing 1,204 of 3,100 files"; "Importing…" while the files are still being counted (never "0 of 0")."""
+    if p.total <= 0:
+        return "Importing…"
     return f"Importing {grouped(p.done)} of {grouped(p.total)} files"
 
 
@@ -64,11 +67,25 @@ def window_share(live: LiveChat) -> str:
 
 
 def live_detail(live: LiveChat, threshold: int) -> str:
-    """"context 84.2k of 100k (42 % of a 200k window) · $0.41 per message (first $0.05)"."""
-    per_msg = money(live.last_cost_usd)
-    first = money(live.first_cost_usd)
-    return (f"context {compact(live.context_tokens)} of {compact(threshold)}{window_share(live)} · {per_msg} per"
-            f" message (first {first})")
+    """"context 84.2k of 100k (42 % of a 200k window)": the menu's and tooltip's first line on the live chat."""
+    return f"context {compact(live.context_tokens)} of {compact(threshold)}{window_share(live)}"
+
+
+def each(usd: float) -> str:
+    """A per-message amount: a third decimal below ten cents ("$0.031"), where money() would say "$0.03"."""
+    return f"${usd:.3f}" if 0 < usd < 0.1 else money(usd)
+
+
+def reread_text(live: LiveChat) -> str:
+    """"each message re-reads ≈ $0.031 · fresh chat 27k ≈ $0.008": what each message re-reads now against
+    what a fresh chat would (insights.reread, the reminder's comparison); tokens alone without a known price.
+
+    Never the first message's cost: a chat's first call writes its context to the cache at the dearer write
+    price, so "now vs the first" made long chats look cheaper than fresh ones (issue 13 §1)."""
+    r = live.reread
+    now = f"≈ {each(r.cost)}" if r.cost is not None else compact(r.tokens)
+    fresh = compact(r.fresh_tokens) + (f" ≈ {each(r.fresh_cost)}" if r.fresh_cost is not None else "")
+    return f"each message re-reads {now} · fresh chat {fresh}"
 
 
 def live_context_line(live: LiveChat, threshold: int) -> str:
@@ -81,7 +98,17 @@ def live_context_line(live: LiveChat, threshold: int) -> str:
 
 
 def live_cost_line(live: LiveChat) -> str:
-    return f"{money(live.last_cost_usd)} per message now · {money(live.first_cost_usd)} for the first"
+    """The popup's line under the context: `reread_text`, as a sentence."""
+    text = reread_text(live)
+    return text[0].upper() + text[1:]
+
+
+def no_live_lines(snap: Snapshot) -> tuple[str, str]:
+    """The popup's live-chat block without a live chat: its title and line. During the first import the recent
+    calls may not be read yet, so it does not claim there were none."""
+    if first_import_running(snap):
+        return "Live chat", "Known once the logs are imported."
+    return "No live chat", "No agent call in the last 10 minutes."
 
 
 def live_waste_line(live: LiveChat) -> str | None:
@@ -91,7 +118,12 @@ def live_waste_line(live: LiveChat) -> str | None:
 
 
 def headline(snap: Snapshot) -> str:
-    """"Today: 12.3k output · $3.40": the work first, what it cost beside it."""
+    """"Today: 12.3k output · $3.40": the work first, what it cost beside it. During the first import "Today:
+    importing… (30 % of the files)": the totals so far are partial, not the day's."""
+    if first_import_running(snap):
+        p = snap.importing
+        done = f" ({share_text(min(p.done / p.total, 1.0))} of the files)" if p is not None and p.total > 0 else ""
+        return f"Today: {IMPORTING}{done}"
     t = snap.today
     if t.calls == 0:
         return "Today: no calls yet"
@@ -100,13 +132,17 @@ def headline(snap: Snapshot) -> str:
 
 def week_waste(snap: Snapshot) -> str:
     """"Long-chat waste this week: $12.30 · 9 % of cost" (a share of cost: insights.waste)."""
+    if first_import_running(snap):
+        return f"Long-chat waste this week: {IMPORTING}"
     if snap.week.calls == 0:
         return "Long-chat waste this week: none yet"
     return waste_line(snap.week_facts.waste_cost, snap.week.cost_usd, "this week")
 
 
 def week_facts(snap: Snapshot) -> str | None:
-    """Where this week's cache-read spend went; None when none had a known price."""
+    """Where this week's cache-read spend went; None when none had a known price, or during the first import."""
+    if first_import_running(snap):
+        return None
     text = facts_text(snap.week_facts)
     return None if text is None else "This week's " + text[0].lower() + text[1:]
 
@@ -120,12 +156,18 @@ def cost_note(t: Totals) -> str | None:
 
 
 def live_advice(snap: Snapshot) -> str | None:
-    """The long-chat waste hint, once the live chat has passed the threshold."""
+    """The long-chat waste hint, once the live chat has passed the threshold: the reminder's argument (what a
+    fresh chat would re-read and save) and what to do in that agent."""
     live = snap.live
     if live is None or live.context_tokens < snap.context_threshold:
         return None
-    return (f"Each message re-reads {compact(live.context_tokens)} tokens of history."
-            f" A fresh chat starts near {compact(live.first_context_tokens)}.")
+    r = live.reread
+    text = (f"Each message re-reads {compact(r.tokens)} tokens of history;"
+            f" a fresh chat would re-read about {compact(r.fresh_tokens)}.")
+    if r.saving is not None:
+        text += f" Over the next {r.messages} messages a fresh chat saves ≈ {money(r.saving)}."
+    hint = live.fresh_chat_hint or "start a new chat with a short recap"
+    return text + f" In {live.agent}: {no_markup(hint)}."
 
 
 def clock_time(ms: int, tz: ZoneInfo) -> str:
@@ -183,6 +225,7 @@ def status_lines(snap: Snapshot) -> list[str]:
     if snap.live is not None:
         lines.append(live_title(snap.live))
         lines.append(INDENT + live_detail(snap.live, snap.context_threshold))
+        lines.append(INDENT + reread_text(snap.live))
         waste = live_waste_text(snap.live.waste_tokens, snap.live.waste_cost_usd)
         if waste:
             lines.append(INDENT + waste)
@@ -199,6 +242,7 @@ def tooltip(snap: Snapshot) -> str:
     if snap.live is not None:
         lines.append(f"{live_title(snap.live)}")
         lines.append(live_detail(snap.live, snap.context_threshold))
+        lines.append(reread_text(snap.live))
         waste = live_waste_text(snap.live.waste_tokens, snap.live.waste_cost_usd)
         if waste:
             lines.append(waste)
@@ -237,6 +281,8 @@ def summary_rows(snap: Snapshot) -> list[Row]:
 
 
 def spark_caption(snap: Snapshot) -> str:
+    if first_import_running(snap):
+        return f"Output, last {len(snap.spark_output)} days: {IMPORTING}"
     total = sum(snap.spark_output)
     return f"Output, last {len(snap.spark_output)} days: {compact(total)}"
 

@@ -22,7 +22,8 @@ def picture(ws: Workspace | None, settings: Settings, now: int,
         return Snapshot.empty(now, tz)
     snap = build(ws.conn, now, tz, context_threshold=settings.reminders.context_threshold,
                  fresh_chat_reminders=settings.reminders.fresh_chat, context_share=settings.limits.context_share,
-                 limit_icon_percent=settings.limits.icon_percent, recap_allowance=settings.reminders.recap_allowance)
+                 limit_icon_percent=settings.limits.icon_percent, recap_allowance=settings.reminders.recap_allowance,
+                 pricer=ws.pricer)
     every = everywhere(now, tz)
     if every is None:
         return snap

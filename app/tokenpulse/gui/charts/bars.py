@@ -100,7 +100,7 @@ class PointerTip(QLabel):
 
     GAP = 16  # pixels between the pointer and the tip
 
-    def __init__(self, plot: pg.PlotWidget) -> None:
+    def __init__(self, plot: pg.GraphicsView) -> None:
         super().__init__(plot)
         self.setTextFormat(Qt.TextFormat.RichText)
         self.setFrameShape(QFrame.Shape.Box)
@@ -124,7 +124,7 @@ class PointerTip(QLabel):
     def show_at(self, text: str, scene_pos: QPointF) -> None:
         """Next to the pointer, on whichever side keeps the whole tip inside the plot."""
         plot = self.parentWidget()
-        assert isinstance(plot, pg.PlotWidget)
+        assert isinstance(plot, pg.GraphicsView)  # a PlotWidget, or a GraphicsLayoutWidget of several plots
         self.setText(text)
         self.adjustSize()
         at = plot.mapFromScene(scene_pos)

@@ -24,7 +24,7 @@ NO_INDEX = QModelIndex()  # the invalid index: the root
 COLUMNS = ("Start", "Agent", "Project", "Model(s)", "Calls", "Output", "Cost", "Peak context", "Waste share")
 SORT_KEYS = ("start", "agent", "project", "models", "calls", "output", "cost", "peak", "waste")
 TIPS = {5: "Output tokens: the work", 6: "Cost in USD (unknown prices are left out)",
-        7: "Largest context of one call: what it re-read",
+        7: "Largest context of one call: what it re-read, and its share of the model's context window where known",
         8: f"Waste share: {WASTE_SHARE_HELP} (the whole chat, its sub-agents included)"}
 NUMERIC = {4, 5, 6, 7, 8}
 HIGH_WASTE = 0.3
@@ -149,5 +149,11 @@ class ChatModel(QAbstractItemModel):
         if col == 6:
             return usd(c.family_cost if top else c.cost)
         if col == 7:
-            return tokens(c.family_peak if top else c.peak_context)
+            return peak_text(c.family_peak if top else c.peak_context, c.family_peak_share if top else c.peak_share)
         return share_text(c.waste_share)
+
+
+def peak_text(peak: int, share: float | None) -> str:
+    """"112k · 56 %": a context and its share of the model's window (issue 11 §5); the tokens alone when the
+    window is unknown."""
+    return tokens(peak) if share is None else f"{tokens(peak)} · {share_text(share)}"

@@ -119,9 +119,12 @@ class GrowthPlot(QWidget):
         fed = sum(c.context)
         waste = sum(c.waste)
         cost = c.cumulative_cost[-1]
+        peak = max(c.context)
+        window = "" if c.context_window is None else \
+            f" · {share_text(c.share(peak))} of the {tokens(c.context_window)} window"
         self.readout.setText(
             f"{len(c.context):,} calls · context {tokens(c.context[0])} → {tokens(c.context[-1])}"
-            f" (peak {tokens(max(c.context))}) · {self.theme.waste_swatch('long-chat waste')}"
+            f" (peak {tokens(peak)}{window}) · {self.theme.waste_swatch('long-chat waste')}"
             f" <b>{tokens(waste)}</b> of the {tokens(fed)} tokens re-read"
             f" ({html.escape(share_text(waste / fed if fed else None))} of the tokens) · cost"
             f" <b>{usd(cost)}</b>" + (f" ({c.unpriced_calls} calls without a price)" if c.unpriced_calls else "")
@@ -143,10 +146,16 @@ class GrowthPlot(QWidget):
             return
         self.marker.setData([i + 1], [c.context[i]])
         self.marker.setVisible(True)
+        of_window = self._of_window(c.context[i])
         self.readout.setText(
             f"call <b>{i + 1}</b> at {local_time(c.ts_ms[i], self.tz)} · re-read <b>{tokens(c.context[i])}</b>"
-            f" (waste {tokens(c.waste[i])}) · wrote {tokens(c.output[i])} output · running cost"
+            f"{of_window} (waste {tokens(c.waste[i])}) · wrote {tokens(c.output[i])} output · running cost"
             f" <b>{usd(c.cumulative_cost[i])}</b>")
         self.tip.show_at(f"<b>call {i + 1}</b> · {local_time(c.ts_ms[i], self.tz)}<br>re-read"
-                         f" <b>{c.context[i]:,}</b><br>waste {c.waste[i]:,}<br>output {c.output[i]:,}"
+                         f" <b>{c.context[i]:,}</b>{of_window}<br>waste {c.waste[i]:,}<br>output {c.output[i]:,}"
                          f"<br>running cost <b>{usd(c.cumulative_cost[i])}</b>", pos)
+
+    def _of_window(self, context: int) -> str:
+        """" · 56 % of the window" (issue 11 §5), or "" when the chat's window is unknown."""
+        share = None if self.curve is None else self.curve.share(context)
+        return "" if share is None else f" · {share_text(share)} of the window"

@@ -1,5 +1,7 @@
 """Limits (issue 11): each plan window's used % over time as the provider reported it, its resets (dashed) and
-the limit hits (▼), above the output tokens of the same hours. Hovering reads out the readings at that moment."""
+the limit hits (▼), above the output tokens of the same hours. Hovering reads out the readings at that moment next
+to the pointer (bars.PointerTip, as the other charts do) and highlights them: a ring on each window's reading and an
+outline on that hour's bar."""
 
 from __future__ import annotations
 
@@ -12,11 +14,11 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from tokenpulse.gui.charts.axes import day_axis, percent_axis, token_axis
-from tokenpulse.gui.charts.bars import LeaveWatcher
+from tokenpulse.gui.charts.bars import LeaveWatcher, PointerTip
 from tokenpulse.gui.charts.base import ChartView, Request, Result, grid_behind, readout_label
 from tokenpulse.gui.charts.fetcher import Query
 from tokenpulse.gui.charts.style import TOKENS, Theme, agent_colour, tokens
-from tokenpulse.insights.limits_chart import LimitsChart, limits_chart
+from tokenpulse.insights.limits_chart import LimitsChart, WindowLine, limits_chart
 
 HIT = "#e53935"
 HOUR_S = 3_600
@@ -54,6 +56,15 @@ class LimitsView(ChartView):
         self.marker = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((128, 128, 128, 120), width=1))
         self.marker.setVisible(False)
         self.top.addItem(self.marker, ignoreBounds=True)
+        # the hover's highlight: a ring on each window's reading at the pointer, an outline on that hour's bar
+        self.points = pg.ScatterPlotItem(size=11, pen=pg.mkPen(theme.foreground, width=2), brush=pg.mkBrush(None))
+        self.points.setZValue(20)
+        self.top.addItem(self.points, ignoreBounds=True)
+        self.hour_outline = pg.BarGraphItem(x=[], height=[], width=HOUR_S * 0.8, brush=pg.mkBrush(None))
+        self.hour_outline.setZValue(20)
+        self.hour_outline.setVisible(False)
+        self.bottom.addItem(self.hour_outline, ignoreBounds=True)
+        self.tip = PointerTip(self.plot)
         self.legend = QLabel()
         self.legend.setWordWrap(True)
         self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -128,35 +139,67 @@ class LimitsView(ChartView):
                         " line (`tokenpulse limits` says which).")
         self.readout.setText(self.summary)
 
+    def readings_at(self, x: float) -> list[tuple[WindowLine, float]]:
+        """Each window's reading in force at x (local seconds); a window unknown there (between a reset and its
+        next reading) is left out."""
+        c = self.chart
+        found = []
+        for line in [] if c is None else c.lines:
+            i = bisect.bisect_right(line.x, x) - 1
+            value = line.y[i] if 0 <= i < len(line.x) - 1 else None
+            if value is not None and line.y[i + 1] is not None:
+                found.append((line, value))
+        return found
+
+    def hour_at(self, x: float) -> int | None:
+        """The index of the hour with output that x falls in, if any."""
+        c = self.chart
+        if c is None:
+            return None
+        hour = bisect.bisect_right(c.hours_x, x) - 1
+        return hour if 0 <= hour < len(c.hours_x) and x - c.hours_x[hour] < HOUR_S else None
+
     def at(self, x: float) -> str:
         """The read-out at x (local seconds): each window's reading then, and that hour's output."""
         c = self.chart
         if c is None:
             return self.summary
         when = datetime.fromtimestamp(x, tz=UTC).strftime("%a %d %b %H:%M")
-        parts = []
-        for line in c.lines:
-            xs = line.x
-            i = bisect.bisect_right(xs, x) - 1
-            if 0 <= i < len(xs) - 1 and line.y[i] is not None and line.y[i + 1] is not None:
-                parts.append(f"{line.label} <b>{line.y[i]:g} %</b>")
-        hour = bisect.bisect_right(c.hours_x, x) - 1
-        if 0 <= hour < len(c.hours_x) and x - c.hours_x[hour] < HOUR_S:
+        parts = [f"{line.label} <b>{value:g} %</b>" for line, value in self.readings_at(x)]
+        hour = self.hour_at(x)
+        if hour is not None:
             parts.append(f"output that hour <b>{tokens(c.hours_output[hour])}</b>")
         return f"<b>{when}</b> · " + (" · ".join(parts) if parts else "no reading at this moment")
 
     def _on_scene_mouse_moved(self, pos: QPointF) -> None:
-        vb = self.top.vb
-        if self.chart is None or not (vb.sceneBoundingRect().contains(pos)
-                                      or self.bottom.vb.sceneBoundingRect().contains(pos)):
+        # the plot under the pointer maps it (their left axes differ in width, so their x scales are offset)
+        vb = next((p.vb for p in (self.top, self.bottom) if p.vb.sceneBoundingRect().contains(pos)), None)
+        if self.chart is None or vb is None:
             return
-        x = vb.mapSceneToView(pos).x()
+        self.hover(vb.mapSceneToView(pos).x(), pos)
+
+    def hover(self, x: float, pos: QPointF) -> None:
+        """Read out x next to the pointer at `pos` and in the footer, and highlight what is read."""
         self.marker.setPos(x)
         self.marker.setVisible(True)
-        self.readout.setText(self.at(x))
+        readings = self.readings_at(x)
+        self.points.setData([x] * len(readings), [value for _line, value in readings],
+                            brush=[pg.mkBrush(agent_colour(line.source)) for line, _value in readings])
+        self.points.setVisible(bool(readings))
+        hour = self.hour_at(x)
+        if hour is not None and self.chart is not None:
+            self.hour_outline.setOpts(x=[self.chart.hours_x[hour] + HOUR_S / 2],
+                                      height=[float(self.chart.hours_output[hour])], width=HOUR_S * 0.8)
+        self.hour_outline.setVisible(hour is not None)
+        text = self.at(x)
+        self.readout.setText(text)
+        self.tip.show_at(text.replace(" · ", "<br>"), pos)
 
     def clear_hover(self) -> None:
         self.marker.setVisible(False)
+        self.points.setVisible(False)
+        self.hour_outline.setVisible(False)
+        self.tip.hide()
         self.readout.setText(self.summary)
 
     def export_title(self) -> str:
@@ -174,6 +217,9 @@ class LimitsView(ChartView):
 
     def set_theme(self, theme: Theme) -> None:
         self.plot.setBackground(theme.background)
+        self.points.setPen(pg.mkPen(theme.foreground, width=2))
+        self.hour_outline.setOpts(pen=pg.mkPen(theme.foreground, width=2))
+        self.tip.set_theme(theme)
         for plot in (self.top, self.bottom):
             for name in ("left", "bottom"):
                 axis = plot.getAxis(name)
