@@ -104,3 +104,26 @@ def test_the_growth_curve_reads_out_the_share(qtbot, ws) -> None:  # type: ignor
     plot._on_scene_mouse_moved(vb.mapViewToScene(QPointF(2, 112_000)))
     assert "re-read <b>112k</b> (waste" in plot.readout.text() and "window" not in plot.readout.text()
 
+
+
+def test_the_chats_listing_shows_folder_and_model_names_with_their_controls_escaped(tmp_path: Path) -> None:
+    """Folder and model names come from the logs: a right-to-left override or an escape sequence is shown as
+    an escape in the Chats listing's cells and tooltips, never applied."""
+    from tokenpulse.gui.charts.chats_model import ChatModel
+    claude = tmp_path / "claude"
+    hostile = "/w/evil\u202etxt.exe\x1b[2J"
+    write_lines(claude / "projects/p/h.jsonl", [claude_line(cwd=hostile, model="claude-sonnet-4-5\u202e",
+                                                            ts="2026-03-01T10:00:00.000Z")])
+    workspace = make_workspace(tmp_path, claude=claude)
+    try:
+        summary = workspace.scan()
+        after_scan(workspace.conn, summary.sessions_touched, workspace.pricer, Settings(timezone="UTC"))
+        model = ChatModel(UTC)
+        model.set_list(chart_chats.chats(workspace.conn, UTC, DAY), UTC)
+        cells = [model.data(model.index(0, col)) for col in range(model.columnCount())]
+        tip = model.data(model.index(0, 0), 3)  # Qt.ItemDataRole.ToolTipRole
+        shown = [c for c in [*cells, tip] if isinstance(c, str)]
+        assert not [c for c in shown if "\u202e" in c or "\x1b" in c]
+        assert any("\\u202e" in c for c in shown)  # visible as an escape, not dropped
+    finally:
+        workspace.close()

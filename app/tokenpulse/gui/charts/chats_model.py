@@ -17,6 +17,7 @@ from tokenpulse.insights.chart_chats import Chat, ChatList
 from tokenpulse.insights.chart_data import agent_label, local_time
 from tokenpulse.insights.waste import WASTE_SHARE_HELP
 from tokenpulse.presenters.plain import no_markup
+from tokenpulse.untrusted_text import escape_controls
 from tokenpulse.presenters.waste_text import share_text
 
 Index = QModelIndex | QPersistentModelIndex
@@ -120,12 +121,13 @@ class ChatModel(QAbstractItemModel):
             return None
         top = index.internalId() == _ROOT
         col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(chat, col, top)
+        if role == Qt.ItemDataRole.DisplayRole:  # folder and model names come from the logs
+            return escape_controls(self._text(chat, col, top))
         if role == Qt.ItemDataRole.TextAlignmentRole and col in NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return no_markup(f"{chat.project or '(unknown folder)'}\n{chat.session_key}\n{', '.join(chat.models)}")
+            return no_markup("\n".join(escape_controls(part) for part in (
+                chat.project or "(unknown folder)", chat.session_key, ", ".join(chat.models))))
         if role == Qt.ItemDataRole.FontRole and col == 8 and (chat.waste_share or 0) >= HIGH_WASTE:
             bold = QFont()
             bold.setBold(True)
