@@ -148,7 +148,7 @@ class IngestWorker:
                 self._guarded(partial(self._handle, item))
         except Exception as exc:  # the thread must report, not die silently
             log.exception("ingest worker crashed")
-            self._emit_error(f"the ingest worker stopped: {exc}")
+            self._emit_error(f"the ingest worker stopped: {exc}", logged=True)
         finally:
             self._close()
 
@@ -157,7 +157,7 @@ class IngestWorker:
             step()
         except Exception as exc:  # one bad batch must not end watching
             log.exception("ingest step failed")
-            self._emit_error(f"unexpected error while reading logs: {exc}")
+            self._emit_error(f"unexpected error while reading logs: {exc}", logged=True)
 
     def _open(self) -> None:
         try:
@@ -221,7 +221,7 @@ class IngestWorker:
         except Interrupted:
             pass
         except RECORDING_ERRORS as exc:  # what was read before it is committed; the rest is read at the retry
-            self._emit_error(self._recording.failed(exc, whole_scan=True))
+            self._emit_error(self._recording.failed(exc, whole_scan=True), logged=True)
         finally:
             self._progress = None
             self._publish()
@@ -275,7 +275,7 @@ class IngestWorker:
         try:
             summary = ws.scan_paths(sorted(files))  # with the chats' waste figures and rollups refreshed
         except RECORDING_ERRORS as exc:  # nothing of the open group was kept: the files stay pending
-            self._emit_error(self._recording.failed(exc, files))
+            self._emit_error(self._recording.failed(exc, files), logged=True)
             return
         finally:
             ws.lock.release()
@@ -433,7 +433,11 @@ class IngestWorker:
         self._publish()
         self._guarded(self._watch_and_backfill)
 
-    def _emit_error(self, message: str) -> None:
+    def _emit_error(self, message: str, *, logged: bool = False) -> None:
+        """Tell the app (which shows it, and does not log it again); logged here unless the caller has done so
+        in its own words: one log line per failure (issue 18 §2)."""
+        if not logged:
+            log.warning("%s", message)
         self._post(ErrorRaised(message))
 
     def _post(self, event: Event) -> None:
