@@ -95,8 +95,8 @@ class IngestWorker:
         self._stopped = False
         self._progress: ImportProgress | None = None
         self._problems: list[str] = []
-        every_s = settings.rescan_minutes * 60 if rescan_every_s is None else rescan_every_s
-        self._recording = Recording(self._clock, int(every_s * 1000))  # pending work, retries, rescans
+        self._rescan_every_s = rescan_every_s  # fixed by a test; None: the settings' rescan_minutes
+        self._recording = Recording(self._clock, self._rescan_ms(settings))  # pending work, retries, rescans
         self._store_id: tuple[int, int] | None = None  # the store file this worker opened
         self._work = WorkRefresh(self._clock, self.send, lambda: self._publish(force=True))  # figures from git
         self._last: Snapshot | None = None
@@ -322,7 +322,13 @@ class IngestWorker:
         self._interrupt.clear()
         self._settings = cmd.settings
         self._problems = []
+        self._recording.rescan_every_ms = self._rescan_ms(cmd.settings)  # changed in Settings: no restart
+        self._recording.rescan_done()
         self._reopen()
+
+    def _rescan_ms(self, settings: Settings) -> int:
+        every_s = settings.rescan_minutes * 60 if self._rescan_every_s is None else self._rescan_every_s
+        return int(every_s * 1000)
 
     def _on_refresh(self, _cmd: Refresh) -> None:
         """"Look again now": the picture (and with it the reminders)."""
