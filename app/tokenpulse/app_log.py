@@ -135,6 +135,13 @@ def _route_uncaught() -> None:
     threading.excepthook = thread_hook
 
 
+def reaches_stderr() -> bool:
+    """Whether our log already writes to stderr (a terminal, --verbose): then printing the same line there too
+    would say it twice."""
+    return any(getattr(h, "_tokenpulse", False) and type(h) is logging.StreamHandler and h.stream is sys.stderr
+               for h in logging.getLogger().handlers)
+
+
 def to_file_only(level: str, message: str) -> None:
     """Write one record to the log file but not to stderr (the caller has already printed it there)."""
     record = logging.getLogger(OWN).makeRecord(OWN, logging.getLevelName(level), __file__, 0, message, (), None)

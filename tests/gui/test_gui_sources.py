@@ -103,7 +103,7 @@ def test_the_settings_dialog_has_a_sources_tab(qtbot) -> None:  # type: ignore[n
     dialog = SettingsDialog(Settings(), sources, {s.name: [] for s in sources}, False, "UTC", home=HOME)
     qtbot.addWidget(dialog)
     tabs = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
-    assert tabs == ["General", "Log folders", "Sources", "Prices", "Reminders", "Plan limits"]
+    assert tabs == ["General", "Log folders", "Sources", "Prices", "Reminders", "Plan limits", "Work"]
     assert dialog.tabs.widget(2) is dialog.sources_page
 
 

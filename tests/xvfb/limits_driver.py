@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QToolTip, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QSystemTrayIcon, QToolTip, QWidget
 from tray_driver import settle, shot, wait_until, xdotool
 
 import tokenpulse.gui  # noqa: F401 - the CPython 3.11 workaround, before any Qt use
@@ -23,6 +23,7 @@ from tokenpulse.gui.app import TokenpulseApp
 from tokenpulse.gui.instance import SingleInstance
 
 APP = Path(__file__).resolve().parents[2] / "app"
+CLAUDE_REMINDER = "Claude Code: 5-hour window at 82 %"  # the status-line reading of test_limits_real.py
 
 
 def status_line(data: Path, payload: dict[str, object]) -> str:
@@ -57,12 +58,17 @@ def main() -> int:
             lambda: {w.source for w in app.bridge.latest.limits} == {"claude-code", "codex"}, 15)
         result["windows"] = [(w.source, w.name, w.used_percent) for w in app.bridge.latest.limits]
         result["embedded"] = wait_until(lambda: not tray.icon.geometry().isEmpty(), 10)
-        # the 80 % reminder of Claude Code's 5-hour window: Qt's balloon by the icon; shot, then put away so the
-        # clicks below reach the icon
-        result["reminder_titles"] = wait_until(lambda: bool(app.reminders.shown), 10) and [
-            n.title for n in app.reminders.shown]
-        result["reminder_balloon"] = wait_until(lambda: bool(_balloons()), 5)
+        # the 80 % reminder of Claude Code's 5-hour window (its status-line reading, above): Qt's balloon by the
+        # icon; shot, then put away so the clicks below reach the icon. (A Codex window at 80 % or more at this
+        # hour fires its own reminder, earlier: right after the import.)
+        wait_until(lambda: any(n.key.startswith("plan_limit:claude-code:") for n in app.reminders.shown), 10)
+        result["reminder_titles"] = [n.title for n in app.reminders.shown]
+        result["reminder_balloon"] = wait_until(
+            lambda: any(CLAUDE_REMINDER in _texts(w) for w in _balloons()), 5)
         settle(0.4)
+        result["reminder_keys"] = [n.key for n in app.reminders.shown]
+        result["reminder_channels"] = [list(c) for c in app.reminders.channels]  # (key, how it was shown)
+        result["balloon_texts"] = [_texts(w) for w in _balloons()]
         for w in _balloons():
             shot(out, "limits-00-reminder.png", w.frameGeometry().adjusted(-10, -10, 10, 10))
             w.hide()
@@ -114,6 +120,10 @@ def main() -> int:
     finally:
         app.shutdown()
         instance.release()
+
+
+def _texts(w: QWidget) -> list[str]:
+    return [label.text() for label in w.findChildren(QLabel) if label.text()]
 
 
 def _balloons() -> list[QWidget]:

@@ -105,6 +105,18 @@ def test_plan_limits_on_a_real_screen(x_display: dict[str, str], tmp_path: Path)
     assert r["statusline_output"].startswith("Sonnet 4.5 · ctx 120k of 200k (60%)")
     assert "5h 82%" in r["statusline_output"] and "7d 35%" in r["statusline_output"]
     assert r["both_sources"], r["windows"]
+    # the reminders: each current window at 80 % or more once, at its level (95 % above that); Claude Code's 5-hour
+    # window at 82 % (its status-line reading) at the 80 % level, in Qt's balloon (no notification server here)
+    claude = "Claude Code: 5-hour window at 82 %"
+    codex_due = expected["five_current"] and expected["five"] >= 80
+    assert sorted(r["reminder_titles"]) == sorted([claude] + ([f"Codex: 5-hour window at {expected['five']:g} %"]
+                                                              if codex_due else [])), r["reminder_titles"]
+    claude_key = next(k for k in r["reminder_keys"] if k.startswith("plan_limit:claude-code::5h:"))
+    assert claude_key.endswith(":80") and [claude_key, "balloon"] in r["reminder_channels"], r["reminder_channels"]
+    assert r["reminder_balloon"], r["balloon_texts"]
+    shown = next(texts for texts in r["balloon_texts"] if claude in texts)
+    assert any(t.startswith("Claude Code reports 82\u00a0% of your 5-hour window used. It resets in 1\u00a0h")
+               for t in shown), shown
     assert sorted(map(tuple, r["windows"])) == [("claude-code", "5h", 82.0), ("claude-code", "7d", 35.0),
                                                 ("codex", "5h", expected["five"]), ("codex", "7d", expected["week"])]
     codex_tighter = expected["five_current"] and expected["five"] > 82

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
+from tokenpulse import app_log
 from tokenpulse.clock import Clock, SystemClock, zone
 from tokenpulse.config import settings as settings_io
 from tokenpulse.config.paths import AppPaths, resolve
@@ -113,8 +114,10 @@ class TokenpulseApp(QObject):
         self.charts: ChartsWindow | None = None
         self._notice_box: QMessageBox | None = None
         self._errors_shown: set[str] = set()
-        if self.settings_problem:  # said at once on stderr; shown on screen once there is something to show it
-            print(f"tokenpulse: {self.settings_problem}", file=sys.stderr)
+        if self.settings_problem:  # logged and said at once; shown on screen once there is something to show it
+            log.warning("%s", " ".join(self.settings_problem.split()))  # one line, even for a TOML error's
+            if not app_log.reaches_stderr():  # a terminal that the log does not already write to
+                print(f"tokenpulse: {self.settings_problem}", file=sys.stderr)
 
     @Slot(int, int)
     def _on_bridge_progress_changed(self, done: int, total: int) -> None:
@@ -244,11 +247,16 @@ class TokenpulseApp(QObject):
 
     @Slot(str)
     def _on_bridge_error_raised(self, message: str) -> None:
-        log.warning("%s", message)
+        """The worker's error, already in the log (the worker logs each failure once): shown, once."""
         if message in self._errors_shown:
             return
         self._errors_shown.add(message)
         self.reminders.inform("tokenpulse", message, warning=True)
+
+    def _say_error(self, message: str) -> None:
+        """An error of the app's own (no worker logged it): logged, then shown like the worker's."""
+        log.warning("%s", message)
+        self._on_bridge_error_raised(message)
 
     @Slot()
     def _on_charts_requested(self) -> None:
@@ -291,7 +299,7 @@ class TokenpulseApp(QObject):
         try:
             settings_io.save(new, self.paths.settings_file)
         except OSError as exc:
-            self._on_bridge_error_raised(f"settings not saved: {exc}")
+            self._say_error(f"settings not saved: {exc}")
         self.settings = new
         self._follow_devices(self.bridge.latest)
 
@@ -369,7 +377,7 @@ class TokenpulseApp(QObject):
             if new.start_at_login != self.autostart.enabled:
                 self.autostart.set(new.start_at_login)
         except (OSError, settings_io.SettingsError) as exc:
-            self._on_bridge_error_raised(f"settings not saved: {exc}")
+            self._say_error(f"settings not saved: {exc}")
             return
         self.settings = new
         self.popup.device_switch.set_every(self._every_machine())  # a sync folder set: all machines by default
@@ -389,7 +397,7 @@ class TokenpulseApp(QObject):
         try:
             message = change_statusline(action, self.env, self.home or Path.home(), self._data_dir_arg())
         except StatusLineError as exc:
-            self._on_bridge_error_raised(str(exc))
+            self._say_error(str(exc))
             return
         self._on_bridge_notice_raised(message)
         if self._dialog is not None:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QFormLayout,
     QFrame,
     QGroupBox,
     QHBoxLayout,
@@ -38,7 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from tokenpulse.clock import zone
-from tokenpulse.config.settings import PriceOverride, Settings, SettingsError, with_changes
+from tokenpulse.config.settings import PriceOverride, Settings, SettingsError, bounds, with_changes
 from tokenpulse.gui.limits_settings import LimitsTab
 from tokenpulse.gui.reminders_settings import RemindersTab
 from tokenpulse.gui.settings_fields import (
@@ -46,10 +47,14 @@ from tokenpulse.gui.settings_fields import (
     Job,
     Poster,
     form_layout,
+    greyed_when_none,
+    spin_field,
 )
 from tokenpulse.gui.settings_prices import BuiltinPrices, read_prices
 from tokenpulse.gui.sources_page import SourcesPage
 from tokenpulse.gui.sync_page import SyncPage
+from tokenpulse.gui.work_settings import TAB_NAME as WORK_TAB
+from tokenpulse.gui.work_settings import WorkTab
 from tokenpulse.insights.inventory import FolderStatus, ModelPrice, folder_status, root_status
 from tokenpulse.presenters.numbers import grouped
 from tokenpulse.sources.base import Source
@@ -93,10 +98,13 @@ class SettingsDialog(QDialog):
         tabs.addTab(self.reminders_tab, "Reminders")
         self.limits = LimitsTab(settings.limits, statusline_installed)  # plan limits (issue 11)
         tabs.addTab(self.limits, "Plan limits")
+        self.work = WorkTab(settings.git_emails)  # whose commits are yours (issue 15)
+        tabs.addTab(self.work, WORK_TAB)
         self.sync_page = sync_page
         if sync_page is not None:
             tabs.addTab(sync_page, "Devices")
         self.error = QLabel(objectName="error", wordWrap=True)
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # it quotes what was typed: never markup
         self.error.setStyleSheet("color: #c62828;")
         self.error.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
@@ -144,6 +152,7 @@ class SettingsDialog(QDialog):
     def _folders(self, s: Settings, sources: list[Source], defaults: Mapping[str, list[Path]]) -> QWidget:
         page = QWidget()
         lay = QVBoxLayout(page)
+        lay.addLayout(self._rescan(s))
         self.roots: dict[str, QListWidget] = {}
         self.status_labels: dict[str, QLabel] = {}
         for source in sources:
@@ -175,6 +184,19 @@ class SettingsDialog(QDialog):
             lay.addWidget(box)
         lay.addStretch()
         return page
+
+    def _rescan(self, s: Settings) -> QFormLayout:
+        """How often the app reads every folder again, to catch what its watcher missed (issue 18 §2)."""
+        form = QFormLayout()
+        low, high = bounds(Settings, "rescan_minutes")
+        assert low is not None and high is not None  # the schema bounds every number
+        self.rescan = spin_field(s.rescan_minutes, int(low), int(high), 15, " min", "rescan_minutes")
+        self.rescan.setSpecialValueText("never")  # 0: the watcher alone
+        greyed_when_none(self.rescan)
+        self.rescan.setToolTip(f"From {int(low)} (never) to {grouped(int(high))} minutes (a week). Unchanged files are"
+                               " skipped on their size and time, so a rescan is cheap.")
+        form.addRow("Read every folder again every", self.rescan)
+        return form
 
     def _remove_selected(self, listing: QListWidget, source: str) -> None:
         for item in listing.selectedItems():
@@ -285,7 +307,8 @@ class SettingsDialog(QDialog):
                                 price_overrides=self._read_prices(), reminders=self.reminders_tab.read(),
                                 start_at_login=self.start_at_login.isChecked(),
                                 sync=self.sync_page.read() if self.sync_page is not None else self._base.sync,
-                                limits=self.limits.read())
+                                limits=self.limits.read(), git_emails=self.work.read(),
+                                rescan_minutes=self.rescan.value())
         except SettingsError as exc:
             raise ValueError(exc.problem) from None
 

@@ -95,8 +95,8 @@ class IngestWorker:
         self._stopped = False
         self._progress: ImportProgress | None = None
         self._problems: list[str] = []
-        every_s = settings.rescan_minutes * 60 if rescan_every_s is None else rescan_every_s
-        self._recording = Recording(self._clock, int(every_s * 1000))  # pending work, retries, rescans
+        self._rescan_every_s = rescan_every_s  # fixed by a test; None: the settings' rescan_minutes
+        self._recording = Recording(self._clock, self._rescan_ms(settings))  # pending work, retries, rescans
         self._store_id: tuple[int, int] | None = None  # the store file this worker opened
         self._work = WorkRefresh(self._clock, self.send, lambda: self._publish(force=True))  # figures from git
         self._last: Snapshot | None = None
@@ -148,7 +148,7 @@ class IngestWorker:
                 self._guarded(partial(self._handle, item))
         except Exception as exc:  # the thread must report, not die silently
             log.exception("ingest worker crashed")
-            self._emit_error(f"the ingest worker stopped: {exc}")
+            self._emit_error(f"the ingest worker stopped: {exc}", logged=True)
         finally:
             self._close()
 
@@ -157,7 +157,7 @@ class IngestWorker:
             step()
         except Exception as exc:  # one bad batch must not end watching
             log.exception("ingest step failed")
-            self._emit_error(f"unexpected error while reading logs: {exc}")
+            self._emit_error(f"unexpected error while reading logs: {exc}", logged=True)
 
     def _open(self) -> None:
         try:
@@ -221,7 +221,7 @@ class IngestWorker:
         except Interrupted:
             pass
         except RECORDING_ERRORS as exc:  # what was read before it is committed; the rest is read at the retry
-            self._emit_error(self._recording.failed(exc, whole_scan=True))
+            self._emit_error(self._recording.failed(exc, whole_scan=True), logged=True)
         finally:
             self._progress = None
             self._publish()
@@ -275,7 +275,7 @@ class IngestWorker:
         try:
             summary = ws.scan_paths(sorted(files))  # with the chats' waste figures and rollups refreshed
         except RECORDING_ERRORS as exc:  # nothing of the open group was kept: the files stay pending
-            self._emit_error(self._recording.failed(exc, files))
+            self._emit_error(self._recording.failed(exc, files), logged=True)
             return
         finally:
             ws.lock.release()
@@ -322,7 +322,13 @@ class IngestWorker:
         self._interrupt.clear()
         self._settings = cmd.settings
         self._problems = []
+        self._recording.rescan_every_ms = self._rescan_ms(cmd.settings)  # changed in Settings: no restart
+        self._recording.rescan_done()
         self._reopen()
+
+    def _rescan_ms(self, settings: Settings) -> int:
+        every_s = settings.rescan_minutes * 60 if self._rescan_every_s is None else self._rescan_every_s
+        return int(every_s * 1000)
 
     def _on_refresh(self, _cmd: Refresh) -> None:
         """"Look again now": the picture (and with it the reminders)."""
@@ -433,7 +439,11 @@ class IngestWorker:
         self._publish()
         self._guarded(self._watch_and_backfill)
 
-    def _emit_error(self, message: str) -> None:
+    def _emit_error(self, message: str, *, logged: bool = False) -> None:
+        """Tell the app (which shows it, and does not log it again); logged here unless the caller has done so
+        in its own words: one log line per failure (issue 18 §2)."""
+        if not logged:
+            log.warning("%s", message)
         self._post(ErrorRaised(message))
 
     def _post(self, event: Event) -> None:
