@@ -102,7 +102,7 @@ def columns(clock: _Clock, wide: bool, devices: bool = False) -> list[Column[Lin
 
     if wide:
         return [
-            Column("Last call", last),
+            Column("Last call", last, whole=True),
             Column("First call", lambda ln: "" if ln.chat is None else clock.text(ln.chat.row.first_ms, True)),
             *cells.device_column(devices, _device),
             Column("Agent", _agent),
@@ -113,7 +113,7 @@ def columns(clock: _Clock, wide: bool, devices: bool = False) -> list[Column[Lin
             cells.work(_work, wide=True),
         ]
     return [
-        Column("Last call", last),
+        Column("Last call", last, whole=True),
         *cells.device_column(devices, _device),
         Column("Agent", _agent),
         Column("Project", lambda ln: _project(ln, full=False), flex=True, min_width=12, keep_end=True),

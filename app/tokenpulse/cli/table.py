@@ -7,9 +7,13 @@ alignment. Colour codes are added after the padding, so they never count in a wi
 
 Fitting: a table wider than its width first drops its optional columns (rightmost first) while it cannot fit
 even with its flexible columns at their narrowest, then gives the flexible columns the room that is left,
-cutting their text with "…" (at the start for paths, so that the end stays readable), or, for a column that
-should not lose any of it (a project folder), putting a text too long for it on a line of its own above its
-row, as `df` does (cut only when longer than the whole width).
+cutting their text with "…" (in the middle, so that a name's start and end both stay readable; at the start for
+paths, so that the end does), or, for a column that should not lose any of it (a project folder), putting a text
+too long for it on a line of its own above its row, as `df` does (cut only when longer than the whole width).
+A table still too wide then narrows its text columns (names from the logs: devices, agents, folders, models),
+the widest first, down to their headers' width: a default table fits its width whatever the names' lengths.
+Numbers and columns marked `whole` (times) are never cut; `--wide` and JSON show every name in full. Free text
+lines (`Text`: a session id to paste) stay whole.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from tokenpulse.untrusted_text import escape_controls
 
 T = TypeVar("T")
 GAP = "  "
+MIN_TEXT = 5  # a text column narrowed to fit keeps at least this much ("ab…yz")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +43,7 @@ class Column(Generic[T]):
     keep_end: bool = False  # when cut, keep the end of the text (paths), not the start
     optional: bool = False  # left out when the table cannot fit the width otherwise
     own_line: bool = False  # text too long for the column: whole on a line of its own above the row, never cut
+    whole: bool = False  # never narrowed below its natural width (times); numeric columns never are
 
     def style_of(self, item: T) -> str | None:
         return self.style(item) if callable(self.style) else self.style
@@ -62,11 +68,17 @@ class Text:
 
 
 def cut(text: str, width: int, keep_end: bool = False) -> str:
+    """`text` in `width` characters: "…" in the middle (the start and the end of a name both tell it apart), or
+    at the start with `keep_end` (a path's last folders)."""
     if len(text) <= width:
         return text
     if width <= 1:
         return "…"[:width]
-    return "…" + text[-(width - 1):] if keep_end else text[:width - 1] + "…"
+    if keep_end:
+        return "…" + text[-(width - 1):]
+    head = (width - 1 + 1) // 2
+    tail = width - 1 - head
+    return text[:head] + "…" + (text[-tail:] if tail else "")
 
 
 PLAIN = Look()
@@ -127,12 +139,29 @@ def _fit(columns: Sequence[Column[T]], natural: list[int], width: int) -> tuple[
             shown.remove(i)
     widths = {i: (min(natural[i], columns[i].min_width) if columns[i].flex else natural[i]) for i in shown}
     room = width - sum(widths.values()) - len(GAP) * (len(shown) - 1)
+    if room < 0:
+        _narrow_text(columns, widths, -room)
+        return shown, widths
     for i in shown:  # left to right: the first flexible column (the name) gets the room first
         if columns[i].flex and room > 0:
             grow = min(room, natural[i] - widths[i])
             widths[i] += grow
             room -= grow
     return shown, widths
+
+
+def _narrow_text(columns: Sequence[Column[T]], widths: dict[int, int], over: int) -> None:
+    """Take `over` characters from the text columns, one at a time from the widest (so that no name is cut to
+    nothing while another stays long), none below its header's width; numbers and `whole` columns keep theirs."""
+    floor = {i: min(widths[i], max(len(columns[i].header), MIN_TEXT)) for i in widths
+             if not columns[i].numeric and not columns[i].whole}
+    while over > 0:
+        wider = [i for i in floor if widths[i] > floor[i]]
+        if not wider:
+            return  # only numbers left: as narrow as it can be without losing a digit
+        i = max(wider, key=lambda k: (widths[k], -k))
+        widths[i] -= 1
+        over -= 1
 
 
 # --- the plain tables of `whatif` ------------------------------------------------------------------------
