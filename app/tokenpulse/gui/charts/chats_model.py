@@ -17,8 +17,8 @@ from tokenpulse.insights.chart_chats import Chat, ChatList
 from tokenpulse.insights.chart_data import agent_label, local_time
 from tokenpulse.insights.waste import WASTE_SHARE_HELP
 from tokenpulse.presenters.plain import no_markup
-from tokenpulse.untrusted_text import escape_controls
 from tokenpulse.presenters.waste_text import share_text
+from tokenpulse.untrusted_text import escape_controls
 
 Index = QModelIndex | QPersistentModelIndex
 NO_INDEX = QModelIndex()  # the invalid index: the root
