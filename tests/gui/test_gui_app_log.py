@@ -28,6 +28,23 @@ def _ours(caplog: pytest.LogCaptureFixture, words: str) -> list[logging.LogRecor
             if r.name.startswith("tokenpulse") and r.levelno >= logging.WARNING and words in r.getMessage()]
 
 
+def _errors_shown_by_a_started_app(tmp_path: Path, qtbot) -> list[str]:  # type: ignore[no-untyped-def]
+    """Start the app (no tray), wait for the one error the worker reports to reach the GUI, and stop it; the
+    errors shown. Anything logged after the message reached the GUI thread is in caplog too."""
+    shown: list[str] = []
+    app = TokenpulseApp(resolve(tmp_path / "data"), env=_env(tmp_path), home=tmp_path / "home",
+                        no_tray=True, background=True)
+    qtbot.addWidget(app.popup)
+    app.bridge.sig_error_raised.connect(shown.append)
+    try:
+        app.start()
+        qtbot.waitUntil(lambda: len(shown) == 1, timeout=10_000)
+        qtbot.wait(200)
+    finally:
+        app.shutdown()
+    return shown
+
+
 def test_a_settings_file_refused_at_start_is_logged_once_as_a_warning(tmp_path: Path, qtbot, caplog,  # type: ignore[no-untyped-def]
                                                                       capsys) -> None:
     settings_file = resolve(tmp_path / "data").settings_file
@@ -75,18 +92,8 @@ def test_a_recording_failure_is_logged_once(tmp_path: Path, qtbot, caplog, monke
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(Workspace, "scan", full_disk)
-    shown: list[str] = []
     with caplog.at_level(logging.WARNING):
-        app = TokenpulseApp(resolve(tmp_path / "data"), env=_env(tmp_path), home=tmp_path / "home",
-                            no_tray=True, background=True)
-        qtbot.addWidget(app.popup)
-        app.bridge.sig_error_raised.connect(shown.append)
-        try:
-            app.start()
-            qtbot.waitUntil(lambda: len(shown) == 1, timeout=10_000)
-            qtbot.wait(200)  # anything logged after the message reached the GUI thread is counted too
-        finally:
-            app.shutdown()
+        shown = _errors_shown_by_a_started_app(tmp_path, qtbot)
     failures = _ours(caplog, "disk is full")
     assert len(failures) == 1, [(r.name, r.getMessage()) for r in failures]
     assert failures[0].getMessage() == "not recording (the disk is full); retrying in 2 s" and shown == ["the disk is full"]
@@ -121,16 +128,6 @@ def test_a_worker_error_it_did_not_log_itself_is_logged_once(tmp_path: Path, qtb
         raise StoreError("the store cannot be opened: the data folder is read-only")
 
     monkeypatch.setattr(TokenpulseApp, "_factory", lambda self: cannot_open)
-    shown: list[str] = []
     with caplog.at_level(logging.WARNING):
-        app = TokenpulseApp(resolve(tmp_path / "data"), env=_env(tmp_path), home=tmp_path / "home",
-                            no_tray=True, background=True)
-        qtbot.addWidget(app.popup)
-        app.bridge.sig_error_raised.connect(shown.append)
-        try:
-            app.start()
-            qtbot.waitUntil(lambda: len(shown) == 1, timeout=10_000)
-            qtbot.wait(200)
-        finally:
-            app.shutdown()
+        shown = _errors_shown_by_a_started_app(tmp_path, qtbot)
     assert [r.getMessage() for r in _ours(caplog, "cannot be opened")] == shown
