@@ -13,6 +13,7 @@ import bisect
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import reduce
 from zoneinfo import ZoneInfo
 
 from tokenpulse.insights.chart_data import DayRange, add_known
@@ -51,10 +52,7 @@ class ProjectBeside:
 
     @property
     def total_cost(self) -> float | None:
-        total: float | None = None
-        for c in self.cost:
-            total = add_known(total, c)
-        return total
+        return reduce(add_known, self.cost, None)
 
     @property
     def total_waste_tokens(self) -> int:
@@ -62,10 +60,7 @@ class ProjectBeside:
 
     @property
     def total_waste_cost(self) -> float | None:
-        total: float | None = None
-        for c in self.waste_cost:
-            total = add_known(total, c)
-        return total
+        return reduce(add_known, self.waste_cost, None)
 
     @property
     def total_work(self) -> WorkSum | None:
