@@ -12,7 +12,6 @@ from tokenpulse.clock import Clock, SystemClock
 from tokenpulse.config import settings as settings_io
 from tokenpulse.config.paths import AppPaths
 from tokenpulse.config.settings import Settings
-from tokenpulse.ingest.summary import ScanSummary
 from tokenpulse.pricing.pricer import Pricer
 from tokenpulse.pricing.rates import Rates
 from tokenpulse.sources import registry
@@ -20,9 +19,10 @@ from tokenpulse.store.db import connect
 from tokenpulse.store.ledger import Ledger
 from tokenpulse.store.locks import ScanLock
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # types only: a command that only reads the store (`status --no-scan`) imports no scan code
     from tokenpulse.ingest.limit_inputs import LimitInputs
     from tokenpulse.ingest.scanner import Progress, Scanner
+    from tokenpulse.ingest.summary import ScanSummary
     from tokenpulse.presenters.source_health import SourceReport
     from tokenpulse.work.reader import Progress as WorkProgress
     from tokenpulse.work.reader import WorkReader, WorkScan

@@ -106,6 +106,22 @@ def test_recap_allowance_change_makes_rows_stale(store) -> None:  # type: ignore
     assert _row(conn, "sess-1")["waste_tokens"] == sum(range(50, 851, 100))
 
 
+def test_a_chat_without_calls_is_not_stale_forever(store) -> None:  # type: ignore[no-untyped-def]
+    """A resumed chat whose every call repeats the original's keeps no call, so it never gets figures: it must
+    not count as stale, or every start-up, scan and `tokenpulse status` computes it again in a write."""
+    conn, ws, folder = store
+    lines = [_call(k, 100 * k) for k in range(1, 4)]
+    write_lines(folder / "sess-1.jsonl", lines)
+    write_lines(folder / "sess-2.jsonl", [ln.replace('"sessionId": "sess-1"', '"sessionId": "sess-2"') for ln in lines])
+    ws.scanner.scan()
+    sessions = dict(conn.execute("SELECT s.session_key, count(c.id) FROM chat_session s"
+                                 " LEFT JOIN api_call c ON c.session_id = s.id GROUP BY s.id"))
+    assert sessions == {"sess-1": 3, "sess-2": 0}  # the resume's calls are the original's, counted once
+    chat_stats.refresh_stale(conn, ws.pricer, 0)
+    assert chat_figures.stale_sessions(conn, 0) == []
+    assert len(chat_figures.stale_sessions(conn, 150)) == 1  # another R: the chat with calls only
+
+
 def test_sub_agent_chat_rolls_up_to_its_parent(store) -> None:  # type: ignore[no-untyped-def]
     conn, ws, folder = store
     lines = [_call(k, 1_000 * k) for k in range(1, 4)]

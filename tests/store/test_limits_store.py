@@ -86,6 +86,47 @@ def test_latest_is_the_most_recently_seen_reading_of_each_window(conn: sqlite3.C
         (300, "", 2.0), (10_080, "", 7.0), (300, "spark", 9.0)]
 
 
+def _insert(conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:
+    """(source, scope, window_minutes, observed_ms, seen_ms, used_percent) rows, straight into the table."""
+    conn.executemany("INSERT INTO limit_snapshot (source, scope, window_minutes, observed_ms, seen_ms, used_percent,"
+                     " resets_ms, via) VALUES (?, ?, ?, ?, ?, ?, NULL, 'log')", rows)
+    conn.commit()
+
+
+def _latest(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
+    return [(s.source, s.scope, s.window_minutes, s.observed_ms, s.seen_ms, s.used_percent)
+            for s in limits.latest(conn)]
+
+
+def test_latest_finds_a_window_not_seen_for_long_and_breaks_ties_by_the_first_observed(
+        conn: sqlite3.Connection) -> None:
+    _insert(conn, [("claude-code", "", 300, 10, 20, 5.0),  # a window whose last reading is old
+                   *(("codex", "", 300, 100 + k, 200 + k, float(k)) for k in range(50)),
+                   ("codex", "", 10_080, 300, 900, 1.0), ("codex", "", 10_080, 200, 900, 2.0),  # seen last together
+                   ("codex", "", 10_080, 100, 800, 3.0)])
+    assert _latest(conn) == [("claude-code", "", 300, 10, 20, 5.0), ("codex", "", 300, 149, 249, 49.0),
+                             ("codex", "", 10_080, 200, 900, 2.0)]
+
+
+def test_latest_reads_the_newest_readings_not_the_whole_history(conn: sqlite3.Connection) -> None:
+    """A status asks for the latest readings every time, and the history grows by a row per change (months of
+    Codex logs: tens of thousands): reading all of it cost `tokenpulse status` several ms."""
+    _insert(conn, [("codex", "", minutes, 1_000 * k, 1_000 * k + 500, float(k % 100))
+                   for k in range(5_000) for minutes in (300, 10_080)])
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    conn.set_progress_handler(count, 100)  # called every 100 virtual machine instructions
+    found = _latest(conn)
+    conn.set_progress_handler(None, 0)
+    assert found == [("codex", "", 300, 4_999_000, 4_999_500, 99.0), ("codex", "", 10_080, 4_999_000, 4_999_500, 99.0)]
+    assert steps < 50, f"{steps * 100} instructions: the whole history was read"
+
+
 # --- the journal ----------------------------------------------------------------------------------------------
 
 def entry(used: float, at: int) -> dict[str, object]:

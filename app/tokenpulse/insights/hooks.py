@@ -8,26 +8,37 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from tokenpulse.clock import zone
 from tokenpulse.config.settings import Settings
-from tokenpulse.insights import chat_stats
-from tokenpulse.insights.chat_stats import RatesSource, RefreshResult
 from tokenpulse.insights.repricing import reprice_if_new_data
 from tokenpulse.pricing import resolve
 from tokenpulse.pricing.data_version import data_version
 from tokenpulse.store import rollups
+from tokenpulse.store.chat_figures import stale_sessions
+
+if TYPE_CHECKING:
+    from tokenpulse.insights.chat_stats import RatesSource
 
 
 def after_scan(conn: sqlite3.Connection, session_ids: Iterable[int], pricer: RatesSource,
-               settings: Settings, pending: int = 0) -> RefreshResult:
+               settings: Settings, pending: int = 0) -> None:
     """Call with `ScanSummary.sessions_touched` (and `rollups_pending`) once a scan or a watcher's scan_paths
     returns."""
     ids = set(session_ids)
-    result = chat_stats.refresh(conn, ids, pricer, settings.reminders.recap_allowance)
+    _refresh_figures(conn, ids, pricer, settings)
     rollups.refresh(conn, ids, pricer, zone(settings.timezone))
     rollups.settle_pending(conn, pending)
-    return result
+
+
+def _refresh_figures(conn: sqlite3.Connection, ids: set[int], pricer: RatesSource, settings: Settings) -> None:
+    """These chats' figures computed again; the figures' code is imported only when there are some, so that a
+    scan that found nothing new (most `tokenpulse status`) does without it."""
+    if ids:
+        from tokenpulse.insights.chat_stats import refresh
+
+        refresh(conn, ids, pricer, settings.reminders.recap_allowance)
 
 
 def rollups_pending(conn: sqlite3.Connection) -> int | None:
@@ -35,7 +46,7 @@ def rollups_pending(conn: sqlite3.Connection) -> int | None:
     return rollups.pending(conn)
 
 
-def bring_up_to_date(conn: sqlite3.Connection, pricer: RatesSource, settings: Settings) -> RefreshResult:
+def bring_up_to_date(conn: sqlite3.Connection, pricer: RatesSource, settings: Settings) -> None:
     """Re-price stored calls when the price data changed; fill figures missing after the 0002 upgrade or computed
     with another recap allowance; keep the
     local-hour rollup in the settings' time zone; and, when a writer stopped between storing calls and
@@ -46,9 +57,9 @@ def bring_up_to_date(conn: sqlite3.Connection, pricer: RatesSource, settings: Se
     """
     repriced = reprice_if_new_data(conn, resolve.lookup, data_version(), settings.price_overrides)
     if repriced:  # new price data changed some calls' costs: their chats' figures and rollups follow
-        chat_stats.refresh(conn, repriced, pricer, settings.reminders.recap_allowance)
+        _refresh_figures(conn, repriced, pricer, settings)
         rollups.refresh(conn, repriced, pricer, zone(settings.timezone))
-    result = chat_stats.refresh_stale(conn, pricer, settings.reminders.recap_allowance)
+    _refresh_figures(conn, set(stale_sessions(conn, settings.reminders.recap_allowance)), pricer, settings)
     tz = zone(settings.timezone)
     waiting = rollups.pending(conn)
     if waiting is None or waiting > 0:
@@ -56,4 +67,3 @@ def bring_up_to_date(conn: sqlite3.Connection, pricer: RatesSource, settings: Se
         rollups.settle_pending(conn)
     else:
         rollups.refresh_zone(conn, tz)
-    return result

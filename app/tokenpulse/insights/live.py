@@ -5,14 +5,17 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from tokenpulse.insights.chat_stats import RatesSource, compute
 from tokenpulse.insights.context_windows import window_for
 from tokenpulse.insights.facts import MINUTE_MS, ChatSnapshot, SpendSnapshot
 from tokenpulse.insights.status_view import SKEW_MS
 from tokenpulse.pricing.pricer import utc_day
 from tokenpulse.pricing.rates import Rates
+
+if TYPE_CHECKING:  # the figures' code is imported only to compute stale ones: `status --no-scan` rarely needs it
+    from tokenpulse.insights.chat_stats import RatesSource
 
 # Long enough to see a 1-hour cache expire and still be within its notice window.
 LOOKBACK_MS = 120 * MINUTE_MS
@@ -70,6 +73,8 @@ def _snapshot(conn: sqlite3.Connection, sid: int, source: str, project: str | No
                          " WHERE session_id = ? AND recap_allowance = ?", (sid, recap_allowance)).fetchone()
     if stats is None or stats[4] != last[0]:
         # not refreshed since its latest call: compute in memory rather than show stale figures
+        from tokenpulse.insights.chat_stats import compute
+
         row = compute(conn, sid, pricer, recap_allowance, with_quarters=False)
         stats = (row.figures.calls, row.figures.waste_tokens, row.figures.waste_cost, row.wrote_1h_cache, row.last_ms)
     calls, waste_tokens, waste_cost, one_hour, _ = stats

@@ -14,10 +14,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from tokenpulse.quota import FIVE_HOURS, RESET_JITTER_MS, LimitHit, LimitSnapshot, window_name
 from tokenpulse.store import limits as store_limits
-from tokenpulse.store.sync.scope import DeviceScope
+
+if TYPE_CHECKING:  # a type only: `status` reads this device's readings and needs no device scope
+    from tokenpulse.store.sync.scope import DeviceScope
 
 MINUTE_MS = 60_000
 HIT_LOOKBACK_MS = 8 * 24 * 60 * MINUTE_MS  # a week and a day: a weekly window's hit can still be pending

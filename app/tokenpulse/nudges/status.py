@@ -7,12 +7,11 @@ the facts in the data folder), and `present` turns facts into the printed answer
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from tokenpulse.clock import WEEKDAY_NAMES, zone
 from tokenpulse.config.settings import Limits, Reminders, Settings
-from tokenpulse.insights.chat_stats import RatesSource
 from tokenpulse.insights.facts import ChatSnapshot, SpendSnapshot
 from tokenpulse.insights.live import recent_chats, spend_snapshot
 from tokenpulse.insights.plan_limits import LimitFacts, WindowStatus, limit_facts
@@ -20,6 +19,9 @@ from tokenpulse.insights.reread import reread
 from tokenpulse.insights.status_view import present
 from tokenpulse.nudges.budgets import projection
 from tokenpulse.nudges.policy import PolicyState, candidates
+
+if TYPE_CHECKING:  # a type only: the figures' code is not needed to answer `status`
+    from tokenpulse.insights.chat_stats import RatesSource
 
 
 def _money(value: float | None) -> float | None:

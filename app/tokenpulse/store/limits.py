@@ -31,6 +31,7 @@ def _text(text: str | None) -> str | None:
         return os.fsencode(text).decode("utf-8", "backslashreplace")
     return text
 _KEY = "source = ? AND scope = ? AND window_minutes = ?"
+_LAST_MS = 2**63 - 1  # past every observed_ms (SQLite's largest integer)
 
 
 def write_records(conn: sqlite3.Connection, records: LimitRecords) -> None:
@@ -193,11 +194,26 @@ def latest(conn: sqlite3.Connection, schema: str = "main") -> list[LimitSnapshot
     database on `conn` to read ("main", or another device's copy attached under a store.sync.scope alias)."""
     if not schema.isidentifier():
         raise ValueError(f"not a schema name: {schema!r}")
-    # SQLite takes the bare columns from the row holding max(seen_ms)
-    rows = conn.execute("SELECT source, scope, window_minutes, observed_ms, max(seen_ms), used_percent, resets_ms,"
-                        f" plan, via FROM {schema}.limit_snapshot GROUP BY source, scope, window_minutes"
-                        " ORDER BY source, scope, window_minutes").fetchall()
-    return _snapshots(rows)
+    # The history grows by a row per change and every status asks this, so it is not read whole: the windows
+    # are found by skipping along the unique index (one short search each: past a window's last observed_ms),
+    # then the readings are read newest first (ix_limit_snapshot_seen; of two seen at the same moment, the one
+    # observed first) until each window has its own.
+    table = f"{schema}.limit_snapshot"
+    order = "ORDER BY source, scope, window_minutes, observed_ms LIMIT 1"
+    windows = []
+    key = conn.execute(f"SELECT source, scope, window_minutes FROM {table} {order}").fetchone()
+    while key is not None:
+        windows.append(key)
+        key = conn.execute(f"SELECT source, scope, window_minutes FROM {table}"
+                           f" WHERE (source, scope, window_minutes, observed_ms) > (?, ?, ?, ?) {order}",
+                           (*key, _LAST_MS)).fetchone()
+    found: dict[tuple[object, ...], tuple[object, ...]] = {}
+    if windows:
+        for row in conn.execute(f"SELECT {_COLUMNS} FROM {table} ORDER BY seen_ms DESC, observed_ms"):
+            found.setdefault(row[:3], row)
+            if len(found) == len(windows):
+                break
+    return _snapshots(found[w] for w in windows)
 
 
 def history(conn: sqlite3.Connection, since_ms: int, until_ms: int) -> list[LimitSnapshot]:
