@@ -13,7 +13,7 @@ BUNDLE=$(realpath "${1:-dist/tokenpulse}")
 EXE="$BUNDLE/tokenpulse"
 PY=${PY:-python3}
 OUT=${OUT:-build/test-bundle}
-DISP=${DISP:-:94}
+DISP=${DISP:-}  # empty: Xvfb picks a free display (-displayfd), so other X servers on the machine never collide
 mkdir -p "$OUT"; OUT=$(realpath "$OUT")
 VERSION=$(sed -n 's/^__version__ = "\(.*\)"/\1/p' app/tokenpulse/__init__.py)
 [ -x "$EXE" ] || { echo "FAIL: no bundle at $BUNDLE (python packaging/build.py bundle)" >&2; exit 1; }
@@ -76,8 +76,15 @@ if ! command -v Xvfb >/dev/null || ! command -v trayer >/dev/null || ! command -
     [ "${REQUIRE_XVFB:-0}" = 1 ] && fail "Xvfb, trayer and xdotool are required (REQUIRE_XVFB=1)"
     echo "skip tray check: needs Xvfb, trayer, xdotool, x11-utils"; echo "bundle smoke test passed"; exit 0
 fi
+if [ -n "$DISP" ]; then
+    Xvfb "$DISP" -screen 0 1024x768x24 -nolisten tcp >"$OUT/xvfb.log" 2>&1 & pids+=($!)
+else
+    Xvfb -displayfd 3 -screen 0 1024x768x24 -nolisten tcp 3>"$TMP/display" >"$OUT/xvfb.log" 2>&1 & pids+=($!)
+    for _ in $(seq 100); do [ -s "$TMP/display" ] && break; sleep 0.1; done
+    [ -s "$TMP/display" ] || fail "Xvfb did not report a display (see $OUT/xvfb.log)"
+    DISP=":$(tr -d '[:space:]' < "$TMP/display")"
+fi
 export DISPLAY=$DISP QT_QPA_PLATFORM=xcb
-Xvfb "$DISP" -screen 0 1024x768x24 -nolisten tcp >"$OUT/xvfb.log" 2>&1 & pids+=($!)
 for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
 xdpyinfo >/dev/null 2>&1 || fail "Xvfb did not start on $DISP (see $OUT/xvfb.log)"
 trayer --edge top --align right --widthtype pixel --width 120 --heighttype pixel --height 28 \
