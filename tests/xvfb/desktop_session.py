@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from xserver import until
+import pytest
+from xserver import needs, until, x_server
 
 HERE = Path(__file__).resolve().parent
 SNI_TOOLS = ("dbus-daemon", "gdbus", "status-notifier-watcher", "gtk-sni-tray-standalone", "dunst", "dunstctl",
@@ -144,8 +144,42 @@ def sni_desktop(x_env: dict[str, str], tmp_path: Path, *, notifications: bool = 
             stack.enter_context(_started(["dbus-monitor", "--address", address,
                                           "type='method_call',interface='org.freedesktop.Notifications',"
                                           "member='Notify'"], env, monitor))
-            time.sleep(0.3)  # dbus-monitor has no "ready" to wait on; its first lines say it is attached
+            # attached once the bus took its name away: it became a monitor (BecomeMonitor), its first lines say so
+            assert until(lambda: monitor.exists() and "member=NameLost" in monitor.read_text(errors="replace"), 10), \
+                f"dbus-monitor did not attach: {_tail(monitor)}"
         yield env
+
+
+@contextmanager
+def tray_host(kind: str, tmp_path: Path, displays: tuple[int, int]) -> Iterator[dict[str, str]]:
+    """An Xvfb with a tray host of `kind`: "xembed" (trayer, no session bus: reminders are Qt's balloons) or "sni"
+    (the StatusNotifier watcher and host and dunst on a private bus). The environment says which in TP_TRAY_HOST,
+    for the driver (sni_item.on_sni_host)."""
+    with x_server(tmp_path, displays, tray=kind == "xembed") as x_env:
+        if kind == "xembed":
+            yield dict(x_env, TP_TRAY_HOST=kind)
+            return
+        with sni_desktop(x_env, tmp_path) as env:
+            yield dict(env, TP_TRAY_HOST=kind)
+
+
+HOSTS = [pytest.param("xembed", marks=needs("trayer")),
+         pytest.param("sni", marks=needs(*SNI_TOOLS))]
+
+
+def host_display(displays: tuple[int, int]) -> Callable[..., Iterator[dict[str, str]]]:
+    """A test module's `x_display` fixture: each test runs on both hosts, on a display number in `displays`."""
+    @pytest.fixture(params=HOSTS)
+    def x_display(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+        with tray_host(request.param, tmp_path, displays) as env:
+            yield env
+
+    return x_display
+
+
+def shot_name(env: dict[str, str], name: str) -> str:
+    """A screenshot's file name on this host: the SNI host's carry the `sni-` prefix."""
+    return f"sni-{name}" if env.get("TP_TRAY_HOST") == "sni" else name
 
 
 def _tail(log: Path) -> str:

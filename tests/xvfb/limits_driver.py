@@ -15,7 +15,18 @@ from pathlib import Path
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QLabel, QSystemTrayIcon, QToolTip, QWidget
-from tray_driver import settle, shot, wait_until, xdotool
+from qt_pump import settle, shot, wait_until, xdotool
+from sni_item import (
+    Item,
+    click_host_icon,
+    dunst_count,
+    hover_host_icon,
+    notify_calls,
+    on_sni_host,
+    ours,
+    pointer_away,
+    run,
+)
 
 import tokenpulse.gui  # noqa: F401 - the CPython 3.11 workaround, before any Qt use
 from tokenpulse.config.paths import resolve
@@ -57,51 +68,15 @@ def main() -> int:
         result["both_sources"] = wait_until(
             lambda: {w.source for w in app.bridge.latest.limits} == {"claude-code", "codex"}, 15)
         result["windows"] = [(w.source, w.name, w.used_percent) for w in app.bridge.latest.limits]
-        result["embedded"] = wait_until(lambda: not tray.icon.geometry().isEmpty(), 10)
-        # the 80 % reminder of Claude Code's 5-hour window (its status-line reading, above): Qt's balloon by the
-        # icon; shot, then put away so the clicks below reach the icon. (A Codex window at 80 % or more at this
-        # hour fires its own reminder, earlier: right after the import.)
-        wait_until(lambda: any(n.key.startswith("plan_limit:claude-code:") for n in app.reminders.shown), 10)
-        result["reminder_titles"] = [n.title for n in app.reminders.shown]
-        result["reminder_balloon"] = wait_until(
-            lambda: any(CLAUDE_REMINDER in _texts(w) for w in _balloons()), 5)
-        settle(0.4)
-        result["reminder_keys"] = [n.key for n in app.reminders.shown]
-        result["reminder_channels"] = [list(c) for c in app.reminders.channels]  # (key, how it was shown)
-        result["balloon_texts"] = [_texts(w) for w in _balloons()]
-        for w in _balloons():
-            shot(out, "limits-00-reminder.png", w.frameGeometry().adjusted(-10, -10, 10, 10))
-            w.hide()
-        settle(0.5)
-        g = tray.icon.geometry()
-        screen = QGuiApplication.primaryScreen().geometry()
-        panel = QRect(max(0, g.right() - 420), 0, min(440, screen.width()), 480)
-        shots = {"icon": shot(out, "limits-01-icon.png", g.adjusted(-4, -4, 4, 4))}
-        cx, cy = g.center().x(), g.center().y()
-        xdotool("mousemove", str(cx - 2), str(cy - 2))
-        xdotool("mousemove", str(cx), str(cy))
-        result["tooltip_shown"] = wait_until(QToolTip.isVisible, 6)
-        result["tooltip_text"] = QToolTip.text()
-        settle(0.3)
-        shots["tooltip"] = shot(out, "limits-02-tooltip.png", QRect(max(0, g.right() - 900), 0, 920, 200))
-        xdotool("click", "3")
-        result["menu_shown"] = wait_until(tray.menu.isVisible, 5)
-        result["menu_items"] = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
-        settle(0.3)
-        shots["menu"] = shot(out, "limits-03-menu.png", panel.united(tray.menu.geometry().adjusted(-10, -10, 10, 10)))
-        xdotool("key", "Escape")
-        wait_until(lambda: not tray.menu.isVisible(), 3)
-        xdotool("click", "1")
-        result["popup_shown"] = wait_until(app.popup.isVisible, 5)
-        settle(0.5)
+        shots = (_on_sni_host if on_sni_host() else _on_xembed_tray)(app, out, result)
         block = app.popup.limits_block
         result["block_rows"] = [(p.text() if p.isVisible() else "", w.text(), b.used, t.text().replace("\n", " "))
                                 for p, w, b, t in block.rows if w.isVisible()]
         pg = app.popup.frameGeometry()
         result["popup_geometry"] = [pg.x(), pg.y(), pg.width(), pg.height()]
-        shots["popup"] = shot(out, "limits-04-summary.png", QRect(pg.x() - 10, 0, pg.width() + 20, pg.bottom() + 10))
-        xdotool("key", "Escape")
-        wait_until(lambda: not app.popup.isVisible(), 3)
+        shots["popup"] = shot(out, _name("limits-04-summary.png"),
+                              QRect(pg.x() - 10, 0, pg.width() + 20, pg.bottom() + 10))
+        app.popup.hide()
         charts = app.open_charts()
         charts.resize(1200, 760)
         charts.move(40, 30)
@@ -114,12 +89,94 @@ def main() -> int:
             c = view.result.data
             result["chart"] = {"lines": [ln.label for ln in c.lines], "resets": len(c.resets), "hits": len(c.hits),
                                "hours": len(c.hours_x)}
-        shots["charts"] = shot(out, "limits-05-charts.png", charts.frameGeometry().adjusted(-4, -4, 4, 4))
+        shots["charts"] = shot(out, _name("limits-05-charts.png"), charts.frameGeometry().adjusted(-4, -4, 4, 4))
         result["shots"] = shots
         return _finish(result)
     finally:
         app.shutdown()
         instance.release()
+
+
+def _on_xembed_tray(app: TokenpulseApp, out: Path, result: dict[str, object]) -> dict[str, str]:
+    """trayer: the reminder in Qt's balloon, the tooltip, menu and summary read off Qt's own widgets (xdotool)."""
+    tray = app.tray
+    assert tray is not None
+    result["embedded"] = wait_until(lambda: not tray.icon.geometry().isEmpty(), 10)
+    # the 80 % reminder of Claude Code's 5-hour window (its status-line reading, above): Qt's balloon by the
+    # icon; shot, then put away so the clicks below reach the icon. (A Codex window at 80 % or more at this
+    # hour fires its own reminder, earlier: right after the import.)
+    wait_until(lambda: any(n.key.startswith("plan_limit:claude-code:") for n in app.reminders.shown), 10)
+    result["reminder_titles"] = [n.title for n in app.reminders.shown]
+    result["reminder_balloon"] = wait_until(
+        lambda: any(CLAUDE_REMINDER in _texts(w) for w in _balloons()), 5)
+    settle(0.4)
+    result["reminder_keys"] = [n.key for n in app.reminders.shown]
+    result["reminder_channels"] = [list(c) for c in app.reminders.channels]  # (key, how it was shown)
+    result["balloon_texts"] = [_texts(w) for w in _balloons()]
+    for w in _balloons():
+        shot(out, "limits-00-reminder.png", w.frameGeometry().adjusted(-10, -10, 10, 10))
+        w.hide()
+    settle(0.5)
+    g = tray.icon.geometry()
+    screen = QGuiApplication.primaryScreen().geometry()
+    panel = QRect(max(0, g.right() - 420), 0, min(440, screen.width()), 480)
+    shots = {"icon": shot(out, "limits-01-icon.png", g.adjusted(-4, -4, 4, 4))}
+    cx, cy = g.center().x(), g.center().y()
+    xdotool("mousemove", str(cx - 2), str(cy - 2))
+    xdotool("mousemove", str(cx), str(cy))
+    result["tooltip_shown"] = wait_until(QToolTip.isVisible, 6)
+    result["tooltip_text"] = QToolTip.text()
+    settle(0.3)
+    shots["tooltip"] = shot(out, "limits-02-tooltip.png", QRect(max(0, g.right() - 900), 0, 920, 200))
+    xdotool("click", "3")
+    result["menu_shown"] = wait_until(tray.menu.isVisible, 5)
+    result["menu_items"] = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
+    settle(0.3)
+    shots["menu"] = shot(out, "limits-03-menu.png", panel.united(tray.menu.geometry().adjusted(-10, -10, 10, 10)))
+    xdotool("key", "Escape")
+    wait_until(lambda: not tray.menu.isVisible(), 3)
+    xdotool("click", "1")
+    result["popup_shown"] = wait_until(app.popup.isVisible, 5)
+    settle(0.5)
+    return shots
+
+
+def _on_sni_host(app: TokenpulseApp, out: Path, result: dict[str, object]) -> dict[str, str]:
+    """The SNI host: the reminder a notification in dunst, the tooltip and menu read over D-Bus, Activate."""
+    item = Item()
+    result["registered"] = item.wait_registered()
+    wait_until(lambda: any(n.key.startswith("plan_limit:claude-code:") for n in app.reminders.shown), 10)
+    result["reminder_titles"] = [n.title for n in app.reminders.shown]
+    wait_until(lambda: len(app.reminders.channels) == len(app.reminders.shown), 5)
+    result["reminder_keys"] = [n.key for n in app.reminders.shown]
+    result["reminder_channels"] = [list(c) for c in app.reminders.channels]
+    result["notification_displayed"] = wait_until(lambda: dunst_count() == len(app.reminders.shown), 5)
+    result["notify_calls"] = ours(notify_calls())
+    settle(0.5)
+    shots = {"reminder": shot(out, "sni-limits-00-notification.png", QRect(1280 - 460, 0, 460, 420))}
+    run("dunstctl", "close-all")  # out of the way of the screenshots below
+    wait_until(lambda: dunst_count() == 0, 5)
+    settle(0.5)
+    shots["icon"] = shot(out, "sni-limits-01-host.png", QRect(0, 0, 420, 40))
+    hover_host_icon()
+    settle(0.3)
+    shots["tooltip"] = shot(out, "sni-limits-02-tooltip.png", QRect(0, 0, 640, 200))
+    result["tooltip_text"] = "\n".join(item.tooltip())
+    result["tooltip_shown"] = bool(result["tooltip_text"].strip())
+    result["menu_items"] = item.menu_texts()
+    result["menu_shown"] = click_host_icon(3) is not None  # the host draws the exported menu
+    settle(1.0)
+    shots["menu"] = shot(out, "sni-limits-03-menu.png", QRect(0, 0, 460, 560))
+    xdotool("key", "Escape")
+    pointer_away()
+    item.activate()
+    result["popup_shown"] = wait_until(app.popup.isVisible, 5)
+    settle(0.5)
+    return shots
+
+
+def _name(name: str) -> str:
+    return f"sni-{name}" if on_sni_host() else name
 
 
 def _texts(w: QWidget) -> list[str]:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QSystemTrayIcon
-from tray_driver import settle, shot, wait_until
+from qt_pump import settle, shot, wait_until
+from sni_item import Item, dunst_count, notify_calls, on_sni_host, run
 
 import tokenpulse.gui  # noqa: F401 - the CPython 3.11 workaround, before any Qt use
 from tokenpulse.config import settings as settings_io
@@ -39,22 +41,13 @@ def main() -> int:
     paths.settings_file.write_text('timezone = "Europe/Paris"\nforgotten_projects = "/home/u/secret"\n')
     env = {"CLAUDE_CONFIG_DIR": str(data / "no-claude"), "CODEX_HOME": str(data / "no-codex")}
     app = TokenpulseApp(paths, env=env, home=data / "home", background=True)
-    shots: dict[str, str] = {}
     try:
         app.start()
         result["runs_on_last_good"] = app.settings == good
         tray = app.tray
         if tray is None:
             return _finish(result)
-        wait_until(lambda: not tray.icon.geometry().isEmpty(), 10)
-        # the problem found before the icon existed is shown once it is there
-        result["balloon_shown"] = wait_until(lambda: not _balloon().isEmpty(), 10)
-        settle(0.4)
-        balloon = _balloon()
-        result["balloon_geometry"] = [balloon.x(), balloon.y(), balloon.width(), balloon.height()]
-        g = tray.icon.geometry()
-        shots["balloon"] = shot(out, "settings-01-balloon.png",
-                                QRect(max(0, g.right() - 520), 0, 540, 40).united(balloon.adjusted(-10, -10, 10, 10)))
+        shots = (_on_sni_host if on_sni_host() else _on_xembed_tray)(app, out, result)
         app.popup.sig_settings_requested.emit()
         dialog = app._dialog
         assert dialog is not None
@@ -65,13 +58,44 @@ def main() -> int:
         result["dialog_error"] = dialog.error.text()
         result["dialog_still_open"] = dialog.isVisible()
         fg = dialog.frameGeometry()
-        shots["dialog"] = shot(out, "settings-02-dialog-error.png", fg.adjusted(-4, -4, 4, 4))
+        name = ("sni-" if on_sni_host() else "") + "settings-02-dialog-error.png"
+        shots["dialog"] = shot(out, name, fg.adjusted(-4, -4, 4, 4))
         result["file_untouched"] = "forgotten_projects = \"/home/u/secret\"" in paths.settings_file.read_text()
         dialog.close()
         result["shots"] = shots
         return _finish(result)
     finally:
         app.shutdown()
+
+
+def _on_xembed_tray(app: TokenpulseApp, out: Path, result: dict[str, object]) -> dict[str, str]:
+    """trayer: Qt's warning balloon by the embedded icon."""
+    tray = app.tray
+    assert tray is not None
+    wait_until(lambda: not tray.icon.geometry().isEmpty(), 10)
+    # the problem found before the icon existed is shown once it is there
+    result["balloon_shown"] = wait_until(lambda: not _balloon().isEmpty(), 10)
+    settle(0.4)
+    balloon = _balloon()
+    result["balloon_geometry"] = [balloon.x(), balloon.y(), balloon.width(), balloon.height()]
+    g = tray.icon.geometry()
+    return {"balloon": shot(out, "settings-01-balloon.png",
+                            QRect(max(0, g.right() - 520), 0, 540, 40).united(balloon.adjusted(-10, -10, 10, 10)))}
+
+
+def _on_sni_host(app: TokenpulseApp, out: Path, result: dict[str, object]) -> dict[str, str]:
+    """The SNI host: the warning is a notification in dunst, as soon as the item is there."""
+    start = time.monotonic()
+    result["registered"] = Item().wait_registered()
+    result["notified"] = wait_until(lambda: any(c["summary"] == "tokenpulse settings" for c in notify_calls()), 15)
+    result["notified_after_s"] = round(time.monotonic() - start, 1)
+    result["notification_displayed"] = wait_until(lambda: dunst_count() == 1, 5)
+    result["notify_calls"] = notify_calls()
+    settle(0.5)
+    shots = {"notification": shot(out, "sni-settings-01-notification.png", QRect(0, 0, 1280, 300))}
+    run("dunstctl", "close-all")  # out of the dialog's screenshot
+    wait_until(lambda: dunst_count() == 0, 5)
+    return shots
 
 
 def _finish(result: dict[str, object]) -> int:

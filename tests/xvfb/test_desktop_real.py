@@ -46,7 +46,7 @@ def test_status_notifier_host_and_real_notifications(tmp_path: Path) -> None:
     claude = tmp_path / "claude"
     _chats(claude)
     SHOTS.mkdir(exist_ok=True)
-    for old in SHOTS.glob("sni-*.png"):
+    for old in SHOTS.glob("sni-[0-9][0-9]-*.png"):  # its own, not the SNI variants of the other tests
         old.unlink()
     with x_server(tmp_path, (140, 179), tray=False) as x_env, sni_desktop(x_env, tmp_path) as env:
         env = dict(env, PYTHONPATH=os.pathsep.join([str(REPO / "app"), str(REPO / "tests"), str(HERE)]))

@@ -1,8 +1,9 @@
-"""Plan limits on a real screen (issue 11): Xvfb + trayer, the app fed a Codex log with rate limits and a Claude
+"""Plan limits on a real screen (issue 11), on trayer and on a StatusNotifier host with dunst: the app fed a Codex log with rate limits and a Claude
 Code status-line reading (through `tokenpulse statusline` while the app runs); screenshots of the summary's Plan
-limits block, the icon, the tooltip, the menu and the charts' Plan limits view, in tests/xvfb/screenshots/.
+limits block, the icon, the tooltip, the menu and the charts' Plan limits view, in tests/xvfb/screenshots/ (the SNI
+host's as sni-limits-*.png).
 
-Skipped when Xvfb or trayer are missing, except in CI (TP_REQUIRE_XVFB=1: then it fails).
+Skipped when a program is missing, except in CI (TP_REQUIRE_XVFB=1: then it fails).
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from xserver import needs, x_server
+from desktop_session import host_display
+from xserver import needs
 
 from helpers import claude_line, codex_file, codex_meta, codex_turn, usage, write_lines
 
@@ -24,13 +25,8 @@ HERE = Path(__file__).resolve().parent
 SHOTS = HERE / "screenshots"
 REPO = HERE.parents[1]
 
-pytestmark = [pytest.mark.xvfb, needs("Xvfb", "trayer", "xdotool", "xdpyinfo")]
-
-
-@pytest.fixture
-def x_display(tmp_path: Path) -> Iterator[dict[str, str]]:
-    with x_server(tmp_path, (140, 179), tray=True) as env:
-        yield env
+pytestmark = [pytest.mark.xvfb, needs("Xvfb", "xdotool", "xdpyinfo")]
+x_display = host_display((140, 179))  # trayer, then the SNI host and dunst
 
 
 def _iso(t: datetime) -> str:
@@ -93,11 +89,12 @@ def test_plan_limits_on_a_real_screen(x_display: dict[str, str], tmp_path: Path)
     expected = payload.pop("expected")
     (tmp_path / "statusline-input.json").write_text(json.dumps(payload))
     SHOTS.mkdir(exist_ok=True)
-    for old in SHOTS.glob("limits-*.png"):
+    sni = x_display["TP_TRAY_HOST"] == "sni"
+    for old in SHOTS.glob("sni-limits-*.png" if sni else "limits-*.png"):
         old.unlink()
     env = dict(x_display, PYTHONPATH=os.pathsep.join([str(REPO / "app"), str(REPO / "tests")]))
     run = subprocess.run([sys.executable, str(HERE / "limits_driver.py"), str(tmp_path / "data"), str(claude),
-                          str(codex), str(SHOTS)], env=env, capture_output=True, text=True, timeout=180, check=False)
+                          str(codex), str(SHOTS)], env=env, capture_output=True, text=True, timeout=240, check=False)
     lines = [ln for ln in run.stdout.splitlines() if ln.startswith("RESULT ")]
     assert run.returncode == 0 and lines, f"driver failed ({run.returncode}):\n{run.stdout}\n{run.stderr}"
     r = json.loads(lines[-1][len("RESULT "):])
@@ -106,15 +103,23 @@ def test_plan_limits_on_a_real_screen(x_display: dict[str, str], tmp_path: Path)
     assert "5h 82%" in r["statusline_output"] and "7d 35%" in r["statusline_output"]
     assert r["both_sources"], r["windows"]
     # the reminders: each current window at 80 % or more once, at its level (95 % above that); Claude Code's 5-hour
-    # window at 82 % (its status-line reading) at the 80 % level, in Qt's balloon (no notification server here)
+    # window at 82 % (its status-line reading) at the 80 % level, in Qt's balloon on trayer (no notification server
+    # there), in dunst on the SNI host
     claude = "Claude Code: 5-hour window at 82 %"
     codex_due = expected["five_current"] and expected["five"] >= 80
     assert sorted(r["reminder_titles"]) == sorted([claude] + ([f"Codex: 5-hour window at {expected['five']:g} %"]
                                                               if codex_due else [])), r["reminder_titles"]
     claude_key = next(k for k in r["reminder_keys"] if k.startswith("plan_limit:claude-code::5h:"))
-    assert claude_key.endswith(":80") and [claude_key, "balloon"] in r["reminder_channels"], r["reminder_channels"]
-    assert r["reminder_balloon"], r["balloon_texts"]
-    shown = next(texts for texts in r["balloon_texts"] if claude in texts)
+    channel = "notification" if sni else "balloon"
+    assert claude_key.endswith(":80") and [claude_key, channel] in r["reminder_channels"], r["reminder_channels"]
+    if sni:
+        assert r["registered"] and r["notification_displayed"], "the reminders are not on screen in dunst"
+        calls = r["notify_calls"]
+        assert sorted(c["summary"] for c in calls) == sorted(r["reminder_titles"]), calls
+        shown = [next(c["body"] for c in calls if c["summary"] == claude)]
+    else:
+        assert r["reminder_balloon"], r["balloon_texts"]
+        shown = next(texts for texts in r["balloon_texts"] if claude in texts)
     assert any(t.startswith("Claude Code reports 82\u00a0% of your 5-hour window used. It resets in 1\u00a0h")
                for t in shown), shown
     assert sorted(map(tuple, r["windows"])) == [("claude-code", "5h", 82.0), ("claude-code", "7d", 35.0),

@@ -1,7 +1,8 @@
-"""Source health on a real X server with a tray host: Codex went quiet after a format change while Claude Code
-counts, and the summary, the tray menu and Settings › Sources say so. Screenshots (tests/xvfb/screenshots/sources/) for a person to look at.
+"""Source health on a real X server, on trayer and on a StatusNotifier host: Codex went quiet after a format change
+while Claude Code counts, and the summary, the tray menu (Qt's, or the one exported over D-Bus) and Settings ›
+Sources say so. Screenshots (tests/xvfb/screenshots/sources/, the SNI host's as sni-*.png) for a person to look at.
 
-Skipped when the Xvfb or trayer programs are missing, except in CI (TP_REQUIRE_XVFB=1: then it fails).
+Skipped when a program is missing, except in CI (TP_REQUIRE_XVFB=1: then it fails).
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from xserver import needs, x_server
+from desktop_session import host_display
+from xserver import needs
 
 from helpers import claude_line, codex_file, codex_tc, codex_turn, usage, write_lines
 
@@ -26,14 +27,9 @@ REPO = HERE.parents[1]
 
 pytestmark = [
     pytest.mark.xvfb,
-    needs("Xvfb", "trayer", "xdotool", "xdpyinfo"),
+    needs("Xvfb", "xdotool", "xdpyinfo"),
 ]
-
-
-@pytest.fixture
-def x_display(tmp_path: Path) -> Iterator[dict[str, str]]:
-    with x_server(tmp_path, (260, 299), tray=True) as env:
-        yield env
+x_display = host_display((260, 299))  # trayer, then the SNI host and dunst
 
 
 def _aged(path: Path, hours: float) -> Path:
@@ -70,10 +66,12 @@ def test_a_quiet_agent_is_said_by_the_summary_the_menu_and_settings(x_display: d
     SHOTS.mkdir(parents=True, exist_ok=True)
     env = dict(x_display, PYTHONPATH=os.pathsep.join([str(REPO / "app"), str(REPO / "tests"), str(HERE)]))
     run = subprocess.run([sys.executable, str(HERE / "sources_driver.py"), str(tmp_path / "data"), str(claude),
-                          str(codex), str(SHOTS)], env=env, capture_output=True, text=True, timeout=120, check=False)
+                          str(codex), str(SHOTS)], env=env, capture_output=True, text=True, timeout=180, check=False)
     lines = [ln for ln in run.stdout.splitlines() if ln.startswith("RESULT ")]
     assert run.returncode == 0 and lines, f"driver failed ({run.returncode}):\n{run.stdout}\n{run.stderr}"
     r = json.loads(lines[-1].removeprefix("RESULT "))
+    if x_display["TP_TRAY_HOST"] == "sni":
+        assert r["registered"] and r["host_icon_at"] is not None, "the item is not in the SNI host"
     assert r["tray_available"] and r["quiet_seen"] and r["quiet_sources"] == ["Codex"]
     assert r["popup_shown"] and r["popup_quiet_text"] is not None
     assert " ".join(r["popup_quiet_text"].split()).startswith("Codex went quiet: its logs keep changing, but no call")

@@ -8,48 +8,30 @@ QApplication, and a Qt platform cannot change once chosen. Usage:
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QRect
+from PySide6.QtCore import QRect
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QToolTip
+from qt_pump import settle, shot, wait_until, xdotool
+from sni_item import (
+    Item,
+    click_host_icon,
+    click_notification,
+    dunst_count,
+    host_icon,
+    hover_host_icon,
+    notify_calls,
+    on_sni_host,
+    ours,
+    pointer_away,
+)
 
 import tokenpulse.gui  # noqa: F401 - the CPython 3.11 workaround, before any Qt use
 from tokenpulse.config.paths import resolve
 from tokenpulse.gui.app import TokenpulseApp
 from tokenpulse.gui.launch import identify
-
-
-def wait_until(pred: Callable[[], bool], timeout: float) -> bool:
-    """Run the Qt loop until `pred` holds: a driver of a real screen has nothing better to wait on."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-        if pred():
-            return True
-        time.sleep(0.02)
-    return pred()
-
-
-def settle(seconds: float) -> None:
-    wait_until(lambda: False, seconds)
-
-
-def shot(out: Path, name: str, crop: QRect | None = None) -> str:
-    pm = QGuiApplication.primaryScreen().grabWindow(0)
-    if crop is not None:
-        pm = pm.copy(crop)
-    path = out / name
-    pm.save(str(path))
-    return str(path)
-
-
-def xdotool(*args: str) -> None:
-    subprocess.run(["xdotool", *args], check=True, timeout=10)
 
 
 def main() -> int:
@@ -69,6 +51,9 @@ def main() -> int:
         if tray is None:
             return _finish(result)
         result["ready"] = wait_until(lambda: app.bridge.latest.ready and app.bridge.latest.today.calls > 0, 15)
+        if on_sni_host():
+            result["shots"] = _on_sni_host(app, claude, out, result)
+            return _finish(result)
         result["embedded"] = wait_until(lambda: not tray.icon.geometry().isEmpty(), 10)
         g = tray.icon.geometry()
         result["icon_geometry"] = [g.x(), g.y(), g.width(), g.height()]
@@ -135,6 +120,62 @@ def main() -> int:
         return _finish(result)
     finally:
         app.shutdown()
+
+
+def _on_sni_host(app: TokenpulseApp, claude: Path, out: Path, result: dict[str, object]) -> dict[str, str]:
+    """The same person's steps on a StatusNotifier host: what the XEMBED run reads off Qt's own widgets (the
+    icon's geometry, QToolTip, the Qt menu, the balloon) is read here where a panel reads it, over D-Bus, and the
+    reminder is a notification in dunst."""
+    item = Item()
+    result["registered"] = item.wait_registered()
+    result["icon_sizes"] = item.icon_sizes()
+    result["tooltip"] = item.tooltip()
+    result["menu_items"] = item.menu_texts()
+    settle(1.0)  # the host draws the item's pixmap
+    shots = {"host": shot(out, "sni-tray-01-host.png", QRect(0, 0, 420, 40))}
+    result["host_tooltip_drawn"] = hover_host_icon()
+    settle(0.3)
+    shots["tooltip"] = shot(out, "sni-tray-02-tooltip.png", QRect(0, 0, 640, 200))
+    icon = click_host_icon(1)  # a real left click in the host: it sends Activate
+    result["host_icon_at"] = icon
+    result["popup_shown"] = wait_until(app.popup.isVisible, 5)
+    settle(0.4)
+    pg = app.popup.frameGeometry()
+    result["popup_geometry"] = [pg.x(), pg.y(), pg.width(), pg.height()]
+    result["popup_output_today"] = app.popup.cells[("output", "today")].text()
+    shots["popup"] = shot(out, "sni-tray-03-popup.png", QRect(0, 0, max(pg.right() + 10, 420), pg.bottom() + 10))
+    app.popup.hide()
+    click_host_icon(3)  # the host draws the exported menu
+    settle(1.0)
+    shots["menu"] = shot(out, "sni-tray-04-menu.png", QRect(0, 0, 420, 480))
+    xdotool("key", "Escape")
+    pointer_away()
+    _grow_the_live_chat(claude)
+    result["reminder_shown"] = wait_until(lambda: bool(app.reminders.shown), 10)
+    result["reminder_title"] = app.reminders.shown[0].title if app.reminders.shown else None
+    wait_until(lambda: bool(app.reminders.channels), 5)
+    result["reminder_channel"] = app.reminders.channels[0][1] if app.reminders.channels else None
+    result["notification_displayed"] = wait_until(lambda: dunst_count() == 1, 5)
+    result["notify_calls"] = ours(notify_calls())
+    settle(0.5)
+    shots["reminder"] = shot(out, "sni-tray-05-notification.png", QRect(1280 - 460, 0, 460, 300))
+    result["menu_after_reminder"] = item.menu_texts()
+    result["notification_clicked"] = click_notification()  # its default action: the chat in the charts
+    result["charts_opened_by_notification"] = wait_until(lambda: app.charts is not None and app.charts.isVisible(), 10)
+    if app.charts is not None:
+        app.charts.hide()
+    icon = host_icon()
+    if icon is not None:  # Qt places the summary by the pointer on an SNI host: where a click on the icon leaves it
+        xdotool("mousemove", str(icon[0]), str(icon[1]))
+    item.activate(*(icon or (10, 10)))  # the summary now carries the reminder with its buttons
+    result["popup_reminder_shown"] = wait_until(lambda: app.popup.isVisible() and app.popup.reminder_box.isVisible(), 5)
+    result["popup_reminder_buttons"] = [b.text() for b in app.popup.reminder_buttons.values()]
+    result["charts_opened_by_icon_click"] = app.charts is not None and app.charts.isVisible()
+    settle(0.4)
+    pg = app.popup.frameGeometry()
+    shots["popup_reminder"] = shot(out, "sni-tray-06-popup-reminder.png",
+                                   QRect(0, 0, max(pg.right() + 10, 420), pg.bottom() + 10))
+    return shots
 
 
 def _grow_the_live_chat(claude: Path) -> None:

@@ -8,15 +8,13 @@ there is. A headless weston cannot be screenshot from a client, so this run chec
 from __future__ import annotations
 
 import json
-import os
-import re
 import sys
 from pathlib import Path
 
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
-from sni_driver import ITEM, WATCHER, gdbus, menu_labels
-from tray_driver import settle, wait_until
+from qt_pump import wait_until
+from sni_item import Item
 
 import tokenpulse.gui  # noqa: F401 - the CPython 3.11 workaround, before any Qt use
 from tokenpulse.config.paths import resolve
@@ -36,29 +34,11 @@ def main() -> int:
         app.start()
         r["tray_mode"] = app.tray is not None
         r["ready"] = wait_until(lambda: app.bridge.latest.ready, 15)
-        found: list[str] = []
-
-        def registered() -> bool:
-            answer = gdbus(*WATCHER, "--method", "org.freedesktop.DBus.Properties.Get",
-                           "org.kde.StatusNotifierWatcher", "RegisteredStatusNotifierItems")
-            for item in re.findall(r"'([^']+)'", answer):
-                name = item.split("/", 1)[0]
-                pid = gdbus("--dest", "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus", "--method",
-                            "org.freedesktop.DBus.GetConnectionUnixProcessID", name)
-                if re.search(rf"\b{os.getpid()}\b", pid):
-                    found[:] = [name]
-            return bool(found)
-
-        r["registered"] = wait_until(registered, 10)
-        if found:
-            me = found[0]
-            gdbus("--dest", me, "--object-path", "/MenuBar", "--method", "com.canonical.dbusmenu.AboutToShow", "--",
-                  "0")
-            settle(0.3)
-            layout = gdbus("--dest", me, "--object-path", "/MenuBar", "--method", "com.canonical.dbusmenu.GetLayout",
-                           "--", "0", "-1", "@as []")
-            r["dbus_menu"] = [label for _i, label in menu_labels(layout)]
-            gdbus("--dest", me, "--object-path", ITEM, "--method", "org.kde.StatusNotifierItem.Activate", "10", "10")
+        item = Item()
+        r["registered"] = item.wait_registered()
+        if item.name:
+            r["dbus_menu"] = item.menu_texts()
+            item.activate(10, 10)
             r["activate_opens_summary"] = wait_until(app.popup.isVisible, 5)
         print("RESULT " + json.dumps(r), flush=True)
         return 0

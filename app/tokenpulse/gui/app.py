@@ -168,22 +168,28 @@ class TokenpulseApp(QObject):
 
     @Slot()
     def show_settings_problem(self, attempts: int = 25) -> None:
-        """A settings file refused at start: a warning balloon by the tray icon, or a small window without one."""
+        """A settings file refused at start: a warning notification (else a balloon by the tray icon), or a small
+        window where neither can say it."""
         if not self.settings_problem:
             return
         text = no_markup(self.settings_problem)  # it quotes values from the file: never markup
         if self.tray is None:
-            self._notice_box = QMessageBox(QMessageBox.Icon.Warning, "tokenpulse settings", text)
-            self._notice_box.setTextFormat(Qt.TextFormat.PlainText)
-            self._notice_box.setModal(False)  # nothing may block the event loop on it
-            self._notice_box.show()
+            self._show_settings_box(text)
             return
-        if self.tray.icon.geometry().isEmpty() and attempts > 0:
-            # a balloon needs the icon embedded in the tray host, which takes a moment after start
+        if self.tray.icon.geometry().isEmpty() and attempts > 0 and xembed_tray_in_use():
+            # a balloon needs the icon embedded in the tray host, which takes a moment after start; a StatusNotifier
+            # item never has a geometry, and its notification needs none
             QTimer.singleShot(200, lambda: self.show_settings_problem(attempts - 1))
             return
         self._errors_shown.add(self.settings_problem)
-        self.tray.icon.showMessage("tokenpulse settings", text, QSystemTrayIcon.MessageIcon.Warning, 20_000)
+        self.reminders.inform("tokenpulse settings", text, warning=True,
+                              otherwise=lambda: self._show_settings_box(text))
+
+    def _show_settings_box(self, text: str) -> None:
+        self._notice_box = QMessageBox(QMessageBox.Icon.Warning, "tokenpulse settings", text)
+        self._notice_box.setTextFormat(Qt.TextFormat.PlainText)
+        self._notice_box.setModal(False)  # nothing may block the event loop on it
+        self._notice_box.show()
 
     def _data_dir_arg(self) -> Path | None:
         """Login starts need --data-dir only when this run's folder is not the default one."""
