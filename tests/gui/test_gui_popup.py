@@ -156,3 +156,63 @@ def test_headline_week_waste_and_live_waste_come_first(qtbot) -> None:  # type: 
     assert popup.spark.dates == ("Sep 8", "Sep 15", "today")
     popup.update_snapshot(snap.with_state(live=dataclasses.replace(snap.live, waste_tokens=None)))
     assert not popup.live_waste.isVisible()  # not computed yet: no line rather than a wrong 0
+
+
+def test_the_live_chats_lines_fit_its_box_with_prices(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """With prices known the re-read line is long ("Each message re-reads ≈ $0.036 · fresh chat 16k ≈ $0.005"):
+    it wraps inside the live chat's box instead of running out of it (seen cut at "$0.0" on a real screen)."""
+    from tokenpulse.gui.popup import BOXED_PX
+
+    popup = _popup(qtbot)
+    snap = make_snapshot()
+    assert snap.live is not None
+    live = dataclasses.replace(snap.live, context_tokens=120_000, context_window=200_000, read_price=0.3e-6,
+                               fresh_read_price=0.3e-6)
+    popup.update_snapshot(make_snapshot(live=live))
+    popup.show()
+    metrics = popup.live_detail.fontMetrics()
+    lines = popup.live_detail.text().splitlines()
+    assert any("$0.036" in line for line in lines) and any("$0.005" in line for line in lines)
+    assert [line for line in lines if metrics.horizontalAdvance(line) > BOXED_PX] == []
+
+
+def test_a_popup_that_grows_while_shown_stays_on_the_screen(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A reminder arriving while the summary is open makes it taller: it moves up rather than running off the
+    bottom of the screen (seen on an 800-px screen, its buttons cut off)."""
+    from tokenpulse.nudges.model import Nudge
+
+    popup = _popup(qtbot)
+    popup.update_snapshot(make_snapshot())
+    area = QGuiApplication.primaryScreen().availableGeometry()
+    top = area.bottom() - popup.height() - 40  # an icon placed so that the summary opens below it, just fitting
+    assert top + 12 < area.center().y()
+    popup.show_near(QRect(area.right() - 24, top, 24, 24))
+    qtbot.waitUntil(popup.isVisible, timeout=1000)
+    assert area.contains(popup.frameGeometry()) and popup.frameGeometry().top() > top
+    body = " ".join(["Each message re-reads 120k tokens; a fresh chat would re-read about 16k."] * 4)
+    popup.show_reminder(Nudge("fresh_chat", "fresh:x", "Time for a fresh chat?", body, session_id=1))
+    g = popup.frameGeometry()
+    assert g.height() <= area.height(), "the test needs a summary that fits the screen"
+    assert area.contains(g), (g, area)
+
+
+def test_a_fresh_chat_reminder_on_screen_stands_for_the_live_chats_advice(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The reminder's body argues what the live block's advice says: shown once, the summary fits a smaller
+    screen; the advice comes back when the reminder is answered, and stays beside other reminders."""
+    from tokenpulse.nudges.model import Nudge
+
+    popup = _popup(qtbot)
+    snap = make_snapshot()
+    assert snap.live is not None
+    popup.update_snapshot(make_snapshot(live=dataclasses.replace(snap.live, context_tokens=130_000)))
+    popup.show()
+    assert popup.live_advice.isVisible()
+    popup.show_reminder(Nudge("fresh_chat", "fresh:x", "Time for a fresh chat?", "Each message re-reads 130k.",
+                              session_id=1))
+    assert popup.reminder_box.isVisible() and not popup.live_advice.isVisible()
+    popup.update_snapshot(make_snapshot(live=dataclasses.replace(snap.live, context_tokens=131_000)))
+    assert not popup.live_advice.isVisible()  # a refresh keeps it so
+    popup.hide_reminder()
+    assert popup.live_advice.isVisible()
+    popup.show_reminder(Nudge("budget", "budget:day:x:80", "Daily budget 80 % used", "Today you have spent $8."))
+    assert popup.live_advice.isVisible()

@@ -26,7 +26,7 @@ from tokenpulse.gui.device_switch import DeviceList, DeviceSwitch
 from tokenpulse.gui.icons import DISC, RING
 from tokenpulse.gui.limits_block import LimitsBlock
 from tokenpulse.gui.sparkline import Sparkline
-from tokenpulse.gui.text_fit import wrap_to_width
+from tokenpulse.gui.text_fit import fit_parts, keep_parts, wrap_to_width
 from tokenpulse.presenters import text
 from tokenpulse.presenters.icon_state import Mode
 from tokenpulse.snapshot import Snapshot
@@ -49,12 +49,6 @@ def _plain(label: QLabel) -> QLabel:
 
 def _wrap(line: str, label: QLabel, width_px: int = TEXT_PX) -> str:
     return wrap_to_width(line, label.font(), width_px)
-
-
-def _keep_parts(line: str) -> str:
-    """"a: 38 % at > 150 k · 12 % in …": lines break between the parts after the colon, never inside one."""
-    head, sep, rest = line.partition(": ")
-    return head + sep + " · ".join(part.replace(" ", "\u00a0") for part in rest.split(" · "))
 
 
 class SummaryPopup(QFrame):
@@ -197,6 +191,7 @@ class SummaryPopup(QFrame):
         self.live_bar = QProgressBar(objectName="live_bar", textVisible=False, maximumHeight=8)
         self.live_bar_state = ""
         self.live_advice = _plain(QLabel(objectName="live_advice"))
+        self.fresh_chat_reminder_shown = False  # its body argues what the advice says: one of them is enough
         for w in (self.live_title, self.live_detail, self.live_waste, self.live_bar, self.live_advice):
             lay.addWidget(w)
         return box
@@ -241,16 +236,22 @@ class SummaryPopup(QFrame):
             self._reminder_row.addWidget(button)
             self.reminder_buttons[action.id] = button
         self.reminder_box.setVisible(True)
+        self.fresh_chat_reminder_shown = nudge.rule == "fresh_chat"
+        self._show_advice()
         self._fit()
 
     @Slot()
     def hide_reminder(self) -> None:
         self.reminder_box.setVisible(False)
+        self.fresh_chat_reminder_shown = False
+        self._show_advice()
         self._fit()
 
     def _on_reminder_button_clicked(self, action: str) -> None:
         if action != "open_chat":
             self.reminder_box.setVisible(False)  # answered
+            self.fresh_chat_reminder_shown = False
+            self._show_advice()
             self._fit()
         self.sig_reminder_action.emit(action)
 
@@ -296,7 +297,7 @@ class SummaryPopup(QFrame):
         self.headline.setText(text.headline(snap))
         self.week_waste.setText(text.week_waste(snap))
         facts = text.week_facts(snap)
-        self.week_facts.setText(_wrap(_keep_parts(facts or ""), self.week_facts))
+        self.week_facts.setText(_wrap(keep_parts(facts or ""), self.week_facts))
         self.week_facts.setVisible(facts is not None)
         self.spark_caption.setText(text.spark_caption(snap))
         self.spark.set_values(snap.spark_days, snap.spark_output, text.spark_dates(snap))
@@ -310,8 +311,8 @@ class SummaryPopup(QFrame):
             self.live_advice.setVisible(False)
         else:
             self.live_title.setText(_wrap(text.live_title(live), self.live_title, BOXED_PX))
-            self.live_detail.setText(text.live_context_line(live, snap.context_threshold) + "\n"
-                                     + text.live_cost_line(live))
+            lines = (*text.live_context_line(live, snap.context_threshold).splitlines(), text.live_cost_line(live))
+            self.live_detail.setText("\n".join(fit_parts(line, self.live_detail.font(), BOXED_PX) for line in lines))
             waste = text.live_waste_line(live)
             self.live_waste.setText(_wrap(waste or "", self.live_waste, BOXED_PX))
             self.live_waste.setVisible(waste is not None)
@@ -321,7 +322,7 @@ class SummaryPopup(QFrame):
             self.live_bar.setValue(min(live.context_tokens, snap.context_threshold))
             advice = text.live_advice(snap)
             self.live_advice.setText(_wrap(advice or "", self.live_advice, BOXED_PX))
-            self.live_advice.setVisible(advice is not None)
+            self._show_advice()
         quiet = text.quiet_lines(snap)
         self.quiet.setText("\n".join(_wrap(line, self.quiet) for line in quiet))
         self.quiet.setVisible(bool(quiet))
@@ -337,6 +338,12 @@ class SummaryPopup(QFrame):
             self.pause_button.blockSignals(False)
         self._fit()
 
+    def _show_advice(self) -> None:
+        """The live chat's advice, unless a fresh-chat reminder on screen already argues it (the summary then
+        fits a smaller screen)."""
+        self.live_advice.setVisible(self.live_bar.isVisibleTo(self) and bool(self.live_advice.text())
+                                    and not self.fresh_chat_reminder_shown)
+
     def _fit(self) -> None:
         """Height for the current texts, also while hidden. Texts are wrapped here rather than by
         word-wrapping labels, whose height-for-width a hidden window gets wrong (it clipped lines)."""
@@ -345,6 +352,17 @@ class SummaryPopup(QFrame):
             inner.invalidate()
         self.layout().activate()
         self.resize(WIDTH, self.sizeHint().height())
+        if self.isVisible() and not self.window_mode:
+            self._keep_on_screen()
+
+    def _keep_on_screen(self) -> None:
+        """A summary that grew while open (a reminder arrived) moves up rather than off the screen's bottom."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry()
+        g = self.frameGeometry()
+        y = max(min(g.top(), area.bottom() - g.height() + 1), area.top())
+        if y != g.top():
+            self.move(QPoint(g.left(), y))
 
     def show_near(self, anchor: QRect) -> None:
         """Next to the tray icon, inside the screen's free area; under the cursor when the icon's place is unknown."""

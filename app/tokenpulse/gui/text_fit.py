@@ -25,3 +25,17 @@ def wrap_to_width(text: str, font: QFont, width_px: int) -> str:
             current = candidate
     out.append(current)
     return "\n".join(out)
+
+
+def keep_parts(line: str) -> str:
+    """"a: 38 % at > 150 k · 12 % in …": lines break between the parts after the colon, never inside one."""
+    head, sep, rest = line.partition(": ")
+    return head + sep + " · ".join(part.replace(" ", "\u00a0") for part in rest.split(" · "))
+
+
+def fit_parts(line: str, font: QFont, width_px: int) -> str:
+    """A line that fits stays as it is; a longer one breaks between its " · " parts first ("Each message
+    re-reads ≈ $0.036" over "fresh chat 16k ≈ $0.005"), and inside a part only if that part alone is too wide."""
+    if QFontMetrics(font).horizontalAdvance(line) <= width_px:
+        return line
+    return "\n".join(wrap_to_width(part, font, width_px) for part in line.split(" · "))
