@@ -14,8 +14,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QLabel, QSystemTrayIcon, QToolTip, QWidget
-from qt_pump import settle, shot, wait_until, xdotool
+from PySide6.QtWidgets import QApplication, QLabel, QSystemTrayIcon, QWidget
+from qt_pump import hover_for_tooltip, settle, shot, tray_menu_shot, wait_until, xdotool
 from sni_item import (
     Item,
     click_host_icon,
@@ -121,20 +121,9 @@ def _on_xembed_tray(app: TokenpulseApp, out: Path, result: dict[str, object]) ->
     screen = QGuiApplication.primaryScreen().geometry()
     panel = QRect(max(0, g.right() - 420), 0, min(440, screen.width()), 480)
     shots = {"icon": shot(out, "limits-01-icon.png", g.adjusted(-4, -4, 4, 4))}
-    cx, cy = g.center().x(), g.center().y()
-    xdotool("mousemove", str(cx - 2), str(cy - 2))
-    xdotool("mousemove", str(cx), str(cy))
-    result["tooltip_shown"] = wait_until(QToolTip.isVisible, 6)
-    result["tooltip_text"] = QToolTip.text()
-    settle(0.3)
+    hover_for_tooltip(g, result)
     shots["tooltip"] = shot(out, "limits-02-tooltip.png", QRect(max(0, g.right() - 900), 0, 920, 200))
-    xdotool("click", "3")
-    result["menu_shown"] = wait_until(tray.menu.isVisible, 5)
-    result["menu_items"] = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
-    settle(0.3)
-    shots["menu"] = shot(out, "limits-03-menu.png", panel.united(tray.menu.geometry().adjusted(-10, -10, 10, 10)))
-    xdotool("key", "Escape")
-    wait_until(lambda: not tray.menu.isVisible(), 3)
+    shots["menu"] = tray_menu_shot(tray, result, out, "limits-03-menu.png", panel)
     xdotool("click", "1")
     result["popup_shown"] = wait_until(app.popup.isVisible, 5)
     settle(0.5)

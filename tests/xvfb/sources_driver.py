@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
-from qt_pump import settle, shot, wait_until, xdotool
+from qt_pump import settle, shot, tray_menu_shot, wait_until, xdotool
 from sni_item import Item, click_host_icon, on_sni_host, pointer_away
 
 import tokenpulse.gui  # noqa: F401 - the CPython 3.11 workaround, before any Qt use
@@ -79,13 +79,7 @@ def _on_xembed_tray(app: TokenpulseApp, out: Path, result: dict[str, object]) ->
     shots["summary"] = shot(out, "sources-01-summary.png", QRect(pg.x() - 10, 0, pg.width() + 20, pg.bottom() + 10))
     xdotool("key", "Escape")
     wait_until(lambda: not app.popup.isVisible(), 3)
-    xdotool("click", "3")
-    result["menu_shown"] = wait_until(tray.menu.isVisible, 5)
-    result["menu_items"] = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
-    settle(0.3)
-    shots["menu"] = shot(out, "sources-02-menu.png", panel.united(tray.menu.geometry().adjusted(-10, -10, 10, 10)))
-    xdotool("key", "Escape")
-    wait_until(lambda: not tray.menu.isVisible(), 3)
+    shots["menu"] = tray_menu_shot(tray, result, out, "sources-02-menu.png", panel)
     return shots
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QToolTip
-from qt_pump import settle, shot, wait_until, xdotool
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+from qt_pump import hover_for_tooltip, settle, shot, tray_menu_shot, wait_until, xdotool
 from sni_item import (
     Item,
     click_host_icon,
@@ -62,21 +62,9 @@ def main() -> int:
         panel = QRect(max(0, g.right() - 420), 0, min(440, screen.width()), 480)
         shots = {"screen": shot(out, "01-screen.png"), "panel": shot(out, "02-panel.png", panel),
                  "icon": shot(out, "03-icon.png", g.adjusted(-4, -4, 4, 4))}
-        cx, cy = g.center().x(), g.center().y()
-        xdotool("mousemove", str(cx - 2), str(cy - 2))
-        xdotool("mousemove", str(cx), str(cy))
-        result["tooltip_shown"] = wait_until(QToolTip.isVisible, 6)
-        result["tooltip_text"] = QToolTip.text()
-        settle(0.3)
+        hover_for_tooltip(g, result)
         shots["tooltip"] = shot(out, "04-tooltip.png", panel)
-        xdotool("click", "3")
-        result["menu_shown"] = wait_until(tray.menu.isVisible, 5)
-        result["menu_items"] = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
-        settle(0.3)
-        mg = tray.menu.geometry()
-        shots["menu"] = shot(out, "05-menu.png", panel.united(mg.adjusted(-10, -10, 10, 10)))
-        xdotool("key", "Escape")
-        wait_until(lambda: not tray.menu.isVisible(), 3)
+        shots["menu"] = tray_menu_shot(tray, result, out, "05-menu.png", panel)
         xdotool("click", "1")
         result["popup_shown"] = wait_until(app.popup.isVisible, 5)
         settle(0.4)
@@ -106,7 +94,7 @@ def main() -> int:
                 lambda: app.charts is not None and app.charts.isVisible(), 10)
             if app.charts is not None:
                 app.charts.hide()
-        xdotool("mousemove", str(cx), str(cy))
+        xdotool("mousemove", str(g.center().x()), str(g.center().y()))
         xdotool("click", "1")  # the summary now carries the reminder with its buttons
         result["popup_reminder_shown"] = wait_until(
             lambda: app.popup.isVisible() and app.popup.reminder_box.isVisible(), 5)
