@@ -35,8 +35,8 @@ def _wall_s(cmd: list[str], env: dict[str, str]) -> float:
     return run(cmd, env)[0]
 
 
-def _live_turn(data: Path) -> None:
-    """Append a short chat stamped now, so status has a live chat to describe."""
+def live_turn(data: Path, session: str = "bench-live") -> None:
+    """Write a short chat stamped now in a session of its own, so status has a live chat to describe."""
     now_ms = time.time_ns() // 1_000_000
     folder = data / "claude" / "projects" / "-home-u-bench-live"
     folder.mkdir(parents=True, exist_ok=True)
@@ -44,12 +44,12 @@ def _live_turn(data: Path) -> None:
     for k in range(10):
         ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime((now_ms - (10 - k) * 20_000) / 1000)) + ".000Z"
         lines.append(json.dumps({
-            "type": "assistant", "sessionId": "bench-live", "cwd": "/home/u/bench-live", "timestamp": ts,
-            "requestId": f"req_live_{k}", "isSidechain": False,
-            "message": {"id": f"msg_live_{k}", "model": "claude-sonnet-4-5-20250929", "usage": {
+            "type": "assistant", "sessionId": session, "cwd": "/home/u/bench-live", "timestamp": ts,
+            "requestId": f"req_{session}_{k}", "isSidechain": False,
+            "message": {"id": f"msg_{session}_{k}", "model": "claude-sonnet-4-5-20250929", "usage": {
                 "input_tokens": 10, "cache_creation_input_tokens": 500, "cache_read_input_tokens": 20_000 * (k + 1),
                 "output_tokens": 300}}}))
-    (folder / "bench-live.jsonl").write_text("\n".join(lines) + "\n")
+    (folder / f"{session}.jsonl").write_text("\n".join(lines) + "\n")
 
 
 def main() -> None:
@@ -62,7 +62,7 @@ def main() -> None:
     shutil.rmtree(work, ignore_errors=True)
     data = work / "corpus"
     expected = corpus.generate(data, args.size_mb, seed=42)
-    _live_turn(data)
+    live_turn(data)
     env = bench_env()
     env.update(CLAUDE_CONFIG_DIR=str(data / "claude"), CODEX_HOME=str(data / "codex"),
                TOKENPULSE_HOME=str(work / "home"))

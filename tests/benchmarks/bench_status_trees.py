@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import corpus
 from bench_env import run_cpu
-from bench_status import TARGET_S
+from bench_status import TARGET_S, live_turn
 
 # `python -m tokenpulse` with the clock frozen at argv[1] (ms): the same store then gives the same bytes
 FROZEN = ("import sys, runpy, time; now = int(sys.argv.pop(1)); time.time_ns = lambda: now * 1_000_000;"
@@ -38,21 +38,8 @@ FROZEN = ("import sys, runpy, time; now = int(sys.argv.pop(1)); time.time_ns = l
 
 
 def _live_turn(data: Path) -> None:
-    """A short chat stamped now, in a session of its own (so that --reuse adds a new live chat each run)."""
-    now_ms = time.time_ns() // 1_000_000
-    session = f"bench-live-{now_ms}"
-    folder = data / "claude" / "projects" / "-home-u-bench-live"
-    folder.mkdir(parents=True, exist_ok=True)
-    lines = []
-    for k in range(10):
-        ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime((now_ms - (10 - k) * 20_000) / 1000)) + ".000Z"
-        lines.append(json.dumps({
-            "type": "assistant", "sessionId": session, "cwd": "/home/u/bench-live", "timestamp": ts,
-            "requestId": f"req_{session}_{k}", "isSidechain": False,
-            "message": {"id": f"msg_{session}_{k}", "model": "claude-sonnet-4-5-20250929", "usage": {
-                "input_tokens": 10, "cache_creation_input_tokens": 500, "cache_read_input_tokens": 20_000 * (k + 1),
-                "output_tokens": 300}}}))
-    (folder / f"{session}.jsonl").write_text("\n".join(lines) + "\n")
+    """A live chat in a session of its own (so that --reuse adds a new live chat each run)."""
+    live_turn(data, f"bench-live-{time.time_ns() // 1_000_000}")
 
 
 def _env(base: dict[str, str], root: Path) -> dict[str, str]:

@@ -32,13 +32,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import corpus
 from bench_env import bench_env
-from bench_status import _live_turn
+from bench_status import live_turn
 
 TARGET_APP_S, TARGET_NO_APP_S = 0.060, 0.100
 
 
 def status_input(now_s: int, five_hour: float) -> dict[str, object]:
-    """A status-line object as Claude Code documents it, for the live chat of `_live_turn`."""
+    """A status-line object as Claude Code documents it, for the live chat of `live_turn`."""
     return {
         "hook_event_name": "Status", "session_id": "bench-live",
         "transcript_path": "/home/u/.claude/projects/-home-u-bench-live/bench-live.jsonl", "cwd": "/home/u/bench-live",
@@ -78,7 +78,7 @@ def main() -> None:
     shutil.rmtree(work, ignore_errors=True)
     data = work / "corpus"
     expected = corpus.generate(data, args.size_mb, seed=42)
-    _live_turn(data)
+    live_turn(data)
     env = bench_env()
     home = work / "home"
     env.update(CLAUDE_CONFIG_DIR=str(data / "claude"), CODEX_HOME=str(data / "codex"), TOKENPULSE_HOME=str(home),
