@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from tokenpulse.config import settings as settings_io
@@ -158,3 +159,15 @@ def test_run_app_is_importable_with_the_cli_signature() -> None:
     params = inspect.signature(run_app).parameters
     assert list(params) == ["paths", "no_tray", "background"]
     assert sys.modules["tokenpulse.gui"] is not None
+
+
+def test_a_notice_window_shows_its_text_plain(make_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A notice quotes paths (the log folder, a restored backup): where only a window can say it, the text is
+    never guessed to be markup (a folder named `<img src=x>` would be rendered, and make Qt open a file)."""
+    app = make_app(tray_available=False, background=True)
+    monkeypatch.setattr(app.reminders, "inform", lambda _title, _text, otherwise=None, **_kw: otherwise and otherwise())
+    app._on_bridge_notice_raised("The log folder is /home/u/<b>logs</b>")
+    shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    assert [w.text() for w in shown] == ["The log folder is /home/u/<b>logs</b>"]
+    assert shown[0].textFormat() == Qt.TextFormat.PlainText and not shown[0].isModal()
+    shown[0].close()

@@ -20,6 +20,7 @@ from tokenpulse.config import settings as settings_io
 from tokenpulse.config.paths import AppPaths, resolve
 from tokenpulse.config.settings import Settings
 from tokenpulse.gui.bridge import Bridge
+from tokenpulse.gui.dialogs import confirm_restore, notice_box
 from tokenpulse.gui.no_logs import NoLogsWindow
 from tokenpulse.gui.no_tray import no_tray_notice
 from tokenpulse.gui.popup import SummaryPopup
@@ -186,10 +187,7 @@ class TokenpulseApp(QObject):
                               otherwise=lambda: self._show_settings_box(text))
 
     def _show_settings_box(self, text: str) -> None:
-        self._notice_box = QMessageBox(QMessageBox.Icon.Warning, "tokenpulse settings", text)
-        self._notice_box.setTextFormat(Qt.TextFormat.PlainText)
-        self._notice_box.setModal(False)  # nothing may block the event loop on it
-        self._notice_box.show()
+        self._notice_box = notice_box("tokenpulse settings", text, warning=True)
 
     def _data_dir_arg(self) -> Path | None:
         """Login starts need --data-dir only when this run's folder is not the default one."""
@@ -334,20 +332,12 @@ class TokenpulseApp(QObject):
         self.reminders.inform("tokenpulse", message, otherwise=lambda: self._show_notice_box(message))
 
     def _show_notice_box(self, message: str) -> None:
-        """Where neither a notification server nor a tray balloon can say it; non-modal: nothing may block
-        the event loop (or a test) on it."""
-        self._notice_box = QMessageBox(QMessageBox.Icon.Information, "tokenpulse", message)
-        self._notice_box.setModal(False)
-        self._notice_box.show()
+        self._notice_box = notice_box("tokenpulse", message)
 
     @Slot(str)
     def _on_restore_requested(self, path: str) -> None:
         label = next((lbl for lbl, p in self.bridge.latest.backups if p == path), Path(path).name)
-        answer = QMessageBox.question(
-            None, "Restore a backup",  # type: ignore[arg-type]
-            f"Make the store hold the backup of {label} again?\n\nThe store as it is now is kept beside it, and"
-            " the logs are read again from where that backup stopped, so calls still in the logs come back.")
-        if answer == QMessageBox.StandardButton.Yes:
+        if confirm_restore(label):
             self.bridge.send(RestoreBackup(path))
 
     @Slot()
