@@ -33,8 +33,8 @@ def test_no_logs_anywhere_opens_a_window_naming_every_folder(tmp_path: Path, qtb
     qtbot.addWidget(app.popup)
     try:
         app.start()
-        qtbot.waitUntil(lambda: app.no_logs is not None and app.no_logs.isVisible(), timeout=10_000)
-        window = app.no_logs
+        qtbot.waitUntil(lambda: app.first_run.window is not None and app.first_run.window.isVisible(), timeout=10_000)
+        window = app.first_run.window
         assert window is not None
         assert window.headline.text() == "No agent logs found. tokenpulse looked in:"
         folders = window.folder_lines()  # a heading per agent, then its folders (indented by the view)
@@ -62,12 +62,12 @@ def test_at_login_no_window_but_the_tray_says_it(tmp_path: Path, qtbot) -> None:
         app.start()
         assert app.tray is not None
         qtbot.waitUntil(lambda: app.tray is not None and app.tray.no_logs, timeout=10_000)
-        assert app.no_logs is None  # nothing pops up at login
+        assert app.first_run.window is None  # nothing pops up at login
         assert app.tray.icon.toolTip() == "tokenpulse — no agent logs found (see the menu)"
         app.tray.menu.aboutToShow.emit()
         entry = next(a for a in app.tray.menu.actions() if a.text().startswith("No agent logs found"))
         entry.trigger()
-        assert app.no_logs is not None and app.no_logs.isVisible()
+        assert app.first_run.window is not None and app.first_run.window.isVisible()
     finally:
         app.shutdown()
 
@@ -76,9 +76,9 @@ def test_logs_found_later_clear_the_empty_state(tmp_path: Path, qtbot) -> None: 
     app = _app(tmp_path, tray_available=True, background=True)
     qtbot.addWidget(app.popup)
     try:
-        app._on_bridge_progress_changed(0, 0)
+        app.first_run.progress_changed(0, 0)
         assert app.tray is not None and app.tray.no_logs
-        app._on_bridge_progress_changed(0, 3)  # a rescan (settings changed) counts three files
+        app.first_run.progress_changed(0, 3)  # a rescan (settings changed) counts three files
         assert not app.tray.no_logs and not app.tray.icon.toolTip().endswith("(see the menu)")
     finally:
         app.shutdown()

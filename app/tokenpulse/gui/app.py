@@ -21,7 +21,7 @@ from tokenpulse.config.paths import AppPaths, resolve
 from tokenpulse.config.settings import Settings
 from tokenpulse.gui.bridge import Bridge
 from tokenpulse.gui.dialogs import confirm_restore, notice_box
-from tokenpulse.gui.no_logs import NoLogsWindow
+from tokenpulse.gui.first_run_help import FirstRunHelp
 from tokenpulse.gui.no_tray import no_tray_notice
 from tokenpulse.gui.popup import SummaryPopup
 from tokenpulse.gui.reminders import ReminderPresenter
@@ -31,6 +31,7 @@ from tokenpulse.gui.tray import Tray, xembed_tray_in_use
 from tokenpulse.nudges.model import Nudge
 from tokenpulse.nudges.policy import DEFAULT_GRACE_MS
 from tokenpulse.platform.autostart import XdgAutostart, default_command
+from tokenpulse.presenters.first_run import Looked, looked_in
 from tokenpulse.presenters.plain import no_markup
 from tokenpulse.service.messages import ApplySettings, Pause, ReminderAnswer, ReportSources, RestoreBackup, Resume
 from tokenpulse.service.worker import IngestWorker, WorkspaceFactory
@@ -97,7 +98,6 @@ class TokenpulseApp(QObject):
             self.tray.sig_statusline_requested.connect(self.set_statusline)
             self.tray.sig_quit_requested.connect(self.quit)
             self.tray.sig_log_folder_requested.connect(self.open_log_folder)
-            self.tray.sig_no_logs_help_requested.connect(self.show_no_logs)
             self.reminders.attach_icon(self.tray.icon)
         self.bridge.sig_reminder_due.connect(self.reminders.show)
         self.bridge.sig_reminder_due.connect(self.popup.show_reminder)
@@ -105,9 +105,9 @@ class TokenpulseApp(QObject):
         self.reminders.sig_summary_requested.connect(self.show_summary)
         self.reminders.sig_action.connect(lambda _n, action: action != "open_chat" and self.popup.hide_reminder())
         self.bridge.sig_notice_raised.connect(self._on_bridge_notice_raised)
-        self.bridge.sig_progress_changed.connect(self._on_bridge_progress_changed)
-        self.no_logs: NoLogsWindow | None = None
-        self._no_logs_said = False
+        self.first_run = FirstRunHelp(self.tray, background, self._looked_in)
+        self.first_run.sig_log_folders_requested.connect(self._on_settings_requested)
+        self.bridge.sig_progress_changed.connect(self.first_run.progress_changed)
         self.bridge.sig_snapshot_changed.connect(self._on_bridge_snapshot_changed)
         self.worker = IngestWorker(self._factory(), self.settings, self.bridge, clock=self.clock,
                                    reminder_grace_ms=reminder_grace_ms)
@@ -120,36 +120,10 @@ class TokenpulseApp(QObject):
             if not app_log.reaches_stderr():  # a terminal that the log does not already write to
                 print(f"tokenpulse: {self.settings_problem}", file=sys.stderr)
 
-    @Slot(int, int)
-    def _on_bridge_progress_changed(self, done: int, total: int) -> None:
-        """An import counts the files first: none at all means no agent log was found in any folder."""
-        found_none = done == 0 and total == 0
-        if done == total:
-            log.info("import: %d log file(s) read", total)
-        if self.tray is not None and self.tray.no_logs != found_none:
-            self.tray.no_logs = found_none
-            self.tray.refresh()
-        if not found_none:
-            if self.no_logs is not None:
-                self.no_logs.hide()
-            return
-        log.warning("no agent logs found in any folder (the first-run window names them)")
-        if not self._no_logs_said and not self.background:
-            self._no_logs_said = True  # once per run; the tray menu offers it again
-            self.show_no_logs()
-
-    @Slot()
-    def show_no_logs(self) -> None:
-        from tokenpulse.presenters.first_run import looked_in
-
-        if self.no_logs is None:
-            self.no_logs = NoLogsWindow()
-            self.no_logs.sig_log_folders_requested.connect(self._on_settings_requested)
+    def _looked_in(self) -> tuple[list[Looked], Path]:
+        """Where the logs are looked for now, as the first-run window names them."""
         home = self.home or Path.home()
-        self.no_logs.set_looked(looked_in(self.settings, self.env, home), home)
-        self.no_logs.show()
-        self.no_logs.raise_()
-        self.no_logs.activateWindow()
+        return looked_in(self.settings, self.env, home), home
 
     @Slot()
     def open_log_folder(self) -> None:
@@ -239,8 +213,8 @@ class TokenpulseApp(QObject):
         if self.tray is not None:
             self.tray.hide()
         self.popup.hide()
-        if self.no_logs is not None:
-            self.no_logs.hide()
+        if self.first_run.window is not None:
+            self.first_run.window.hide()
         if self.charts is not None:
             self.charts.hide()
             self.charts.shutdown()
