@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import bisect
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from tokenpulse.insights.chart_data import DayRange, add_known
@@ -139,27 +140,22 @@ def work_beside(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> WorkBe
 
     for folder, key in repo_of.items():
         out.project_of[folder] = labels[key]
-    day = local_day_sql("r.bucket_ms", tz, lo, hi)
-    for folder, d, calls, output, cost in conn.execute(
-            f"SELECT coalesce(s.project, ''), {day}, sum(r.calls), sum(r.output), sum(r.cost_usd)"
-            " FROM usage_rollup r JOIN chat_session s ON s.id = r.session_id"
-            " WHERE r.bucket_ms >= ? AND r.bucket_ms < ? GROUP BY 1, 2", (lo, hi)):
-        i = pos.get(d)
-        if i is None:
-            continue
-        p = spent(folder)
+    def folder_days(table: str, sums: str) -> Iterator[tuple[ProjectBeside, int, list[Any]]]:
+        """A per-chat rollup's `sums` per working folder and local day of the range: (its project, the day's
+        index, the sums)."""
+        day = local_day_sql("t.bucket_ms", tz, lo, hi)
+        for folder, d, *values in conn.execute(
+                f"SELECT coalesce(s.project, ''), {day}, {sums} FROM {table} t JOIN chat_session s"
+                " ON s.id = t.session_id WHERE t.bucket_ms >= ? AND t.bucket_ms < ? GROUP BY 1, 2", (lo, hi)):
+            i = pos.get(d)
+            if i is not None:
+                yield spent(folder), i, values
+
+    for p, i, (calls, output, cost) in folder_days("usage_rollup", "sum(t.calls), sum(t.output), sum(t.cost_usd)"):
         p.calls[i] += int(calls or 0)
         p.output[i] += int(output or 0)
         p.cost[i] = add_known(p.cost[i], cost)
-    day = local_day_sql("w.bucket_ms", tz, lo, hi)
-    for folder, d, waste, waste_cost in conn.execute(
-            f"SELECT coalesce(s.project, ''), {day}, sum(w.waste_tokens), sum(w.waste_cost_usd)"
-            " FROM waste_rollup w JOIN chat_session s ON s.id = w.session_id"
-            " WHERE w.bucket_ms >= ? AND w.bucket_ms < ? GROUP BY 1, 2", (lo, hi)):
-        i = pos.get(d)
-        if i is None:
-            continue
-        p = spent(folder)
+    for p, i, (waste, waste_cost) in folder_days("waste_rollup", "sum(t.waste_tokens), sum(t.waste_cost_usd)"):
         p.waste_tokens[i] += int(waste or 0)
         p.waste_cost[i] = add_known(p.waste_cost[i], waste_cost)
     if have_work:
@@ -168,11 +164,11 @@ def work_beside(conn: sqlite3.Connection, tz: ZoneInfo, rng: DayRange) -> WorkBe
                 f"SELECT r.git_dir, {day}, count(*), sum(c.lines_added), sum(c.lines_removed), sum(c.files_changed)"
                 " FROM git_commit c JOIN git_repo r ON r.id = c.repo_id WHERE c.author_ms >= ? AND c.author_ms < ?"
                 " GROUP BY 1, 2", (lo, hi)):
-            i = pos.get(d)
-            if i is None or key not in labels:
+            at = pos.get(d)
+            if at is None or key not in labels:
                 continue  # a repository no agent folder lies in any more
             p = project(labels[key], True)
-            p.work[i] = WorkSum(int(n), int(added), int(removed), int(files))  # type: ignore[index]
+            p.work[at] = WorkSum(int(n), int(added), int(removed), int(files))  # type: ignore[index]
     for folder, name in out.project_of.items():
         if name in out.projects and folder not in out.projects[name].folders:
             out.projects[name].folders.append(folder)
