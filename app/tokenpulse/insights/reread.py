@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from tokenpulse.insights.waste import fresh_chat_saving
 
 SAVING_MESSAGES = 10  # the saving is told over this many next messages
+# what to do where the agent's source names no way of its own to start afresh (sources' `fresh_chat_hint`)
+GENERIC_FRESH_CHAT_HINT = "start a new chat with a short recap"
 
 
 @dataclass(frozen=True, slots=True)

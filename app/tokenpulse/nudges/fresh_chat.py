@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tokenpulse.config.settings import Reminders
 from tokenpulse.insights.facts import ChatSnapshot
-from tokenpulse.insights.reread import reread
+from tokenpulse.insights.reread import GENERIC_FRESH_CHAT_HINT, reread
 from tokenpulse.insights.status_view import is_live
 from tokenpulse.nudges.model import MUTE_CHAT, OPEN_CHAT, SNOOZE_1H, Nudge
 from tokenpulse.nudges.text import tokens, usd, usd_each, where
@@ -55,7 +55,7 @@ def argument(chat: ChatSnapshot, recap_allowance: int) -> str:
             + (f" ≈ {usd_each(r.fresh_cost)}" if r.fresh_cost is not None else "") + ".")
     if r.saving is not None:
         text += f" Over the next {r.messages} messages a fresh chat saves ≈ {usd(r.saving)}."
-    hint = chat.fresh_chat_hint or "start a new chat with a short recap"
+    hint = chat.fresh_chat_hint or GENERIC_FRESH_CHAT_HINT
     return text + f" In {chat.agent}: {hint}."
 
 

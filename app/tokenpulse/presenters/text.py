@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from tokenpulse.insights.reread import GENERIC_FRESH_CHAT_HINT
 from tokenpulse.presenters import limits_text
 from tokenpulse.presenters.numbers import compact, grouped, money
 from tokenpulse.presenters.plain import no_markup
@@ -166,7 +167,7 @@ def live_advice(snap: Snapshot) -> str | None:
             f" a fresh chat would re-read about {compact(r.fresh_tokens)}.")
     if r.saving is not None:
         text += f" Over the next {r.messages} messages a fresh chat saves ≈ {money(r.saving)}."
-    hint = live.fresh_chat_hint or "start a new chat with a short recap"
+    hint = live.fresh_chat_hint or GENERIC_FRESH_CHAT_HINT
     return text + f" In {live.agent}: {no_markup(hint)}."
 
 
