@@ -63,11 +63,21 @@ def readings(data_dir: Path) -> list[tuple[Any, ...]]:
         conn.close()
 
 
+def _a_moment_today() -> int:
+    """A minute ago, or the day's first second when the (UTC) day is younger: the chat must be today's when the
+    status line runs. A minute before midnight said "today 0 out"; a few seconds before it, wait for the new day."""
+    left = 86_400 - time.time() % 86_400
+    if left < 5:
+        time.sleep(left + 0.1)
+    now = int(time.time())
+    return max(now - 60, now - now % 86_400)
+
+
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Path:
     """A store holding today's chat `sess-1` (scanned), the CLI pointed at it; returns the data folder."""
     claude = tmp_path / "claude"
-    ts = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(NOW_S - 60))
+    ts = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(_a_moment_today()))
     write_lines(claude / "projects/p/sess-1.jsonl",
                 [claude_line(msg_id=f"m{k}", req_id=f"r{k}", output=1_000, cache_read=20_000 * k, ts=ts)
                  for k in range(1, 4)])
